@@ -1,0 +1,72 @@
+/**
+ * The VS Code side, thin on purpose: start the language server (IPC), forward settings and
+ * `inference-lens.json` changes, and add the editor-only UI the server cannot provide.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+
+let client: LanguageClient | undefined;
+const SUMMARY_SCHEME = 'inference-lens-summary';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const output = vscode.window.createOutputChannel('Inference Lens');
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'file', language: 'javascript' },
+      { scheme: 'file', language: 'typescript' },
+      { scheme: 'file', language: 'javascriptreact' },
+      { scheme: 'file', language: 'typescriptreact' },
+    ],
+    synchronize: {
+      configurationSection: 'inferenceLens',
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/inference-lens.json'),
+        vscode.workspace.createFileSystemWatcher('**/*.onnx'),
+      ],
+    },
+    outputChannel: output,
+  };
+  client = new LanguageClient('inferenceLens', 'Inference Lens', serverOptions, clientOptions);
+
+  const summaries = new Map<string, string>();
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, {
+      provideTextDocumentContent: (uri) => summaries.get(uri.toString()) ?? '',
+    }),
+    vscode.commands.registerCommand('inferenceLens.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('inferenceLens.showModelSummary', async (target?: vscode.Uri) => {
+      const uri = target ?? (await pickModel());
+      if (!uri || !client) return;
+      const result = await client.sendRequest<{ markdown?: string; diagnostics: { message: string }[] }>(
+        'workspace/executeCommand', { command: 'inferenceLens.modelSummary', arguments: [uri.toString()] });
+      const text = result.markdown ?? `Could not read ${uri.fsPath}:\n\n${result.diagnostics.map((d) => `- ${d.message}`).join('\n')}`;
+      const doc = vscode.Uri.parse(`${SUMMARY_SCHEME}:${path.basename(uri.fsPath)}.md`);
+      summaries.set(doc.toString(), text);
+      await vscode.commands.executeCommand('markdown.showPreview', doc);
+    }),
+  );
+  await client.start();
+}
+
+async function pickModel(): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.fsPath.endsWith('.onnx')) return active;
+  const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200);
+  if (!found.length) {
+    void vscode.window.showInformationMessage('No .onnx model in this workspace.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Model to summarise' });
+  return pick?.uri;
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

@@ -1,0 +1,45 @@
+/** The command-line entry: the same engine as the language server, for terminals and CI. */
+import { UsageError } from './cli/args';
+import { runAnalyze } from './cli/analyze';
+import { TOOL, VERSION } from './version';
+
+const USAGE = `usage: ${TOOL} <command> [options]
+
+commands:
+  analyze <files or folders...> [--format text|json] [--dims name=value,...]
+      run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+
+exit codes: 0 ran (with or without findings), 2 usage error`;
+
+type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  analyze: runAnalyze,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string): void => { process.stdout.write(s + '\n'); };
+  const err = (s: string): void => { process.stderr.write(s + '\n'); };
+  const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === '-v') { out(VERSION); return 0; }
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return 0; }
+  const run = cmd ? COMMANDS[cmd] : undefined;
+  if (!run) {
+    err(cmd ? `${TOOL}: unknown command '${cmd}'\n${USAGE}` : USAGE);
+    return 2;
+  }
+  try {
+    return await run(rest, out, err);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${TOOL} ${cmd}: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    err(`${TOOL} ${cmd}: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

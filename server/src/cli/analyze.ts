@@ -1,0 +1,103 @@
+/** `inference-lens analyze`: the server's rules over files and folders, as text or JSON. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeCode, analyzeModelFile } from '../engine';
+import { collectFiles, kindOf } from '../files';
+import { initParsers, languageOfPath } from '../code/treeSitter';
+import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from '../config';
+import type { Finding } from '../rules/types';
+import type { ModelSummary } from '../onnx/summary';
+import { formatBytes, formatCount, formatShape } from '../onnx/summary';
+import { TOOL, VERSION } from '../version';
+import { formatFlag, parseArgs, parseDims, UsageError } from './args';
+
+export interface FileResult {
+  path: string;
+  kind: 'code' | 'model';
+  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string }>;
+  model?: ModelSummary;
+  error?: string;
+}
+
+export interface AnalyzeOutput {
+  tool: string;
+  version: string;
+  files: FileResult[];
+}
+
+export async function analyzePaths(paths: string[], overrides: Partial<Config>, log: (line: string) => void): Promise<AnalyzeOutput> {
+  await initParsers();
+  const { files, missing } = collectFiles(paths);
+  for (const m of missing) log(`inference-lens: cannot read ${m}: no such file or directory`);
+  const configs = new Map<string, Config>();
+  const configFor = (file: string): Config => {
+    const dir = findWorkspaceConfigDir(file) ?? '';
+    let c = configs.get(dir);
+    if (!c) {
+      const problems: string[] = [];
+      c = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {}, overrides);
+      for (const p of problems) log(`inference-lens: ${p}`);
+      configs.set(dir, c);
+    }
+    return c;
+  };
+  const results: FileResult[] = [];
+  for (const file of files) {
+    const kind = kindOf(file);
+    const rel = path.relative(process.cwd(), file) || file;
+    if (kind === 'model') {
+      const report = analyzeModelFile(file, configFor(file));
+      results.push({ path: rel, kind, diagnostics: report.findings.map(diag), model: report.summary });
+    } else if (kind === 'code') {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        const msg = `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+        log(`inference-lens: ${msg}`);
+        results.push({ path: rel, kind, diagnostics: [], error: msg });
+        continue;
+      }
+      const findings = analyzeCode(text, languageOfPath(file)!, configFor(file));
+      results.push({ path: rel, kind, diagnostics: findings.map(diag) });
+    }
+  }
+  return { tool: TOOL, version: VERSION, files: results };
+}
+
+function diag(f: Finding): FileResult['diagnostics'][number] {
+  return { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
+}
+
+export async function runAnalyze(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const args = parseArgs(argv, { format: true, dims: true });
+  const format = formatFlag(args.flags, ['text', 'json']);
+  if (!args.positional.length) throw new UsageError('analyze needs at least one file or folder');
+  const dims = args.flags.get('dims');
+  const overrides: Partial<Config> = typeof dims === 'string' ? { dims: parseDims(dims) } : {};
+  const result = await analyzePaths(args.positional, overrides, err);
+  if (format === 'json') out(JSON.stringify(result, null, 2));
+  else out(renderText(result));
+  return 0;
+}
+
+export function renderText(result: AnalyzeOutput): string {
+  const lines: string[] = [];
+  let count = 0;
+  for (const f of result.files) {
+    if (f.model) {
+      const m = f.model;
+      lines.push(`${f.path}: ONNX model, ${formatCount(m.params)} parameters, ${formatBytes(m.weightBytes)} of weights, ${m.nodes} nodes`);
+      lines.push(`  inputs:  ${m.inputs.map((i) => `${i.name} ${i.type}${formatShape(i.shape)}`).join(', ')}`);
+      lines.push(`  outputs: ${m.outputs.map((i) => `${i.name} ${i.type}${formatShape(i.shape)}`).join(', ')}`);
+      lines.push(`  ops:     ${Object.entries(m.opCounts).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+      lines.push(`  opsets:  ${Object.entries(m.opsets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+    for (const d of f.diagnostics) {
+      count++;
+      lines.push(`${f.path}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity} ${d.rule} ${d.message}`);
+    }
+  }
+  lines.push(`${result.files.length} file(s) analysed, ${count} finding(s).`);
+  return lines.join('\n');
+}

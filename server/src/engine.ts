@@ -1,0 +1,89 @@
+/**
+ * The analysis engine shared by the language server and the CLI: text or a model file in,
+ * findings (with severities from the configuration) out. No LSP and no I/O beyond reading models.
+ */
+import * as path from 'path';
+import { parse, CodeLanguage } from './code/treeSitter';
+import { analyzeModule } from './code/python/semantics';
+import { readModelFile, OnnxReadError } from './onnx/reader';
+import { ModelInfo } from './onnx/model';
+import { summarize, ModelSummary } from './onnx/summary';
+import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
+import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
+import type { Finding } from './rules/types';
+import type { Config } from './config';
+import type { Tree } from 'web-tree-sitter';
+
+/** Runs the code rules over a parsed tree (the server passes its incrementally updated tree). */
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config): Finding[] {
+  const findings: Finding[] = [];
+  if (lang === 'python') {
+    const ctx = { text, tree, module: analyzeModule(tree), config };
+    for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  } else {
+    const ctx = { text, tree, language: lang, config };
+    for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  }
+  return finalize(suppressed(findings, text, lang), config);
+}
+
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config): Finding[] {
+  const tree = parse(lang, text);
+  try {
+    return analyzeTree(text, tree, lang, config);
+  } finally {
+    tree.delete();
+  }
+}
+
+export interface ModelReport {
+  findings: Finding[];
+  model?: ModelInfo;
+  summary?: ModelSummary;
+}
+
+export function analyzeModelFile(file: string, config: Config): ModelReport {
+  let model: ModelInfo;
+  try {
+    model = readModelFile(file);
+  } catch (e) {
+    const msg = e instanceof OnnxReadError ? e.message : `cannot read ${path.basename(file)}: ${(e as Error).message}`;
+    return { findings: finalize([unreadableModel(msg)], config) };
+  }
+  const findings: Finding[] = [];
+  const ctx = { model, config };
+  for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  return { findings: finalize(findings, config), model, summary: summarize(model) };
+}
+
+function enabled(id: string, config: Config): boolean {
+  return config.rules[id] !== 'off';
+}
+
+function finalize(findings: Finding[], config: Config): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const setting = config.rules[f.rule];
+    if (setting === 'off') continue;
+    out.push({ ...f, severity: setting ?? f.severity ?? ruleById(f.rule)?.defaultSeverity ?? 'warning' });
+  }
+  return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
+const SUPPRESS = /inference-lens:\s*ignore(?:\[([A-Z0-9_,\s]+)\])?/;
+
+/** `# inference-lens: ignore[PY001]` (or `//` in JS/TS) on a finding's first line silences it; without ids, all. */
+function suppressed(findings: Finding[], text: string, lang: CodeLanguage): Finding[] {
+  if (!findings.length || !text.includes('inference-lens:')) return findings;
+  const lines = text.split('\n');
+  const marker = lang === 'python' ? '#' : '//';
+  return findings.filter((f) => {
+    const line = lines[f.range.start.line] ?? '';
+    const at = line.indexOf(marker);
+    if (at < 0) return true;
+    const m = SUPPRESS.exec(line.slice(at));
+    if (!m) return true;
+    if (!m[1]) return false;
+    return !m[1].split(',').map((s) => s.trim()).includes(f.rule);
+  });
+}

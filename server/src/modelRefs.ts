@@ -1,0 +1,44 @@
+/** Connecting code to models: the `.onnx` path a string literal names, and a cache of model reports. */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Tree, Node } from 'web-tree-sitter';
+import { analyzeModelFile, ModelReport } from './engine';
+import type { Config } from './config';
+import type { Position, Range } from './rules/types';
+import { nodeRange } from './rules/helpers';
+
+/** The string literal under `pos`, if it names an existing `.onnx` file (relative to the code or a workspace root). */
+export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: string[]): { file: string; range: Range } | undefined {
+  let node: Node | null = tree.rootNode.descendantForPosition({ row: pos.line, column: pos.character });
+  while (node && node.type !== 'string' && node.type !== 'template_string') node = node.parent;
+  if (!node) return undefined;
+  const literal = node.text.replace(/^[rbuf]*("""|'''|"|'|`)/i, '').replace(/("""|'''|"|'|`)$/, '');
+  if (!/\.onnx$/i.test(literal)) return undefined;
+  for (const base of [codeDir, ...roots]) {
+    const file = path.resolve(base, literal);
+    if (fs.existsSync(file)) return { file, range: nodeRange(node) };
+  }
+  return undefined;
+}
+
+/** Model reports keyed by path, reused while the file's size and mtime are unchanged. */
+export class ModelCache {
+  private entries = new Map<string, { stamp: string; report: ModelReport }>();
+
+  get(file: string, config: Config): ModelReport {
+    let stamp = 'missing';
+    try {
+      const st = fs.statSync(file);
+      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify(config.dims)}`;
+    } catch { /* analyzeModelFile reports it */ }
+    const hit = this.entries.get(file);
+    if (hit && hit.stamp === stamp) return hit.report;
+    const report = analyzeModelFile(file, config);
+    this.entries.set(file, { stamp, report });
+    return report;
+  }
+
+  forget(file: string): void {
+    this.entries.delete(file);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Finding, ModelContext, ModelRule } from '../types';
+
+/** Line 0 of the model's view: where file-level findings sit until the text view maps nodes to lines. */
+export const FILE_RANGE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+function check(ctx: ModelContext): Finding[] {
+  return ctx.model.problems.map((p) => ({
+    rule: ONNX000.id,
+    message: p.offset !== undefined ? `${p.message} (byte ${p.offset})` : p.message,
+    range: FILE_RANGE,
+  }));
+}
+
+/** The finding for a model that could not be read at all. */
+export function unreadableModel(message: string): Finding {
+  return { rule: ONNX000.id, message, range: FILE_RANGE, severity: 'error' };
+}
+
+export const ONNX000: ModelRule = {
+  id: 'ONNX000',
+  name: 'unreadable-model',
+  target: 'model',
+  defaultSeverity: 'error',
+  docs: {
+    summary: 'The model file is truncated, corrupt, not ONNX, or refers to external data that is missing.',
+    whatItDoes:
+      'Reports what stopped the model from being read, or what is inconsistent in it: a truncated file, a ' +
+      'field that runs past its message, a tensor whose stored bytes do not match its shape, an unknown data ' +
+      'type, a missing or too-short external-data file. Each message names the byte offset and the tensor.',
+    whyItCosts:
+      'A model that does not read cannot be served, and one whose tensors disagree with their shapes fails ' +
+      'at session creation, in production, instead of in the editor.',
+    example: 'model.onnx copied without its model.onnx.data (external weights), or cut short by an interrupted download.',
+    useInstead: 'Re-export or re-download the model; keep `.onnx.data` files beside the `.onnx` that names them.',
+  },
+  check,
+};

@@ -1,0 +1,162 @@
+import type { Node } from 'web-tree-sitter';
+import type { Finding, Fix, PythonContext, PythonRule } from '../types';
+import {
+  enclosingFunction, enclosingLoop, enclosingStatement, functionLocals, functionName, PythonModule,
+  qualifiedCallee, requestHandlerKind, topLevelStatement, assignedNames, decoratorsOf, dottedName,
+} from '../../code/python/semantics';
+import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
+
+/** Qualified callees that load a model, tokenizer, session or pipeline from disk or a hub. */
+const LOADERS = new Set([
+  'transformers.pipeline',
+  'torch.load', 'torch.jit.load', 'torch.hub.load', 'torch.export.load',
+  'onnxruntime.InferenceSession',
+  'sentence_transformers.SentenceTransformer', 'sentence_transformers.CrossEncoder',
+  'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model',
+  'whisper.load_model', 'ultralytics.YOLO', 'spacy.load', 'joblib.load',
+  'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file', 'open_clip.create_model_and_transforms',
+]);
+
+/** `X.from_pretrained(...)` is a loader whatever X is (transformers, diffusers, peft, optimum, ...). */
+export function loaderName(mod: PythonModule, call: Node): string | undefined {
+  const q = qualifiedCallee(mod, call);
+  if (!q) return undefined;
+  if (LOADERS.has(q) || q.endsWith('.from_pretrained') && !q.includes('()')) return q;
+  return undefined;
+}
+
+const CACHE_DECORATORS = /(^|\.)(lru_cache|cache|cached_property|cached)$/;
+
+/** Lazy initialisation (`if MODEL is None: MODEL = load()`) or a cached factory loads once: not per request. */
+function loadsOnce(call: Node, fn: Node | undefined): boolean {
+  if (fn && decoratorsOf(fn).some((d) => {
+    const e = d.namedChild(0);
+    const name = dottedName(e?.type === 'call' ? e.childForFieldName('function') : e);
+    return !!name && CACHE_DECORATORS.test(name);
+  })) return true;
+  for (let p = call.parent; p && p !== fn; p = p.parent) {
+    if (p.type === 'if_statement') {
+      const cond = p.childForFieldName('condition')?.text ?? '';
+      if (/\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/.test(cond)) return true;
+    }
+  }
+  return false;
+}
+
+function check(ctx: PythonContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const call of ctx.tree.rootNode.descendantsOfType('call')) {
+    if (!call) continue;
+    const loader = loaderName(ctx.module, call);
+    if (!loader) continue;
+    const fn = enclosingFunction(call);
+    const loop = enclosingLoop(call);
+    const handler = fn ? requestHandlerKind(fn) : undefined;
+    if (!loop && !handler) continue;
+    if (loadsOnce(call, fn)) continue;
+    const short = loader.split('.').slice(-2).join('.');
+    const where = loop
+      ? `inside a loop${fn ? ` in \`${functionName(fn)}\`` : ''}, so it loads once per item`
+      : `in \`${functionName(fn!)}\`, ${handler}, so it loads on every request`;
+    findings.push({
+      rule: PY001.id,
+      message: `\`${short}(...)\` runs ${where}: load it once at start-up and reuse it.`,
+      range: nodeRange(call.childForFieldName('function') ?? call),
+      fixes: moveToModuleScope(ctx, call, fn),
+    });
+  }
+  return findings;
+}
+
+/**
+ * `name = loader(args)` whose arguments do not depend on the function's locals moves verbatim to
+ * module scope, just above the top-level statement that holds it; the function then reads the
+ * global. Anything else (a load that uses request data, a name the function rebinds) gets no fix:
+ * a wrong automatic move is worse than none.
+ */
+function moveToModuleScope(ctx: PythonContext, call: Node, fn: Node | undefined): Fix[] {
+  const stmt = enclosingStatement(call);
+  if (!stmt || stmt.type !== 'expression_statement') return [];
+  const assign = stmt.namedChild(0);
+  if (assign?.type !== 'assignment' || assign.childForFieldName('left')?.type !== 'identifier') return [];
+  const right = assign.childForFieldName('right');
+  if (!right || !right.descendantsOfType('call').some((c) => c?.id === call.id)) return [];
+  const name = assign.childForFieldName('left')!.text;
+  if (ctx.module.moduleNames.has(name)) return [];
+
+  const scope = fn ?? null;
+  if (scope) {
+    const locals = functionLocals(scope);
+    const used = right.descendantsOfType('identifier').filter((id) => id && !isAttributeName(id) && !isKeywordName(id));
+    if (used.some((id) => id && locals.has(id.text))) return [];
+    // The name must be bound only here, or the function would keep a local of that name.
+    let bindings = 0;
+    for (const s of scope.descendantsOfType('expression_statement')) if (s && assignedNames(s).includes(name)) bindings++;
+    if (bindings !== 1) return [];
+  } else {
+    return []; // a module-level loop: the load already is module code; hoisting it out of the loop needs judgement
+  }
+
+  const top = topLevelStatement(stmt);
+  const block = stmt.parent!;
+  const onlyStatement = block.namedChildren.filter((c) => c && c.type !== 'comment').length === 1;
+  const indent = ' '.repeat(stmt.startPosition.column);
+  const moved = dedentedStatement(ctx.text, stmt);
+  return [{
+    title: `Load \`${name}\` once at module scope`,
+    edits: [
+      { range: insertionAt(top.startPosition.row), newText: `${moved}\n\n\n` },
+      { range: lineRange(stmt.startPosition.row, stmt.endPosition.row), newText: onlyStatement ? `${indent}pass\n` : '' },
+    ],
+  }];
+}
+
+function isAttributeName(id: Node): boolean {
+  return id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id;
+}
+
+function isKeywordName(id: Node): boolean {
+  return id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id;
+}
+
+export const PY001: PythonRule = {
+  id: 'PY001',
+  name: 'model-load-on-request-path',
+  target: 'python',
+  defaultSeverity: 'warning',
+  docs: {
+    summary: 'A model, tokenizer, ONNX Runtime session or pipeline is loaded per request or per item.',
+    whatItDoes:
+      'Flags calls that load a model, tokenizer, ONNX Runtime `InferenceSession`, transformers `pipeline` ' +
+      '(and `from_pretrained`, `torch.load`, `SentenceTransformer`, ...) inside a request handler ' +
+      '(a FastAPI/Starlette/Flask route) or inside a loop body.',
+    whyItCosts:
+      'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +
+      'optimises the graph: typically hundreds of milliseconds to seconds, often 10-1000x the inference ' +
+      'itself. Done per request it dominates latency and cost and multiplies peak memory under concurrency; ' +
+      'done per item it turns a batch job into a reload loop.',
+    example: [
+      'from fastapi import FastAPI',
+      'from transformers import AutoModel',
+      '',
+      'app = FastAPI()',
+      '',
+      '@app.post("/embed")',
+      'def embed(text: str):',
+      '    model = AutoModel.from_pretrained("bert-base-uncased")',
+      '    return model(**tokenize(text))',
+    ].join('\n'),
+    useInstead: [
+      'from fastapi import FastAPI',
+      'from transformers import AutoModel',
+      '',
+      'app = FastAPI()',
+      'model = AutoModel.from_pretrained("bert-base-uncased")',
+      '',
+      '@app.post("/embed")',
+      'def embed(text: str):',
+      '    return model(**tokenize(text))',
+    ].join('\n'),
+  },
+  check,
+};

@@ -1,0 +1,87 @@
+/**
+ * The shape every rule takes (after Ruff): an id that never changes meaning, docs beside the
+ * code, and a pure check from an analysed file to findings. Positions are LSP's: 0-based lines,
+ * UTF-16 characters.
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { CodeLanguage } from '../code/treeSitter';
+import type { PythonModule } from '../code/python/semantics';
+import type { ModelInfo } from '../onnx/model';
+import type { Config } from '../config';
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+export interface TextEdit { range: Range; newText: string }
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface Finding {
+  rule: string;
+  message: string;
+  range: Range;
+  /** Set by the engine from the rule's default and the user's configuration. */
+  severity?: Severity;
+  fixes?: Fix[];
+}
+
+export interface RuleDocs {
+  /** One line: what the rule flags. */
+  summary: string;
+  whatItDoes: string;
+  whyItCosts: string;
+  example: string;
+  useInstead: string;
+}
+
+interface RuleBase {
+  id: string;
+  /** kebab-case name, stable like the id */
+  name: string;
+  defaultSeverity: Severity;
+  docs: RuleDocs;
+}
+
+export interface PythonContext {
+  text: string;
+  tree: Tree;
+  module: PythonModule;
+  config: Config;
+}
+
+export interface PythonRule extends RuleBase {
+  target: 'python';
+  check(ctx: PythonContext): Finding[];
+}
+
+export interface ScriptContext {
+  text: string;
+  tree: Tree;
+  language: Exclude<CodeLanguage, 'python'>;
+  config: Config;
+}
+
+export interface ScriptRule extends RuleBase {
+  target: 'script';
+  check(ctx: ScriptContext): Finding[];
+}
+
+export interface ModelContext {
+  model: ModelInfo;
+  config: Config;
+}
+
+export interface ModelRule extends RuleBase {
+  target: 'model';
+  check(ctx: ModelContext): Finding[];
+}
+
+export type Rule = PythonRule | ScriptRule | ModelRule;
+
+export function docsUrl(id: string): string {
+  return `https://github.com/inference-lens/inference-lens/blob/main/docs/rules/${id}.md`;
+}

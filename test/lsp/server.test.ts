@@ -1,0 +1,132 @@
+/**
+ * The built server over stdio, spoken to as an editor would: JSON-RPC with
+ * vscode-languageserver-protocol's client side.
+ */
+import * as assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  CodeActionRequest, createProtocolConnection, DidOpenTextDocumentNotification, ExecuteCommandRequest,
+  HoverRequest, InitializedNotification, InitializeRequest, ProtocolConnection, PublishDiagnosticsNotification,
+  PublishDiagnosticsParams, StreamMessageReader, StreamMessageWriter, ShutdownRequest, ExitNotification,
+  DidChangeTextDocumentNotification, MarkupContent,
+} from 'vscode-languageserver-protocol/node';
+import { DIST, SHARED_MODELS } from '../helpers/paths';
+
+const APP = `import onnxruntime as ort
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/predict")
+def predict(x: list):
+    session = ort.InferenceSession("mlp_mnist_like.onnx")
+    return session.run(None, {"input": x})
+`;
+
+describe('language server over stdio', function () {
+  let proc: ChildProcess;
+  let conn: ProtocolConnection;
+  let ws: string;
+  const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+
+  function waitForDiagnostics(uri: string, pred: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}`)), 15000);
+      const poll = setInterval(() => {
+        const hit = (diagnostics.get(uri) ?? []).find(pred);
+        if (hit) { clearTimeout(timer); clearInterval(poll); resolve(hit); }
+      }, 20);
+    });
+  }
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-'));
+    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
+    fs.writeFileSync(path.join(ws, 'broken.onnx'), Buffer.from('this is not a model'));
+    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      diagnostics.set(p.uri, [...(diagnostics.get(p.uri) ?? []), p]);
+    });
+    conn.listen();
+  });
+
+  after(async () => {
+    try {
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+    } finally {
+      conn.dispose();
+      proc.kill();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('initializes and declares what it serves', async () => {
+    const init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: pathToFileURL(ws).toString(), capabilities: {},
+      workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }],
+    });
+    assert.strictEqual(init.serverInfo?.name, 'inference-lens');
+    assert.ok(init.capabilities.hoverProvider);
+    assert.ok(init.capabilities.codeActionProvider);
+    assert.deepStrictEqual(init.capabilities.executeCommandProvider?.commands, ['inferenceLens.modelSummary']);
+    await conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  const uri = (): string => pathToFileURL(path.join(ws, 'serve.py')).toString();
+
+  it('publishes PY001 for an opened Python file', async () => {
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(), languageId: 'python', version: 1, text: APP } });
+    const p = await waitForDiagnostics(uri(), (d) => d.diagnostics.length > 0);
+    assert.strictEqual(p.diagnostics[0].code, 'PY001');
+    assert.strictEqual(p.diagnostics[0].source, 'inference-lens');
+    assert.strictEqual(p.diagnostics[0].range.start.line, 8);
+    assert.match(p.diagnostics[0].codeDescription!.href, /docs\/rules\/PY001\.md$/);
+  });
+
+  it('re-diagnoses after an incremental edit', async () => {
+    // Replace the route decorator: the load is no longer on a request path.
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(), version: 2 },
+      contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 21 } }, text: '# no route' }],
+    });
+    await waitForDiagnostics(uri(), (d) => d.version === 2 && d.diagnostics.length === 0);
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(), version: 3 },
+      contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 10 } }, text: '@app.post("/predict")' }],
+    });
+    await waitForDiagnostics(uri(), (d) => d.version === 3 && d.diagnostics.length === 1);
+  });
+
+  it('offers the quick fix as a workspace edit', async () => {
+    const p = (diagnostics.get(uri()) ?? []).filter((d) => d.version === 3).pop()!;
+    const actions = await conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: uri() }, range: p.diagnostics[0].range, context: { diagnostics: p.diagnostics },
+    });
+    assert.ok(actions && actions.length === 1);
+    const action = actions[0] as { title: string; edit?: { changes?: Record<string, unknown[]> } };
+    assert.match(action.title, /Load `session` once at module scope/);
+    assert.strictEqual(action.edit?.changes?.[uri()]?.length, 2);
+  });
+
+  it('shows the model summary on hover over a model path', async () => {
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri() }, position: { line: 8, character: 40 } });
+    const value = (hover?.contents as MarkupContent).value;
+    assert.match(value, /mlp_mnist_like\.onnx.*535\.8 k parameters/);
+    assert.match(value, /Gemm ×3/);
+  });
+
+  it('answers the model summary command and reports unreadable models', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.modelSummary', arguments: [pathToFileURL(path.join(ws, 'mlp_mnist_like.onnx')).toString()] });
+    assert.strictEqual((r as { summary: { params: number } }).summary.params, 535818);
+    const broken = pathToFileURL(path.join(ws, 'broken.onnx')).toString();
+    const d = await waitForDiagnostics(broken, (x) => x.diagnostics.length > 0);
+    assert.strictEqual(d.diagnostics[0].code, 'ONNX000');
+  });
+});

@@ -1,0 +1,52 @@
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DIST, REPO, SHARED_MODELS } from '../helpers/paths';
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('CLI analyze', () => {
+  it('reports every shared model with exact parameter counts as JSON', () => {
+    const r = cli('analyze', SHARED_MODELS, '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.strictEqual(out.tool, 'inference-lens');
+    const ref = JSON.parse(fs.readFileSync(path.join(SHARED_MODELS, 'reference.json'), 'utf8'));
+    for (const m of Object.values<{ file: string; params: number }>(ref.models)) {
+      const f = out.files.find((x: { path: string }) => path.basename(x.path) === m.file);
+      assert.ok(f, m.file);
+      assert.strictEqual(f.kind, 'model');
+      assert.strictEqual(f.model.params, m.params, m.file);
+      for (const key of ['weightBytes', 'nodes', 'opCounts', 'inputs', 'outputs', 'opsets']) assert.ok(key in f.model, key);
+    }
+  });
+
+  it('finds PY001 in the example app, 0-based positions as in LSP', () => {
+    const r = cli('analyze', 'examples/app', '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const [file] = JSON.parse(r.stdout).files;
+    assert.strictEqual(file.kind, 'code');
+    assert.deepStrictEqual(file.diagnostics.map((d: { rule: string }) => d.rule), ['PY001', 'PY001', 'PY001']);
+    assert.strictEqual(file.diagnostics[0].range.start.line, 24);
+  });
+
+  it('exits 2 on usage errors and says why', () => {
+    assert.strictEqual(cli().code, 2);
+    const bad = cli('analyze', '--format', 'xml', 'examples');
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /--format must be one of text, json/);
+    assert.strictEqual(cli('analyze').code, 2);
+    assert.strictEqual(cli('frobnicate').code, 2);
+  });
+
+  it('reports an unreadable path in one line and still runs', () => {
+    const r = cli('analyze', 'no/such/dir', 'examples/app');
+    assert.strictEqual(r.code, 0);
+    assert.strictEqual(r.stderr.trim(), 'inference-lens: cannot read no/such/dir: no such file or directory');
+    assert.match(r.stdout, /1 file\(s\) analysed, 3 finding\(s\)/);
+  });
+});

@@ -1,0 +1,96 @@
+import * as assert from 'assert';
+import * as path from 'path';
+import { FIXTURES } from '../helpers/paths';
+import { applyEdits, assertFixture, findingsFor } from '../helpers/rules';
+import { mergeConfig } from '../../server/src/config';
+
+const dir = path.join(FIXTURES, 'python', 'PY001');
+
+describe('PY001 model load on the request path', () => {
+  it('fires on every loader in route handlers and loops', async () => {
+    const found = await assertFixture(path.join(dir, 'fires.py'), 'PY001');
+    assert.ok(found.every((f) => f.severity === 'warning'));
+    assert.match(found[0].message, /AutoTokenizer\.from_pretrained.*`embed`.*route handler/);
+    assert.match(found.find((f) => f.message.includes('jit'))!.message, /inside a loop in `batch_job`/);
+  });
+
+  it('stays silent on module-level, lazy, cached and one-off loads', async () => {
+    await assertFixture(path.join(dir, 'clean.py'), 'PY001');
+  });
+
+  it('resolves import aliases', async () => {
+    const code = 'import onnxruntime as rt\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    s = rt.InferenceSession("m.onnx")\n    return s\n';
+    const [f] = await findingsFor(code);
+    assert.strictEqual(f.rule, 'PY001');
+    assert.match(f.message, /onnxruntime\.InferenceSession/);
+  });
+
+  it('moves a load that does not depend on the request to module scope', async () => {
+    const code = [
+      'import onnxruntime as ort',
+      'from fastapi import FastAPI',
+      '',
+      'app = FastAPI()',
+      '',
+      '',
+      '@app.post("/predict")',
+      'def predict(x: list):',
+      '    session = ort.InferenceSession(',
+      '        "model.onnx",',
+      '    )',
+      '    return session.run(None, {"x": x})',
+      '',
+    ].join('\n');
+    const [f] = await findingsFor(code);
+    assert.strictEqual(f.fixes?.length, 1);
+    assert.strictEqual(applyEdits(code, f.fixes![0].edits), [
+      'import onnxruntime as ort',
+      'from fastapi import FastAPI',
+      '',
+      'app = FastAPI()',
+      '',
+      '',
+      'session = ort.InferenceSession(',
+      '    "model.onnx",',
+      ')',
+      '',
+      '',
+      '@app.post("/predict")',
+      'def predict(x: list):',
+      '    return session.run(None, {"x": x})',
+      '',
+    ].join('\n'));
+  });
+
+  it('leaves `pass` when the load was the only statement', async () => {
+    const code = 'import torch\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef warm():\n    net = torch.load("m.pt")\n';
+    const [f] = await findingsFor(code);
+    assert.strictEqual(applyEdits(code, f.fixes![0].edits),
+      'import torch\nfrom fastapi import FastAPI\napp = FastAPI()\nnet = torch.load("m.pt")\n\n\n@app.get("/")\ndef warm():\n    pass\n');
+  });
+
+  it('offers no fix when the load depends on request data or the name is rebound', async () => {
+    const dependsOnRequest = 'from transformers import AutoModel\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f(name: str):\n    m = AutoModel.from_pretrained(name)\n    return m\n';
+    const rebound = 'import torch\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    m = torch.load("a.pt")\n    m = m.half()\n    return m\n';
+    for (const code of [dependsOnRequest, rebound]) {
+      const [f] = await findingsFor(code);
+      assert.strictEqual(f.rule, 'PY001');
+      assert.deepStrictEqual(f.fixes, []);
+    }
+  });
+
+  it('is silenced by an ignore comment and by configuration', async () => {
+    const code = 'import torch\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    m = torch.load("a.pt")  # inference-lens: ignore[PY001]\n    return m\n';
+    assert.deepStrictEqual(await findingsFor(code), []);
+    const loud = code.replace('  # inference-lens: ignore[PY001]', '');
+    assert.strictEqual((await findingsFor(loud)).length, 1);
+    assert.deepStrictEqual(await findingsFor(loud, 'python', mergeConfig({ rules: { PY001: 'off' } })), []);
+    assert.strictEqual((await findingsFor(loud, 'python', mergeConfig({ rules: { PY001: 'error' } })))[0].severity, 'error');
+  });
+
+  it('still finds loads in a file with syntax errors', async () => {
+    const code = 'import torch\nfrom fastapi import FastAPI\napp = FastAPI()\n\ndef broken(:\n    pass\n\n@app.get("/")\ndef f():\n    m = torch.load("a.pt")\n    return m\n';
+    const found = await findingsFor(code);
+    assert.deepStrictEqual(found.map((f) => f.range.start.line), [9]);
+  });
+});
