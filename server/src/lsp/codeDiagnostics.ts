@@ -1,0 +1,99 @@
+/** Serving-code diagnostics: debounced analysis of open Python/JS/TS documents, and their quick fixes. */
+import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyzeCode } from '../engine';
+import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
+import { docsUrl, Finding, Severity } from '../rules/types';
+import { TOOL } from '../version';
+import type { Feature, ServerContext } from './feature';
+
+const DEBOUNCE_MS = 150;
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint,
+};
+
+export function toDiagnostic(f: Finding): Diagnostic {
+  return {
+    range: f.range, message: f.message, code: f.rule, source: TOOL,
+    severity: SEVERITY[f.severity ?? 'warning'],
+    codeDescription: { href: docsUrl(f.rule) },
+  };
+}
+
+export function codeDiagnostics(ctx: ServerContext): Feature {
+  const { connection, documents } = ctx;
+  /** Last findings per document version: code actions are served from them. */
+  const lastFindings = new Map<string, { version: number; findings: Finding[] }>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let started = false;
+
+  /** Debounced: a burst of keystrokes analyses once; a result for an outdated version is dropped. */
+  function schedule(doc: TextDocument, delay: number): void {
+    if (!started) return;
+    clearTimeout(timers.get(doc.uri));
+    timers.set(doc.uri, setTimeout(() => {
+      timers.delete(doc.uri);
+      const current = documents.get(doc.uri);
+      if (current) analyzeDocument(current);
+    }, delay));
+  }
+
+  function analyzeDocument(doc: TextDocument): void {
+    const lang = languageOfId(doc.languageId) ?? languageOfPath(doc.uri);
+    if (!lang) return;
+    const version = doc.version;
+    let findings: Finding[];
+    try {
+      findings = analyzeCode(doc.getText(), lang, ctx.config());
+    } catch (e) {
+      ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+      return;
+    }
+    if (documents.get(doc.uri)?.version !== version) return; // stale: a newer run is scheduled
+    lastFindings.set(doc.uri, { version, findings });
+    void connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: findings.map(toDiagnostic) });
+  }
+
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document, DEBOUNCE_MS));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    if (lastFindings.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  const reanalyzeAll = (): void => { for (const doc of documents.all()) schedule(doc, 0); };
+
+  return {
+    async start() {
+      await initParsers();
+      started = true;
+      reanalyzeAll();
+    },
+    configChanged: reanalyzeAll,
+    codeActions(params) {
+      const last = lastFindings.get(params.textDocument.uri);
+      const doc = documents.get(params.textDocument.uri);
+      if (!last || !doc || doc.version !== last.version) return [];
+      const actions: CodeAction[] = [];
+      for (const diag of params.context.diagnostics) {
+        if (diag.source !== TOOL) continue;
+        const f = last.findings.find((x) => x.rule === diag.code && sameRange(x.range, diag.range));
+        for (const fix of f?.fixes ?? []) {
+          actions.push({
+            title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: true,
+            edit: { changes: { [params.textDocument.uri]: fix.edits } },
+          });
+        }
+      }
+      return actions;
+    },
+  };
+}
+
+function sameRange(a: Finding['range'], b: Finding['range']): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character &&
+    a.end.line === b.end.line && a.end.character === b.end.character;
+}

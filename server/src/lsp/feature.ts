@@ -1,0 +1,40 @@
+/**
+ * How capabilities plug into the server: each feature module returns a `Feature`, and server.ts
+ * dispatches every LSP request to all of them. LSP allows one handler per request, so this is the
+ * seam that lets features (code rules, model views, benchmarks, cost, quantization) stay apart.
+ */
+import type {
+  CancellationToken, CodeAction, CodeActionParams, CodeLens, CodeLensParams, Connection, Hover, HoverParams,
+  WorkDoneProgressReporter,
+} from 'vscode-languageserver/node';
+import type { TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Config } from '../config';
+import type { ModelCache } from '../modelRefs';
+
+export interface ServerContext {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  /** The merged configuration (settings under inference-lens.json); re-read on change. */
+  config(): Config;
+  workspaceRoots(): string[];
+  models: ModelCache;
+  log(message: string): void;
+}
+
+export type CommandHandler = (args: unknown[], token: CancellationToken, progress: WorkDoneProgressReporter) => unknown | Promise<unknown>;
+
+export interface Feature {
+  /** The first feature returning a hover wins; order features from most to least specific. */
+  hover?(params: HoverParams): Hover | null | undefined | Promise<Hover | null | undefined>;
+  codeActions?(params: CodeActionParams): CodeAction[] | Promise<CodeAction[]>;
+  codeLenses?(params: CodeLensParams): CodeLens[] | Promise<CodeLens[]>;
+  /** `workspace/executeCommand` handlers by command id. */
+  commands?: Record<string, CommandHandler>;
+  /** Called once the server is initialised (parsers loaded, configuration read). */
+  start?(): void | Promise<void>;
+  /** Called after the configuration changed. */
+  configChanged?(): void;
+  /** Called when watched files (`inference-lens.json`, `*.onnx`) change on disk. */
+  filesChanged?(uris: string[]): void;
+}
