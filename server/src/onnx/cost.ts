@@ -427,6 +427,27 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   };
 }
 
+/** The per-model figures that summaries, hovers and the CLI's JSON carry (no per-node detail). */
+export interface ComputeSummary {
+  /** Dense multiply-accumulates (Conv, MatMul, Gemm, Einsum, attention, RNN gates) per inference. */
+  macs: number;
+  /** 2 × macs + per-element FLOPs of every other op. */
+  flops: number;
+  activationBytes: number;
+  peakActivationBytes: number;
+  opTypes: Record<string, OpTypeCost>;
+  unknownOps: string[];
+  /** Symbolic dims and the values used for them. */
+  dims: Record<string, number>;
+}
+
+export function computeSummary(c: ModelCost): ComputeSummary {
+  return {
+    macs: c.macs, flops: c.flops, activationBytes: c.activationBytes, peakActivationBytes: c.peakActivationBytes,
+    opTypes: c.opTypes, unknownOps: c.unknownOps, dims: c.dimsUsed,
+  };
+}
+
 /** The main-graph node whose subgraph a path like 'main/If_0.then_branch/...' belongs to. */
 function ownerOf(g: GraphInfo, path: string): NodeInfo | undefined {
   const first = path.split('/')[1];
