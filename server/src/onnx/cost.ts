@@ -155,8 +155,13 @@ class CostWalker {
       } else entry.inputBytes += this.bytes(i);
     }
     for (const o of n.outputs) if (o) entry.outputBytes += this.bytes(o);
-    const macs = this.denseMacs(n);
-    const other = this.otherFlops(n, path, index, counted);
+    let macs = 0, other = 0;
+    try {
+      macs = this.denseMacs(n);
+      other = this.otherFlops(n, path, index, counted);
+    } catch { /* malformed attributes in a corrupt model: this node costs what we cannot know */ }
+    if (!Number.isFinite(macs) || macs < 0) macs = 0;
+    if (!Number.isFinite(other) || other < 0) other = 0;
     entry.macs = macs;
     entry.flops = 2 * macs + other;
     const moved = entry.inputBytes + entry.outputBytes + entry.weightBytes;

@@ -177,7 +177,7 @@ class Inferrer {
       case 'ConstantOfShape': {
         const c = this.const(n.inputs[0]);
         const v = attrTensor(n, 'value');
-        return [{ elemType: v?.dataType ?? DataType.FLOAT, shape: c ? c.data.slice() : (xs && xs[0] !== null ? new Array(xs[0]).fill(null) : null) }];
+        return [{ elemType: v?.dataType ?? DataType.FLOAT, shape: c ? c.data.slice() : unknownRank(xs?.[0]) }];
       }
       case 'Range': {
         const [s, l, d] = [0, 1, 2].map((i) => this.const(n.inputs[i])?.data[0]);
@@ -225,7 +225,7 @@ class Inferrer {
       case 'Slice': return [{ elemType: et, shape: this.slice(n, xs) }];
       case 'Reshape': {
         const target = this.const(n.inputs[1])?.data ?? attrInts(n, 'shape');
-        if (!target) { const ts = this.shape(n.inputs[1]); return [{ elemType: et, shape: ts && ts[0] !== null ? new Array(ts[0]).fill(null) : null }]; }
+        if (!target) return [{ elemType: et, shape: unknownRank(this.shape(n.inputs[1])?.[0]) }];
         return [{ elemType: et, shape: reshape(xs, target, attrInt(n, 'allowzero', 0) === 1) }];
       }
       case 'Flatten': {
@@ -588,6 +588,7 @@ class Inferrer {
         const outer = constElements(a.dims.slice(0, axis));
         const inner = constElements(a.dims.slice(axis + 1));
         const dimA = a.dims[axis];
+        if (outer * idx.data.length * inner > MAX_CONST_ELEMENTS) return;
         const data: number[] = [];
         for (let o = 0; o < outer; o++) for (const ix of idx.data) {
           const j = ix < 0 ? ix + dimA : ix;
@@ -685,6 +686,11 @@ function constantAttr(n: NodeInfo): ConstTensor | undefined {
   return undefined;
 }
 
+/** A shape of `rank` unknown dims (a 1-D shape tensor of known length); null for absurd ranks. */
+function unknownRank(rank: number | null | undefined): Shape | null {
+  return typeof rank === 'number' && rank >= 0 && rank <= 64 ? new Array(rank).fill(null) : null;
+}
+
 function normAxis(a: number, rank: number): number {
   return a < 0 ? a + rank : a;
 }
@@ -748,8 +754,14 @@ function reshape(xs: Shape | null, target: number[], allowZero: boolean): Shape 
   return out;
 }
 
+/** Length of a Python-style slice of a dim of size d, computed (a corrupt dim of 1e15 must not loop). */
 function sliceLen(d: number, start: number, end: number, step: number): number {
-  return sliceValues(null, start, end, step, d).length;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  let s = start < 0 ? start + d : start;
+  let e = end < 0 ? end + d : end;
+  if (step > 0) { s = clamp(s, 0, d); e = clamp(e, 0, d); return Math.max(0, Math.ceil((e - s) / step)); }
+  if (step < 0) { s = clamp(s, -1, d - 1); e = clamp(e, -1, d - 1); return Math.max(0, Math.ceil((s - e) / -step)); }
+  return 0;
 }
 
 /** Python-style slice of `data` (or of indices 0..len-1 when data is null). */
