@@ -97,7 +97,7 @@ function numel(s: Shape | undefined): number | null {
   if (!s) return null;
   let p = 1;
   for (const d of s) { if (typeof d !== 'number') return null; p *= d; }
-  return p;
+  return Number.isFinite(p) ? p : null;
 }
 
 function n0(x: number | null): number {

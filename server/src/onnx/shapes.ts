@@ -123,7 +123,7 @@ class Inferrer {
     n.outputs.forEach((name, i) => {
       if (!name) return;
       const v = outs[i];
-      this.values.set(name, v ?? { elemType: 0, shape: null });
+      this.values.set(name, v ? { elemType: v.elemType, shape: sane(v.shape) } : { elemType: 0, shape: null });
     });
     if (n.domain === '' || n.domain === 'ai.onnx') {
       try {
@@ -684,6 +684,13 @@ function constantAttr(n: NodeInfo): ConstTensor | undefined {
     if (k === 'value_floats' && a.kind === 'floats') return { elemType: DataType.FLOAT, dims: [a.value.length], data: a.value.slice() };
   }
   return undefined;
+}
+
+/** Dims that are not sizes (negative, fractional, NaN, from a corrupt or inconsistent model) become unknown. */
+function sane(shape: Dim[] | null): Dim[] | null {
+  if (!shape) return null;
+  if (shape.length > 64) return null;
+  return shape.map((d) => (typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0) ? null : d));
 }
 
 /** A shape of `rank` unknown dims (a 1-D shape tensor of known length); null for absurd ranks. */
