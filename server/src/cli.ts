@@ -6,7 +6,7 @@ import { TOOL, VERSION } from './version';
 const USAGE = `usage: ${TOOL} <command> [options]
 
 commands:
-  analyze <files or folders...> [--format text|json] [--dims name=value,...]
+  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
 
 exit codes: 0 ran (with or without findings), 2 usage error`;

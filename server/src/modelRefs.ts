@@ -13,10 +13,16 @@ export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: s
   while (node && node.type !== 'string' && node.type !== 'template_string') node = node.parent;
   if (!node) return undefined;
   const literal = node.text.replace(/^[rbuf]*("""|'''|"|'|`)/i, '').replace(/("""|'''|"|'|`)$/, '');
+  const file = resolveModelPath(literal, codeDir, roots);
+  return file ? { file, range: nodeRange(node) } : undefined;
+}
+
+/** An `.onnx` path as written in code → the existing file (relative to the code, then each root). */
+export function resolveModelPath(literal: string, codeDir: string, roots: string[]): string | undefined {
   if (!/\.onnx$/i.test(literal)) return undefined;
   for (const base of [codeDir, ...roots]) {
     const file = path.resolve(base, literal);
-    if (fs.existsSync(file)) return { file, range: nodeRange(node) };
+    if (fs.existsSync(file)) return file;
   }
   return undefined;
 }
@@ -29,7 +35,7 @@ export class ModelCache {
     let stamp = 'missing';
     try {
       const st = fs.statSync(file);
-      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify(config.dims)}`;
+      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify([config.dims, config.rules, config.cost])}`;
     } catch { /* analyzeModelFile reports it */ }
     const hit = this.entries.get(file);
     if (hit && hit.stamp === stamp) return hit.report;

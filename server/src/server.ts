@@ -15,6 +15,7 @@ import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { costFeature } from './lsp/cost';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -28,11 +29,13 @@ const ctx: ServerContext = {
   config: () => config,
   workspaceRoots: () => workspaceRoots,
   log: (m) => connection.console.log(m),
+  hasCommand: (id) => commands.has(id),
 };
 
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
   codeDiagnostics(ctx),
+  costFeature(ctx),
   modelSummary(ctx),
 ];
 

@@ -5,10 +5,14 @@
 import type { ModelRule, PythonRule, Rule, ScriptRule } from './types';
 import { PY001 } from './python/py001_load_on_request_path';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
+import { ONNX090 } from './onnx/onnx090_over_budget';
+import { PY090 } from './python/py090_model_over_budget';
 
 export const RULES: readonly Rule[] = [
   ONNX000,
+  ONNX090,
   PY001,
+  PY090,
 ];
 
 export const pythonRules = (): PythonRule[] => RULES.filter((r): r is PythonRule => r.target === 'python');
