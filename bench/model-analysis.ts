@@ -142,7 +142,9 @@ function main(): void {
     const rows: string[][] = [['model', 'size', 'ours cold', 'ours warm', 'python', 'speed-up', 'our peak RSS', 'RSS / size', 'RSS over node start', 'python RSS']];
     for (const file of [largestShared, big, bigExt]) {
       const size = fileBytes(file);
-      const ours = JSON.parse(spawnSync(process.execPath, [process.argv[1], '--child', file, '3'], { encoding: 'utf8', maxBuffer: 1 << 20 }).stdout) as { times: number[]; maxRss: number; startRss: number };
+      const child = spawnSync(process.execPath, [process.argv[1], '--child', file, '3'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (child.status !== 0) throw new Error(`analysis of ${file} failed: ${child.stderr}`);
+      const ours = JSON.parse(child.stdout) as { times: number[]; maxRss: number; startRss: number };
       const cold = ours.times[0], warm = median(ours.times.slice(1));
       let pyCell = 'n/a', ratio = 'n/a', pyRss = 'n/a';
       if (py) {
