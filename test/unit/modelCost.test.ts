@@ -4,20 +4,38 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { readModelFile } from '../../server/src/onnx/reader';
 import { inferShapes } from '../../server/src/onnx/shapes';
-import { modelCost } from '../../server/src/onnx/cost';
+import { computeSummary, duplicateWeights, modelCost } from '../../server/src/onnx/cost';
+import * as os from 'os';
+import { DataType } from '../../server/src/onnx/model';
+import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
+import { summarize, summaryMarkdown } from '../../server/src/onnx/summary';
 import { allGraphs } from '../../server/src/onnx/model';
 import { DIST, REPO, SHARED_MODELS } from '../helpers/paths';
 import { pythonShapes, pythonWithOnnx } from '../helpers/pythonOnnx';
 
-interface RefModel { file: string; params: number; macs?: number; referenceDims?: number[][]; inputs?: Array<{ name: string; shape: Array<string | number> }> }
+interface RefModel {
+  file: string; params: number; macs?: number; referenceDims?: number[][]; inputs?: Array<{ name: string; shape: Array<string | number> }>;
+  feed?: Record<string, { dims: number[] }>;
+}
 const REF = JSON.parse(fs.readFileSync(path.join(SHARED_MODELS, 'reference.json'), 'utf8')) as { models: Record<string, RefModel> };
 
-/** reference.json's referenceDims as symbolic-dim values: the first input's symbolic dims in order. */
+/**
+ * The dims reference.json measured at, as symbolic-dim values: `referenceDims` for the first input, or
+ * the `feed` it ran the model with (silero_vad needs its 1536-sample window: at the default 128
+ * samples its 8 kHz branch convolves 4 frames with a 7-wide kernel, which no runtime accepts either).
+ */
 function refDims(r: RefModel): Record<string, number> {
   const out: Record<string, number> = {};
   const shape = r.inputs?.[0]?.shape ?? [];
   const vals = r.referenceDims?.[0] ?? [];
   shape.forEach((d, i) => { if (typeof d === 'string') out[d] = vals[i]; });
+  if (r.feed) {
+    const m = readModelFile(path.join(SHARED_MODELS, r.file));
+    for (const input of m.graph.inputs) {
+      const fed = r.feed[input.name]?.dims;
+      input.shape?.forEach((d, i) => { if (typeof d === 'string' && fed?.[i] !== undefined) out[d] = fed[i]; });
+    }
+  }
   return out;
 }
 
@@ -51,6 +69,13 @@ describe('model cost on the shared models', () => {
     }
   });
 
+  it('the hover summary shows MACs per inference at the dims used', () => {
+    const m = readModelFile(path.join(SHARED_MODELS, 'bert_small_like.onnx'));
+    const md = summaryMarkdown('bert', { ...summarize(m), ...computeSummary(modelCost(m, { seq: 64 })) });
+    assert.match(md, /- Compute: [\d.]+ MMACs \([\d.]+ MFLOPs\) per inference at batch=1, seq=64 · peak activations/);
+    assert.doesNotMatch(summaryMarkdown('bert', summarize(m)), /Compute/);
+  });
+
   it('counts LSTM gates, attention matmuls and embedding lookups the way the reference does', () => {
     const lstm = modelCost(readModelFile(path.join(SHARED_MODELS, 'lstm_classifier.onnx')), { batch: 1, seq: 128 });
     assert.strictEqual(lstm.opTypes.LSTM.macs, 117440512);
@@ -69,6 +94,27 @@ describe('model cost on the shared models', () => {
     for (const s of silero.sharedWeights) assert.ok(s.readers > 1 && s.names.length === 1);
     // The If: one branch is counted, the other is listed but left out of the totals.
     assert.ok(silero.nodes.some((n) => !n.counted) && silero.nodes.some((n) => n.counted && n.graph !== 'main'));
+  });
+
+  it('reports a weight read twice (counted once) and identical bytes stored twice', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-dup-'));
+    try {
+      const file = path.join(tmp, 'dup.onnx');
+      const values = seededFloats(64 * 64, 5);
+      fs.writeFileSync(file, encodeModel(model({
+        nodes: [node('MatMul', ['x', 'w'], ['a']), node('MatMul', ['a', 'w'], ['b']), node('MatMul', ['b', 'w_copy'], ['c'])],
+        initializers: [floatTensor('w', [64, 64], values), floatTensor('w_copy', [64, 64], values), floatTensor('other', [64, 64], seededFloats(4096, 6))],
+        inputs: [valueInfo('x', DataType.FLOAT, ['batch', 64])], outputs: [valueInfo('c', DataType.FLOAT, ['batch', 64])],
+      })));
+      const m = readModelFile(file);
+      const c = modelCost(m, {});
+      assert.deepStrictEqual(c.sharedWeights, [{ names: ['w'], kind: 'reused', bytes: 16384, readers: 2 }]);
+      assert.deepStrictEqual(c.nodes.map((n) => n.params), [4096, 0, 4096]);
+      assert.strictEqual(c.params, 3 * 4096); // stored elements, as reference.json counts them
+      assert.deepStrictEqual(duplicateWeights(m), [{ names: ['w', 'w_copy'], kind: 'duplicate', bytes: 16384, readers: 2 }]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true });
+    }
   });
 
   it('agrees with onnx.shape_inference on every shared model', function () {

@@ -32,8 +32,9 @@ export interface AnalyzeOutput {
 }
 
 export async function analyzePaths(paths: string[], overrides: Partial<Config>, log: (line: string) => void, opts: { detail?: boolean } = {}): Promise<AnalyzeOutput> {
-  await initParsers();
   const { files, missing } = collectFiles(paths);
+  // Loading the grammars costs a few hundred ms: only when there is code to parse.
+  if (files.some((f) => kindOf(f) === 'code')) await initParsers();
   for (const m of missing) log(`inference-lens: cannot read ${m}: no such file or directory`);
   const configs = new Map<string, Config>();
   const configFor = (file: string): Config => {

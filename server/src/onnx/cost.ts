@@ -26,7 +26,9 @@
  */
 import { bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
 import { einsumLetters, inferShapes, ShapeInference } from './shapes';
-import { summarize } from './summary';
+import { summarize, weightTensors } from './summary';
+import { streamRange } from './source';
+import { createHash } from 'crypto';
 
 export interface NodeCost {
   node: NodeInfo;
@@ -366,10 +368,7 @@ function sharedWeights(walker: CostWalker, inf: ShapeInference): SharedWeight[] 
  * streamed from disk tensor by tensor. Costs a full read of the weights: call it on demand, not on
  * every analysis.
  */
-export async function duplicateWeights(model: ModelInfo, minBytes = 1024): Promise<SharedWeight[]> {
-  const { createHash } = await import('crypto');
-  const { streamRange } = await import('./source');
-  const { weightTensors } = await import('./summary');
+export function duplicateWeights(model: ModelInfo, minBytes = 1024): SharedWeight[] {
   const bySize = new Map<string, TensorInfo[]>();
   for (const { tensor } of weightTensors(model)) {
     const loc = tensor.location;
