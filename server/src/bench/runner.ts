@@ -37,7 +37,6 @@ function toolVersion(): string {
 }
 
 const WATCH_MS = 50;
-const BEAT_GRACE_S = 5;
 
 interface Job<T> {
   message: ToWorker;
@@ -122,6 +121,7 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
       const tail = stderr.trim().split('\n').slice(-5).join('\n');
       finish(new BenchError('crashed', `the benchmark process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
     });
+    if (child.pid !== undefined) control.onStart?.(child.pid);
     child.send(job.message);
   });
 }
@@ -142,8 +142,7 @@ export async function runBenchmark(modelPath: string, options: Partial<BenchOpti
   const sha256 = await hashFile(abs);
   const figures = await runInChild<WorkerFigures>({
     message: { type: 'bench', modelPath: abs, options: opts },
-    // Session creation of a big model can take a while: allow the larger of the two.
-    timeoutS: Math.max(opts.runTimeoutS, BEAT_GRACE_S),
+    timeoutS: opts.runTimeoutS,
     memoryLimitBytes: opts.memoryLimitBytes,
     accept: (m) => (m.type === 'result' ? m.figures : undefined),
   }, control);

@@ -196,6 +196,8 @@ export interface BenchProgress {
 export interface RunControl {
   signal?: AbortSignal;
   onProgress?: (p: BenchProgress) => void;
+  /** called with the child's pid once it is started (logs, tests) */
+  onStart?: (pid: number) => void;
 }
 
 /** Errors the runner reports (the child died, timed out, ran out of memory, was cancelled, or ORT failed). */
