@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Severity } from './rules/types';
+import { BenchSettings, parseBenchSettings } from './bench/settings';
 
 export type RuleSetting = Severity | 'off';
 
@@ -13,12 +14,14 @@ export interface Config {
   rules: Record<string, RuleSetting>;
   /** symbolic dim name → value */
   dims: Record<string, number>;
+  /** benchmark defaults (bench/settings.ts) */
+  bench: BenchSettings;
 }
 
 export const CONFIG_FILE = 'inference-lens.json';
 
 export function defaultConfig(): Config {
-  return { rules: {}, dims: {} };
+  return { rules: {}, dims: {}, bench: {} };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -48,6 +51,7 @@ export function parseConfig(raw: unknown, source: string, problems: string[] = [
       else problems.push(`${source}: dims.${k} must be a positive integer`);
     }
   }
+  if (r.bench !== undefined) out.bench = parseBenchSettings(r.bench, source, problems);
   return out;
 }
 
@@ -56,6 +60,7 @@ export function mergeConfig(...layers: Partial<Config>[]): Config {
   for (const l of layers) {
     if (l.rules) Object.assign(c.rules, l.rules);
     if (l.dims) Object.assign(c.dims, l.dims);
+    if (l.bench) Object.assign(c.bench, l.bench);
   }
   return c;
 }

@@ -15,6 +15,7 @@ import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { benchmark } from './lsp/benchmark';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -34,6 +35,7 @@ const ctx: ServerContext = {
 const features: Feature[] = [
   codeDiagnostics(ctx),
   modelSummary(ctx),
+  benchmark(ctx),
 ];
 
 const commands = new Map<string, CommandHandler>();

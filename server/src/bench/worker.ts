@@ -346,6 +346,12 @@ function probeModel(): Buffer {
   }));
 }
 
+/** ORT's errors start with a source path and an assertion; keep the sentence a person can act on. */
+function shortReason(msg: string): string {
+  const first = msg.split('\n')[0];
+  return first.replace(/^\S+\.(cc|cpp|h):\d+\s.*?\bwas false\.\s*/, '').trim() || first;
+}
+
 async function probe(eps: EpName[]): Promise<BackendAvailability[]> {
   const bytes = probeModel();
   const out: BackendAvailability[] = [];
@@ -363,7 +369,7 @@ async function probe(eps: EpName[]): Promise<BackendAvailability[]> {
       await s.release();
       out.push({ ep, available: true });
     } catch (e) {
-      out.push({ ep, available: false, reason: `probe session failed: ${(e as Error).message.split('\n')[0]}` });
+      out.push({ ep, available: false, reason: `probe session failed: ${shortReason((e as Error).message)}` });
     }
   }
   return out;
