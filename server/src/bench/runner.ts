@@ -6,6 +6,7 @@
  */
 import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { hashFile } from './cache';
 import { machineInfo } from './machine';
@@ -16,7 +17,9 @@ import {
 
 /** The worker script: dist/bench-worker.js beside the bundles, or worker.js beside this file in out/. */
 export function workerPath(): string {
-  const candidates = [path.join(__dirname, 'bench-worker.js'), path.join(__dirname, 'worker.js'), path.join(__dirname, '..', 'bench-worker.js')];
+  const candidates = [path.join(__dirname, 'bench-worker.js'), path.join(__dirname, 'worker.js')];
+  // Bundled scripts elsewhere (bench/ via run-ts) use the repository's dist/.
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) candidates.push(path.join(dir, 'dist', 'bench-worker.js'));
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new BenchError('crashed', `benchmark worker not found (looked for ${candidates.join(', ')}); run the build`);
   return found;
@@ -121,6 +124,11 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
       const tail = stderr.trim().split('\n').slice(-5).join('\n');
       finish(new BenchError('crashed', `the benchmark process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
     });
+    if (child.pid !== undefined && control.niceness) {
+      try {
+        os.setPriority(child.pid, control.niceness);
+      } catch { /* not permitted here: run at normal priority */ }
+    }
     if (child.pid !== undefined) control.onStart?.(child.pid);
     child.send(job.message);
   });

@@ -196,6 +196,11 @@ export interface BenchProgress {
 export interface RunControl {
   signal?: AbortSignal;
   onProgress?: (p: BenchProgress) => void;
+  /**
+   * Scheduling niceness of the child (0 normal … 19 lowest). The language server uses a low priority
+   * so that hovers and diagnostics win the CPU; the CLI runs at normal priority.
+   */
+  niceness?: number;
   /** called with the child's pid once it is started (logs, tests) */
   onStart?: (pid: number) => void;
 }

@@ -18,6 +18,7 @@ import { allGraphs, ModelInfo } from '../onnx/model';
 import { encodeModel, floatTensor, model as buildModel, node, valueInfo } from '../onnx/builder';
 import { DataType } from '../onnx/model';
 import { InputSignature, InputTensor, OrtType, readInputsFile, synthesize, vocabBounds, describe } from './inputs';
+import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
 import type { FromWorker, ToWorker, WorkerFigures } from './protocol';
@@ -53,7 +54,6 @@ function progress(phase: BenchProgress['phase'], message: string, percent?: numb
   send({ type: 'progress', progress: { phase, message, percent }, rss: rss() });
 }
 
-const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 // ---- Session and inputs --------------------------------------------------------------------------
 
@@ -133,43 +133,40 @@ function feedsOf(tensors: InputTensor[]): Record<string, Ort.Tensor> {
   return feeds;
 }
 
+/** One timed inference; ORT failures become run errors, and each run is a sign of life. */
 async function runOnce(session: Session, feeds: Record<string, Ort.Tensor>): Promise<number> {
-  const t0 = process.hrtime.bigint();
   try {
-    await session.run(feeds);
+    return await timeRun(() => session.run(feeds));
   } catch (e) {
     throw new WorkerError('run', `inference failed: ${(e as Error).message}`);
+  } finally {
+    beat();
   }
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  beat();
-  return ms;
 }
 
 // ---- The protocol --------------------------------------------------------------------------------
 
-interface Measured { samples: number[]; wallMs: number; startMs: number; endMs: number }
+const runner = (session: Session, feeds: Record<string, Ort.Tensor>) => (): Promise<number> => runOnce(session, feeds);
 
-async function warmup(session: Session, feeds: Record<string, Ort.Tensor>, o: BenchOptions): Promise<number> {
-  const t0 = nowMs();
-  let n = 0;
-  while ((n < o.warmupRuns || nowMs() - t0 < o.warmupTimeS * 1000) && nowMs() - t0 < o.maxTimeS * 1000) {
-    await runOnce(session, feeds);
-    n++;
-  }
-  return n;
+function warmup(session: Session, feeds: Record<string, Ort.Tensor>, o: BenchOptions): Promise<number> {
+  return warmupLoop(runner(session, feeds), o.warmupRuns, o.warmupTimeS, o.maxTimeS);
 }
 
-async function measure(session: Session, feeds: Record<string, Ort.Tensor>, minRuns: number, minTimeS: number, maxTimeS: number, onRun?: (n: number, elapsedMs: number) => void): Promise<Measured> {
-  const samples: number[] = [];
-  const t0 = nowMs();
-  for (;;) {
-    samples.push(await runOnce(session, feeds));
-    const elapsed = nowMs() - t0;
-    onRun?.(samples.length, elapsed);
-    if ((samples.length >= minRuns && elapsed >= minTimeS * 1000) || elapsed >= maxTimeS * 1000) break;
+function measure(session: Session, feeds: Record<string, Ort.Tensor>, minRuns: number, minTimeS: number, maxTimeS: number, onRun?: (n: number, elapsedMs: number) => void): Promise<Measured> {
+  return measureLoop(runner(session, feeds), { minRuns, minTimeS, maxTimeS }, onRun);
+}
+
+/** Inference errors often come from a guessed dim: say which shapes were fed. */
+async function withInputContext<T>(inputs: InputTensor[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof WorkerError && e.kind === 'run') {
+      const fed = inputs.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
+      throw new WorkerError('run', `${e.message}\n(inputs fed: ${fed}; set dims, e.g. --dims name=value, if a guessed size does not fit the model)`);
+    }
+    throw e;
   }
-  const end = nowMs();
-  return { samples, wallMs: end - t0, startMs: t0, endMs: end };
 }
 
 async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
@@ -183,7 +180,7 @@ async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures>
   const feeds = feedsOf(inputs.tensors);
 
   progress('warmup', 'warming up', 5);
-  const warmupRuns = await warmup(session, feeds, o);
+  const warmupRuns = await withInputContext(inputs.tensors, () => warmup(session, feeds, o));
   const rssAfterWarmup = rss();
 
   let measured: Measured;
