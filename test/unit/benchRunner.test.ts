@@ -1,7 +1,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { detectBackends, runBenchmark } from '../../server/src/bench/runner';
+import type * as Ort from 'onnxruntime-node';
+import { detectBackends, runBenchmark, runModel } from '../../server/src/bench/runner';
 import { BenchError, BenchProgress } from '../../server/src/bench/types';
 import { loopModel, tempDir, writeModel } from '../helpers/benchModels';
 import { SHARED_MODELS } from '../helpers/paths';
@@ -57,6 +58,21 @@ describe('bench runner (child process)', function () {
     const r = await runBenchmark(mlp, { ...quick, concurrency: 2 });
     assert.ok(r.runs >= 5);
     assert.strictEqual(r.concurrency, 2);
+  });
+
+  it('returns outputs for A/B checks, equal to an in-process session on the same inputs', async () => {
+    const a = await runModel(mlp, { batch: 3, seed: 5 });
+    assert.deepStrictEqual(a.inputs[0].dims, [3, 784]);
+    assert.strictEqual(a.outputs.length, 1);
+    assert.deepStrictEqual(a.outputs[0].dims, [3, 10]);
+    const again = await runModel(mlp, {}, a.inputs);
+    assert.deepStrictEqual(again.outputs[0].data, a.outputs[0].data);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ort = require('onnxruntime-node') as typeof Ort;
+    const s = await ort.InferenceSession.create(mlp);
+    const ref = await s.run({ input: new ort.Tensor('float32', a.inputs[0].data as Float32Array, [3, 784]) });
+    await s.release();
+    assert.deepStrictEqual([...(ref[s.outputNames[0]].data as Float32Array)], [...(a.outputs[0].data as Float32Array)]);
   });
 
   it('reports a model whose session creation fails', async () => {

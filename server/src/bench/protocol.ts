@@ -2,10 +2,21 @@
  * Messages between the runner (server or CLI side) and the benchmark worker (child process).
  * The child owns onnxruntime; the parent only sends a job and listens.
  */
+import type { InputTensor } from './inputs';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, InputDescription, LatencyStats, ProfileResult, SweepPoint, Throughput } from './types';
+
+/** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */
+export interface OutputsJob {
+  type: 'outputs';
+  modelPath: string;
+  options: BenchOptions;
+  /** fed as given; when absent, synthesised from options (dims, batch, seed) or options.inputsFile */
+  inputs?: InputTensor[];
+}
 
 export type ToWorker =
   | { type: 'bench'; modelPath: string; options: BenchOptions }
+  | OutputsJob
   | { type: 'probe'; eps: EpName[] };
 
 /** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
@@ -32,4 +43,5 @@ export type FromWorker =
   | { type: 'beat'; rss: number }
   | { type: 'result'; figures: WorkerFigures }
   | { type: 'probe'; backends: BackendAvailability[] }
+  | { type: 'outputs'; inputs: InputTensor[]; outputs: InputTensor[]; ms: number }
   | { type: 'error'; kind: 'session' | 'ep' | 'inputs' | 'run'; message: string };

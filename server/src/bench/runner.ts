@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { hashFile } from './cache';
+import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
 import type { FromWorker, ToWorker, WorkerFigures } from './protocol';
 import {
@@ -160,6 +161,21 @@ export async function runBenchmark(modelPath: string, options: Partial<BenchOpti
     concurrency: opts.concurrency, measuredAt: new Date().toISOString(),
     ...figures,
   };
+}
+
+/**
+ * Runs a model once in a child and returns its outputs, on the inputs given or on inputs synthesised
+ * from `options` (dims, batch, seed, inputsFile) exactly as a benchmark would: for A/B agreement
+ * checks of a converted model against its original on the same inputs.
+ */
+export async function runModel(modelPath: string, options: Partial<BenchOptions> = {}, inputs?: InputTensor[], control: RunControl = {}): Promise<{ inputs: InputTensor[]; outputs: InputTensor[]; ms: number }> {
+  const opts = withDefaults(options);
+  validate(opts);
+  return runInChild({
+    message: { type: 'outputs', modelPath: path.resolve(modelPath), options: opts, inputs },
+    timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
+    accept: (m) => (m.type === 'outputs' ? { inputs: m.inputs, outputs: m.outputs, ms: m.ms } : undefined),
+  }, control);
 }
 
 /** Which execution providers this build and machine can run, each with a real probe session. */

@@ -21,7 +21,7 @@ import { InputSignature, InputTensor, OrtType, readInputsFile, synthesize, vocab
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
-import type { FromWorker, ToWorker, WorkerFigures } from './protocol';
+import type { FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
 
 type Ort = typeof Ort;
@@ -331,6 +331,27 @@ async function threadMain(job: ThreadJob): Promise<void> {
   }
 }
 
+// ---- Outputs for A/B checks ---------------------------------------------------------------------
+
+async function outputs(job: OutputsJob): Promise<{ inputs: InputTensor[]; outputs: InputTensor[]; ms: number }> {
+  const o = job.options;
+  progress('create', `creating the ${o.ep} session`, 5);
+  const { session } = await createSession(job.modelPath, sessionOptions(o), o.ep);
+  const inputs = job.inputs ?? makeInputs(signatureOf(session), o, readModelQuietly(job.modelPath)).tensors;
+  progress('measure', 'running', 50);
+  const t0 = nowMs();
+  let result: Record<string, Ort.Tensor>;
+  try {
+    result = await session.run(feedsOf(inputs)) as Record<string, Ort.Tensor>;
+  } catch (e) {
+    throw new WorkerError('run', `inference failed: ${(e as Error).message}`);
+  }
+  const ms = nowMs() - t0;
+  const outs = Object.entries(result).map(([name, t]) => ({ name, type: t.type as OrtType, dims: [...t.dims], data: t.data as InputTensor['data'], fill: 'output' }));
+  await session.release();
+  return { inputs, outputs: outs, ms };
+}
+
 // ---- Backend probe -------------------------------------------------------------------------------
 
 /** A one-node model (Add) to prove an execution provider can really create a session and run. */
@@ -380,9 +401,9 @@ if (!isMainThread && workerData) {
 } else if (process.send) {
   process.once('message', (raw) => {
     const msg = raw as ToWorker;
-    const work = msg.type === 'probe'
-      ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
-      : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
+    const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
+      : msg.type === 'outputs' ? outputs(msg).then((r) => send({ type: 'outputs', ...r }))
+        : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
     work.catch((e: unknown) => {
       const kind = e instanceof WorkerError ? e.kind : 'run';
       send({ type: 'error', kind, message: (e as Error).message ?? String(e) });
