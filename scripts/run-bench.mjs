@@ -1,18 +1,15 @@
-// Runs the benchmarks in bench/ (all, or the ones named: `npm run bench -- harness-overhead`),
-// each through run-ts.mjs, one after the other.
+// Runs the benchmarks: every bench/*.ts, or those named on the command line (`npm run bench -- text-view`).
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const wanted = process.argv.slice(2).map((n) => n.replace(/\.ts$/, ''));
-const all = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
-const run = wanted.length ? wanted : all;
+const wanted = process.argv.slice(2).map((n) => n.replace(/^bench\//, '').replace(/\.ts$/, ''));
+const all = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts')).sort();
 let failed = 0;
-for (const name of run) {
-  if (!all.includes(name)) { console.error(`no bench/${name}.ts`); failed++; continue; }
-  console.log(`\n== bench/${name}.ts ==`);
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts/run-ts.mjs'), `bench/${name}.ts`], { stdio: 'inherit', cwd: root });
+for (const f of all.filter((x) => !wanted.length || wanted.includes(x.replace(/\.ts$/, '')))) {
+  console.log(`\n## bench/${f}`);
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-ts.mjs'), `bench/${f}`], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -121,10 +121,11 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
       }
     });
     child.on('error', (e) => finish(new BenchError('crashed', `benchmark process error: ${e.message}`)));
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, signal) => setTimeout(() => {
+      // Deferred a moment: a result sent just before a normal exit may still be in the IPC pipe.
       const tail = stderr.trim().split('\n').slice(-5).join('\n');
       finish(new BenchError('crashed', `the benchmark process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
-    });
+    }, 20));
     if (child.pid !== undefined && control.niceness) {
       try {
         os.setPriority(child.pid, control.niceness);
