@@ -1,6 +1,7 @@
 /** The command-line entry: the same engine as the language server, for terminals and CI. */
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
+import { BENCH_USAGE, runBench } from './cli/bench';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -8,13 +9,15 @@ const USAGE = `usage: ${TOOL} <command> [options]
 commands:
   analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+${BENCH_USAGE}
 
-exit codes: 0 ran (with or without findings), 2 usage error`;
+exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
+  bench: runBench,
 };
 
 export async function main(argv: string[]): Promise<number> {

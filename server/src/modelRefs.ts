@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { Tree, Node } from 'web-tree-sitter';
 import { analyzeModelFile, ModelReport } from './engine';
 import type { Config } from './config';
+import type { MeasuredLookup } from './cost/resolve';
 import type { Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
 
@@ -31,15 +32,20 @@ export function resolveModelPath(literal: string, codeDir: string, roots: string
 export class ModelCache {
   private entries = new Map<string, { stamp: string; report: ModelReport }>();
 
+  /** `measured`: the latest benchmark of a file (budget rules prefer it to the estimate). */
+  constructor(private readonly measured?: MeasuredLookup) {}
+
   get(file: string, config: Config): ModelReport {
     let stamp = 'missing';
     try {
       const st = fs.statSync(file);
       stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify([config.dims, config.rules, config.cost])}`;
     } catch { /* analyzeModelFile reports it */ }
+    const measured = stamp === 'missing' ? undefined : this.measured?.(file, config);
+    if (measured) stamp += `:${measured.p95Ms}:${measured.inferencesPerSec}`;
     const hit = this.entries.get(file);
     if (hit && hit.stamp === stamp) return hit.report;
-    const report = analyzeModelFile(file, config);
+    const report = analyzeModelFile(file, config, measured);
     this.entries.set(file, { stamp, report });
     return report;
   }
