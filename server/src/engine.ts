@@ -8,6 +8,8 @@ import { analyzeModule } from './code/python/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
+import { renderTextView, TextView } from './onnx/textView';
+import { placeOnView } from './rules/onnx/place';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -40,6 +42,8 @@ export interface ModelReport {
   findings: Finding[];
   model?: ModelInfo;
   summary?: ModelSummary;
+  /** The model's text view; findings with a target have their range on its lines. */
+  view?: TextView;
 }
 
 export function analyzeModelFile(file: string, config: Config): ModelReport {
@@ -53,7 +57,8 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
   const findings: Finding[] = [];
   const ctx = { model, config };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
-  return { findings: finalize(findings, config), model, summary: summarize(model) };
+  const view = renderTextView(model);
+  return { findings: finalize(placeOnView(findings, view), config), model, summary: summarize(model), view };
 }
 
 function enabled(id: string, config: Config): boolean {
