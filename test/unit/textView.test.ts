@@ -55,7 +55,7 @@ describe('text view', () => {
     for (const { node: n } of allNodes(m)) {
       const line = v.nodeLines.get(n)!;
       assert.ok(lines[line].trim().startsWith(`${n.outputs[0]} = `), lines[line]);
-      assert.strictEqual(v.lineNodes.get(line), n);
+      assert.strictEqual(v.lineNodes[line], n);
     }
     assert.match(lines[lineOf(v, { kind: 'tensor', name: 'fc.bias' })], /float\[4\] fc\.bias/);
     assert.match(lines[lineOf(v, { kind: 'tensor', name: 'x' })], /float\[batch,8\] x/);

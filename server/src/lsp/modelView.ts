@@ -106,7 +106,7 @@ export function modelView(ctx: ServerContext): Feature {
       if (!view || !r.model) return null;
       const line = params.position.line;
       const findings = r.findings.filter((f) => f.target && f.range.start.line === line);
-      const node = view.lineNodes.get(line);
+      const node = view.lineNodes[line];
       const tensor = view.lineTensors.get(line);
       let body: string | undefined;
       if (node) body = nodeHoverMarkdown(r.model, node, findings);

@@ -24,16 +24,18 @@ export interface TextView {
   nodeLines: Map<NodeInfo, number>;
   /** Initializer / graph input / graph output name → its line in the signature (outermost graph first). */
   tensorLines: Map<string, number>;
-  /** Value name → the node that produces it (every graph). */
-  producers: Map<string, NodeInfo>;
-  /** Line → the node on it, for hovers. */
-  lineNodes: Map<number, NodeInfo>;
+  /** Line → the node on it, for hovers (sparse: undefined on other lines). */
+  lineNodes: Array<NodeInfo | undefined>;
   /** Line → the tensor declared on it. */
   lineTensors: Map<number, string>;
   lineCount: number;
 }
 
-const INDENT = '   ';
+const INDENTS: string[] = [''];
+function indent(depth: number): string {
+  while (INDENTS.length <= depth) INDENTS.push(INDENTS[INDENTS.length - 1] + '   ');
+  return INDENTS[depth];
+}
 
 /** Names the ONNX parser takes bare; others are quoted. */
 const BARE = /^[A-Za-z_][A-Za-z0-9_.:/\-]*$/;
@@ -96,12 +98,11 @@ class Writer {
   lines: string[] = [];
   nodeLines = new Map<NodeInfo, number>();
   tensorLines = new Map<string, number>();
-  producers = new Map<string, NodeInfo>();
-  lineNodes = new Map<number, NodeInfo>();
+  lineNodes: Array<NodeInfo | undefined> = [];
   lineTensors = new Map<number, string>();
 
   push(depth: number, s: string): number {
-    this.lines.push(depth ? INDENT.repeat(depth) + s : s);
+    this.lines.push(depth ? indent(depth) + s : s);
     return this.lines.length - 1;
   }
 
@@ -146,7 +147,6 @@ class Writer {
     const outs = n.outputs.map(quoteName).join(', ');
     const op = n.domain ? `${n.domain}.${n.opType}` : n.opType;
     const ins = n.inputs.map(quoteName).join(', ');
-    for (const o of n.outputs) if (o && !this.producers.has(o)) this.producers.set(o, n);
     const graphs: Array<[string, GraphInfo[]]> = [];
     const attrs: string[] = [];
     for (const [name, a] of n.attributes) {
@@ -157,7 +157,7 @@ class Writer {
     const attrPart = attrs.length ? ` <${attrs.join(', ')}>` : '';
     const line = this.push(depth, `${outs} = ${op}${attrPart} (${ins})`);
     this.nodeLines.set(n, line);
-    this.lineNodes.set(line, n);
+    this.lineNodes[line] = n;
     // Subgraph attributes follow on their own lines, indented, as the printer nests them.
     for (const [name, gs] of graphs) {
       this.push(depth + 1, `# ${name}:`);
@@ -208,11 +208,22 @@ export function renderTextView(model: ModelInfo): TextView {
     headerLine,
     nodeLines: w.nodeLines,
     tensorLines: w.tensorLines,
-    producers: w.producers,
     lineNodes: w.lineNodes,
     lineTensors: w.lineTensors,
     lineCount: w.lines.length,
   };
+}
+
+/** Value name → the node that produces it, built on first use (only tensor targets need it). */
+const producerCache = new WeakMap<TextView, Map<string, NodeInfo>>();
+function producers(view: TextView): Map<string, NodeInfo> {
+  let p = producerCache.get(view);
+  if (!p) {
+    p = new Map();
+    for (const n of view.nodeLines.keys()) for (const o of n.outputs) if (o && !p.has(o)) p.set(o, n);
+    producerCache.set(view, p);
+  }
+  return p;
 }
 
 /** The line a target sits on: a node's line, a tensor's declaration or producer, else the header. */
@@ -221,6 +232,6 @@ export function lineOf(view: TextView, target: ViewTarget | undefined): number {
   if (target.kind === 'node') return view.nodeLines.get(target.node) ?? view.headerLine;
   const declared = view.tensorLines.get(target.name);
   if (declared !== undefined) return declared;
-  const producer = view.producers.get(target.name);
+  const producer = producers(view).get(target.name);
   return producer ? view.nodeLines.get(producer) ?? view.headerLine : view.headerLine;
 }
