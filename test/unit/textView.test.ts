@@ -106,3 +106,32 @@ describe('text view', () => {
     assert.ok(text.includes('big = Constant <value = float[16] {…}> ()'), text);
   });
 });
+
+describe('onnx-text grammar and language contribution', () => {
+  const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+  const grammar = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'syntaxes', 'onnx-text.tmLanguage.json'), 'utf8'));
+
+  it('is registered in package.json with its language configuration', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'onnx-text');
+    assert.ok(lang && fs.existsSync(path.join(REPO_ROOT, lang.configuration)));
+    const g = pkg.contributes.grammars.find((x: { language: string }) => x.language === 'onnx-text');
+    assert.strictEqual(g.scopeName, grammar.scopeName);
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, g.path)));
+  });
+
+  it('has patterns that compile and pick out op, namespace, types and attributes of a node line', () => {
+    const regexes: Record<string, RegExp> = {};
+    for (const [name, rule] of Object.entries<{ match?: string; begin?: string; end?: string }>(grammar.repository)) {
+      for (const key of ['match', 'begin', 'end'] as const) if (rule[key]) regexes[`${name}.${key}`] = new RegExp(rule[key]!, 'g');
+    }
+    const line = '   y = com.microsoft.MatMulNBits <bits = 4, block_size = 32> (x, float[4,8] w)';
+    const m = new RegExp(grammar.repository.node.begin).exec(line)!;
+    assert.strictEqual(m[1], 'com.microsoft.');
+    assert.strictEqual(m[2], 'MatMulNBits');
+    const rest = line.slice(m.index + m[0].length); // attributes are matched inside the node region only
+    assert.deepStrictEqual([...rest.matchAll(regexes['attribute.match'])].map((x) => x[1]), ['bits', 'block_size']);
+    assert.deepStrictEqual([...line.matchAll(regexes['typed-value.match'])].map((x) => x[0]), ['float[4,8]']);
+    assert.ok(regexes['comment.match'].test('   float[4] b   # 16 B'));
+  });
+});
