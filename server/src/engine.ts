@@ -10,6 +10,7 @@ import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
 import { renderTextView, TextView } from './onnx/textView';
 import { placeOnView } from './rules/onnx/place';
+import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -44,6 +45,8 @@ export interface ModelReport {
   summary?: ModelSummary;
   /** The model's text view; findings with a target have their range on its lines. */
   view?: TextView;
+  /** Shapes and per-node cost at the configured dims. */
+  cost?: ModelCost;
 }
 
 export function analyzeModelFile(file: string, config: Config): ModelReport {
@@ -57,8 +60,12 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
   const findings: Finding[] = [];
   const ctx = { model, config };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  let cost: ModelCost | undefined;
+  try {
+    cost = modelCost(model, config.dims);
+  } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const view = renderTextView(model);
-  return { findings: finalize(placeOnView(findings, view), config), model, summary: summarize(model), view };
+  return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }
 
 function enabled(id: string, config: Config): boolean {
