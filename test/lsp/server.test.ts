@@ -160,6 +160,8 @@ describe('language server over stdio', function () {
     assert.match(value, /\*\*Gemm\*\*/);
     assert.match(value, /`net\.0\.weight` \| float\[512,784\] · weight, 1\.5 MiB/);
     assert.match(value, /Weights: 401\.9 k parameters, 1\.5 MiB \(75\.0% of the model\)/);
+    assert.match(value, /Compute: 401\.4 k MACs \(75\.0% of the model\), 803\.3 k FLOPs/);
+    assert.match(value, /at batch=1/);
     assert.match(value, /ONNX001/);
   });
 });

@@ -4,6 +4,7 @@
  * Pure: model and node in, markdown out.
  */
 import { allGraphs, AttributeValue, Dim, ModelInfo, NodeInfo, TensorInfo } from '../onnx/model';
+import type { ModelCost, NodeCost } from '../onnx/cost';
 import { formatBytes, formatCount } from '../onnx/summary';
 import { tensorType } from '../onnx/textView';
 import { allNodes, constantTensor, isOp } from '../rules/onnx/graph';
@@ -67,8 +68,21 @@ function findingLines(findings: Finding[]): string[] {
   return findings.length ? ['', ...findings.map((x) => `- [${x.rule}](${docsUrl(x.rule)}): ${x.message}`)] : [];
 }
 
-export function nodeHoverMarkdown(model: ModelInfo, node: NodeInfo, findings: Finding[] = []): string {
+const costIndex = new WeakMap<ModelCost, Map<NodeInfo, NodeCost>>();
+
+function nodeCostOf(cost: ModelCost | undefined, node: NodeInfo): NodeCost | undefined {
+  if (!cost) return undefined;
+  let ix = costIndex.get(cost);
+  if (!ix) { ix = new Map(cost.nodes.map((c) => [c.node, c])); costIndex.set(cost, ix); }
+  return ix.get(node);
+}
+
+const pct = (part: number, whole: number): string => (whole > 0 ? ` (${((100 * part) / whole).toFixed(1)}% of the model)` : '');
+
+/** `cost` (shape inference + per-node cost at the configured dims) adds inferred shapes and compute. */
+export function nodeHoverMarkdown(model: ModelInfo, node: NodeInfo, findings: Finding[] = [], cost?: ModelCost): string {
   const f = facts(model);
+  const nc = nodeCostOf(cost, node);
   const domain = node.domain || 'ai.onnx';
   const opset = model.opsets[node.domain];
   const lines = [`**${node.opType}**${node.name ? ` \`${node.name}\`` : ''} · ${domain}${opset !== undefined ? ` opset ${opset}` : ''}`, ''];
@@ -80,12 +94,21 @@ export function nodeHoverMarkdown(model: ModelInfo, node: NodeInfo, findings: Fi
     if (w) { params += Number.isNaN(w.elements) ? 0 : w.elements; bytes += w.byteLength; }
     lines.push(`| in ${k} | \`${i}\` | ${shapeOf(f, i)}${w ? ` · weight, ${formatBytes(w.byteLength)}${w.location?.external ? ', external' : ''}` : ''} |`);
   });
-  node.outputs.forEach((o, k) => { if (o) lines.push(`| out ${k} | \`${o}\` | ${shapeOf(f, o)} |`); });
+  node.outputs.forEach((o, k) => {
+    if (!o) return;
+    const declared = f.values.get(o)?.type;
+    const inferred = nc?.outputShapes[k];
+    lines.push(`| out ${k} | \`${o}\` | ${declared ?? (inferred ? `[${inferred.map((d) => d ?? '?').join(',')}] (inferred)` : 'shape not in the file')} |`);
+  });
   const attrs = [...node.attributes].map(([k, a]) => `\`${k}\` = ${attrValue(a)}`);
   if (attrs.length) lines.push('', `Attributes: ${attrs.join(', ')}`);
   if (params) {
-    const share = f.totalParams ? ` (${((100 * params) / f.totalParams).toFixed(1)}% of the model)` : '';
-    lines.push('', `Weights: ${formatCount(params)} parameters, ${formatBytes(bytes)}${share}`);
+    lines.push('', `Weights: ${formatCount(params)} parameters, ${formatBytes(bytes)}${pct(params, f.totalParams)}`);
+  }
+  if (nc && cost && (nc.macs || nc.flops)) {
+    const dims = Object.entries(cost.dimsUsed).map(([k, v]) => `${k}=${v}`).join(', ');
+    lines.push('', `Compute: ${nc.macs ? `${formatCount(nc.macs)} MACs${pct(nc.macs, cost.macs)}, ` : ''}${formatCount(nc.flops)} FLOPs, ` +
+      `${nc.intensity.toFixed(1)} FLOPs/byte${dims ? ` · at ${dims}` : ''}${nc.counted ? '' : ' · branch not counted in the totals'}`);
   }
   return [...lines, ...findingLines(findings)].join('\n');
 }

@@ -109,7 +109,7 @@ export function modelView(ctx: ServerContext): Feature {
       const node = view.lineNodes[line];
       const tensor = view.lineTensors.get(line);
       let body: string | undefined;
-      if (node) body = nodeHoverMarkdown(r.model, node, findings);
+      if (node) body = nodeHoverMarkdown(r.model, node, findings, r.cost);
       else if (tensor !== undefined) body = tensorHoverMarkdown(r.model, tensor, findings);
       else if (line === view.headerLine && r.summary) body = summaryMarkdown(path.basename(file), r.summary);
       return body ? { contents: { kind: 'markdown', value: body } } : null;
