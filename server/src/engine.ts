@@ -8,6 +8,8 @@ import { analyzeModule } from './code/python/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
+import { renderTextView, TextView } from './onnx/textView';
+import { placeOnView } from './rules/onnx/place';
 import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
@@ -48,6 +50,8 @@ export interface ModelReport {
   findings: Finding[];
   model?: ModelInfo;
   summary?: ModelSummary;
+  /** The model's text view; findings with a target have their range on its lines. */
+  view?: TextView;
   /** Shapes and per-node cost at the configured dims. */
   cost?: ModelCost;
 }
@@ -68,7 +72,8 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
   const findings: Finding[] = [];
   const ctx = { model, config, measured, cost };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
-  return { findings: finalize(findings, config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost };
+  const view = renderTextView(model);
+  return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }
 
 function enabled(id: string, config: Config): boolean {

@@ -18,6 +18,7 @@ import { modelSummary } from './lsp/modelSummary';
 import { costFeature } from './lsp/cost';
 import { benchMeasuredLookup } from './cost/measured';
 import { benchmark } from './lsp/benchmark';
+import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -41,6 +42,7 @@ const ctx: ServerContext = {
 const features: Feature[] = [
   codeDiagnostics(ctx),
   costFeature(ctx),
+  modelView(ctx),
   modelSummary(ctx),
   benchmark(ctx),
 ];

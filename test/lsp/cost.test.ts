@@ -14,6 +14,8 @@ import {
   PublishDiagnosticsNotification, PublishDiagnosticsParams, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { renderTextView } from '../../server/src/onnx/textView';
+import { readModelFile } from '../../server/src/onnx/reader';
 
 const APP = `import onnxruntime as ort
 
@@ -87,6 +89,19 @@ describe('cost over the protocol', function () {
     assert.match(md, /\$ per 1k = 1000 \/ \(/);
     assert.match(md, /Cheapest: \*\*/);
     assert.match(md, /535\.8 k parameters/); // the model summary follows
+  });
+
+  /** The text view's URI as the client opens it (lsp/modelView.ts). */
+  const viewUriOf = (file: string): string => `inference-lens-model:${pathToFileURL(file).pathname}.onnxtext`;
+
+  it('puts the lens at the top of the model text view and the cost on its header hover', async () => {
+    const file = path.join(ws, 'mlp_mnist_like.onnx');
+    const lenses = await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: viewUriOf(file) } });
+    assert.strictEqual(lenses?.[0].range.start.line, 0);
+    assert.match(lenses![0].command!.title, /· c7i\.xlarge \(est\.\)$/);
+    const header = renderTextView(readModelFile(file)).headerLine;
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: viewUriOf(file) }, position: { line: header, character: 1 } });
+    assert.match((hover?.contents as MarkupContent).value, /\$ per month/);
   });
 
   it('budget diagnostics fire on the model and the load, and clear when the budget is met', async () => {

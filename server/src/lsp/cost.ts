@@ -15,6 +15,7 @@ import { costOfFile } from '../cost/resolve';
 import { summaryMarkdown } from '../onnx/summary';
 import type { Range } from '../rules/types';
 import type { Feature, ServerContext } from './feature';
+import { MODEL_SCHEME, modelFileOf } from './modelView';
 
 export const COST_COMMAND = 'inferenceLens.cost';
 /** Actions offered beside the cost lens, in this order, when a feature registers them. */
@@ -27,6 +28,10 @@ export const LENS_ACTIONS: Array<{ id: string; title: string }> = [
 export function costFeature(ctx: ServerContext): Feature {
   const { documents } = ctx;
 
+  function textViewModel(uri: string): string | undefined {
+    return uri.startsWith(`${MODEL_SCHEME}:`) ? modelFileOf(uri) : undefined;
+  }
+
   function codeContext(uri: string): { file: string; lang: NonNullable<ReturnType<typeof languageOfPath>>; text: string } | undefined {
     const doc = documents.get(uri);
     if (!doc || !uri.startsWith('file:')) return undefined;
@@ -36,6 +41,12 @@ export function costFeature(ctx: ServerContext): Feature {
 
   return {
     async hover(params): Promise<Hover | null> {
+      // The model text view: its header line gets the cost (node and tensor lines stay with modelView).
+      const viewed = textViewModel(params.textDocument.uri);
+      if (viewed) {
+        const headerLine = ctx.models.get(viewed, ctx.config()).view?.headerLine ?? 0;
+        return params.position.line === headerLine ? { contents: { kind: 'markdown', value: modelCostMarkdown(ctx, viewed) } } : null;
+      }
       const c = codeContext(params.textDocument.uri);
       if (!c) return null;
       await initParsers();
@@ -51,6 +62,8 @@ export function costFeature(ctx: ServerContext): Feature {
       }
     },
     async codeLenses(params) {
+      const viewed = textViewModel(params.textDocument.uri);
+      if (viewed) return modelCostLenses(ctx, viewed, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
       const c = codeContext(params.textDocument.uri);
       if (!c) return [];
       await initParsers();
