@@ -111,7 +111,7 @@ export function rooflineLatencyMs(
 /** Estimated performance of one inference stream (batch 1, all cores on one request). */
 export function estimatePerformance(work: WorkFigures, inst: Instance): Performance {
   const r = rooflineLatencyMs(work, inst);
-  return { p50Ms: r.latencyMs, p95Ms: r.latencyMs * P95_OVER_P50, inferencesPerSec: 1000 / r.latencyMs, basis: 'estimate', note: `roofline, ${r.bound}-bound` };
+  return { p50Ms: r.latencyMs, p95Ms: r.latencyMs * P95_OVER_P50, inferencesPerSec: 1000 / r.latencyMs, basis: 'estimate', note: `roofline estimate, ${r.bound}-bound` };
 }
 
 /**

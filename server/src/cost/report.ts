@@ -147,15 +147,17 @@ export function costMarkdown(name: string, r: CostReport): string {
   L.push('');
   L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
   L.push('');
-  L.push('| | |');
+  L.push(`| on ${r.instance.id} | ${r.perf.basis} |`);
   L.push('| --- | --- |');
-  L.push(`| latency${tag} | p50 ${formatMs(r.perf.p50Ms)} · p95 ${formatMs(r.perf.p95Ms)} |`);
+  const p95Budget = r.settings.budgets.p95Ms;
+  const over = p95Budget !== undefined && r.perf.p95Ms > p95Budget ? ` ⚠ over the ${formatMs(p95Budget)} budget` : '';
+  L.push(`| latency${tag} | p50 ${formatMs(r.perf.p50Ms)} · p95 ${formatMs(r.perf.p95Ms)}${over} |`);
   L.push(`| throughput | ${r.perf.inferencesPerSec.toFixed(r.perf.inferencesPerSec >= 100 ? 0 : 1)} / s per instance |`);
   L.push(`| **$ per 1k** | **${formatUsd(r.cost.per1k)}** at ${Math.round(utilization * 100)}% utilisation |`);
   L.push(`| $ per month | ${formatUsd(r.cost.perMonth)}: ${r.cost.instancesNeeded} × ${r.instance.id} for ${traffic.requestsPerSec} req/s, ${traffic.hoursPerDay} h/day |`);
   if (r.cost.energyWhPer1k !== undefined) L.push(`| energy *(estimate)* | ${r.cost.energyWhPer1k.toPrecision(2)} Wh per 1k (${r.instance.power!.watts} W) |`);
   L.push('');
-  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600${est ? ` · latency = roofline (${r.perf.note ?? 'estimate'}), replaced by measurements once benchmarked` : ''}`);
+  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600${est ? ` · latency: ${r.perf.note ?? 'roofline estimate'}; replaced by measurements once benchmarked` : ` · ${r.perf.note ?? 'measured'}`}`);
   L.push('');
   const p95 = r.settings.budgets.p95Ms;
   if (r.cheapest) {
@@ -165,6 +167,7 @@ export function costMarkdown(name: string, r: CostReport): string {
   } else if (p95 !== undefined) {
     L.push(`No catalog instance meets p95 ≤ ${formatMs(p95)} at batch 1.`);
   }
+  L.push('');
   L.push(`int8 quantization *(estimate, ×${r.int8.speedup})*: p95 ${formatMs(r.int8.perf.p95Ms)} · ${formatUsd(r.int8.cost.per1k)} / 1k · weights ${formatBytesShort(r.int8.modelBytes)}`);
   return L.join('\n');
 }
