@@ -20,6 +20,7 @@ describe('labelled corpus: precision and recall per rule', () => {
     const scores = new Map<string, RuleScore>();
     const misses: Miss[] = [];
     const files = corpusFiles(CORPUS);
+    assert.ok(files.length > 0, `no corpus files under ${CORPUS}`);
     for (const { file, lang } of files) {
       const text = fs.readFileSync(file, 'utf8');
       scoreFile(path.relative(CORPUS, file), text, await findingsFor(text, lang), scores, misses);

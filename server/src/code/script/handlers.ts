@@ -1,7 +1,8 @@
 /**
  * Which functions run once per request (or per message): Express/Fastify/Koa/Hono/Azure routes,
  * `http.createServer` callbacks, Next.js/SvelteKit/Astro method exports, pages/api and Vercel
- * default exports, serverless `handler` exports, Workers `fetch`, worker `message` listeners.
+ * default exports, serverless `handler` exports, Workers `fetch`, worker `message` listeners,
+ * queue job processors (BullMQ, Bull).
  */
 import type { Node } from 'web-tree-sitter';
 import { dottedName, isFunction, type ScriptModule } from './semantics';
@@ -72,6 +73,19 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
     } else if (method === 'use' && knownApp && !routeLike) {
       for (const a of argList) for (const fn of handlerFunctions(mod, a)) add(fn, `middleware (${callee.text})`);
     }
+  }
+
+  // Queue job processors run once per job: BullMQ `new Worker(name, fn)`, Bull `queue.process(fn)`.
+  for (const n of root.descendantsOfType('new_expression')) {
+    const ctor = n?.childForFieldName('constructor');
+    if (!n || !ctor || mod.imports.get(ctor.text) !== 'bullmq.Worker') continue;
+    for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) for (const fn of handlerFunctions(mod, a)) add(fn, `a job processor (new ${ctor.text}(...))`);
+  }
+  for (const call of root.descendantsOfType('call_expression')) {
+    const callee = call?.childForFieldName('function');
+    if (!call || callee?.type !== 'member_expression' || callee.childForFieldName('property')?.text !== 'process') continue;
+    if (!/queue$/i.test(dottedName(callee.childForFieldName('object')) ?? '')) continue;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) for (const fn of handlerFunctions(mod, a)) add(fn, `a job processor (${callee.text})`);
   }
 
   for (const stmt of root.namedChildren) {

@@ -50,8 +50,17 @@ export function loopBody(loop: Node): Node | undefined {
 
 /** A loop over a collection: for-of/for-in (not `for await`), or an index loop bounded by `.length`/`.size`. */
 export function iteratesCollection(loop: Node): boolean {
-  if (loop.type === 'for_in_statement') return !loop.children.some((c) => c?.type === 'await');
-  if (loop.type === 'for_statement') return /\.(length|size)\b/.test(loop.childForFieldName('condition')?.text ?? '');
+  if (loop.type === 'for_in_statement') {
+    if (loop.children.some((c) => c?.type === 'await')) return false;
+    // `for (const batch of chunks(xs, 64))`: each item already is a batch.
+    return !/batch|chunk/i.test(`${loop.childForFieldName('left')?.text} ${loop.childForFieldName('right')?.text}`);
+  }
+  if (loop.type === 'for_statement') {
+    // `for (let i = 0; i < xs.length; i += BATCH)` walks in chunks: already batched.
+    const step = loop.childForFieldName('increment')?.text ?? '';
+    if (/\+=\s*(?!1\b)/.test(step)) return false;
+    return /\.(length|size)\b/.test(loop.childForFieldName('condition')?.text ?? '');
+  }
   return false;
 }
 
