@@ -2,7 +2,7 @@
  * Which functions run once per request (or per message): Express/Fastify/Koa/Hono/Azure routes,
  * `http.createServer` callbacks, Next.js/SvelteKit/Astro method exports, pages/api and Vercel
  * default exports, serverless `handler` exports, Workers `fetch`, worker `message` listeners,
- * queue job processors (BullMQ, Bull).
+ * queue job processors (BullMQ, Bull), NestJS route/message handlers, Next.js server actions.
  */
 import type { Node } from 'web-tree-sitter';
 import { dottedName, isFunction, type ScriptModule } from './semantics';
@@ -88,6 +88,29 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
     for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) for (const fn of handlerFunctions(mod, a)) add(fn, `a job processor (${callee.text})`);
   }
 
+  // NestJS: @Post('x') / @MessagePattern(...) / @Process() on a method.
+  for (const m of root.descendantsOfType('method_definition')) {
+    const route = m && nestRoute(mod, m);
+    if (m && route) add(m, `a NestJS handler (@${route})`);
+  }
+  // Next.js server actions: exported functions of a 'use server' file, or functions with the directive.
+  const serverFile = isUseServer(root.namedChildren[0]);
+  for (const stmt of root.namedChildren) {
+    if (!stmt) continue;
+    if (serverFile && stmt.type === 'export_statement') {
+      const decl = stmt.childForFieldName('declaration');
+      if (decl && /function/.test(decl.type)) add(decl, 'a Next.js server action');
+      for (const d of decl?.type === 'lexical_declaration' ? decl.namedChildren : []) {
+        const v = d?.childForFieldName('value');
+        if (v && isFunction(v)) add(v, 'a Next.js server action');
+      }
+    }
+  }
+  for (const fn of root.descendantsOfType(['function_declaration', 'arrow_function', 'function_expression'])) {
+    const body = fn?.childForFieldName('body');
+    if (fn && body?.type === 'statement_block' && isUseServer(body.namedChildren[0])) add(fn, 'a Next.js server action');
+  }
+
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
     if (stmt.type === 'export_statement') exportedHandlers(mod, stmt, add);
@@ -99,6 +122,21 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
     if (asg && left && /(^|\.)onmessage$/.test(left)) for (const fn of handlerFunctions(mod, asg.childForFieldName('right'))) add(fn, `a message handler (${left})`);
   }
   return out;
+}
+
+const NEST_HANDLERS = /^(Get|Post|Put|Patch|Delete|All|Head|Options|MessagePattern|EventPattern|SubscribeMessage|Process|Query|Mutation)$/;
+
+function nestRoute(mod: ScriptModule, method: Node): string | undefined {
+  for (let d = method.previousNamedSibling; d?.type === 'decorator'; d = d.previousNamedSibling) {
+    const expr = d.namedChild(0);
+    const name = expr?.type === 'call_expression' ? expr.childForFieldName('function')?.text : expr?.text;
+    if (name && NEST_HANDLERS.test(name) && /^@nestjs\//.test(mod.imports.get(name) ?? '')) return expr!.text;
+  }
+  return undefined;
+}
+
+function isUseServer(stmt: Node | null | undefined): boolean {
+  return stmt?.type === 'expression_statement' && /^['"]use server['"]$/.test(stmt.namedChild(0)?.text ?? '');
 }
 
 /** `const app = express()`, `const router = express.Router()`, `const f = Fastify()`, `new Hono()`. */

@@ -160,6 +160,14 @@ function collectModels(mod: ScriptModule): void {
   const root = mod.tree.rootNode;
   const binders = root.descendantsOfType(['variable_declarator', 'assignment_expression', 'augmented_assignment_expression', 'public_field_definition', 'field_definition']);
   const returns = root.descendantsOfType(['return_statement', 'arrow_function']);
+  // TypeScript says so: `session: ort.InferenceSession`, `extractor: FeatureExtractionPipeline`.
+  for (const ann of root.descendantsOfType('type_annotation')) {
+    const owner = ann?.parent;
+    const target = owner?.childForFieldName('pattern') ?? owner?.childForFieldName('name');
+    const name = owner?.type.endsWith('field_definition') ? `this.${target?.text}` : dottedName(target);
+    const kind = ann && typeKind(mod, ann.text.replace(/^:\s*/, ''));
+    if (kind && name && !mod.models.has(name)) mod.models.set(name, kind);
+  }
   for (let round = 0; round < 4; round++) {
     const before = mod.models.size + mod.factories.size;
     for (const b of binders) {
@@ -192,6 +200,16 @@ function collectModels(mod: ScriptModule): void {
     }
     if (mod.models.size + mod.factories.size === before) break;
   }
+}
+
+/** `ort.InferenceSession`, `InferenceSession | undefined`, `Promise<InferenceSession>`, `*Pipeline` from transformers. */
+function typeKind(mod: ScriptModule, type: string): ModelKind | undefined {
+  for (const m of type.matchAll(/[A-Za-z_$][\w$.]*/g)) {
+    const q = qualify(mod, m[0]);
+    if (q === 'onnxruntime.InferenceSession') return 'session';
+    if (/^transformers\.\w*Pipeline$/.test(q)) return 'pipeline';
+  }
+  return undefined;
 }
 
 function enclosingClassName(node: Node): string | undefined {

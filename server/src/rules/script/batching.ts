@@ -52,6 +52,8 @@ export function loopBody(loop: Node): Node | undefined {
 export function iteratesCollection(loop: Node): boolean {
   if (loop.type === 'for_in_statement') {
     if (loop.children.some((c) => c?.type === 'await')) return false;
+    // `for (const n of [1, 8, 32])`: a literal list is a warm-up or a sweep, not data to batch.
+    if (loop.childForFieldName('right')?.type === 'array') return false;
     // `for (const batch of chunks(xs, 64))`: each item already is a batch.
     return !/batch|chunk/i.test(`${loop.childForFieldName('left')?.text} ${loop.childForFieldName('right')?.text}`);
   }

@@ -3,6 +3,7 @@ import type { Finding, Fix, ScriptContext, ScriptRule } from '../types';
 import { enclosingFunction, functionLocals, perRequestReason, topLevelStatement, loopsAround } from '../../code/script/semantics';
 import { assignedTarget, callArgs, identifiersIn, loaderName, loadsOnce } from './common';
 import { insertionAt, nodeRange } from '../helpers';
+import { exitsEarly } from './batching';
 
 function check(ctx: ScriptContext): Finding[] {
   const mod = ctx.module;
@@ -13,7 +14,7 @@ function check(ctx: ScriptContext): Finding[] {
     if (!loader) continue;
     const where = perRequestReason(mod, call);
     if (!where || loadsOnce(call)) continue;
-    if (loadsDifferentModelPerItem(call)) continue;
+    if (loadsDifferentModelPerItem(call) || retries(call)) continue;
     const perItem = where.startsWith('a loop');
     findings.push({
       rule: JS001.id,
@@ -46,6 +47,12 @@ function loadsDifferentModelPerItem(call: Node): boolean {
     if ([...used].some((u) => bound.has(u))) return true;
   }
   return false;
+}
+
+/** A loop that stops once the load succeeds (`for (attempt...) { try { s = await create(); break } catch {} }`) is a retry. */
+function retries(call: Node): boolean {
+  const loop = loopsAround(call)[0];
+  return !!loop && loop.kind === 'statement' && exitsEarly(loop.node);
 }
 
 /**
