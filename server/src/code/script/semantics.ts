@@ -343,10 +343,11 @@ export function perRequestReason(mod: ScriptModule, node: Node): string | undefi
     return `a loop${fn ? ` in \`${functionName(fn)}\`` : ''}`;
   }
   for (const fn of enclosingFunctions(node)) {
+    const named = functionRefName(fn);
     const h = mod.handlers.get(fn.id);
-    if (h) return `\`${functionName(fn)}\`, ${h}`;
+    if (h) return named ? `\`${named}\`, ${h}` : h;
     const c = mod.perCall.get(fn.id);
-    if (c) return `\`${functionName(fn)}\`, ${c}`;
+    if (c) return named ? `\`${named}\`, ${c}` : `a function ${c}`;
     const l = enclosingLoop(fn);
     if (l) return `a loop${enclosingFunction(l.node) ? ` in \`${functionName(enclosingFunction(l.node)!)}\`` : ''}`;
   }
