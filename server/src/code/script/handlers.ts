@@ -5,15 +5,18 @@
  * queue job processors (BullMQ, Bull), NestJS route/message handlers, Next.js server actions.
  */
 import type { Node } from 'web-tree-sitter';
-import { dottedName, isFunction, type ScriptModule } from './semantics';
+import { dottedName, isFunction, nodesOf, type ScriptModule } from './semantics';
 import { stringValue } from './imports';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'del', 'patch', 'all', 'head', 'options', 'use', 'route', 'on', 'http', 'handle']);
 const HTTP_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ALL']);
 const APP_NAMES = /^(app|api|router|server|fastify|hono|koa|routes?|r)$/i;
 const APP_FACTORIES = /^(express|express\.Router|Router|fastify|Fastify|Koa|Hono|KoaRouter|Elysia)$|\.(Router|router)$/;
+const APP_FACTORY_TEXT = /=\s*(await\s+)?(new\s+)?[\w$.]*(express|Router|router|fastify|Fastify|Koa|Hono|Elysia)\s*\(/;
 const REQ_PARAM = /^(req|request|_req|ctx|c|event)$/;
 const MESSAGE_EVENTS = new Set(['message', 'request', 'fetch']);
+/** A call whose callee could register a handler (a superset of what findHandlers accepts). */
+const MAYBE_HANDLER_CALL = /(createServer|addEventListener|\.\s*(on|once|get|post|put|delete|del|patch|all|head|options|use|route|http|handle|process))\s*(<[^()]*>)?\s*\(/;
 
 /** function node id → why it runs per request */
 export function findHandlers(mod: ScriptModule): Map<number, string> {
@@ -22,8 +25,9 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
   const add = (fn: Node | undefined, why: string): void => { if (fn && !out.has(fn.id)) out.set(fn.id, why); };
   const root = mod.tree.rootNode;
 
-  for (const call of root.descendantsOfType('call_expression')) {
-    if (!call) continue;
+  for (const call of mod.calls) {
+    // Cheap text test first: walking every call's children costs more than parsing on big files.
+    if (!MAYBE_HANDLER_CALL.test(call.text.slice(0, 160))) continue;
     const callee = call.childForFieldName('function');
     const args = call.childForFieldName('arguments');
     if (!callee || !args) continue;
@@ -76,20 +80,22 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
   }
 
   // Queue job processors run once per job: BullMQ `new Worker(name, fn)`, Bull `queue.process(fn)`.
-  for (const n of root.descendantsOfType('new_expression')) {
+  for (const n of nodesOf(mod, 'new_expression')) {
     const ctor = n?.childForFieldName('constructor');
     if (!n || !ctor || mod.imports.get(ctor.text) !== 'bullmq.Worker') continue;
     for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) for (const fn of handlerFunctions(mod, a)) add(fn, `a job processor (new ${ctor.text}(...))`);
   }
-  for (const call of root.descendantsOfType('call_expression')) {
-    const callee = call?.childForFieldName('function');
-    if (!call || callee?.type !== 'member_expression' || callee.childForFieldName('property')?.text !== 'process') continue;
+  for (const call of mod.calls) {
+    if (!/\.\s*process\s*\(/.test(call.text.slice(0, 160))) continue;
+    const callee = call.childForFieldName('function');
+    if ( callee?.type !== 'member_expression' || callee.childForFieldName('property')?.text !== 'process') continue;
     if (!/queue$/i.test(dottedName(callee.childForFieldName('object')) ?? '')) continue;
     for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) for (const fn of handlerFunctions(mod, a)) add(fn, `a job processor (${callee.text})`);
   }
 
   // NestJS: @Post('x') / @MessagePattern(...) / @Process() on a method.
-  for (const m of root.descendantsOfType('method_definition')) {
+  const nest = [...mod.specs].some((s) => s.startsWith('@nestjs/'));
+  for (const m of nest ? nodesOf(mod, 'method_definition') : []) {
     const route = m && nestRoute(mod, m);
     if (m && route) add(m, `a NestJS handler (@${route})`);
   }
@@ -106,7 +112,8 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
       }
     }
   }
-  for (const fn of root.descendantsOfType(['function_declaration', 'arrow_function', 'function_expression'])) {
+  const directives = mod.text.includes('use server') ? nodesOf(mod, 'function_declaration', 'arrow_function', 'function_expression') : [];
+  for (const fn of directives) {
     const body = fn?.childForFieldName('body');
     if (fn && body?.type === 'statement_block' && isUseServer(body.namedChildren[0])) add(fn, 'a Next.js server action');
   }
@@ -117,7 +124,7 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
     else if (stmt.type === 'expression_statement') commonJsHandlers(mod, stmt, add);
   }
   // Worker: self.onmessage = (e) => ...
-  for (const asg of root.descendantsOfType('assignment_expression')) {
+  for (const asg of mod.text.includes('onmessage') ? nodesOf(mod, 'assignment_expression') : []) {
     const left = dottedName(asg?.childForFieldName('left'));
     if (asg && left && /(^|\.)onmessage$/.test(left)) for (const fn of handlerFunctions(mod, asg.childForFieldName('right'))) add(fn, `a message handler (${left})`);
   }
@@ -142,7 +149,8 @@ function isUseServer(stmt: Node | null | undefined): boolean {
 /** `const app = express()`, `const router = express.Router()`, `const f = Fastify()`, `new Hono()`. */
 function constructedApps(mod: ScriptModule): Set<string> {
   const out = new Set<string>();
-  for (const d of mod.tree.rootNode.descendantsOfType('variable_declarator')) {
+  for (const d of mod.declarators) {
+    if (!APP_FACTORY_TEXT.test(d.text.slice(0, 200))) continue;
     const name = d?.childForFieldName('name');
     let value = d?.childForFieldName('value');
     if (value?.type === 'await_expression') value = value.namedChild(0);

@@ -36,10 +36,10 @@ function requiredModule(value: Node | null): { spec: string; member?: string } |
 }
 
 /** local name → qualified name (`ort` → `onnxruntime`, `pipeline` → `transformers.pipeline`). */
-export function collectImports(root: Node): { imports: Map<string, string>; specs: Set<string> } {
+export function collectImports(importStatements: Node[], declarators: Node[]): { imports: Map<string, string>; specs: Set<string> } {
   const imports = new Map<string, string>();
   const specs = new Set<string>();
-  for (const stmt of root.descendantsOfType('import_statement')) {
+  for (const stmt of importStatements) {
     const spec = stringValue(stmt?.childForFieldName('source'));
     if (!stmt || !spec) continue;
     specs.add(spec);
@@ -58,8 +58,8 @@ export function collectImports(root: Node): { imports: Map<string, string>; spec
       }
     }
   }
-  for (const decl of root.descendantsOfType('variable_declarator')) {
-    if (!decl) continue;
+  for (const decl of declarators) {
+    if (!/\b(require|import)\s*\(/.test(decl.text.slice(0, 300))) continue;
     const req = requiredModule(decl.childForFieldName('value'));
     if (!req) continue;
     specs.add(req.spec);

@@ -11,6 +11,8 @@ export type ModelKind = 'session' | 'pipeline';
 
 export interface ScriptModule {
   tree: Tree;
+  /** the source text (tree-sitter's own copy) */
+  text: string;
   /** local name → qualified name (`ort` → `onnxruntime`, `pipeline` → `transformers.pipeline`) */
   imports: Map<string, string>;
   /** the module specifiers the file imports or requires */
@@ -29,6 +31,18 @@ export interface ScriptModule {
   models: Map<string, ModelKind>;
   /** functions whose result (awaited) is a model: `getSession()`, `PipelineSingleton.getInstance()` */
   factories: Map<string, ModelKind>;
+  /** nodes of the INDEXED_TYPES by type, from one walk of the tree (each walk of a big tree is costly) */
+  index: Map<string, Node[]>;
+  /** every variable declarator in the file, collected once */
+  declarators: Node[];
+  /** every call in the file, collected once (walking the tree is the dominant cost on large files) */
+  calls: Node[];
+  /** call node id → its callee's dotted name (memo) */
+  callees: Map<number, string | undefined>;
+  /** call node id → its qualified callee (memo) */
+  qualified: Map<number, string | undefined>;
+  /** call node id → what modelInvocation found (memo) */
+  invocations: Map<number, { kind: ModelKind; receiver: Node } | undefined>;
 }
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function']);
@@ -37,14 +51,43 @@ export function isFunction(node: Node | null | undefined): boolean {
   return !!node && FUNCTION_TYPES.has(node.type);
 }
 
+const INDEXED_TYPES = [
+  'call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'function_declaration',
+  'generator_function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'assignment_expression',
+  'augmented_assignment_expression', 'public_field_definition', 'field_definition', 'return_statement', 'type_annotation',
+];
+
+function indexNodes(root: Node): Map<string, Node[]> {
+  const out = new Map<string, Node[]>(INDEXED_TYPES.map((t) => [t, []]));
+  for (const n of root.descendantsOfType(INDEXED_TYPES)) if (n) out.get(n.type)?.push(n);
+  return out;
+}
+
+/** Nodes of the given types in document order, from the module's index. */
+export function nodesOf(mod: ScriptModule, ...types: string[]): Node[] {
+  const lists = types.map((t) => mod.index.get(t) ?? []);
+  return lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
+const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
+
 export function analyzeScript(tree: Tree): ScriptModule {
-  const { imports, specs } = collectImports(tree.rootNode);
+  const text = tree.rootNode.text;
+  const relevant = MODEL_RUNTIMES.test(text);
+  const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
+  const declarators = index.get('variable_declarator') ?? [];
+  const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators) : { imports: new Map<string, string>(), specs: new Set<string>() };
   const mod: ScriptModule = {
-    tree, imports, specs,
+    tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^onnxruntime-node(\/|$)/.test(s)),
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
     models: new Map(), factories: new Map(),
+    declarators,
+    index, calls: index.get('call_expression') ?? [], callees: new Map(), qualified: new Map(),
+    invocations: new Map(),
   };
+  if (!relevant) return mod;
   collectDeclarations(mod);
   collectModels(mod);
   for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
@@ -59,16 +102,17 @@ function collectDeclarations(mod: ScriptModule): void {
     const decl = stmt.type === 'export_statement' ? stmt.childForFieldName('declaration') ?? stmt : stmt;
     for (const name of declaredNames(decl)) mod.moduleNames.set(name, stmt.startPosition.row);
   }
-  for (const fn of root.descendantsOfType(['function_declaration', 'generator_function_declaration'])) {
+  for (const fn of nodesOf(mod, 'function_declaration', 'generator_function_declaration')) {
     const name = fn?.childForFieldName('name')?.text;
     if (fn && name && !mod.functions.has(name)) mod.functions.set(name, fn);
   }
-  for (const d of root.descendantsOfType('variable_declarator')) {
-    const name = d?.childForFieldName('name'), value = d?.childForFieldName('value');
+  for (const d of mod.declarators) {
+    if (!/=>|function/.test(d.text.slice(0, 400))) continue;
+    const name = d.childForFieldName('name'), value = d.childForFieldName('value');
     if (d && value && name?.type === 'identifier' && isFunction(value) && !mod.functions.has(name.text)) mod.functions.set(name.text, value);
   }
   // Methods by `Class.method` and by bare name (`this.method()` / `obj.method()` resolve by the tail).
-  for (const m of root.descendantsOfType('method_definition')) {
+  for (const m of nodesOf(mod, 'method_definition')) {
     const name = m?.childForFieldName('name')?.text;
     const cls = m?.parent?.parent;
     const clsName = cls?.childForFieldName('name')?.text;
@@ -90,18 +134,29 @@ export function declaredNames(stmt: Node): string[] {
   return name ? [name] : [];
 }
 
-/** `a`, `a.b.c`, `this.x` of an identifier/member chain, or undefined for anything else. */
+/** `a`, `a.b.c`, `this.x` of an identifier/member chain, or undefined for anything else (or absurdly long chains). */
 export function dottedName(node: Node | null | undefined): string | undefined {
-  if (!node) return undefined;
-  if (node.type === 'identifier' || node.type === 'this' || node.type === 'property_identifier' || node.type === 'type_identifier') return node.text;
-  if (node.type === 'member_expression') {
-    const obj = dottedName(node.childForFieldName('object'));
-    const prop = node.childForFieldName('property');
-    return obj && prop?.type === 'property_identifier' ? `${obj}.${prop.text}` : undefined;
+  const parts: string[] = [];
+  let n = node ?? undefined;
+  while (n && parts.length <= MAX_CHAIN) {
+    if (n.type === 'identifier' || n.type === 'this' || n.type === 'property_identifier' || n.type === 'type_identifier') {
+      parts.push(n.text);
+      return parts.reverse().join('.');
+    }
+    if (n.type === 'member_expression') {
+      const prop = n.childForFieldName('property');
+      if (prop?.type !== 'property_identifier') return undefined;
+      parts.push(prop.text);
+      n = n.childForFieldName('object') ?? undefined;
+    } else if (n.type === 'non_null_expression' || n.type === 'parenthesized_expression') {
+      n = n.namedChild(0) ?? undefined;
+    } else return undefined;
   }
-  if (node.type === 'non_null_expression' || node.type === 'parenthesized_expression') return dottedName(node.namedChild(0));
   return undefined;
 }
+
+/** Longer member chains than this are not names anything here cares about (and would cost quadratic time). */
+const MAX_CHAIN = 24;
 
 export function qualify(mod: ScriptModule, dotted: string): string {
   const [head, ...rest] = dotted.split('.');
@@ -111,21 +166,33 @@ export function qualify(mod: ScriptModule, dotted: string): string {
 
 /** The callee of a call with its head resolved through imports: `ort.InferenceSession.create` → `onnxruntime.InferenceSession.create`. */
 export function qualifiedCallee(mod: ScriptModule, call: Node): string | undefined {
-  const name = dottedName(call.childForFieldName('function'));
-  return name ? qualify(mod, name) : undefined;
+  if (mod.qualified.has(call.id)) return mod.qualified.get(call.id);
+  const name = calleeName(mod, call);
+  const q = name ? qualify(mod, name) : undefined;
+  mod.qualified.set(call.id, q);
+  return q;
 }
 
+/** The dotted name of a call's callee (`ort.InferenceSession.create`), memoised per call. */
+export function calleeName(mod: ScriptModule, call: Node): string | undefined {
+  if (mod.callees.has(call.id)) return mod.callees.get(call.id);
+  const name = dottedName(call.childForFieldName('function'));
+  mod.callees.set(call.id, name);
+  return name;
+}
+
+/** (These take call_expression nodes; checking `.type` again costs a trip into wasm per call.) */
 export function isSessionCreate(mod: ScriptModule, call: Node): boolean {
-  return call.type === 'call_expression' && qualifiedCallee(mod, call) === 'onnxruntime.InferenceSession.create';
+  return qualifiedCallee(mod, call) === 'onnxruntime.InferenceSession.create';
 }
 
 export function isPipelineCall(mod: ScriptModule, call: Node): boolean {
-  return call.type === 'call_expression' && qualifiedCallee(mod, call) === 'transformers.pipeline';
+  return qualifiedCallee(mod, call) === 'transformers.pipeline';
 }
 
 /** transformers.js `AutoModel.from_pretrained`, `AutoTokenizer.from_pretrained`, ... */
 export function isPretrainedLoad(mod: ScriptModule, call: Node): boolean {
-  const q = call.type === 'call_expression' ? qualifiedCallee(mod, call) : undefined;
+  const q = qualifiedCallee(mod, call);
   return !!q && /^transformers\.\w+\.from_pretrained$/.test(q);
 }
 
@@ -142,7 +209,7 @@ export function modelKindOf(mod: ScriptModule, expr: Node | null | undefined): M
   if (n.type === 'call_expression') {
     if (isSessionCreate(mod, n)) return 'session';
     if (isPipelineCall(mod, n)) return 'pipeline';
-    const callee = dottedName(n.childForFieldName('function'));
+    const callee = calleeName(mod, n);
     if (callee) return mod.factories.get(callee) ?? mod.factories.get(callee.split('.').pop()!);
     return undefined;
   }
@@ -158,20 +225,23 @@ export function modelKindOf(mod: ScriptModule, expr: Node | null | undefined): M
 /** Names bound to models, and functions that return them, to a fixpoint (factories feed names and back). */
 function collectModels(mod: ScriptModule): void {
   const root = mod.tree.rootNode;
-  const binders = root.descendantsOfType(['variable_declarator', 'assignment_expression', 'augmented_assignment_expression', 'public_field_definition', 'field_definition']);
-  const returns = root.descendantsOfType(['return_statement', 'arrow_function']);
+  const binders = nodesOf(mod, 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression', 'public_field_definition', 'field_definition');
+  const returns = nodesOf(mod, 'return_statement', 'arrow_function');
   // TypeScript says so: `session: ort.InferenceSession`, `extractor: FeatureExtractionPipeline`.
-  for (const ann of root.descendantsOfType('type_annotation')) {
-    const owner = ann?.parent;
+  for (const ann of nodesOf(mod, 'type_annotation')) {
+    const kind = ann && typeKind(mod, ann.text.replace(/^:\s*/, ''));
+    if (!ann || !kind) continue;
+    const owner = ann.parent;
     const target = owner?.childForFieldName('pattern') ?? owner?.childForFieldName('name');
     const name = owner?.type.endsWith('field_definition') ? `this.${target?.text}` : dottedName(target);
-    const kind = ann && typeKind(mod, ann.text.replace(/^:\s*/, ''));
-    if (kind && name && !mod.models.has(name)) mod.models.set(name, kind);
+    if (name && !mod.models.has(name)) mod.models.set(name, kind);
   }
   for (let round = 0; round < 4; round++) {
     const before = mod.models.size + mod.factories.size;
+    const known = [...mod.models.keys(), ...mod.factories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
+    const mentions = new RegExp(['create', 'pipeline', 'from_pretrained', ...known].join('|'));
     for (const b of binders) {
-      if (!b) continue;
+      if (!b || !mentions.test(b.text)) continue;
       const isDecl = b.type === 'variable_declarator';
       const target = b.childForFieldName(isDecl ? 'name' : b.type.endsWith('field_definition') ? 'property' : 'left') ?? b.childForFieldName('name');
       const value = b.childForFieldName(isDecl || b.type.endsWith('field_definition') ? 'value' : 'right');
@@ -186,7 +256,7 @@ function collectModels(mod: ScriptModule): void {
       }
     }
     for (const r of returns) {
-      if (!r) continue;
+      if (!r || !mentions.test(r.text)) continue;
       const value = r.type === 'arrow_function' ? r.childForFieldName('body') : r.namedChild(0);
       if (r.type === 'arrow_function' && value?.type === 'statement_block') continue;
       const kind = modelKindOf(mod, value);
@@ -234,7 +304,16 @@ export function functionName(fn: Node): string {
 
 /** A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`. */
 export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
-  if (call.type !== 'call_expression') return undefined;
+  if (mod.invocations.has(call.id)) return mod.invocations.get(call.id);
+  const found = findInvocation(mod, call);
+  mod.invocations.set(call.id, found);
+  return found;
+}
+
+function findInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
+  const name = calleeName(mod, call);
+  // Text first: a `.run(` call, or a call of a name that holds a pipeline.
+  if (name ? !name.endsWith('.run') && mod.models.get(name) !== 'pipeline' : !/\.\s*run\s*\(/.test(call.text.slice(0, 400))) return undefined;
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
   if (fn.type === 'member_expression' && fn.childForFieldName('property')?.text === 'run') {
@@ -253,11 +332,14 @@ export function enclosingFunction(node: Node): Node | undefined {
   return undefined;
 }
 
+/** Enclosing functions, innermost first; generated or pathological nesting is cut at MAX_NESTING. */
 export function enclosingFunctions(node: Node): Node[] {
   const out: Node[] = [];
-  for (let p = node.parent; p; p = p.parent) if (isFunction(p)) out.push(p);
+  for (let p = node.parent; p && out.length < MAX_NESTING; p = p.parent) if (isFunction(p)) out.push(p);
   return out;
 }
+
+const MAX_NESTING = 32;
 
 const ITERATION_METHODS = new Set(['map', 'forEach', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex']);
 
@@ -310,12 +392,12 @@ export function loopsAround(node: Node): Loop[] {
  * follows calls to functions declared in this file, transitively.
  */
 function propagatePerCall(mod: ScriptModule): void {
-  const calls = mod.tree.rootNode.descendantsOfType('call_expression');
+  const calls = mod.calls;
   for (let round = 0; round < 5; round++) {
     let changed = false;
     for (const call of calls) {
       if (!call) continue;
-      const callee = dottedName(call.childForFieldName('function'));
+      const callee = calleeName(mod, call);
       if (!callee) continue;
       const target = mod.functions.get(callee) ?? (callee.startsWith('this.') ? undefined : undefined);
       const resolved = target ?? (callee.startsWith('this.') ? methodByTail(mod, call, callee.slice(5)) : undefined);

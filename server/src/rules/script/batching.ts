@@ -12,10 +12,9 @@ import { callArgs, identifiersIn } from './common';
 export interface PerItemRun { call: Node; kind: ModelKind; loop: Node; receiver: string }
 
 /** Model invocations (`session.run`, `classifier(x)`) with the loop that runs them per item. */
-export function perItemRuns(mod: ScriptModule, root: Node, loopKind: 'statement' | 'callback'): PerItemRun[] {
+export function perItemRuns(mod: ScriptModule, loopKind: 'statement' | 'callback'): PerItemRun[] {
   const out: PerItemRun[] = [];
-  for (const call of root.descendantsOfType('call_expression')) {
-    if (!call) continue;
+  for (const call of mod.calls) {
     const inv = modelInvocation(mod, call);
     if (!inv) continue;
     const loop = enclosingLoop(call);

@@ -38,7 +38,7 @@ export function assignedTarget(call: Node): { node: Node; decl: boolean } | unde
  */
 export function loadsOnce(call: Node): boolean {
   const fn = enclosingFunction(call);
-  for (let p = call.parent, child: Node = call; p && p !== fn; child = p, p = p.parent) {
+  for (let p = call.parent, child: Node = call; p && p.id !== fn?.id; child = p, p = p.parent) {
     if (p.type === 'augmented_assignment_expression' && /\?\?=|\|\|=/.test(p.text.slice(0, p.text.indexOf('=') + 1))) return true;
     if (/^(if|while)_statement$/.test(p.type) && child.id !== p.childForFieldName('condition')?.id && NULL_CHECK.test(p.childForFieldName('condition')?.text ?? '')) return true;
     if (p.type === 'binary_expression' && /^(\?\?|\|\|)$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('right')?.id === child.id) return true;

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, Fix, ScriptContext, ScriptRule } from '../types';
-import { enclosingFunction, functionLocals, perRequestReason, topLevelStatement, loopsAround } from '../../code/script/semantics';
+import { enclosingFunction, enclosingFunctions, functionLocals, perRequestReason, topLevelStatement, loopsAround } from '../../code/script/semantics';
 import { assignedTarget, callArgs, identifiersIn, loaderName, loadsOnce } from './common';
 import { insertionAt, nodeRange } from '../helpers';
 import { exitsEarly } from './batching';
@@ -8,7 +8,8 @@ import { exitsEarly } from './batching';
 function check(ctx: ScriptContext): Finding[] {
   const mod = ctx.module;
   const findings: Finding[] = [];
-  for (const call of ctx.tree.rootNode.descendantsOfType('call_expression')) {
+  const taken = new Map<string, boolean>();
+  for (const call of ctx.module.calls) {
     if (!call) continue;
     const loader = loaderName(mod, call);
     if (!loader) continue;
@@ -21,7 +22,7 @@ function check(ctx: ScriptContext): Finding[] {
       message: `\`${loader}(...)\` runs in ${where}, so it loads the model ${perItem ? 'once per item' : 'on every request'}: ` +
         'create it once at module scope (a promise) and reuse it.',
       range: nodeRange(call.childForFieldName('function') ?? call),
-      fixes: hoistAsPromise(ctx, call),
+      fixes: hoistAsPromise(ctx, call, taken),
     });
   }
   return findings;
@@ -61,15 +62,18 @@ function retries(call: Node): boolean {
  * `await sessionPromise`. Only when the arguments use nothing local to the function and everything
  * module-level they use is declared above the insertion point.
  */
-function hoistAsPromise(ctx: ScriptContext, call: Node): Fix[] {
+function hoistAsPromise(ctx: ScriptContext, call: Node, taken: Map<string, boolean>): Fix[] {
   const fn = enclosingFunction(call);
   if (!fn) return [];
   const target = assignedTarget(call);
   const base = target?.node.type === 'identifier' ? target.node.text : 'model';
   const name = `${base}Promise`;
-  if (ctx.module.moduleNames.has(name) || ctx.text.includes(name)) return [];
+  if (!taken.has(name)) taken.set(name, ctx.module.moduleNames.has(name) || new RegExp(`\\b${name}\\b`).test(ctx.text));
+  if (taken.get(name)) return [];
+  const scopes = enclosingFunctions(call);
+  if (scopes.length > 6) return []; // deeply nested: not worth an automatic move
   const locals = new Set<string>();
-  for (const f of [fn, ...ancestorsFunctions(fn)]) for (const l of functionLocals(f)) locals.add(l);
+  for (const f of scopes) for (const l of functionLocals(f)) locals.add(l);
   const used = callArgs(call).flatMap(identifiersIn);
   if (used.some((u) => locals.has(u) || u === 'this' || u === 'arguments')) return [];
   const top = topLevelStatement(call);
@@ -82,12 +86,6 @@ function hoistAsPromise(ctx: ScriptContext, call: Node): Fix[] {
       { range: nodeRange(call), newText: name },
     ],
   }];
-}
-
-function ancestorsFunctions(fn: Node): Node[] {
-  const out: Node[] = [];
-  for (let f = enclosingFunction(fn); f; f = enclosingFunction(f)) out.push(f);
-  return out;
 }
 
 export const JS001: ScriptRule = {

@@ -4,7 +4,7 @@ import { exitsEarly, isAwaited, iteratesCollection, loopCarried, perItemRuns } f
 
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
-  for (const run of perItemRuns(ctx.module, ctx.tree.rootNode, 'statement')) {
+  for (const run of perItemRuns(ctx.module, 'statement')) {
     if (!isAwaited(run.call) || !iteratesCollection(run.loop) || exitsEarly(run.loop) || loopCarried(run.loop, run.call)) continue;
     const what = run.kind === 'session' ? `\`${run.receiver}.run(...)\`` : `the \`${run.receiver}\` pipeline`;
     const how = run.kind === 'session'

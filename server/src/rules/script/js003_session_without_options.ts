@@ -17,7 +17,7 @@ function optionsMissing(args: Node[]): boolean {
 function check(ctx: ScriptContext): Finding[] {
   if (!ctx.module.nodeRuntime) return [];
   const findings: Finding[] = [];
-  for (const call of ctx.tree.rootNode.descendantsOfType('call_expression')) {
+  for (const call of ctx.module.calls) {
     if (!call || !isSessionCreate(ctx.module, call)) continue;
     const args = callArgs(call);
     if (!args.length || !optionsMissing(args)) continue;

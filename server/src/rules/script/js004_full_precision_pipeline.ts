@@ -29,7 +29,7 @@ function fullPrecisionDtype(value: Node | null): boolean {
 
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
-  for (const call of ctx.tree.rootNode.descendantsOfType('call_expression')) {
+  for (const call of ctx.module.calls) {
     if (!call || !(isPipelineCall(ctx.module, call) || isPretrainedLoad(ctx.module, call))) continue;
     const opts = callArgs(call).find((a) => a.type === 'object');
     if (!opts) continue;

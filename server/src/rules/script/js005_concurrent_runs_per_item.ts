@@ -7,7 +7,7 @@ const FAN_OUT = new Set(['map', 'flatMap', 'forEach']);
 
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
-  for (const run of perItemRuns(ctx.module, ctx.tree.rootNode, 'callback')) {
+  for (const run of perItemRuns(ctx.module, 'callback')) {
     const callee = run.loop.childForFieldName('function');
     const method = callee?.childForFieldName('property')?.text ?? '';
     if (!FAN_OUT.has(method)) continue;
