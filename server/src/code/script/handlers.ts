@@ -16,7 +16,7 @@ const APP_FACTORY_TEXT = /=\s*(await\s+)?(new\s+)?[\w$.]*(express|Router|router|
 const REQ_PARAM = /^(req|request|_req|ctx|c|event)$/;
 const MESSAGE_EVENTS = new Set(['message', 'request', 'fetch']);
 /** A call whose callee could register a handler (a superset of what findHandlers accepts). */
-const MAYBE_HANDLER_CALL = /(createServer|addEventListener|\.\s*(on|once|get|post|put|delete|del|patch|all|head|options|use|route|http|handle|process))\s*(<[^()]*>)?\s*\(/;
+const MAYBE_HANDLER_CALL = /(createServer|addEventListener|(Bun|Deno)\s*\.\s*serve|\.\s*(on|once|get|post|put|delete|del|patch|all|head|options|use|route|http|handle|process))\s*(<[^()]*>)?\s*\(/;
 
 /** function node id → why it runs per request */
 export function findHandlers(mod: ScriptModule): Map<number, string> {
@@ -32,7 +32,14 @@ export function findHandlers(mod: ScriptModule): Map<number, string> {
     const args = call.childForFieldName('arguments');
     if (!callee || !args) continue;
     const argList = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
-    // http.createServer((req, res) => ...)
+    // http.createServer((req, res) => ...), Bun.serve({ fetch(req) {...} }), Deno.serve((req) => ...)
+    if (/^(Bun|Deno)\.serve$/.test(callee.text)) {
+      for (const a of argList) {
+        if (a.type === 'object') add(objectMethod(mod, a, 'fetch'), `a ${callee.text} fetch handler`);
+        else for (const fn of handlerFunctions(mod, a)) add(fn, `a ${callee.text} handler`);
+      }
+      continue;
+    }
     if (/(^|\.)createServer$/.test(callee.text)) {
       for (const a of argList) for (const fn of handlerFunctions(mod, a)) add(fn, `an HTTP server callback (${callee.text})`);
       continue;
@@ -177,10 +184,15 @@ function handlerFunctions(mod: ScriptModule, arg: Node | null | undefined): Node
 
 /** `{ method, url, handler }` → the handler function. */
 function objectHandler(mod: ScriptModule, obj: Node): Node | undefined {
+  return objectMethod(mod, obj, 'handler');
+}
+
+/** The function an object literal holds under `key` (`key: fn`, `key() {}`, or shorthand `key`). */
+function objectMethod(mod: ScriptModule, obj: Node, key: string): Node | undefined {
   for (const p of obj.namedChildren) {
-    if (p?.type === 'pair' && p.childForFieldName('key')?.text === 'handler') return handlerFunctions(mod, p.childForFieldName('value'))[0];
-    if (p?.type === 'method_definition' && p.childForFieldName('name')?.text === 'handler') return p;
-    if (p?.type === 'shorthand_property_identifier' && p.text === 'handler') return mod.functions.get('handler');
+    if (p?.type === 'pair' && p.childForFieldName('key')?.text === key) return handlerFunctions(mod, p.childForFieldName('value'))[0];
+    if (p?.type === 'method_definition' && p.childForFieldName('name')?.text === key) return p;
+    if (p?.type === 'shorthand_property_identifier' && p.text === key) return mod.functions.get(key);
   }
   return undefined;
 }

@@ -5,7 +5,9 @@
  */
 import type { Node } from 'web-tree-sitter';
 
-export function packageFamily(spec: string): string {
+export function packageFamily(raw: string): string {
+  // Deno / CDN specifiers: `npm:onnxruntime-web@1.20`, `https://esm.sh/@huggingface/transformers@3`.
+  const spec = raw.replace(/^(npm:|https:\/\/(esm\.sh|cdn\.jsdelivr\.net\/npm|unpkg\.com)\/)/, '').replace(/(.)@[\w.^~-]+(?=\/|$)/, '$1');
   if (/^onnxruntime-(node|web|common|react-native)(\/.*)?$/.test(spec)) return 'onnxruntime';
   if (/^@(huggingface|xenova)\/transformers(\/.*)?$/.test(spec)) return 'transformers';
   if (/^@tensorflow\/tfjs(-node(-gpu)?)?$/.test(spec)) return 'tfjs';

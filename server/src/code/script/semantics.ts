@@ -80,7 +80,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators) : { imports: new Map<string, string>(), specs: new Set<string>() };
   const mod: ScriptModule = {
     tree, text, imports, specs,
-    nodeRuntime: [...specs].some((s) => /^onnxruntime-node(\/|$)/.test(s)),
+    nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
     models: new Map(), factories: new Map(),
     declarators,

@@ -16,7 +16,7 @@ function check(ctx: ScriptContext): Finding[] {
     const where = perRequestReason(mod, call);
     if (!where || loadsOnce(call)) continue;
     if (loadsDifferentModelPerItem(call) || retries(call)) continue;
-    const perItem = where.startsWith('a loop');
+    const perItem = /\ba loop\b/.test(where) && !/handler|listener|request|action|processor|function \(/.test(where);
     findings.push({
       rule: JS001.id,
       message: `\`${loader}(...)\` runs in ${where}, so it loads the model ${perItem ? 'once per item' : 'on every request'}: ` +

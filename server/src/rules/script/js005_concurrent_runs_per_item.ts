@@ -1,9 +1,19 @@
 import type { Finding, ScriptContext, ScriptRule } from '../types';
 import { nodeRange } from '../helpers';
 import { perItemRuns } from './batching';
+import type { Node } from 'web-tree-sitter';
 import { dottedName } from '../../code/script/semantics';
+import { callArgs } from './common';
 
 const FAN_OUT = new Set(['map', 'flatMap', 'forEach']);
+
+/** `batches.map((batch) => classifier(batch))`: each element already is a batch. */
+function overBatches(loop: Node): boolean {
+  const list = loop.childForFieldName('function')?.childForFieldName('object')?.text ?? '';
+  const cb = callArgs(loop)[0];
+  const params = cb?.childForFieldName('parameters') ?? cb?.childForFieldName('parameter');
+  return /batch|chunk/i.test(`${list} ${params?.text ?? ''}`);
+}
 
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
@@ -12,6 +22,7 @@ function check(ctx: ScriptContext): Finding[] {
     const method = callee?.childForFieldName('property')?.text ?? '';
     if (!FAN_OUT.has(method)) continue;
     if (dottedName(callee?.childForFieldName('object')) === 'Array') continue;
+    if (overBatches(run.loop)) continue;
     const what = run.kind === 'session' ? `\`${run.receiver}.run(...)\`` : `the \`${run.receiver}\` pipeline`;
     findings.push({
       rule: JS005.id,
