@@ -3,7 +3,7 @@
  * which names hold an ONNX Runtime session or a transformers.js pipeline, which functions run once
  * per request (see handlers.ts) and which code runs once per item (loops, array callbacks).
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import { collectImports } from './imports';
 import { findHandlers } from './handlers';
 
@@ -52,7 +52,7 @@ export function isFunction(node: Node | null | undefined): boolean {
 }
 
 const INDEXED_TYPES = [
-  'call_expression', 'new_expression', 'variable_declarator', 'import_statement', 'function_declaration',
+  'new_expression', 'variable_declarator', 'import_statement', 'function_declaration',
   'generator_function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'assignment_expression',
   'augmented_assignment_expression', 'public_field_definition', 'field_definition', 'return_statement', 'type_annotation',
 ];
@@ -61,6 +61,29 @@ function indexNodes(root: Node): Map<string, Node[]> {
   const out = new Map<string, Node[]>(INDEXED_TYPES.map((t) => [t, []]));
   for (const n of root.descendantsOfType(INDEXED_TYPES)) if (n) out.get(n.type)?.push(n);
   return out;
+}
+
+/**
+ * Every call with its callee's dotted name, from one tree-sitter query (matching runs in wasm, so
+ * this is far cheaper than visiting each call's children from JS). Callees that are not plain
+ * member chains (`(await x).run`, `f()()`) get their name, if any, from the tree walk in calleeName.
+ */
+const CALL_QUERY = '(call_expression function: (_) @callee) @call';
+const queries = new WeakMap<Language, Query>();
+const PLAIN_CHAIN = /^[A-Za-z_$][\w$]*(\s*\.\s*[A-Za-z_$][\w$]*)*$/;
+
+function collectCalls(mod: ScriptModule): void {
+  const lang = mod.tree.language;
+  let q = queries.get(lang);
+  if (!q) queries.set(lang, q = new Query(lang, CALL_QUERY));
+  for (const m of q.matches(mod.tree.rootNode)) {
+    const call = m.captures.find((c) => c.name === 'call')?.node;
+    const callee = m.captures.find((c) => c.name === 'callee')?.node;
+    if (!call) continue;
+    mod.calls.push(call);
+    const text = callee?.text ?? '';
+    if (PLAIN_CHAIN.test(text) && text.split('.').length <= MAX_CHAIN) mod.callees.set(call.id, text.replace(/\s+/g, ''));
+  }
 }
 
 /** Nodes of the given types in document order, from the module's index. */
@@ -84,10 +107,11 @@ export function analyzeScript(tree: Tree): ScriptModule {
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
     models: new Map(), factories: new Map(),
     declarators,
-    index, calls: index.get('call_expression') ?? [], callees: new Map(), qualified: new Map(),
+    index, calls: [], callees: new Map(), qualified: new Map(),
     invocations: new Map(),
   };
   if (!relevant) return mod;
+  collectCalls(mod);
   collectDeclarations(mod);
   collectModels(mod);
   for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
@@ -241,7 +265,7 @@ function collectModels(mod: ScriptModule): void {
     const known = [...mod.models.keys(), ...mod.factories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
     const mentions = new RegExp(['create', 'pipeline', 'from_pretrained', ...known].join('|'));
     for (const b of binders) {
-      if (!b || !mentions.test(b.text)) continue;
+      if (!b || !mentions.test(b.text.slice(0, 200))) continue; // the value's head decides (await x.create(...), f())
       const isDecl = b.type === 'variable_declarator';
       const target = b.childForFieldName(isDecl ? 'name' : b.type.endsWith('field_definition') ? 'property' : 'left') ?? b.childForFieldName('name');
       const value = b.childForFieldName(isDecl || b.type.endsWith('field_definition') ? 'value' : 'right');
@@ -256,7 +280,7 @@ function collectModels(mod: ScriptModule): void {
       }
     }
     for (const r of returns) {
-      if (!r || !mentions.test(r.text)) continue;
+      if (!r || !mentions.test(r.text.slice(0, 200))) continue;
       const value = r.type === 'arrow_function' ? r.childForFieldName('body') : r.namedChild(0);
       if (r.type === 'arrow_function' && value?.type === 'statement_block') continue;
       const kind = modelKindOf(mod, value);
