@@ -111,7 +111,9 @@ export function modelView(ctx: ServerContext): Feature {
       let body: string | undefined;
       if (node) body = nodeHoverMarkdown(r.model, node, findings, r.cost);
       else if (tensor !== undefined) body = tensorHoverMarkdown(r.model, tensor, findings);
-      else if (line === view.headerLine && r.summary) body = summaryMarkdown(path.basename(file), r.summary);
+      else if (line === view.headerLine && r.summary) {
+        body = [summaryMarkdown(path.basename(file), r.summary), ...findings.map((x) => `- ${x.rule}: ${x.message}`)].join('\n');
+      }
       return body ? { contents: { kind: 'markdown', value: body } } : null;
     },
     commands: {
