@@ -10,15 +10,15 @@ import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
-import type { Finding } from './rules/types';
+import type { Finding, ModelResolver } from './rules/types';
 import type { Config } from './config';
 import type { Tree } from 'web-tree-sitter';
 
 /** Runs the code rules over a parsed tree (the server passes its incrementally updated tree). */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config): Finding[] {
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
   const findings: Finding[] = [];
   if (lang === 'python') {
-    const ctx = { text, tree, module: analyzeModule(tree), config };
+    const ctx = { text, tree, module: analyzeModule(tree), config, models };
     for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   } else {
     const ctx = { text, tree, language: lang, config };
@@ -27,10 +27,10 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
   return finalize(suppressed(findings, text, lang), config);
 }
 
-export function analyzeCode(text: string, lang: CodeLanguage, config: Config): Finding[] {
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
   const tree = parse(lang, text);
   try {
-    return analyzeTree(text, tree, lang, config);
+    return analyzeTree(text, tree, lang, config, models);
   } finally {
     tree.delete();
   }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { Tree, Node } from 'web-tree-sitter';
 import { analyzeModelFile, ModelReport } from './engine';
 import type { Config } from './config';
-import type { Position, Range } from './rules/types';
+import type { ModelRef, ModelResolver, Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
 
 /** The string literal under `pos`, if it names an existing `.onnx` file (relative to the code or a workspace root). */
@@ -41,4 +41,21 @@ export class ModelCache {
   forget(file: string): void {
     this.entries.delete(file);
   }
+}
+
+/**
+ * The resolver the engine hands to model-linked rules: a path literal from code in `codeDir`, looked up
+ * relative to the code and then each workspace root; only existing, readable models resolve.
+ */
+export function modelResolver(cache: ModelCache, codeDir: string, roots: string[], config: Config): ModelResolver {
+  return (literal: string): ModelRef | undefined => {
+    if (!/\.onnx$/i.test(literal)) return undefined;
+    for (const base of [codeDir, ...roots]) {
+      const file = path.resolve(base, literal);
+      if (!fs.existsSync(file)) continue;
+      const report = cache.get(file, config);
+      return report.summary ? { file, summary: report.summary } : undefined;
+    }
+    return undefined;
+  };
 }

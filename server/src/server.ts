@@ -15,9 +15,10 @@ import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { trackedTextDocuments } from './lsp/documentChanges';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+const documents = new TextDocuments(trackedTextDocuments);
 
 let workspaceRoots: string[] = [];
 let config: Config = mergeConfig();

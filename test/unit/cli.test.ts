@@ -30,7 +30,9 @@ describe('CLI analyze', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     const [file] = JSON.parse(r.stdout).files;
     assert.strictEqual(file.kind, 'code');
-    assert.deepStrictEqual(file.diagnostics.map((d: { rule: string }) => d.rule), ['PY001', 'PY001', 'PY001']);
+    // PY011 depends on whether `npm run demo` built the example model; the rest is fixed.
+    const rules = file.diagnostics.map((d: { rule: string }) => d.rule).filter((r: string) => r !== 'PY011');
+    assert.deepStrictEqual(rules, ['PY001', 'PY007', 'PY001', 'PY002', 'PY001', 'PY007', 'PY004']);
     assert.strictEqual(file.diagnostics[0].range.start.line, 24);
   });
 
@@ -47,6 +49,6 @@ describe('CLI analyze', () => {
     const r = cli('analyze', 'no/such/dir', 'examples/app');
     assert.strictEqual(r.code, 0);
     assert.strictEqual(r.stderr.trim(), 'inference-lens: cannot read no/such/dir: no such file or directory');
-    assert.match(r.stdout, /1 file\(s\) analysed, 3 finding\(s\)/);
+    assert.match(r.stdout, /1 file\(s\) analysed, [78] finding\(s\)/);
   });
 });

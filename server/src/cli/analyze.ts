@@ -9,6 +9,7 @@ import type { Finding } from '../rules/types';
 import type { ModelSummary } from '../onnx/summary';
 import { formatBytes, formatCount, formatShape } from '../onnx/summary';
 import { TOOL, VERSION } from '../version';
+import { ModelCache, modelResolver } from '../modelRefs';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 
 export interface FileResult {
@@ -42,6 +43,7 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
     return c;
   };
   const results: FileResult[] = [];
+  const modelCache = new ModelCache();
   for (const file of files) {
     const kind = kindOf(file);
     const rel = path.relative(process.cwd(), file) || file;
@@ -58,7 +60,9 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
         results.push({ path: rel, kind, diagnostics: [], error: msg });
         continue;
       }
-      const findings = analyzeCode(text, languageOfPath(file)!, configFor(file));
+      const config = configFor(file);
+      const models = modelResolver(modelCache, path.dirname(file), [findWorkspaceConfigDir(file) ?? process.cwd()], config);
+      const findings = analyzeCode(text, languageOfPath(file)!, config, models);
       results.push({ path: rel, kind, diagnostics: findings.map(diag) });
     }
   }

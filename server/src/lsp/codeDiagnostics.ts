@@ -1,8 +1,13 @@
 /** Serving-code diagnostics: debounced analysis of open Python/JS/TS documents, and their quick fixes. */
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeCode } from '../engine';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { analyzeTree } from '../engine';
 import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
+import { DocumentTrees } from '../code/incremental';
+import { modelResolver } from '../modelRefs';
+import { onRawDocumentChange } from './documentChanges';
 import { docsUrl, Finding, Severity } from '../rules/types';
 import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
@@ -27,6 +32,9 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   /** Last findings per document version: code actions are served from them. */
   const lastFindings = new Map<string, { version: number; findings: Finding[] }>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** One tree per open document, edited as changes arrive and re-parsed incrementally on analysis. */
+  const trees = new DocumentTrees();
+  onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
 
   /** Debounced: a burst of keystrokes analyses once; a result for an outdated version is dropped. */
@@ -46,8 +54,13 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     const version = doc.version;
     let findings: Finding[];
     try {
-      findings = analyzeCode(doc.getText(), lang, ctx.config());
+      const text = doc.getText();
+      const tree = trees.treeFor(doc.uri, lang, text);
+      const file = doc.uri.startsWith('file:') ? fileURLToPath(doc.uri) : undefined;
+      const models = file ? modelResolver(ctx.models, path.dirname(file), ctx.workspaceRoots(), ctx.config()) : undefined;
+      findings = analyzeTree(text, tree, lang, ctx.config(), models);
     } catch (e) {
+      trees.close(doc.uri); // never reuse a tree from a failed run
       ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
       return;
     }
@@ -61,6 +74,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
+    trees.close(e.document.uri);
     if (lastFindings.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

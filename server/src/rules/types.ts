@@ -8,6 +8,7 @@ import type { CodeLanguage } from '../code/treeSitter';
 import type { PythonModule } from '../code/python/semantics';
 import type { ModelInfo } from '../onnx/model';
 import type { Config } from '../config';
+import type { ModelSummary } from '../onnx/summary';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -46,11 +47,22 @@ interface RuleBase {
   docs: RuleDocs;
 }
 
+/** A workspace model a path literal in code names, as the engine found it. */
+export interface ModelRef {
+  file: string;
+  summary: ModelSummary;
+}
+
+/** Resolves a path literal from code (relative to the code file or a workspace root); rules stay pure. */
+export type ModelResolver = (literal: string) => ModelRef | undefined;
+
 export interface PythonContext {
   text: string;
   tree: Tree;
   module: PythonModule;
   config: Config;
+  /** absent where no file system is at hand (then model-linked rules stay silent) */
+  models?: ModelResolver;
 }
 
 export interface PythonRule extends RuleBase {
