@@ -280,6 +280,16 @@ function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): In
   return undefined;
 }
 
+/** Bindings that some call in the module runs inference on. */
+export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<Binding> {
+  const used = new Set<Binding>();
+  for (const call of mod.calls) {
+    const inf = inferenceCall(mod, facts, call);
+    if (inf) used.add(inf.binding);
+  }
+  return used;
+}
+
 /** Whether `node` runs with autograd off: under `with torch.no_grad()/inference_mode()`, or in a function decorated with one. */
 export function underNoGrad(mod: PythonModule, facts: ModelFacts, node: Node): boolean {
   if (facts.gradOffEverywhere) return true;

@@ -1,5 +1,5 @@
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { Binding, inEvalMode, inferenceCall, modelFacts } from '../../code/python/models';
+import { Binding, usedForInference, inEvalMode, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { insertAfter, ownLineStatement } from './fixes';
 
@@ -9,13 +9,8 @@ const OPAQUE = /^torch\.(jit|export)\./;
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module, ctx.text);
   if (facts.trains) return [];
-  const used = new Set<Binding>();
-  for (const call of ctx.module.calls) {
-    const inf = inferenceCall(ctx.module, facts, call);
-    if (inf) used.add(inf.binding);
-  }
   const findings: Finding[] = [];
-  for (const b of used) {
+  for (const b of usedForInference(ctx.module, facts)) {
     if (b.kind !== 'torch' || OPAQUE.test(b.loader) || b.escapes || inEvalMode(facts, b)) continue;
     // A local module class without dropout or batch norm behaves the same in both modes.
     const cls = facts.moduleClasses.get(b.loader);

@@ -1,5 +1,5 @@
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
-import { Binding, inferenceCall, loaderHasKeyword, modelFacts } from '../../code/python/models';
+import { Binding, usedForInference, loaderHasKeyword, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { requestContext } from '../../code/python/serving';
 import { enclosingLoop } from '../../code/python/semantics';
@@ -20,13 +20,8 @@ function linearHeavy(facts: ReturnType<typeof modelFacts>, b: Binding): boolean 
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module, ctx.text);
   if (facts.trains || PRECISION_CHOSEN.test(ctx.text)) return [];
-  const used = new Set<Binding>();
-  for (const call of ctx.module.calls) {
-    const inf = inferenceCall(ctx.module, facts, call);
-    if (inf) used.add(inf.binding);
-  }
   const findings: Finding[] = [];
-  for (const b of used) {
+  for (const b of usedForInference(ctx.module, facts)) {
     if (!linearHeavy(facts, b) || loaderHasKeyword(b, 'model_kwargs')) continue;
     // Loaded per request or per item: PY001's finding comes first; precision follows once the load is hoisted.
     if (requestContext(ctx.module, b.call) || enclosingLoop(b.call)) continue;
