@@ -72,7 +72,7 @@ export function modelResolver(cache: ModelCache, codeDir: string, roots: string[
       const file = path.resolve(base, literal);
       if (!fs.existsSync(file)) continue;
       const report = cache.get(file, config);
-      return report.summary ? { file, summary: report.summary } : undefined;
+      return report.summary ? { file, summary: report.summary, findings: report.findings } : undefined;
     }
     return undefined;
   };

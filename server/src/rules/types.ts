@@ -58,6 +58,8 @@ interface RuleBase {
 export interface ModelRef {
   file: string;
   summary: ModelSummary;
+  /** the model rules' findings on it (ONNX001 says whether its float32 weights are worth quantizing) */
+  findings?: Finding[];
 }
 
 /** Resolves a path literal from code (relative to the code file or a workspace root); rules stay pure. */

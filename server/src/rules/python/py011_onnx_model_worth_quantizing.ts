@@ -9,8 +9,12 @@ export const MIN_FLOAT_BYTES = 1 << 20;
 const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|MatMulInteger|QLinearMatMul|QLinearConv|ConvInteger|com\.microsoft\.(MatMulNBits|DynamicQuantizeMatMul|QOrderedMatMul|MatMulIntegerToFloat|QAttention|GatherBlockQuantized))$/;
 const WEIGHT_OPS = /^(MatMul|Gemm|Conv|ConvTranspose|LSTM|GRU|Attention|com\.microsoft\.(Attention|FusedMatMul))$/;
 
-/** Whether a model's weights are mostly float32 feeding MatMul/Gemm/Conv, and nothing is quantized yet. */
+/**
+ * Whether a model's float32 weights are worth quantizing: the model rule ONNX001 decides when the
+ * engine ran the model rules; otherwise mostly float32 weights feeding MatMul/Gemm/Conv, nothing quantized yet.
+ */
 export function worthQuantizing(ref: ModelRef): boolean {
+  if (ref.findings) return ref.findings.some((f) => f.rule === 'ONNX001');
   const s = ref.summary;
   const f32 = s.weightBytesByType['float'] ?? 0;
   if (f32 < MIN_FLOAT_BYTES || f32 < s.weightBytes / 2) return false;
@@ -70,9 +74,9 @@ export const PY011: PythonRule = {
     summary: 'The code loads a workspace `.onnx` model whose float32 weights are worth quantizing.',
     whatItDoes:
       'For each `onnxruntime.InferenceSession("path.onnx")` (or a module-level constant holding the path) whose file exists ' +
-      'in the workspace, reads the model lazily (no weights in memory) and flags the path string when at least 1 MiB and ' +
-      'more than half of its weights are float32, they feed MatMul/Gemm/Conv/attention, and the graph has no quantized ' +
-      'operators yet (QuantizeLinear, MatMulInteger, MatMulNBits, ...).',
+      'in the workspace, reads the model lazily (no weights in memory, cached by size and mtime) and flags the path ' +
+      'string when the model rule ONNX001 finds float32 weights worth quantizing (at least 1 MiB in MatMul/Gemm/Conv/RNN ' +
+      'weights and no quantized operators yet). Where model rules did not run, the same test is made on the summary.',
     whyItCosts:
       'Float32 weights are read from memory on every inference; int8 weights are a quarter of the bytes, and ONNX ' +
       'Runtime\'s integer kernels (DynamicQuantizeMatMul, MatMulInteger) typically run 1.5-3x faster on CPUs with a ' +
