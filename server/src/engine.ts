@@ -20,16 +20,11 @@ import type { Tree } from 'web-tree-sitter';
 import type { ModelResolver } from './cost/figures';
 import type { Performance } from './cost/model';
 
-/** What the caller can offer rules beyond the text: resolving model paths named in code. */
-export interface CodeEnv {
-  resolveModel?: ModelResolver;
-}
-
 /** Runs the code rules over a parsed tree (the server passes its incrementally updated tree). */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, env: CodeEnv = {}): Finding[] {
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
   const findings: Finding[] = [];
   if (lang === 'python') {
-    const ctx = { text, tree, module: analyzeModule(tree), config, resolveModel: env.resolveModel };
+    const ctx = { text, tree, module: analyzeModule(tree), config, models };
     for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   } else {
     const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
@@ -38,10 +33,10 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
   return finalize(suppressed(findings, text, lang), config);
 }
 
-export function analyzeCode(text: string, lang: CodeLanguage, config: Config, env: CodeEnv = {}): Finding[] {
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
   const tree = parse(lang, text);
   try {
-    return analyzeTree(text, tree, lang, config, env);
+    return analyzeTree(text, tree, lang, config, models);
   } finally {
     tree.delete();
   }

@@ -73,3 +73,4 @@ export class ModelCache {
     this.entries.delete(file);
   }
 }
+

@@ -18,10 +18,11 @@ import { modelSummary } from './lsp/modelSummary';
 import { costFeature } from './lsp/cost';
 import { benchMeasuredLookup } from './cost/measured';
 import { benchmark } from './lsp/benchmark';
+import { trackedTextDocuments } from './lsp/documentChanges';
 import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+const documents = new TextDocuments(trackedTextDocuments);
 
 let workspaceRoots: string[] = [];
 let config: Config = mergeConfig();

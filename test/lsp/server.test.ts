@@ -91,6 +91,9 @@ describe('language server over stdio', function () {
     assert.strictEqual(p.diagnostics[0].source, 'inference-lens');
     assert.strictEqual(p.diagnostics[0].range.start.line, 8);
     assert.match(p.diagnostics[0].codeDescription!.href, /docs\/rules\/PY001\.md$/);
+    // The path string names a workspace model with 2 MiB of float32 Gemm weights: PY011 on the literal.
+    const py011 = p.diagnostics.find((d) => d.code === 'PY011');
+    assert.deepStrictEqual(py011?.range, { start: { line: 8, character: 35 }, end: { line: 8, character: 56 } });
   });
 
   it('re-diagnoses after an incremental edit', async () => {
@@ -99,18 +102,19 @@ describe('language server over stdio', function () {
       textDocument: { uri: uri(), version: 2 },
       contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 21 } }, text: '# no route' }],
     });
-    await waitForDiagnostics(uri(), (d) => d.version === 2 && d.diagnostics.length === 0);
+    await waitForDiagnostics(uri(), (d) => d.version === 2 && !d.diagnostics.some((x) => x.code === 'PY001'));
     await conn.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri: uri(), version: 3 },
       contentChanges: [{ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 10 } }, text: '@app.post("/predict")' }],
     });
-    await waitForDiagnostics(uri(), (d) => d.version === 3 && d.diagnostics.length === 1);
+    await waitForDiagnostics(uri(), (d) => d.version === 3 && d.diagnostics.filter((x) => x.code === 'PY001').length === 1);
   });
 
   it('offers the quick fix as a workspace edit', async () => {
     const p = (diagnostics.get(uri()) ?? []).filter((d) => d.version === 3).pop()!;
+    const py001 = p.diagnostics.filter((d) => d.code === 'PY001');
     const actions = await conn.sendRequest(CodeActionRequest.type, {
-      textDocument: { uri: uri() }, range: p.diagnostics[0].range, context: { diagnostics: p.diagnostics },
+      textDocument: { uri: uri() }, range: py001[0].range, context: { diagnostics: py001 },
     });
     assert.ok(actions && actions.length === 1);
     const action = actions[0] as { title: string; edit?: { changes?: Record<string, unknown[]> } };

@@ -40,7 +40,7 @@ describe('PY090 model load over budget', () => {
     const codeFile = path.join(FIXTURES, 'python', 'PY090', name);
     const text = fs.readFileSync(codeFile, 'utf8');
     const config = withBudgets(budgets);
-    const env = { resolveModel: modelResolver(codeFile, [SHARED_MODELS], new ModelCache(), config) };
+    const env = modelResolver(codeFile, [SHARED_MODELS], new ModelCache(), config);
     return { text, findings: analyzeCode(text, 'python', config, env).filter((f) => f.rule === 'PY090') };
   };
 

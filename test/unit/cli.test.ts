@@ -30,7 +30,9 @@ describe('CLI analyze', () => {
     assert.strictEqual(r.code, 0, r.stderr);
     const [file] = JSON.parse(r.stdout).files;
     assert.strictEqual(file.kind, 'code');
-    assert.deepStrictEqual(file.diagnostics.map((d: { rule: string }) => d.rule), ['PY001', 'PY001', 'PY001']);
+    // PY011 depends on whether `npm run demo` built the example model; the rest is fixed.
+    const rules = file.diagnostics.map((d: { rule: string }) => d.rule).filter((r: string) => r !== 'PY011');
+    assert.deepStrictEqual(rules, ['PY001', 'PY007', 'PY001', 'PY002', 'PY001', 'PY007', 'PY004']);
     assert.strictEqual(file.diagnostics[0].range.start.line, 24);
   });
 
@@ -55,7 +57,10 @@ describe('CLI analyze', () => {
     const r = cli('analyze', 'no/such/dir', 'examples/app');
     assert.strictEqual(r.code, 0);
     assert.strictEqual(r.stderr.trim(), 'inference-lens: cannot read no/such/dir: no such file or directory');
-    assert.match(r.stdout, /1 file\(s\) analysed, 3 finding\(s\)/);
+    // PY011 adds findings once `npm run demo` has generated the example model: count what was printed.
+    const printed = r.stdout.split('\n').filter((l) => l.startsWith('examples/app/serve.py:')).length;
+    assert.ok(printed >= 7, r.stdout);
+    assert.match(r.stdout, new RegExp(`1 file\\(s\\) analysed, ${printed} finding\\(s\\)`));
   });
 
   it('prints the text view, and model findings point at its lines (textViewLine)', () => {

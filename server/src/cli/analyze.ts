@@ -74,7 +74,8 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
         continue;
       }
       const config = configFor(file);
-      const findings = analyzeCode(text, languageOfPath(file)!, config, { resolveModel: modelResolver(file, [process.cwd()], models, config) });
+      const resolve = modelResolver(file, [findWorkspaceConfigDir(file) ?? process.cwd()], models, config);
+      const findings = analyzeCode(text, languageOfPath(file)!, config, resolve);
       results.push({ path: rel, kind, diagnostics: findings.map(diag) });
     }
   }

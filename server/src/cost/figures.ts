@@ -5,6 +5,7 @@
 import type { ModelSummary } from '../onnx/summary';
 import type { ModelCost } from '../onnx/cost';
 import type { Performance } from './model';
+import type { Finding } from '../rules/types';
 
 export interface WorkFigures {
   /** multiply-accumulates per inference; undefined when the model's cost could not be counted */
@@ -30,6 +31,9 @@ export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs'
 /** A model named in code, resolved by whoever can read files (server, CLI). */
 export interface ResolvedModel {
   file: string;
+  summary: ModelSummary;
+  /** the model rules' findings on it (ONNX001 says whether its float32 weights are worth quantizing) */
+  findings: Finding[];
   work: WorkFigures;
   measured?: Performance;
 }

@@ -16,7 +16,7 @@ export type MeasuredLookup = (file: string, config: Config) => Performance | und
 export function resolveModelFile(file: string, models: ModelCache, config: Config, measured?: MeasuredLookup): ResolvedModel | undefined {
   const report = models.get(file, config);
   if (!report.model || !report.summary) return undefined;
-  return { file, work: workFigures(report.summary, report.cost), measured: measured?.(file, config) };
+  return { file, summary: report.summary, findings: report.findings, work: workFigures(report.summary, report.cost), measured: measured?.(file, config) };
 }
 
 export function modelResolver(codeFile: string, roots: string[], models: ModelCache, config: Config, measured?: MeasuredLookup): ModelResolver {

@@ -1,13 +1,16 @@
 /** Serving-code diagnostics: debounced analysis of open Python/JS/TS documents, and their quick fixes. */
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeCode } from '../engine';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import { analyzeTree } from '../engine';
 import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
+import { DocumentTrees } from '../code/incremental';
+import { onRawDocumentChange } from './documentChanges';
 import { docsUrl, Finding, Severity } from '../rules/types';
 import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
 import { modelResolver } from '../cost/resolve';
-import { fileURLToPath } from 'url';
 
 const DEBOUNCE_MS = 150;
 
@@ -29,6 +32,9 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   /** Last findings per document version: code actions are served from them. */
   const lastFindings = new Map<string, { version: number; findings: Finding[] }>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** One tree per open document, edited as changes arrive and re-parsed incrementally on analysis. */
+  const trees = new DocumentTrees();
+  onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
 
   /** Debounced: a burst of keystrokes analyses once; a result for an outdated version is dropped. */
@@ -48,11 +54,13 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     const version = doc.version;
     let findings: Finding[];
     try {
-      const config = ctx.config();
-      // Model paths in code resolve relative to the file (budget rules price the models they name).
-      const env = doc.uri.startsWith('file:') ? { resolveModel: modelResolver(fileURLToPath(doc.uri), ctx.workspaceRoots(), ctx.models, config, ctx.measured) } : {};
-      findings = analyzeCode(doc.getText(), lang, config, env);
+      const text = doc.getText();
+      const tree = trees.treeFor(doc.uri, lang, text);
+      const file = doc.uri.startsWith('file:') ? fileURLToPath(doc.uri) : undefined;
+      const models = file ? modelResolver(file, ctx.workspaceRoots(), ctx.models, ctx.config(), ctx.measured) : undefined;
+      findings = analyzeTree(text, tree, lang, ctx.config(), models);
     } catch (e) {
+      trees.close(doc.uri); // never reuse a tree from a failed run
       ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
       return;
     }
@@ -66,6 +74,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
+    trees.close(e.document.uri);
     if (lastFindings.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -20,7 +20,7 @@ export function insertionAt(line: number): Range {
 
 /** The text of `node`'s lines, dedented so that its first line starts at column 0. */
 export function dedentedStatement(text: string, node: Node): string {
-  const lines = text.split('\n').slice(node.startPosition.row, node.endPosition.row + 1);
+  const lines = linesOf(text).slice(node.startPosition.row, node.endPosition.row + 1);
   const indent = node.startPosition.column;
   lines[0] = lines[0].slice(indent);
   for (let i = 1; i < lines.length; i++) {
@@ -28,4 +28,11 @@ export function dedentedStatement(text: string, node: Node): string {
     lines[i] = lines[i].slice(Math.min(lead, indent));
   }
   return lines.join('\n').replace(/\s+$/, '');
+}
+
+/** Lines of the last text asked for: fixes on a large file must not split it once per finding. */
+let linesCache: { text: string; lines: string[] } | undefined;
+export function linesOf(text: string): string[] {
+  if (linesCache?.text !== text) linesCache = { text, lines: text.split('\n') };
+  return linesCache.lines;
 }

@@ -4,6 +4,17 @@
  */
 import type { ModelRule, PythonRule, Rule, ScriptRule } from './types';
 import { PY001 } from './python/py001_load_on_request_path';
+import { PY002 } from './python/py002_inference_without_no_grad';
+import { PY003 } from './python/py003_missing_eval';
+import { PY004 } from './python/py004_per_item_inference';
+import { PY005 } from './python/py005_device_sync_in_loop';
+import { PY006 } from './python/py006_fp32_inference';
+import { PY007 } from './python/py007_session_without_options';
+import { PY008 } from './python/py008_blocking_inference_in_async';
+import { PY009 } from './python/py009_per_request_setup';
+import { PY010 } from './python/py010_wasteful_generation_settings';
+import { PY011 } from './python/py011_onnx_model_worth_quantizing';
+import { PY012 } from './python/py012_allocator_flush_per_request';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
 import { ONNX090 } from './onnx/onnx090_over_budget';
 import { PY090 } from './python/py090_model_over_budget';
@@ -43,6 +54,17 @@ export const RULES: readonly Rule[] = [
   MATMULNBITS_ACCURACY,
   ONNX090,
   PY001,
+  PY002,
+  PY003,
+  PY004,
+  PY005,
+  PY006,
+  PY007,
+  PY008,
+  PY009,
+  PY010,
+  PY011,
+  PY012,
   PY090,
   JS001,
   JS002,

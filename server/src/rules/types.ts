@@ -61,8 +61,8 @@ export interface PythonContext {
   tree: Tree;
   module: PythonModule;
   config: Config;
-  /** Resolves an `.onnx` path literal to that model's figures (given by the server/CLI; absent in pure tests). */
-  resolveModel?: ModelResolver;
+  /** Resolves an `.onnx` path literal to that model (given by the server/CLI; absent in pure tests, then model-linked rules stay silent). */
+  models?: ModelResolver;
 }
 
 export interface PythonRule extends RuleBase {

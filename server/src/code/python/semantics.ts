@@ -2,7 +2,8 @@
  * The light semantic layer over a Python tree that rules share: import aliases, qualified callee
  * names, enclosing functions and loops, and whether a function runs once per request.
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import { Language, Node, Query, Tree } from 'web-tree-sitter';
+import { ancestry } from './ancestry';
 
 export interface PythonModule {
   tree: Tree;
@@ -10,6 +11,32 @@ export interface PythonModule {
   imports: Map<string, string>;
   /** names assigned at module level */
   moduleNames: Set<string>;
+  /** every call, function and class in document order (one walk, shared by all rules) */
+  calls: Node[];
+  functions: Node[];
+  classes: Node[];
+  /** qualifiedCallee results by call id (rules ask for the same calls many times) */
+  callees: Map<number, string | undefined>;
+  /** source text of each call's callee expression, by call id */
+  calleeText: Map<number, string>;
+}
+
+const queries = new WeakMap<Language, Query>();
+function structureQuery(language: Language): Query {
+  let q = queries.get(language);
+  if (!q) {
+    q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls');
+    queries.set(language, q);
+  }
+  return q;
+}
+
+const DOTTED = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
+
+/** `a.b.c` of a call's callee when it is a plain dotted name (from the query's text, no tree walk). */
+export function calleeDotted(mod: PythonModule, call: Node): string | undefined {
+  const t = mod.calleeText.get(call.id);
+  return t !== undefined && DOTTED.test(t) ? t : undefined;
 }
 
 export function analyzeModule(tree: Tree): PythonModule {
@@ -27,7 +54,64 @@ export function analyzeModule(tree: Tree): PythonModule {
     collectImports(node, local);
     for (const [k, v] of local) if (!imports.has(k)) imports.set(k, v);
   }
-  return { tree, imports, moduleNames };
+  // One query pass instead of per-node walks: every node API call crosses into WASM.
+  const calls: Node[] = [], functions: Node[] = [], classes: Node[] = [];
+  const calleeText = new Map<number, string>();
+  for (const c of structureQuery(tree.language).captures(tree.rootNode)) {
+    if (c.name === 'call') calls.push(c.node);
+    else if (c.name === 'callee') calleeText.set(calls[calls.length - 1]?.id ?? -1, c.node.text);
+    else if (c.name === 'fn') functions.push(c.node);
+    else classes.push(c.node);
+  }
+  return { tree, imports, moduleNames, calls, functions, classes, callees: new Map(), calleeText };
+}
+
+/** Whether the module imports `pkg` or one of its submodules (by qualified name). */
+export function importsPackage(mod: PythonModule, pkg: string): boolean {
+  for (const q of mod.imports.values()) if (q === pkg || q.startsWith(`${pkg}.`)) return true;
+  return false;
+}
+
+export function isAsync(fn: Node): boolean {
+  return fn.child(0)?.type === 'async';
+}
+
+/** Positional arguments of a call (keyword and splat arguments excluded). */
+export function positionalArgs(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return [];
+  return args.namedChildren.filter((a): a is Node => !!a && a.type !== 'keyword_argument' && a.type !== 'comment' &&
+    a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+}
+
+/** The value of keyword argument `name` of a call, or undefined. */
+export function keywordArg(call: Node, name: string): Node | undefined {
+  const args = call.childForFieldName('arguments');
+  for (const a of args?.namedChildren ?? []) {
+    if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
+  }
+  return undefined;
+}
+
+/** Whether a call passes `**kwargs` (its keyword arguments are then unknown). */
+export function hasKwargsSplat(call: Node): boolean {
+  return !!call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'dictionary_splat');
+}
+
+export function enclosingClass(node: Node): Node | undefined {
+  return ancestry(node).cls;
+}
+
+/** The name of the method called by `x.m(...)`, or undefined for other calls. */
+export function methodName(call: Node): string | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+}
+
+/** The receiver `x` of `x.m(...)`. */
+export function receiver(call: Node): Node | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? fn.childForFieldName('object') ?? undefined : undefined;
 }
 
 function collectImports(stmt: Node, into: Map<string, string>): void {
@@ -66,28 +150,45 @@ export function assignedNames(stmt: Node): string[] {
   return out;
 }
 
-/** `a.b.c` of an identifier/attribute chain, or undefined for anything else (calls, subscripts). */
+/** `a.b.c` of an identifier/attribute chain, or undefined for anything else (calls, subscripts). Iterative: chains can be long. */
 export function dottedName(node: Node | null): string | undefined {
-  if (!node) return undefined;
-  if (node.type === 'identifier') return node.text;
-  if (node.type === 'attribute') {
-    const obj = dottedName(node.childForFieldName('object'));
-    const attr = node.childForFieldName('attribute')?.text;
-    return obj && attr ? `${obj}.${attr}` : undefined;
+  const parts: string[] = [];
+  let n = node;
+  while (n?.type === 'attribute') {
+    const attr = n.childForFieldName('attribute')?.text;
+    if (!attr) return undefined;
+    parts.push(attr);
+    n = n.childForFieldName('object');
   }
-  return undefined;
+  if (n?.type !== 'identifier') return undefined;
+  parts.push(n.text);
+  return parts.reverse().join('.');
 }
 
 /** The callee of a call with its head resolved through imports: `ort.InferenceSession` → `onnxruntime.InferenceSession`. */
-export function qualifiedCallee(mod: PythonModule, call: Node): string | undefined {
+export function qualifiedCallee(mod: PythonModule, call: Node, depth = 0): string | undefined {
+  if (depth === 0) {
+    if (mod.callees.has(call.id)) return mod.callees.get(call.id);
+    const q = qualifiedCalleeUncached(mod, call, 0);
+    mod.callees.set(call.id, q);
+    return q;
+  }
+  return qualifiedCalleeUncached(mod, call, depth);
+}
+
+function qualifiedCalleeUncached(mod: PythonModule, call: Node, depth: number): string | undefined {
+  const quick = calleeDotted(mod, call);
+  if (quick) return qualify(mod, quick);
+  const text = mod.calleeText.get(call.id);
+  if (text !== undefined && !text.includes('(')) return undefined; // subscripts, lambdas: not a dotted callee
   const fn = call.childForFieldName('function');
   const name = dottedName(fn);
   if (name) return qualify(mod, name);
   // `AutoModel.from_pretrained(x).to(device)`: the callee is an attribute of a call; qualify the attribute tail.
-  if (fn?.type === 'attribute') {
+  if (fn?.type === 'attribute' && depth < 8) {
     const inner = fn.childForFieldName('object');
     const attr = fn.childForFieldName('attribute')?.text;
-    if (inner?.type === 'call' && attr) return `${qualifiedCallee(mod, inner) ?? '?'}().${attr}`;
+    if (inner?.type === 'call' && attr) return `${qualifiedCallee(mod, inner, depth + 1) ?? '?'}().${attr}`;
   }
   return undefined;
 }
@@ -99,18 +200,12 @@ export function qualify(mod: PythonModule, dotted: string): string {
 }
 
 export function enclosingFunction(node: Node): Node | undefined {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
-  return undefined;
+  return ancestry(node).fn;
 }
 
 /** The innermost loop (for/while/comprehension) between `node` and its enclosing function. */
 export function enclosingLoop(node: Node): Node | undefined {
-  for (let p = node.parent, child: Node = node; p; child = p, p = p.parent) {
-    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return undefined;
-    if ((p.type === 'for_statement' || p.type === 'while_statement') && child.type === 'block') return p;
-    if (/comprehension$|^generator_expression$/.test(p.type) && child.type !== 'for_in_clause') return p;
-  }
-  return undefined;
+  return ancestry(node).loop;
 }
 
 /** The decorators of a function (empty when it has none). */
@@ -118,23 +213,6 @@ export function decoratorsOf(fn: Node): Node[] {
   const parent = fn.parent;
   if (parent?.type !== 'decorated_definition') return [];
   return parent.namedChildren.filter((c): c is Node => !!c && c.type === 'decorator');
-}
-
-const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket']);
-
-/**
- * Why a function runs once per request, or undefined. Covers FastAPI/Starlette/Flask route
- * decorators (`@app.post(...)`, `@router.get(...)`, `@bp.route(...)`).
- */
-export function requestHandlerKind(fn: Node): string | undefined {
-  for (const dec of decoratorsOf(fn)) {
-    const expr = dec.namedChild(0);
-    const callee = expr?.type === 'call' ? expr.childForFieldName('function') : expr;
-    if (callee?.type !== 'attribute') continue;
-    const method = callee.childForFieldName('attribute')?.text;
-    if (method && ROUTE_METHODS.has(method)) return `a route handler (@${callee.text})`;
-  }
-  return undefined;
 }
 
 export function functionName(fn: Node): string {

@@ -2,38 +2,23 @@ import type { Node } from 'web-tree-sitter';
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
 import {
   enclosingFunction, enclosingLoop, enclosingStatement, functionLocals, functionName, PythonModule,
-  qualifiedCallee, requestHandlerKind, topLevelStatement, assignedNames, decoratorsOf, dottedName,
+  qualifiedCallee, topLevelStatement, assignedNames,
 } from '../../code/python/semantics';
+import { isCachedFactory, requestContext } from '../../code/python/serving';
+import { loaderKind } from '../../code/python/models';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
-/** Qualified callees that load a model, tokenizer, session or pipeline from disk or a hub. */
-const LOADERS = new Set([
-  'transformers.pipeline',
-  'torch.load', 'torch.jit.load', 'torch.hub.load', 'torch.export.load',
-  'onnxruntime.InferenceSession',
-  'sentence_transformers.SentenceTransformer', 'sentence_transformers.CrossEncoder',
-  'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model',
-  'whisper.load_model', 'ultralytics.YOLO', 'spacy.load', 'joblib.load',
-  'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file', 'open_clip.create_model_and_transforms',
-]);
+const NO_CLASSES = new Map<string, Node>();
 
-/** `X.from_pretrained(...)` is a loader whatever X is (transformers, diffusers, peft, optimum, ...). */
+/** What a call loads (a model, tokenizer, session, pipeline), by qualified callee; undefined when nothing. */
 export function loaderName(mod: PythonModule, call: Node): string | undefined {
   const q = qualifiedCallee(mod, call);
-  if (!q) return undefined;
-  if (LOADERS.has(q) || q.endsWith('.from_pretrained') && !q.includes('()')) return q;
-  return undefined;
+  return q && loaderKind(q, NO_CLASSES) ? q : undefined;
 }
 
-const CACHE_DECORATORS = /(^|\.)(lru_cache|cache|cached_property|cached)$/;
-
 /** Lazy initialisation (`if MODEL is None: MODEL = load()`) or a cached factory loads once: not per request. */
-function loadsOnce(call: Node, fn: Node | undefined): boolean {
-  if (fn && decoratorsOf(fn).some((d) => {
-    const e = d.namedChild(0);
-    const name = dottedName(e?.type === 'call' ? e.childForFieldName('function') : e);
-    return !!name && CACHE_DECORATORS.test(name);
-  })) return true;
+function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean {
+  for (let f = fn; f; f = enclosingFunction(f)) if (isCachedFactory(mod, f)) return true;
   for (let p = call.parent; p && p !== fn; p = p.parent) {
     if (p.type === 'if_statement') {
       const cond = p.childForFieldName('condition')?.text ?? '';
@@ -51,13 +36,14 @@ function check(ctx: PythonContext): Finding[] {
     if (!loader) continue;
     const fn = enclosingFunction(call);
     const loop = enclosingLoop(call);
-    const handler = fn ? requestHandlerKind(fn) : undefined;
-    if (!loop && !handler) continue;
-    if (loadsOnce(call, fn)) continue;
+    const request = requestContext(ctx.module, call);
+    if (!loop && !request) continue;
+    if (loadsOnce(ctx.module, call, fn)) continue;
     const short = loader.split('.').slice(-2).join('.');
     const where = loop
       ? `inside a loop${fn ? ` in \`${functionName(fn)}\`` : ''}, so it loads once per item`
-      : `in \`${functionName(fn!)}\`, ${handler}, so it loads on every request`;
+      : request!.fn ? `in \`${functionName(request!.fn)}\`, ${request!.kind}, so it loads on every request`
+        : `in ${request!.kind}, so it loads every time`;
     findings.push({
       rule: PY001.id,
       message: `\`${short}(...)\` runs ${where}: load it once at start-up and reuse it.`,
@@ -128,8 +114,12 @@ export const PY001: PythonRule = {
     summary: 'A model, tokenizer, ONNX Runtime session or pipeline is loaded per request or per item.',
     whatItDoes:
       'Flags calls that load a model, tokenizer, ONNX Runtime `InferenceSession`, transformers `pipeline` ' +
-      '(and `from_pretrained`, `torch.load`, `SentenceTransformer`, ...) inside a request handler ' +
-      '(a FastAPI/Starlette/Flask route) or inside a loop body.',
+      '(and `from_pretrained`, `torch.load`, `torch.hub.load`, torchvision/timm constructors, `SentenceTransformer`, ' +
+      'whisper, ultralytics, vLLM, llama.cpp, spaCy, Keras, joblib, ...) inside a request handler or a loop body. Request ' +
+      'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`), ' +
+      'Ray Serve `__call__`, BentoML APIs, TorchServe `handle`/`preprocess`/`inference`/`postprocess`, Triton `execute`, ' +
+      'KServe and MLflow `predict`, SageMaker `predict_fn`, Gradio callbacks and the Streamlit script body. Lazy ' +
+      'initialisation (`if MODEL is None:`) and cached factories (`lru_cache`, `st.cache_resource`) are not flagged.',
     whyItCosts:
       'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +
       'optimises the graph: typically hundreds of milliseconds to seconds, often 10-1000x the inference ' +
@@ -156,6 +146,16 @@ export const PY001: PythonRule = {
       '@app.post("/embed")',
       'def embed(text: str):',
       '    return model(**tokenize(text))',
+      '',
+      '# Or load in the FastAPI lifespan (start-up hook), keeping import cheap for tests and workers:',
+      '@asynccontextmanager',
+      'async def lifespan(app: FastAPI):',
+      '    app.state.model = AutoModel.from_pretrained("bert-base-uncased")',
+      '    yield',
+      '',
+      'app = FastAPI(lifespan=lifespan)   # handlers read request.app.state.model',
+      '',
+      '# Or cache a factory: @functools.lru_cache(maxsize=1) (st.cache_resource in Streamlit).',
     ].join('\n'),
   },
   check,

@@ -4,10 +4,10 @@ import { checkBudgets, costReport } from '../../cost/report';
 
 function check(ctx: PythonContext): Finding[] {
   const b = ctx.config.cost.budgets;
-  if (!ctx.resolveModel || !b || !Object.keys(b).length) return [];
+  if (!ctx.models || !b || !Object.keys(b).length) return [];
   const out: Finding[] = [];
   for (const site of modelSites(ctx.tree)) {
-    const m = ctx.resolveModel(site.literal);
+    const m = ctx.models(site.literal);
     if (!m) continue;
     const res = costReport(m.work, ctx.config, m.measured);
     if ('error' in res) continue;

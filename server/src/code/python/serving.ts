@@ -1,0 +1,178 @@
+/**
+ * Which Python code runs once per request: route handlers of FastAPI/Starlette/Flask/Django/Litestar
+ * (decorators and `add_api_route`/`add_url_rule` registrations), Ray Serve deployments, BentoML APIs,
+ * TorchServe handlers, the Triton Python backend, Gradio callbacks and the Streamlit script body.
+ * Computed once per module (memoised) and queried by node.
+ */
+import type { Node } from 'web-tree-sitter';
+import { ancestry } from './ancestry';
+import {
+  decoratorsOf, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
+} from './semantics';
+
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);
+const LITESTAR = /^litestar(\.handlers)?\.(get|post|put|delete|patch|head|route|websocket)$/;
+const DJANGO_DECORATORS = /^(rest_framework\.decorators\.api_view|django\.views\.decorators\.(http\.require_\w+|csrf\.csrf_exempt))$/;
+const TORCHSERVE_METHODS = new Set(['handle', 'preprocess', 'inference', 'postprocess']);
+const SAGEMAKER_FNS = new Set(['input_fn', 'predict_fn', 'output_fn', 'transform_fn']);
+const KSERVE_METHODS = new Set(['predict', 'preprocess', 'postprocess', 'explain']);
+const VIEW_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch_request']);
+const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
+const CACHED = /(^|\.)(lru_cache|cache|cached_property|cached|cache_resource|cache_data|experimental_singleton|singleton|memoize)$/;
+
+const memo = new WeakMap<PythonModule, Map<number, string>>();
+
+/** Function node id → why it runs per request ("a route handler (@app.post)"). */
+export function requestHandlers(mod: PythonModule): Map<number, string> {
+  let out = memo.get(mod);
+  if (!out) {
+    out = computeHandlers(mod);
+    memo.set(mod, out);
+  }
+  return out;
+}
+
+function decoratorCallee(dec: Node): Node | undefined {
+  const e = dec.namedChild(0);
+  return (e?.type === 'call' ? e.childForFieldName('function') : e) ?? undefined;
+}
+
+export function decoratorNames(mod: PythonModule, def: Node): string[] {
+  return decoratorsOf(def).map((d) => dottedName(decoratorCallee(d) ?? null)).filter((n): n is string => !!n).map((n) => qualify(mod, n));
+}
+
+/** A function decorated with a cache (lru_cache, st.cache_resource, ...) runs its body once per key. */
+export function isCachedFactory(mod: PythonModule, fn: Node): boolean {
+  return decoratorNames(mod, fn).some((n) => CACHED.test(n));
+}
+
+function computeHandlers(mod: PythonModule): Map<number, string> {
+  const out = new Map<number, string>();
+  const bentoServices = new Set<string>();
+  for (const call of mod.calls) {
+    if (qualifiedCallee(mod, call) !== 'bentoml.Service') continue;
+    const left = call.parent?.type === 'assignment' ? call.parent.childForFieldName('left') : undefined;
+    if (left?.type === 'identifier') bentoServices.add(left.text);
+  }
+  const usesViews = importsPackage(mod, 'django') || importsPackage(mod, 'rest_framework') || importsPackage(mod, 'flask');
+
+  for (const fn of mod.functions) {
+    const kind = decoratedKind(mod, fn, bentoServices) ?? classMethodKind(mod, fn, usesViews);
+    if (kind) out.set(fn.id, kind);
+  }
+
+  // Registrations: app.add_api_route("/p", fn), app.add_url_rule("/p", view_func=fn), gr.Interface(fn=f), btn.click(f).
+  const byName = new Map<string, Node>();
+  for (const fn of mod.functions) {
+    const name = fn.childForFieldName('name')?.text;
+    if (name && !byName.has(name)) byName.set(name, fn);
+  }
+  const gradio = importsPackage(mod, 'gradio');
+  const register = (ref: Node | undefined, kind: string): void => {
+    if (ref?.type !== 'identifier') return;
+    const fn = byName.get(ref.text);
+    if (fn && !out.has(fn.id)) out.set(fn.id, kind);
+  };
+  const streamlit = importsPackage(mod, 'streamlit');
+  const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path)$/;
+  for (const call of mod.calls) {
+    // The callee's text decides cheaply whether a call can register a handler at all.
+    const callee = mod.calleeText.get(call.id) ?? '';
+    const method = callee.includes('.') ? callee.slice(callee.lastIndexOf('.') + 1) : undefined;
+    const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) ||
+      (streamlit && /on_click|on_change/.test(call.text));
+    if (!maybe) continue;
+    const pos = positionalArgs(call);
+    if (method === 'add_api_route' || method === 'add_route' || method === 'add_websocket_route' || method === 'add_api_websocket_route') {
+      register(keywordArg(call, 'endpoint') ?? pos[1], `a route handler (${method})`);
+    } else if (method === 'add_url_rule') {
+      register(keywordArg(call, 'view_func') ?? pos[2], 'a Flask view (add_url_rule)');
+    } else if (gradio) {
+      const q = qualifiedCallee(mod, call) ?? '';
+      if (/^gradio\.(Interface|ChatInterface)$/.test(q)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio callback (${q.slice(7)})`);
+      else if (method && GRADIO_EVENTS.has(method)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio event callback (.${method})`);
+    }
+    if (streamlit) register(keywordArg(call, 'on_click') ?? keywordArg(call, 'on_change'), 'a Streamlit widget callback');
+    const q = qualifiedCallee(mod, call);
+    if (q === 'django.urls.path' || q === 'django.urls.re_path') register(pos[1], 'a Django view (urls.path)');
+  }
+  return out;
+}
+
+function decoratedKind(mod: PythonModule, fn: Node, bentoServices: Set<string>): string | undefined {
+  for (const dec of decoratorsOf(fn)) {
+    const callee = decoratorCallee(dec);
+    const name = dottedName(callee ?? null);
+    if (!callee || !name) continue;
+    const q = qualify(mod, name);
+    if (q === 'bentoml.api' || (callee.type === 'attribute' && name.endsWith('.api') && bentoServices.has(name.split('.')[0]))) {
+      return `a BentoML API (@${name})`;
+    }
+    if (q === 'ray.serve.batch') return 'a Ray Serve batch handler (@serve.batch)';
+    if (LITESTAR.test(q)) return `a Litestar route handler (@${name})`;
+    if (DJANGO_DECORATORS.test(q)) return `a Django view (@${name})`;
+    if (callee.type === 'attribute') {
+      const method = callee.childForFieldName('attribute')?.text;
+      const obj = callee.childForFieldName('object')?.text ?? '';
+      if (method && ROUTE_METHODS.has(method) && !/^(pytest|mock|unittest|functools|typing|click)\b/.test(obj)) {
+        return `a route handler (@${name})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): string | undefined {
+  const cls = fn.parent?.type === 'block' ? fn.parent.parent : fn.parent?.parent?.type === 'block' ? fn.parent.parent.parent : undefined;
+  const name = fn.childForFieldName('name')?.text ?? '';
+  if (!cls || cls.type !== 'class_definition') {
+    // A TorchServe custom handler module: `def handle(data, context)` at module level.
+    const params = fn.childForFieldName('parameters')?.namedChildren.map((p) => p?.text) ?? [];
+    if (name === 'handle' && params.length === 2 && params[1] === 'context' && !enclosingClass(fn)) return 'a TorchServe handler function';
+    // SageMaker inference toolkit: input_fn/predict_fn/output_fn/transform_fn run per invocation (model_fn once).
+    if (SAGEMAKER_FNS.has(name) && params.length >= 2 && !enclosingClass(fn)) return `a SageMaker inference handler (\`${name}\`)`;
+    return undefined;
+  }
+  const className = cls.childForFieldName('name')?.text ?? '';
+  const bases = cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? [];
+  if (name === '__call__' && decoratorNames(mod, cls).some((d) => d === 'ray.serve.deployment' || d === 'ray.serve.ingress')) {
+    return "a Ray Serve deployment's `__call__`";
+  }
+  if (TORCHSERVE_METHODS.has(name) && bases.some((b) => /(^ts\.torch_handler\.|BaseHandler$|^ts\.)/.test(b))) {
+    return `a TorchServe handler's \`${name}\``;
+  }
+  if (name === 'execute' && className === 'TritonPythonModel') return "the Triton Python backend's `execute`";
+  if (KSERVE_METHODS.has(name) && bases.some((b) => /^kserve\.(Model|model\.Model)$/.test(b))) return `a KServe model's \`${name}\``;
+  if (name === 'predict' && bases.some((b) => /^mlflow\.pyfunc\.(PythonModel|model\.PythonModel)$/.test(b))) return "an MLflow pyfunc model's `predict`";
+  if (usesViews && VIEW_METHODS.has(name) && bases.some((b) => /(^|\.)(\w*View|APIView|ViewSet|MethodView)$/.test(b))) {
+    return `a class-based view method (\`${name}\`)`;
+  }
+  return undefined;
+}
+
+export interface RequestContext {
+  /** why the code runs per request */
+  kind: string;
+  /** the handler function; absent for a Streamlit script body */
+  fn?: Node;
+}
+
+/** Whether `node` runs once per request: inside a handler (or a function nested in one), or a Streamlit script body. */
+export function requestContext(mod: PythonModule, node: Node): RequestContext | undefined {
+  const handlers = requestHandlers(mod);
+  const a = ancestry(node);
+  for (let scope = a.scope; scope; scope = ancestry(scope).scope) {
+    const kind = handlers.get(scope.id);
+    if (kind) return { kind, fn: scope };
+  }
+  if (!a.scope && !a.cls && importsPackage(mod, 'streamlit')) return { kind: 'the Streamlit script body, which reruns on every interaction' };
+  return undefined;
+}
+
+/** Whether the file is serving code: it has a request handler or imports a serving framework. */
+export function isServingModule(mod: PythonModule): boolean {
+  if (requestHandlers(mod).size) return true;
+  return ['fastapi', 'flask', 'starlette', 'django', 'litestar', 'ray.serve', 'bentoml', 'gradio', 'streamlit', 'ts', 'triton_python_backend_utils',
+    'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado']
+    .some((p) => importsPackage(mod, p));
+}

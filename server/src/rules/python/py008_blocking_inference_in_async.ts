@@ -1,0 +1,101 @@
+import type { Node } from 'web-tree-sitter';
+import type { Finding, Fix, PythonContext, PythonRule } from '../types';
+import { enclosingFunction, functionName, importsPackage, isAsync } from '../../code/python/semantics';
+import { requestContext } from '../../code/python/serving';
+import { inferenceCall, modelFacts } from '../../code/python/models';
+import { nodeRange } from '../helpers';
+import { ancestry } from '../../code/python/ancestry';
+import { ensureImport } from './fixes';
+
+function check(ctx: PythonContext): Finding[] {
+  // Flask runs async views to completion in the request's own worker thread: nothing else waits on that loop.
+  const asgi = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp'].some((p) => importsPackage(ctx.module, p));
+  if (!asgi) return [];
+  const facts = modelFacts(ctx.module, ctx.text);
+  const findings: Finding[] = [];
+  for (const call of ctx.module.calls) {
+    const inf = inferenceCall(ctx.module, facts, call);
+    if (!inf) continue;
+    const fn = enclosingFunction(call);
+    if (!fn || !isAsync(fn) || call.parent?.type === 'await' || insideLambda(call, fn)) continue;
+    const req = requestContext(ctx.module, call);
+    if (req?.fn?.id !== fn.id || /Ray Serve/.test(req.kind)) continue;
+    findings.push({
+      rule: PY008.id,
+      message: `\`${inf.binding.key}\` runs inference synchronously inside \`async def ${functionName(fn)}\`: the event loop is blocked ` +
+        'for the whole call, so every other request on this worker waits. Use a plain `def` handler or `await asyncio.to_thread(...)`.',
+      range: nodeRange(call.childForFieldName('function') ?? call),
+      fixes: fixesFor(ctx, call, fn),
+    });
+  }
+  return findings;
+}
+
+/** A call inside a lambda is deferred (typically handed to an executor), not run on the loop here. */
+function insideLambda(call: Node, fn: Node): boolean {
+  return ancestry(call).scope?.id !== fn.id;
+}
+
+function fixesFor(ctx: PythonContext, call: Node, fn: Node): Fix[] {
+  const fixes: Fix[] = [];
+  const body = fn.childForFieldName('body');
+  const asyncTok = fn.child(0);
+  if (body && asyncTok?.type === 'async' && !/\bawait\b|\basync\s+(for|with)\b/.test(body.text)) {
+    const end = fn.child(1)!;
+    fixes.push({
+      title: `Make \`${functionName(fn)}\` a plain \`def\` (the framework runs it in a thread pool)`,
+      edits: [{ range: { start: { line: asyncTok.startPosition.row, character: asyncTok.startPosition.column }, end: { line: end.startPosition.row, character: end.startPosition.column } }, newText: '' }],
+    });
+  }
+  const callee = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (callee && args?.type === 'argument_list') {
+    const asyncio = ensureImport(ctx.module, 'asyncio');
+    const inner = args.text.slice(1, -1).trim();
+    let text = `await ${asyncio.name}.to_thread(${callee.text}${inner ? `, ${inner}` : ''})`;
+    if (call.parent && /^(attribute|subscript|call)$/.test(call.parent.type)) text = `(${text})`;
+    fixes.push({
+      title: 'Run it in a worker thread (`await asyncio.to_thread(...)`)',
+      edits: [...asyncio.edits, { range: nodeRange(call), newText: text }],
+    });
+  }
+  return fixes;
+}
+
+export const PY008: PythonRule = {
+  id: 'PY008',
+  name: 'blocking-inference-in-async-handler',
+  target: 'python',
+  defaultSeverity: 'warning',
+  docs: {
+    summary: 'Blocking model inference runs directly inside an `async def` request handler.',
+    whatItDoes:
+      'Flags synchronous inference calls (torch/transformers models, pipelines, ONNX Runtime `session.run`, sentence-transformers ' +
+      '`encode`, ...) made directly in the body of an `async def` handler of an ASGI framework (FastAPI, Starlette, Litestar, ' +
+      'Django async views, BentoML async APIs, Gradio async callbacks). Silent for awaited calls, for calls inside a nested ' +
+      '`def`/lambda handed to a thread, for Flask (async views run in their own thread) and for Ray Serve deployments ' +
+      '(each replica queues its own requests).',
+    whyItCosts:
+      'An ASGI server runs every request of a worker on one event loop. A 50 ms forward pass inside `async def` holds that ' +
+      'loop for 50 ms: health checks, streaming responses and all concurrent requests stall behind it, so p95 latency grows ' +
+      'with concurrency and the worker serves one request at a time while its thread pool sits idle. FastAPI runs a ' +
+      'plain `def` handler in a thread pool instead, where ONNX Runtime and torch release the GIL during compute.',
+    example: [
+      '@app.post("/embed")',
+      'async def embed(req: EmbedRequest):',
+      '    vectors = encoder.encode(req.texts)',
+      '    return {"vectors": vectors.tolist()}',
+    ].join('\n'),
+    useInstead: [
+      '@app.post("/embed")',
+      'def embed(req: EmbedRequest):          # FastAPI runs it in its thread pool',
+      '    vectors = encoder.encode(req.texts)',
+      '    return {"vectors": vectors.tolist()}',
+      '',
+      '# or keep async and move the work off the loop:',
+      '#     vectors = await asyncio.to_thread(encoder.encode, req.texts)',
+      '#     vectors = await run_in_threadpool(encoder.encode, req.texts)   # starlette.concurrency',
+    ].join('\n'),
+  },
+  check,
+};

@@ -1,0 +1,62 @@
+import type { Finding, PythonContext, PythonRule } from '../types';
+import { enclosingLoop, functionName, qualifiedCallee } from '../../code/python/semantics';
+import { requestContext } from '../../code/python/serving';
+import { nodeRange } from '../helpers';
+
+const FLUSHES = new Set(['torch.cuda.empty_cache', 'gc.collect', 'torch.mps.empty_cache']);
+
+function check(ctx: PythonContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const call of ctx.module.calls) {
+    const q = qualifiedCallee(ctx.module, call);
+    if (!q || !FLUSHES.has(q)) continue;
+    const req = requestContext(ctx.module, call);
+    const loop = enclosingLoop(call);
+    if (!req && !loop) continue;
+    // Flushing on an error path (out of memory) is a recovery step, not a per-request cost.
+    let recovering = false;
+    for (let p = call.parent; p && !recovering; p = p.parent) recovering = p.type === 'except_clause';
+    if (recovering) continue;
+    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
+    findings.push({
+      rule: PY012.id,
+      message: `\`${q}()\` runs ${where}: it ${q === 'gc.collect' ? 'walks every Python object (tens of ms with a model loaded)' : 'synchronises the device and returns cached blocks that the next request must allocate again'}. Leave memory to the allocator; cap it with settings instead.`,
+      range: nodeRange(call.childForFieldName('function') ?? call),
+    });
+  }
+  return findings;
+}
+
+export const PY012: PythonRule = {
+  id: 'PY012',
+  name: 'allocator-flush-per-request',
+  target: 'python',
+  defaultSeverity: 'warning',
+  docs: {
+    summary: '`torch.cuda.empty_cache()` or `gc.collect()` runs on every request or item.',
+    whatItDoes:
+      'Flags `torch.cuda.empty_cache()`, `torch.mps.empty_cache()` and `gc.collect()` in request handlers (every framework ' +
+      'Inference Lens knows) and loop bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged.',
+    whyItCosts:
+      'PyTorch\'s caching allocator keeps freed GPU blocks so that the next request allocates without a `cudaMalloc`. ' +
+      '`empty_cache()` synchronises the device and hands those blocks back, so the next request pays `cudaMalloc`/`cudaFree` ' +
+      'again (milliseconds, and it serialises with other streams). `gc.collect()` walks every tracked Python object; with a ' +
+      'model and its tensors loaded that is tens of milliseconds of held GIL per request.',
+    example: [
+      '@app.post("/generate")',
+      'def generate(req: Prompt):',
+      '    out = pipe(req.text)',
+      '    torch.cuda.empty_cache()',
+      '    return out',
+    ].join('\n'),
+    useInstead: [
+      '@app.post("/generate")',
+      'def generate(req: Prompt):',
+      '    return pipe(req.text)',
+      '',
+      '# Memory caps belong in configuration: PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True,',
+      '# torch.cuda.set_per_process_memory_fraction(...) at start-up.',
+    ].join('\n'),
+  },
+  check,
+};

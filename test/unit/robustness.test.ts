@@ -1,0 +1,62 @@
+import * as assert from 'assert';
+import { findingsFor } from '../helpers/rules';
+
+/** A serving block with known findings: PY001 (load per request) and PY002 (no inference mode). */
+function block(i: number): string {
+  return [
+    `@app.post("/m${i}")`,
+    `def handler_${i}(x: list):`,
+    `    net_${i} = torch.jit.load("m${i}.pt")`,
+    `    return net_${i}(torch.tensor(x)).tolist()`,
+    '',
+    '',
+  ].join('\n');
+}
+const HEADER = 'import torch\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n';
+
+describe('robustness', () => {
+  it('still finds what parses in a file full of syntax errors', async () => {
+    const code = HEADER + 'def broken(:\n    return ]\n\n' + block(1) + 'class Half:\n    x = = 1\n\n' + block(2) + 'if True\n    pass\n';
+    const found = await findingsFor(code);
+    const lines = code.split('\n');
+    const at = (rule: string): string[] => found.filter((f) => f.rule === rule).map((f) => lines[f.range.start.line].trim());
+    assert.deepStrictEqual(at('PY001'), ['net_1 = torch.jit.load("m1.pt")', 'net_2 = torch.jit.load("m2.pt")']);
+    assert.strictEqual(at('PY002').length, 2);
+  });
+
+  it('analyses a 50,000-line file and finds every block', async function () {
+    this.timeout(600_000); // correctness, not speed: bench/code-analysis.ts measures time
+    const blocks = Math.ceil(50_000 / 5); // five lines per block
+    const code = HEADER + Array.from({ length: blocks }, (_, i) => block(i)).join('');
+    assert.ok(code.split('\n').length >= 50_000);
+    const found = await findingsFor(code);
+    assert.strictEqual(found.filter((f) => f.rule === 'PY001').length, blocks);
+    assert.strictEqual(found.filter((f) => f.rule === 'PY002').length, blocks);
+  });
+
+  it('survives binary junk renamed .py', async function () {
+    this.timeout(120_000);
+    let s = 0x12345;
+    const bytes = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < bytes.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; bytes[i] = s >>> 24; }
+    const found = await findingsFor(bytes.toString('utf8'));
+    assert.ok(Array.isArray(found));
+    assert.ok(Array.isArray(await findingsFor(bytes.toString('latin1') + '\u0000\u0000')));
+  });
+
+  it('survives deeply nested code', async () => {
+    const depth = 400;
+    let nested = HEADER + '@app.post("/deep")\ndef deep(x):\n';
+    for (let i = 0; i < depth; i++) nested += `${'    '.repeat(i + 1)}if x > ${i}:\n`;
+    nested += `${'    '.repeat(depth + 1)}m = torch.load("m.pt")\n`;
+    const found = await findingsFor(nested);
+    assert.deepStrictEqual(found.filter((f) => f.rule === 'PY001').map((f) => f.range.start.line), [8 + depth]);
+
+    const parens = HEADER + `y = ${'('.repeat(5000)}1${')'.repeat(5000)}\n`;
+    assert.ok(Array.isArray(await findingsFor(parens)));
+    const chain = HEADER + `z = torch${'.a'.repeat(20000)}()\nfor t in q:\n    w = torch${'.b'.repeat(20000)}.load(t)\n`;
+    assert.ok(Array.isArray(await findingsFor(chain)));
+    const defs = HEADER + Array.from({ length: 300 }, (_, i) => `${'    '.repeat(i)}def f${i}():\n`).join('') + `${'    '.repeat(300)}return torch.load("m.pt")\n`;
+    assert.ok(Array.isArray(await findingsFor(defs)));
+  });
+});
