@@ -8,7 +8,8 @@
 import * as fs from 'fs';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import { BenchCache, defaultCacheDir, formatAge, hashFile } from '../bench/cache';
+import { BenchCache, defaultCacheDir, formatAge } from '../bench/cache';
+import { latestResult } from '../bench/latest';
 import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
 import { benchOptionsFrom } from '../bench/settings';
@@ -52,17 +53,7 @@ function argOptions(arg: unknown, command: string): Partial<BenchOptions> {
 
 export function benchmark(ctx: ServerContext): Feature {
   let queue: Promise<unknown> = Promise.resolve();
-  const hashes = new Map<string, { mtimeMs: number; size: number; sha: string }>();
   const cache = (): BenchCache => new BenchCache(ctx.config().bench.cacheDir ?? defaultCacheDir());
-
-  async function shaOf(file: string): Promise<string> {
-    const st = fs.statSync(file);
-    const known = hashes.get(file);
-    if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.sha;
-    const sha = await hashFile(file);
-    hashes.set(file, { mtimeMs: st.mtimeMs, size: st.size, sha });
-    return sha;
-  }
 
   async function run(kind: 'benchmark' | 'profile', args: unknown[], token: CancellationToken, attached: WorkDoneProgressReporter): Promise<BenchResult> {
     const command = kind === 'profile' ? PROFILE_COMMAND : BENCHMARK_COMMAND;
@@ -118,7 +109,7 @@ export function benchmark(ctx: ServerContext): Feature {
       [PROFILE_COMMAND]: (args, token, progress) => run('profile', args, token, progress),
       [LAST_BENCHMARK_COMMAND]: async (args) => {
         const file = modelFile(args[0], LAST_BENCHMARK_COMMAND);
-        const r = cache().latest(await shaOf(file));
+        const r = await latestResult(file, ctx.config().bench.cacheDir ?? defaultCacheDir());
         return r ? { result: r, markdown: formatMarkdown(r), hover: benchmarkHoverLine(r) } : null;
       },
       [DETECT_BACKENDS_COMMAND]: (_args, token) => {
