@@ -23,7 +23,7 @@ export const LAST_BENCHMARK_COMMAND = 'inferenceLens.lastBenchmark';
 export const DETECT_BACKENDS_COMMAND = 'inferenceLens.detectBackends';
 export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
 
-/** The editor stays responsive first: the child yields the CPU to the server (measured in bench/hover-during-bench.ts). */
+/** By default the editor stays responsive first: the child yields the CPU to the server (bench/hover-during-bench.ts). */
 const BACKGROUND_NICENESS = 10;
 
 export interface BenchmarkResultParams {
@@ -76,7 +76,7 @@ export function benchmark(ctx: ServerContext): Feature {
 
     const job = queue.then(async () => {
       if (ac.signal.aborted) throw new BenchError('cancelled', 'benchmark cancelled');
-      return runBenchmark(file, options, { signal: ac.signal, niceness: BACKGROUND_NICENESS, onProgress: (p) => report(p.percent, p.message) });
+      return runBenchmark(file, options, { signal: ac.signal, niceness: Math.min(19, c.bench.niceness ?? BACKGROUND_NICENESS), onProgress: (p) => report(p.percent, p.message) });
     });
     queue = job.catch(() => undefined);
     try {
