@@ -2,6 +2,7 @@
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
 import { BENCH_USAGE, runBench } from './cli/bench';
+import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -10,6 +11,9 @@ commands:
   analyze <files or folders...> [--format text|json] [--dims name=value,...]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
 ${BENCH_USAGE}
+  text-view <model.onnx> [--findings]
+      print the model in ONNX text syntax, one node per line (the lines model findings refer to);
+      --findings appends each finding as a comment under its line
 
 exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
 
@@ -18,6 +22,7 @@ type Command = (argv: string[], out: (s: string) => void, err: (s: string) => vo
 const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
   bench: runBench,
+  'text-view': runTextView,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,8 @@ import { analyzeModule } from './code/python/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
+import { renderTextView, TextView } from './onnx/textView';
+import { placeOnView } from './rules/onnx/place';
 import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
@@ -41,6 +43,8 @@ export interface ModelReport {
   findings: Finding[];
   model?: ModelInfo;
   summary?: ModelSummary;
+  /** The model's text view; findings with a target have their range on its lines. */
+  view?: TextView;
   /** Shapes and per-node cost at the configured dims. */
   cost?: ModelCost;
 }
@@ -60,7 +64,8 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
   try {
     cost = modelCost(model, config.dims);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
-  return { findings: finalize(findings, config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost };
+  const view = renderTextView(model);
+  return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }
 
 function enabled(id: string, config: Config): boolean {

@@ -16,6 +16,7 @@ import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
 import { benchmark } from './lsp/benchmark';
+import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -34,6 +35,7 @@ const ctx: ServerContext = {
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
   codeDiagnostics(ctx),
+  modelView(ctx),
   modelSummary(ctx),
   benchmark(ctx),
 ];

@@ -49,4 +49,22 @@ describe('CLI analyze', () => {
     assert.strictEqual(r.stderr.trim(), 'inference-lens: cannot read no/such/dir: no such file or directory');
     assert.match(r.stdout, /1 file\(s\) analysed, 3 finding\(s\)/);
   });
+
+  it('prints the text view, and model findings point at its lines (textViewLine)', () => {
+    const model = path.join(SHARED_MODELS, 'bert_small_like.onnx');
+    const view = cli('text-view', model);
+    assert.strictEqual(view.code, 0, view.stderr);
+    const lines = view.stdout.split('\n');
+    assert.match(lines[0], /^<ir_version: 8, opset_import: \["" : 17\]/);
+    const r = JSON.parse(cli('analyze', model, '--format', 'json').stdout);
+    const d = r.files[0].diagnostics.find((x: { rule: string }) => x.rule === 'ONNX009');
+    assert.strictEqual(d.textViewLine, d.range.start.line);
+    assert.match(lines[d.textViewLine], /= Softmax /);
+    const annotated = cli('text-view', model, '--findings').stdout;
+    assert.match(annotated, /= Softmax .*\n\s+# {2}\^ information ONNX009: 4 decomposed attention blocks/);
+    assert.strictEqual(cli('text-view').code, 2);
+    const broken = cli('text-view', path.join(REPO, 'package.json'));
+    assert.strictEqual(broken.code, 1);
+    assert.match(broken.stderr, /package\.json/);
+  });
 });

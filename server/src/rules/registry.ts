@@ -5,9 +5,35 @@
 import type { ModelRule, PythonRule, Rule, ScriptRule } from './types';
 import { PY001 } from './python/py001_load_on_request_path';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
+import { FLOAT32_QUANTIZABLE } from './onnx/onnx001_float32_weights_quantizable';
+import { DYNAMIC_QUANTIZED_CONV } from './onnx/onnx002_dynamic_quantized_conv';
+import { FLOAT64 } from './onnx/onnx003_float64';
+import { DEAD_NODES } from './onnx/onnx004_dead_nodes';
+import { UNUSED_INITIALIZERS } from './onnx/onnx005_unused_initializers';
+import { DUPLICATE_INITIALIZERS } from './onnx/onnx006_duplicate_initializers';
+import { REDUNDANT_OPS } from './onnx/onnx007_redundant_ops';
+import { CONSTANT_FOLDABLE } from './onnx/onnx008_constant_foldable';
+import { DECOMPOSED_PATTERNS } from './onnx/onnx009_decomposed_patterns';
+import { OLD_OPSET } from './onnx/onnx010_old_opset';
+import { UNSET_SYMBOLIC_DIMS } from './onnx/onnx011_unset_symbolic_dims';
+import { LARGE_INLINE_WEIGHTS } from './onnx/onnx012_large_inline_weights';
+import { MATMULNBITS_ACCURACY } from './onnx/onnx013_matmulnbits_accuracy_level';
 
 export const RULES: readonly Rule[] = [
   ONNX000,
+  FLOAT32_QUANTIZABLE,
+  DYNAMIC_QUANTIZED_CONV,
+  FLOAT64,
+  DEAD_NODES,
+  UNUSED_INITIALIZERS,
+  DUPLICATE_INITIALIZERS,
+  REDUNDANT_OPS,
+  CONSTANT_FOLDABLE,
+  DECOMPOSED_PATTERNS,
+  OLD_OPSET,
+  UNSET_SYMBOLIC_DIMS,
+  LARGE_INLINE_WEIGHTS,
+  MATMULNBITS_ACCURACY,
   PY001,
 ];
 
