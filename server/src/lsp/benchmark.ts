@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import { BenchCache, defaultCacheDir, formatAge } from '../bench/cache';
 import { latestResult } from '../bench/latest';
+import { withTextViewLines } from '../bench/lines';
 import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
 import { benchOptionsFrom } from '../bench/settings';
@@ -80,7 +81,7 @@ export function benchmark(ctx: ServerContext): Feature {
     });
     queue = job.catch(() => undefined);
     try {
-      const result = await job;
+      const result = withTextViewLines(await job);
       try {
         cache().put(result);
       } catch (e) {
