@@ -5,6 +5,7 @@
 import * as path from 'path';
 import { parse, CodeLanguage } from './code/treeSitter';
 import { analyzeModule } from './code/python/semantics';
+import { analyzeScript } from './code/script/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
@@ -24,7 +25,7 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
     const ctx = { text, tree, module: analyzeModule(tree), config };
     for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   } else {
-    const ctx = { text, tree, language: lang, config };
+    const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
     for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   }
   return finalize(suppressed(findings, text, lang), config);

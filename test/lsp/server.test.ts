@@ -122,6 +122,17 @@ describe('language server over stdio', function () {
     assert.match(value, /Gemm ×3/);
   });
 
+  it('diagnoses JS/TS and hovers on InferenceSession.create(variable)', async () => {
+    const js = pathToFileURL(path.join(ws, 'server.js')).toString();
+    const text = "const ort = require('onnxruntime-node');\nconst MODEL = 'mlp_mnist_like.onnx';\n" +
+      "exports.handler = async (event) => {\n  const s = await ort.InferenceSession.create(MODEL);\n  return s.run(event);\n};\n";
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: js, languageId: 'javascript', version: 1, text } });
+    const p = await waitForDiagnostics(js, (d) => d.diagnostics.length > 0);
+    assert.deepStrictEqual(p.diagnostics.map((d) => d.code), ['JS001', 'JS003']);
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: js }, position: { line: 3, character: 40 } });
+    assert.match((hover?.contents as MarkupContent).value, /mlp_mnist_like\.onnx.*535\.8 k parameters/);
+  });
+
   it('answers the model summary command and reports unreadable models', async () => {
     const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.modelSummary', arguments: [pathToFileURL(path.join(ws, 'mlp_mnist_like.onnx')).toString()] });
     assert.strictEqual((r as { summary: { params: number } }).summary.params, 535818);

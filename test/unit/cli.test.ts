@@ -34,6 +34,14 @@ describe('CLI analyze', () => {
     assert.strictEqual(file.diagnostics[0].range.start.line, 24);
   });
 
+  it('finds the JS/TS rules in the Node example', () => {
+    const r = cli('analyze', 'examples/node-app', '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const [file] = JSON.parse(r.stdout).files;
+    assert.deepStrictEqual(file.diagnostics.map((d: { rule: string; range: { start: { line: number } } }) => `${d.rule}@${d.range.start.line + 1}`),
+      ['JS003@15', 'JS001@37', 'JS002@46', 'JS001@53', 'JS004@54']);
+  });
+
   it('exits 2 on usage errors and says why', () => {
     assert.strictEqual(cli().code, 2);
     const bad = cli('analyze', '--format', 'xml', 'examples');

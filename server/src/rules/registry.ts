@@ -5,6 +5,11 @@
 import type { ModelRule, PythonRule, Rule, ScriptRule } from './types';
 import { PY001 } from './python/py001_load_on_request_path';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
+import { JS001 } from './script/js001_load_on_request_path';
+import { JS002 } from './script/js002_sequential_runs_in_loop';
+import { JS003 } from './script/js003_session_without_options';
+import { JS004 } from './script/js004_full_precision_pipeline';
+import { JS005 } from './script/js005_concurrent_runs_per_item';
 import { FLOAT32_QUANTIZABLE } from './onnx/onnx001_float32_weights_quantizable';
 import { DYNAMIC_QUANTIZED_CONV } from './onnx/onnx002_dynamic_quantized_conv';
 import { FLOAT64 } from './onnx/onnx003_float64';
@@ -35,6 +40,11 @@ export const RULES: readonly Rule[] = [
   LARGE_INLINE_WEIGHTS,
   MATMULNBITS_ACCURACY,
   PY001,
+  JS001,
+  JS002,
+  JS003,
+  JS004,
+  JS005,
 ];
 
 export const pythonRules = (): PythonRule[] => RULES.filter((r): r is PythonRule => r.target === 'python');

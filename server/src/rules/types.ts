@@ -6,6 +6,7 @@
 import type { Tree } from 'web-tree-sitter';
 import type { CodeLanguage } from '../code/treeSitter';
 import type { PythonModule } from '../code/python/semantics';
+import type { ScriptModule } from '../code/script/semantics';
 import type { ModelInfo } from '../onnx/model';
 import type { ViewTarget } from '../onnx/textView';
 import type { Config } from '../config';
@@ -68,6 +69,7 @@ export interface ScriptContext {
   text: string;
   tree: Tree;
   language: Exclude<CodeLanguage, 'python'>;
+  module: ScriptModule;
   config: Config;
 }
 
