@@ -28,9 +28,15 @@ export async function latestResult(file: string, cacheDir: string = defaultCache
   }
 }
 
-/** Per-node self time (ms per inference) from the latest profile, by model node name, for hovers. */
-export async function latestNodeTimes(file: string, cacheDir?: string): Promise<Map<string, { ms: number; share: number }> | undefined> {
-  const r = await latestResult(file, cacheDir);
+/**
+ * Per-node self time (ms per inference) from the latest profile, by model node name, for hovers.
+ * With `waitMs`, gives up (undefined) when hashing a large model takes longer; the hash keeps
+ * going and is remembered, so a later hover has the times.
+ */
+export async function latestNodeTimes(file: string, cacheDir?: string, waitMs?: number): Promise<Map<string, { ms: number; share: number }> | undefined> {
+  const lookup = latestResult(file, cacheDir);
+  const r = waitMs === undefined ? await lookup
+    : await Promise.race([lookup, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref())]);
   if (!r?.profile) return undefined;
   const m = new Map<string, { ms: number; share: number }>();
   for (const n of r.profile.nodes) {
