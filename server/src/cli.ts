@@ -8,7 +8,7 @@ import { TOOL, VERSION } from './version';
 const USAGE = `usage: ${TOOL} <command> [options]
 
 commands:
-  analyze <files or folders...> [--format text|json] [--dims name=value,...]
+  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
 ${BENCH_USAGE}
   text-view <model.onnx> [--findings]

@@ -8,16 +8,21 @@ import { withTextViewLines } from '../bench/lines';
 import { BenchError, BenchOptions, BenchResult, EP_NAMES, SessionOptionsSpec } from '../bench/types';
 import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../config';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
+import { costOverrides, costText } from './costFlags';
+import { benchCost } from '../cost/benchCost';
 
 export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|coreml] [--batch N] [--dims k=v,...] [--threads N]
         [--warmup N] [--min-runs N] [--min-time S] [--max-time S] [--sweep batch|threads] [--concurrency N]
         [--profile] [--inputs FILE[,FILE]] [--format text|json] [--opt-level disabled|basic|extended|all]
         [--inter-threads N] [--execution-mode sequential|parallel] [--no-arena] [--no-mem-pattern]
         [--free-dims k=v,...] [--seed N] [--timeout S] [--memory-limit MB] [--cached] [--cache-dir DIR]
+        [--instance ID] [--traffic RPS[,HOURS]]
   bench --list-eps
-      measure latency (p50…p99.9), throughput and memory in a child process; --profile adds per-operator times`;
+      measure latency (p50…p99.9), throughput and memory in a child process; --profile adds per-operator times;
+      priced on the configured instance (top-level "cost" in JSON)`;
 
 const SPEC: Record<string, boolean> = {
+  instance: true, traffic: true,
   ep: true, batch: true, dims: true, threads: true, warmup: true, 'min-runs': true, 'min-time': true, 'max-time': true,
   sweep: true, concurrency: true, profile: false, inputs: true, format: true, 'opt-level': true, 'inter-threads': true,
   'execution-mode': true, 'no-arena': false, 'no-mem-pattern': false, 'free-dims': true, seed: true, timeout: true,
@@ -90,7 +95,8 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
   // The model's workspace settings (inference-lens.json above it) give the defaults; flags win.
   const problems: string[] = [];
   const dir = findWorkspaceConfigDir(model);
-  const config = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {});
+  const costFlags = costOverrides(flags);
+  const config = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {}, costFlags ? { cost: costFlags } : {});
   for (const p of problems) err(`inference-lens: ${p}`);
   const options = benchOptionsFrom(config.bench, config.dims, overrides);
   const cacheDirFlag = flags.get('cache-dir');
@@ -129,7 +135,10 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
       err(`inference-lens: could not cache the result in ${cache.dir}: ${(e as Error).message}`);
     }
   }
-  out(format === 'json' ? JSON.stringify(result, null, 2) : formatText(result));
+  // The measurement priced on the configured instance (`cost`), or why it could not be (`costError`).
+  const priced = benchCost(model, result, config);
+  const withCost = { ...result, ...('error' in priced ? { costError: priced.error } : { cost: priced.cost }) };
+  out(format === 'json' ? JSON.stringify(withCost, null, 2) : `${formatText(result)}\ncost      ${'error' in priced ? priced.error : costText(priced.cost)}`);
   return 0;
 }
 
