@@ -12,7 +12,7 @@ import { pathToFileURL } from 'url';
 import {
   CancellationTokenSource, createProtocolConnection, ExecuteCommandRequest, ExitNotification, InitializedNotification,
   InitializeRequest, ProtocolConnection, ShutdownRequest, StreamMessageReader, StreamMessageWriter, WorkDoneProgress,
-  WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken,
+  WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { DIST, SHARED_MODELS } from '../helpers/paths';
 import { loopModel } from '../helpers/benchModels';
@@ -82,6 +82,12 @@ describe('benchmark commands over LSP', function () {
   it('profiles per operator', async () => {
     const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.profile', arguments: [model('mlp.onnx'), quick] }) as BenchResult;
     assert.strictEqual(r.profile?.nodes.length, 3);
+    // The text view's hover on a profiled node's line shows its measured time.
+    const n = r.profile.nodes[0];
+    assert.strictEqual(typeof n.line, 'number');
+    const viewUri = `inference-lens-model:${pathToFileURL(path.join(ws, 'mlp.onnx')).pathname}.onnxtext`;
+    const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: viewUri }, position: { line: n.line!, character: 4 } });
+    assert.match((h?.contents as MarkupContent).value, /\*\*measured\*\* [\d.]+ ms per inference/);
   });
 
   it('cancels on $/cancelRequest', async () => {

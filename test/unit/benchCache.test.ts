@@ -4,6 +4,7 @@ import * as path from 'path';
 import { createHash } from 'crypto';
 import { BenchCache, cacheKey, formatAge, hashFile, stableJson } from '../../server/src/bench/cache';
 import { BenchResult, withDefaults } from '../../server/src/bench/types';
+import { latestNodeTimes, latestResult } from '../../server/src/bench/latest';
 import { tempDir } from '../helpers/benchModels';
 import { SHARED_MODELS } from '../helpers/paths';
 
@@ -50,6 +51,25 @@ describe('bench cache', () => {
     assert.deepStrictEqual(fs.readdirSync(cache.dir).filter((f) => f.endsWith('.tmp')), []);
     for (const f of fs.readdirSync(cache.dir)) fs.writeFileSync(path.join(cache.dir, f), '{"half": ');
     assert.strictEqual(cache.latest('abc'), undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the latest figures of a model file by content, per node for hovers', async () => {
+    const dir = tempDir();
+    const model = path.join(dir, 'm.onnx');
+    fs.writeFileSync(model, 'model bytes');
+    assert.strictEqual(await latestResult(model, path.join(dir, 'c')), undefined);
+    const r = result(await hashFile(model), new Date().toISOString(), 2);
+    r.profile = { runs: 3, nodeTotalMs: 1, modelRunMs: 1.2, topOps: [], nodes: [
+      { name: 'fused mm', opType: 'FusedMatMul', provider: 'CPU', ms: 0.75, share: 0.75, inModel: true },
+      { name: 'relu', opType: 'Relu', provider: 'CPU', ms: 0.25, share: 0.25, inModel: true },
+    ] };
+    new BenchCache(path.join(dir, 'c')).put(r);
+    assert.strictEqual((await latestResult(model, path.join(dir, 'c')))?.latencyMs.p50, 2);
+    const times = await latestNodeTimes(model, path.join(dir, 'c'));
+    assert.deepStrictEqual(times?.get('mm'), { ms: 0.75, share: 0.75 });
+    fs.writeFileSync(model, 'other bytes, same path');
+    assert.strictEqual(await latestResult(model, path.join(dir, 'c')), undefined, 'a changed model has no figures');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { detectBackends, runBenchmark, runModel } from '../../server/src/bench/runner';
@@ -109,11 +110,13 @@ describe('bench runner (child process)', function () {
     const hang = writeModel(dir, 'loop3.onnx', loopModel(1e12));
     const ac = new AbortController();
     let pid = 0;
+    let priority: number | undefined;
     const p = runBenchmark(hang, { ...quick, runTimeoutS: 30 }, {
-      signal: ac.signal, onStart: (id) => { pid = id; },
-      onProgress: (pr) => { if (pr.phase === 'warmup') setTimeout(() => ac.abort(), 200); },
+      signal: ac.signal, onStart: (id) => { pid = id; }, niceness: 7,
+      onProgress: (pr) => { if (pr.phase === 'warmup') { priority = os.getPriority(pid); setTimeout(() => ac.abort(), 200); } },
     });
     await rejectsWith(p, 'cancelled', /cancelled/);
+    assert.strictEqual(priority, 7, 'the child runs at the niceness asked for');
     await new Promise((r) => setTimeout(r, 300));
     assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the child is gone');
   });

@@ -31,6 +31,9 @@ describe('CLI bench', function () {
     assert.ok(j.profile.topOps.length > 0 && j.profile.nodes.length === 3);
     for (const k of ['opType', 'count', 'totalMs', 'share']) assert.ok(k in j.profile.topOps[0], k);
     for (const k of ['name', 'opType', 'ms', 'share']) assert.ok(k in j.profile.nodes[0], k);
+    // Each profiled node sits on its line of the model text view (0-based, as `text-view` prints it).
+    const view = cli('text-view', mlp).stdout.split('\n');
+    for (const n of j.profile.nodes) assert.match(view[n.line], /= Gemm /, `${n.name} → line ${n.line}`);
     // The run was cached: --cached answers from it and says how old it is.
     const again = cli('bench', mlp, ...quick, cache, '--batch', '2', '--profile', '--threads', '1', '--format', 'json', '--cached');
     assert.strictEqual(again.code, 0, again.stderr);

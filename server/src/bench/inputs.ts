@@ -130,7 +130,6 @@ function consumersOf(g: GraphInfo): Map<string, GraphInfo['nodes']> {
 
 const BATCH_NAMES = /^(batch|batch_size|batchsize|n|bs|b|unk__\d+|dynamic_batch)$/i;
 const SEQ_NAMES = /seq|len|token|time|step|sequence/i;
-const SPATIAL_NAMES = /^(h|w|height|width|img_h|img_w|image_height|image_width)$/i;
 const DEFAULT_SEQ = 128;
 const DEFAULT_SPATIAL = 224;
 
@@ -158,7 +157,7 @@ export function resolveShapes(sig: InputSignature[], opts: SynthesisOptions = {}
       if (name && dims[name] !== undefined) return dims[name];
       if (name && SEQ_NAMES.test(name)) return dims.seq ?? DEFAULT_SEQ;
       if (rank === 4 && i >= 2) {
-        if (!(name && SPATIAL_NAMES.test(name) && dims[name])) warnings.push(`input '${s.name}' dim ${i} (${name || '?'}) guessed as ${DEFAULT_SPATIAL}: set it in dims`);
+        warnings.push(`input '${s.name}' dim ${i} (${name || '?'}) guessed as ${DEFAULT_SPATIAL}: set it in dims`);
         return DEFAULT_SPATIAL;
       }
       warnings.push(`input '${s.name}' dim ${i} (${name || 'unnamed'}) guessed as 1: set it in dims`);
@@ -181,7 +180,7 @@ export function rng(seed: number): () => number {
 }
 
 /** How to fill an input, chosen from its name, type and shape. */
-export function fillFor(s: InputSignature, dims: number[], vocab: number | undefined): string {
+export function fillFor(s: InputSignature, vocab: number | undefined): string {
   const n = s.name.toLowerCase();
   if (s.type === 'string') return 'text';
   if (s.type === 'bool') return 'ones';
@@ -192,7 +191,6 @@ export function fillFor(s: InputSignature, dims: number[], vocab: number | undef
   if (/state|^h0$|^c0$|hidden|cache|past/.test(n)) return 'zeros';
   const int = !(s.type === 'float32' || s.type === 'float64' || s.type === 'float16');
   if (int) return vocab !== undefined ? 'tokens' : (/ids?$|token/.test(n) ? 'tokens' : 'small-ints');
-  void dims;
   return 'uniform01';
 }
 
@@ -251,7 +249,7 @@ export function synthesize(sig: InputSignature[], opts: SynthesisOptions = {}): 
   const tensors = sig.map((s, i) => {
     const dims = shapes[i];
     const vocab = opts.vocab?.[s.name];
-    const fill = fillFor(s, dims, vocab);
+    const fill = fillFor(s, vocab);
     return { name: s.name, type: s.type, dims, fill, data: fillTensor(s.type, dims, fill, random, vocab) };
   });
   return { tensors, batch, warnings };

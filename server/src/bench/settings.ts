@@ -16,6 +16,8 @@ export interface BenchSettings {
   /** intra-op threads (0 = onnxruntime's default) */
   threads?: number;
   graphOptimizationLevel?: SessionOptionsSpec['graphOptimizationLevel'];
+  /** CPU niceness of benchmarks started from the editor (0 normal … 19 lowest; default 10) */
+  niceness?: number;
   /** where results are cached (default: the OS cache folder) */
   cacheDir?: string;
 }
@@ -23,7 +25,7 @@ export interface BenchSettings {
 const NUMBER_KEYS = {
   batch: { min: 1, int: true }, warmupRuns: { min: 0, int: true }, minRuns: { min: 1, int: true },
   minTimeS: { min: 0, int: false }, maxTimeS: { min: 0, int: false }, runTimeoutS: { min: 0.001, int: false },
-  memoryLimitMB: { min: 0, int: false }, threads: { min: 0, int: true },
+  memoryLimitMB: { min: 0, int: false }, threads: { min: 0, int: true }, niceness: { min: 0, int: true },
 } as const;
 const OPT_LEVELS = ['disabled', 'basic', 'extended', 'all'];
 

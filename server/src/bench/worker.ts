@@ -190,7 +190,9 @@ async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures>
   } else {
     let lastPct = 0;
     measured = await measure(session, feeds, o.minRuns, o.minTimeS, o.maxTimeS, (n, el) => {
-      const pct = Math.min(1, Math.max(n / o.minRuns, el / (o.minTimeS * 1000 || 1)));
+      // Done when both minimums are met, or at the maximum time: whichever comes first.
+      const both = Math.min(n / o.minRuns, o.minTimeS > 0 ? el / (o.minTimeS * 1000) : 1);
+      const pct = Math.min(1, Math.max(both, el / (o.maxTimeS * 1000 || 1)));
       const overall = 10 + Math.floor(pct * (o.sweep || o.profile ? 40 : 85));
       if (overall > lastPct + 4) { lastPct = overall; progress('measure', `${n} runs`, overall); }
     });

@@ -4,6 +4,7 @@ import { BenchCache, defaultCacheDir, hashFile } from '../bench/cache';
 import { formatText } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
 import { benchOptionsFrom } from '../bench/settings';
+import { withTextViewLines } from '../bench/lines';
 import { BenchError, BenchOptions, BenchResult, EP_NAMES, SessionOptionsSpec } from '../bench/types';
 import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../config';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
@@ -113,10 +114,10 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
     const onSig = (): void => ac.abort();
     process.once('SIGINT', onSig);
     try {
-      result = await runBenchmark(model, options, {
+      result = withTextViewLines(await runBenchmark(model, options, {
         signal: ac.signal,
         onProgress: process.stderr.isTTY && format === 'text' ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
-      });
+      }));
     } catch (e) {
       if (e instanceof BenchError) {
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');

@@ -8,7 +8,9 @@
 import * as fs from 'fs';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import { BenchCache, defaultCacheDir, formatAge, hashFile } from '../bench/cache';
+import { BenchCache, defaultCacheDir, formatAge } from '../bench/cache';
+import { latestNodeTimes, latestResult } from '../bench/latest';
+import { withTextViewLines } from '../bench/lines';
 import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
 import { benchOptionsFrom } from '../bench/settings';
@@ -22,7 +24,7 @@ export const LAST_BENCHMARK_COMMAND = 'inferenceLens.lastBenchmark';
 export const DETECT_BACKENDS_COMMAND = 'inferenceLens.detectBackends';
 export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
 
-/** The editor stays responsive first: the child yields the CPU to the server (measured in bench/hover-during-bench.ts). */
+/** By default the editor stays responsive first: the child yields the CPU to the server (bench/hover-during-bench.ts). */
 const BACKGROUND_NICENESS = 10;
 
 export interface BenchmarkResultParams {
@@ -35,6 +37,12 @@ export interface BenchmarkResultParams {
 export function benchmarkHoverLine(r: BenchResult): string {
   const age = r.cachedAgeS !== undefined ? `, ${formatAge(r.cachedAgeS)}` : '';
   return `measured p50 ${r.latencyMs.p50.toFixed(3)} ms · p95 ${r.latencyMs.p95.toFixed(3)} ms (${r.ep}, batch ${r.batch}${age})`;
+}
+
+/** For the text view's node hover: "measured 0.055 ms per inference (65 % of node time)" from the latest profile. */
+export async function measuredLine(file: string, nodeName: string, cacheDir?: string): Promise<string> {
+  const t = (await latestNodeTimes(file, cacheDir ?? defaultCacheDir(), 100))?.get(nodeName);
+  return t ? `\n\n**measured** ${t.ms.toFixed(3)} ms per inference (${(t.share * 100).toFixed(1)} % of node time, last profile)` : '';
 }
 
 function modelFile(arg: unknown, command: string): string {
@@ -52,17 +60,7 @@ function argOptions(arg: unknown, command: string): Partial<BenchOptions> {
 
 export function benchmark(ctx: ServerContext): Feature {
   let queue: Promise<unknown> = Promise.resolve();
-  const hashes = new Map<string, { mtimeMs: number; size: number; sha: string }>();
   const cache = (): BenchCache => new BenchCache(ctx.config().bench.cacheDir ?? defaultCacheDir());
-
-  async function shaOf(file: string): Promise<string> {
-    const st = fs.statSync(file);
-    const known = hashes.get(file);
-    if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.sha;
-    const sha = await hashFile(file);
-    hashes.set(file, { mtimeMs: st.mtimeMs, size: st.size, sha });
-    return sha;
-  }
 
   async function run(kind: 'benchmark' | 'profile', args: unknown[], token: CancellationToken, attached: WorkDoneProgressReporter): Promise<BenchResult> {
     const command = kind === 'profile' ? PROFILE_COMMAND : BENCHMARK_COMMAND;
@@ -85,11 +83,11 @@ export function benchmark(ctx: ServerContext): Feature {
 
     const job = queue.then(async () => {
       if (ac.signal.aborted) throw new BenchError('cancelled', 'benchmark cancelled');
-      return runBenchmark(file, options, { signal: ac.signal, niceness: BACKGROUND_NICENESS, onProgress: (p) => report(p.percent, p.message) });
+      return runBenchmark(file, options, { signal: ac.signal, niceness: Math.min(19, c.bench.niceness ?? BACKGROUND_NICENESS), onProgress: (p) => report(p.percent, p.message) });
     });
     queue = job.catch(() => undefined);
     try {
-      const result = await job;
+      const result = withTextViewLines(await job);
       try {
         cache().put(result);
       } catch (e) {
@@ -118,7 +116,7 @@ export function benchmark(ctx: ServerContext): Feature {
       [PROFILE_COMMAND]: (args, token, progress) => run('profile', args, token, progress),
       [LAST_BENCHMARK_COMMAND]: async (args) => {
         const file = modelFile(args[0], LAST_BENCHMARK_COMMAND);
-        const r = cache().latest(await shaOf(file));
+        const r = await latestResult(file, ctx.config().bench.cacheDir ?? defaultCacheDir());
         return r ? { result: r, markdown: formatMarkdown(r), hover: benchmarkHoverLine(r) } : null;
       },
       [DETECT_BACKENDS_COMMAND]: (_args, token) => {

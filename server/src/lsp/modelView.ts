@@ -11,6 +11,7 @@ import { toDiagnostic } from './codeDiagnostics';
 import { nodeHoverMarkdown, tensorHoverMarkdown } from './modelHover';
 import { summaryMarkdown } from '../onnx/summary';
 import type { Feature, ServerContext } from './feature';
+import { measuredLine } from './benchmark';
 
 export const MODEL_SCHEME = 'inference-lens-model';
 export const MODEL_TEXT_REQUEST = 'inferenceLens/modelText';
@@ -96,7 +97,7 @@ export function modelView(ctx: ServerContext): Feature {
         if (f && open.has(f)) { ctx.models.forget(f); publishView(f); }
       }
     },
-    hover(params) {
+    async hover(params) {
       const uri = params.textDocument.uri;
       if (!uri.startsWith(`${MODEL_SCHEME}:`)) return null;
       const file = modelFileOf(uri);
@@ -109,7 +110,7 @@ export function modelView(ctx: ServerContext): Feature {
       const node = view.lineNodes[line];
       const tensor = view.lineTensors.get(line);
       let body: string | undefined;
-      if (node) body = nodeHoverMarkdown(r.model, node, findings, r.cost);
+      if (node) body = nodeHoverMarkdown(r.model, node, findings, r.cost) + await measuredLine(file, node.name, ctx.config().bench.cacheDir);
       else if (tensor !== undefined) body = tensorHoverMarkdown(r.model, tensor, findings);
       else if (line === view.headerLine && r.summary) {
         body = [summaryMarkdown(path.basename(file), r.summary), ...findings.map((x) => `- ${x.rule}: ${x.message}`)].join('\n');
