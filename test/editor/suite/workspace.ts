@@ -1,0 +1,72 @@
+/**
+ * Helpers for the VS Code API suite. The workspace is a scratch copy of `examples/` (made by
+ * scripts/e2e/code-server.sh or test/editor/runTest.ts), so tests may edit files; they revert what
+ * they change so that the next test sees the example as committed.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'inference-lens.inference-lens';
+export const SERVE_PY = 'examples/app/serve.py';
+export const EXAMPLE_MODEL = 'examples/models/intent_classifier.onnx';
+
+export function workspaceUri(rel: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the suite needs a workspace folder (a copy of examples/)');
+  return vscode.Uri.joinPath(folder.uri, rel);
+}
+
+/** Activates the extension (as opening a Python file would) and returns its exports. */
+export async function activateExtension(): Promise<vscode.Extension<unknown>> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not loaded in this extension host`);
+  await ext.activate();
+  return ext;
+}
+
+export async function openInEditor(rel: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(workspaceUri(rel));
+  return vscode.window.showTextDocument(doc);
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Our diagnostics on `uri`, once `accept` likes them. */
+export function waitForDiagnostics(uri: vscode.Uri, accept: (d: vscode.Diagnostic[]) => boolean, what = 'diagnostics'): Promise<vscode.Diagnostic[]> {
+  return waitFor(`${what} on ${uri.path}`, () => {
+    const ours = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'inference-lens');
+    return accept(ours) ? ours : undefined;
+  });
+}
+
+/** The rule id of a diagnostic (`code` is `{ value, target }` when the server sends a docs link). */
+export function ruleOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  return typeof c === 'object' && c !== null ? String(c.value) : c === undefined ? undefined : String(c);
+}
+
+/** Position of the first occurrence of `needle` in the document (plus `offset` characters). */
+export function positionOf(doc: vscode.TextDocument, needle: string, offset = 0): vscode.Position {
+  const at = doc.getText().indexOf(needle);
+  assert.ok(at >= 0, `"${needle}" not found in ${doc.uri.path}`);
+  return doc.positionAt(at + offset);
+}
+
+/** Markdown text of hover results. */
+export function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n---\n');
+}
+
+/** Undoes unsaved edits of the active editor (the workspace copy stays as committed). */
+export async function revertActiveEditor(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+}
