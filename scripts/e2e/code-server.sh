@@ -25,7 +25,8 @@ new_profile() { # DIR: empty user data + extensions dirs, settings that keep the
   cat > "$1/ud/User/settings.json" <<'JSON'
 { "workbench.startupEditor": "none", "workbench.tips.enabled": false, "telemetry.telemetryLevel": "off",
   "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false, "security.workspace.trust.enabled": false,
-  "update.mode": "none", "workbench.enableExperiments": false, "chat.commandCenter.enabled": false }
+  "update.mode": "none", "workbench.enableExperiments": false, "chat.commandCenter.enabled": false,
+  "git.enabled": false, "typescript.tsc.autoDetect": "off", "npm.autoDetect": "off" }
 JSON
 }
 CS_PID=

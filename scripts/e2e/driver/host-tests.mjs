@@ -28,8 +28,8 @@ page.on('console', async (msg) => {
   const fmt = String(vals[0] ?? '');
   const css = (fmt.match(/%c/g) || []).length;
   const text = format(fmt.replace(/%c/g, ''), ...vals.slice(1 + css)).replace(/^\[Extension Host\]\s*/, '').trim();
-  const m = text.match(/^(\d+) passed, (\d+) failed$/);
-  if (m) summary = text;
+  const m = text.match(/(\d+) passed, (\d+) failed$/);
+  if (m) summary = m[0];
   if (process.env.VERBOSE || /^\s*(✔|✓|\d+\)|\d+ passing|\d+ failing|\d+ pending)|passed, \d+ failed|Error|[a-z]+ in VS Code$/.test(text)) console.log(text);
 });
 await page.goto(url);

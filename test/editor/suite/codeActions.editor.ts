@@ -1,11 +1,11 @@
 // The PY001 quick fix through vscode.executeCodeActionProvider, applied as VS Code would.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activateExtension, openInEditor, revertActiveEditor, SERVE_PY, waitForDiagnostics } from './workspace';
+import { activateExtension, openInEditor, restoreFromDisk, SERVE_PY, waitForDiagnostics } from './workspace';
 
 describe('code actions in VS Code', () => {
   before(activateExtension);
-  afterEach(revertActiveEditor);
+  afterEach(() => restoreFromDisk(SERVE_PY));
 
   it('offers "Load `session` once at module scope" and the edit removes the finding', async () => {
     const editor = await openInEditor(SERVE_PY);

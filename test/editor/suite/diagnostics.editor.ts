@@ -1,11 +1,11 @@
 // PY001 through the real client: published diagnostics reach vscode.languages, and edits re-diagnose.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activateExtension, openInEditor, revertActiveEditor, ruleOf, SERVE_PY, waitForDiagnostics } from './workspace';
+import { activateExtension, openInEditor, restoreFromDisk, ruleOf, SERVE_PY, waitForDiagnostics } from './workspace';
 
 describe('diagnostics in VS Code', () => {
   before(activateExtension);
-  afterEach(revertActiveEditor);
+  afterEach(() => restoreFromDisk(SERVE_PY));
 
   it('shows PY001 for each per-request / per-item load in the example app', async () => {
     const editor = await openInEditor(SERVE_PY);

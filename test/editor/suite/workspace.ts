@@ -42,9 +42,10 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 
 /** Our diagnostics on `uri`, once `accept` likes them. */
 export function waitForDiagnostics(uri: vscode.Uri, accept: (d: vscode.Diagnostic[]) => boolean, what = 'diagnostics'): Promise<vscode.Diagnostic[]> {
-  return waitFor(`${what} on ${uri.path}`, () => {
-    const ours = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'inference-lens');
-    return accept(ours) ? ours : undefined;
+  const ours = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'inference-lens');
+  return waitFor(`${what} on ${uri.path}`, () => (accept(ours()) ? ours() : undefined)).catch((e: Error) => {
+    const lines = ours().map((d) => d.range.start.line + 1).join(', ') || 'none';
+    throw new Error(`${e.message} (now: ${ours().length}, on lines ${lines})`);
   });
 }
 
@@ -66,7 +67,19 @@ export function hoverText(hovers: vscode.Hover[]): string {
   return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n---\n');
 }
 
-/** Undoes unsaved edits of the active editor (the workspace copy stays as committed). */
-export async function revertActiveEditor(): Promise<void> {
-  await vscode.commands.executeCommand('workbench.action.files.revert');
+/**
+ * Puts the document back to its text on disk (and saves), whatever edits a test made. Content-based,
+ * not `workbench.action.files.revert`: that acts on whichever editor is active at the time.
+ */
+export async function restoreFromDisk(rel: string): Promise<void> {
+  const uri = workspaceUri(rel);
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (!doc) return;
+  const disk = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  if (doc.getText() !== disk) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), disk);
+    assert.ok(await vscode.workspace.applyEdit(edit), `could not restore ${rel}`);
+  }
+  if (doc.isDirty) await doc.save();
 }
