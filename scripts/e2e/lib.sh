@@ -7,7 +7,7 @@ mkdir -p "$E2E"
 # crash reports to $XDG_CONFIG_HOME, Neovim its state/log to $XDG_STATE_HOME: keep them out of $HOME.
 export XDG_DATA_HOME="$E2E/xdg/data" XDG_CACHE_HOME="$E2E/xdg/cache" XDG_CONFIG_HOME="$E2E/xdg/config" XDG_STATE_HOME="$E2E/xdg/state"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME" "$XDG_STATE_HOME"
-T0=${T0:-$(date +%s)}
+export T0=${T0:-$(date +%s)}   # one clock for editors.sh and the scripts it runs
 lap() { echo "[e2e $(( $(date +%s) - T0 ))s] $*"; }
 
 # new_workspace DIR: a fresh copy of examples/app and examples/models (the model must be built:

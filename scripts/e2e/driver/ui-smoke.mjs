@@ -14,10 +14,13 @@ const step = async (name, fn) => { await fn(); steps.push(name); lap(`ok: ${name
 
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+// the machine may be busy (2 shared cores): generous defaults, the test's own waits say what it needs
+page.setDefaultTimeout(60_000);
+page.setDefaultNavigationTimeout(120_000);
 let failed = false;
 try {
   page.on('pageerror', (e) => console.log('pageerror:', e.message));
-  await page.goto(url);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
   await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   lap('workbench loaded');
 

@@ -3,6 +3,9 @@
 -- hover over the model path, ask for the quick fix; write what it saw as JSON; exit 0 or 1.
 -- Env: INFERENCE_LENS_SERVER (server.js), INFERENCE_LENS_RESULT (JSON out), INFERENCE_LENS_TIMEOUT_MS.
 -- Run by scripts/e2e/nvim.sh with the current file = examples/app/serve.py in a scratch workspace.
+-- No remote-plugin providers: opening a .py file would probe for a python3 host (seconds through shims).
+for _, p in ipairs({ 'python3', 'python', 'ruby', 'perl', 'node' }) do vim.g['loaded_' .. p .. '_provider'] = 0 end
+
 local server = assert(os.getenv('INFERENCE_LENS_SERVER'), 'INFERENCE_LENS_SERVER not set')
 local result_file = os.getenv('INFERENCE_LENS_RESULT') or 'nvim-result.json'
 local timeout_ms = tonumber(os.getenv('INFERENCE_LENS_TIMEOUT_MS') or '30000')

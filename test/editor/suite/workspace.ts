@@ -30,7 +30,7 @@ export async function openInEditor(rel: string): Promise<vscode.TextEditor> {
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
