@@ -43,8 +43,15 @@ try {
   });
 
   await step('model summary on hover over the .onnx path', async () => {
+    // Go to Line 25 first: it centres the line, whatever the Problems panel did to the layout
+    await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('25');
+    await page.keyboard.press('Enter');
     const line = page.locator('.monaco-editor .view-line', { hasText: 'examples/models/intent_classifier.onnx' }).first();
     const token = line.locator('span span', { hasText: 'intent_classifier' }).first();
+    await token.waitFor({ state: 'visible' });
     const box = await token.boundingBox();
     if (!box) throw new Error('model path string not rendered');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
