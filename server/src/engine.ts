@@ -8,6 +8,7 @@ import { analyzeModule } from './code/python/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
+import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -40,6 +41,8 @@ export interface ModelReport {
   findings: Finding[];
   model?: ModelInfo;
   summary?: ModelSummary;
+  /** Shapes and per-node cost at the configured dims. */
+  cost?: ModelCost;
 }
 
 export function analyzeModelFile(file: string, config: Config): ModelReport {
@@ -53,7 +56,11 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
   const findings: Finding[] = [];
   const ctx = { model, config };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
-  return { findings: finalize(findings, config), model, summary: summarize(model) };
+  let cost: ModelCost | undefined;
+  try {
+    cost = modelCost(model, config.dims);
+  } catch { /* a structure too broken to cost: the summary and findings still stand */ }
+  return { findings: finalize(findings, config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost };
 }
 
 function enabled(id: string, config: Config): boolean {

@@ -127,7 +127,12 @@ interface ReadOptions {
   /** Directory external-data locations are relative to (the model's folder). */
   baseDir: string;
   problems: ReadProblem[];
+  /** Subgraph nesting depth: a corrupt file must not recurse until the stack overflows. */
+  depth: number;
 }
+
+/** If/Loop bodies nest a few levels in real models; far deeper means a corrupt file. */
+const MAX_GRAPH_DEPTH = 64;
 
 export function readModelFile(file: string): ModelInfo {
   const abs = path.resolve(file);
@@ -148,10 +153,15 @@ export function readModelBuffer(buf: Buffer, file = '<memory>'): ModelInfo {
   return readModel(new BufferSource(buf), file);
 }
 
+/** Reads from any byte source (tests wrap one to check that every read stays inside the file). */
+export function readModelSource(src: ByteSource, file: string): ModelInfo {
+  return readModel(src, file);
+}
+
 function readModel(src: ByteSource, file: string): ModelInfo {
   if (src.size === 0) throw new OnnxReadError(`${path.basename(file)} is empty: not an ONNX model`, 0);
   const cur = new Cursor(src, file);
-  const opts: ReadOptions = { baseDir: path.dirname(file), problems: [] };
+  const opts: ReadOptions = { baseDir: path.dirname(file), problems: [], depth: 0 };
   const model: ModelInfo = {
     path: file, fileSize: src.size, irVersion: 0, producerName: '', producerVersion: '', opsets: {},
     graph: emptyGraph(), functions: [], metadata: {}, problems: opts.problems,
@@ -213,6 +223,15 @@ function readStringPair(cur: Cursor, end: number): [string, string] {
 }
 
 function readGraph(cur: Cursor, end: number, opts: ReadOptions): GraphInfo {
+  if (++opts.depth > MAX_GRAPH_DEPTH) throw new OnnxReadError(`subgraphs nested over ${MAX_GRAPH_DEPTH} deep at byte ${cur.pos}: corrupt file`, cur.pos);
+  try {
+    return readGraphBody(cur, end, opts);
+  } finally {
+    opts.depth--;
+  }
+}
+
+function readGraphBody(cur: Cursor, end: number, opts: ReadOptions): GraphInfo {
   const g = emptyGraph();
   while (cur.pos < end) {
     const tag = cur.varint();
