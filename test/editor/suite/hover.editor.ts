@@ -12,6 +12,8 @@ describe('hover in VS Code', () => {
     const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, at));
     assert.match(text, /\*\*intent_classifier\.onnx\*\* — 336\.9 k parameters, 1\.3 MiB of weights, 9 nodes/);
     assert.match(text, /MatMul ×3/);
+    // shape inference + per-node cost: 128·512 + 512·512 + 512·16 MACs at batch=1
+    assert.match(text, /Compute: 335\.9 kMACs \(673\.9 kFLOPs\) per inference at batch=1/);
     assert.match(text, /`features` float\[batch, 128\]/);
   });
 
