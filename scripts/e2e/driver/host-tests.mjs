@@ -15,6 +15,7 @@ const url = `${base}?folder=${encodeURIComponent(folder)}&payload=${encodeURICom
 const timeoutMs = Number(process.env.EDITOR_TESTS_TIMEOUT_MS ?? 240_000);
 const lap = stopwatch();
 let summary = null;
+const MOCHA_LINE = /^\s*(✔|✓|\d+\) |\d+ (passing|failing|pending)\b|\S.* in VS Code$|\d+ passed, \d+ failed$)/;
 
 const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -25,16 +26,16 @@ let resolveExit;
 const exited = new Promise((r) => { resolveExit = r; });
 await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
 page.on('console', async (msg) => {
-  // extension-host output arrives as ('%c[Extension Host] %c<text>', css, css, ...): drop the styling
+  // extension-host output arrives styled ('%c…%c<text>', css, css, ...) behind a level ('INFO '): drop both
   let vals;
   try { vals = await Promise.all(msg.args().map((a) => a.jsonValue())); } catch { vals = [msg.text()]; }
   const fmt = String(vals[0] ?? '');
   const css = (fmt.match(/%c/g) || []).length;
-  const text = format(fmt.replace(/%c/g, ''), ...vals.slice(1 + css)).replace(/^\[Extension Host\]\s*(INFO\s)?/, '').trimEnd();
+  const text = format(fmt.replace(/%c/g, ''), ...vals.slice(1 + css)).replace(/^\s*(\[Extension Host\]\s*)?((INFO|WARN|ERR) )?/, '').trimEnd();
   const m = text.match(/(\d+) passed, (\d+) failed$/);
   if (m) summary = m[0];
-  // the extension host's output (mocha's report) in full; the workbench's own chatter only with VERBOSE
-  if (process.env.VERBOSE || fmt.includes('[Extension Host]')) console.log(text);
+  // mocha's report (suites are named "<feature> in VS Code"); the workbench's own chatter only with VERBOSE
+  if (process.env.VERBOSE || MOCHA_LINE.test(text.split('\n')[0])) console.log(text);
 });
 await page.goto(url, { waitUntil: 'domcontentloaded' });
 const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
