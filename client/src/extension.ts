@@ -5,6 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { MODEL_SCHEME, registerModelView } from './modelView';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
@@ -23,6 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'typescript' },
       { scheme: 'file', language: 'javascriptreact' },
       { scheme: 'file', language: 'typescriptreact' },
+      { scheme: MODEL_SCHEME },
     ],
     synchronize: {
       configurationSection: 'inferenceLens',
@@ -52,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.commands.executeCommand('markdown.showPreview', doc);
     }),
   );
+  registerModelView(context, () => client, pickModel);
   await client.start();
 }
 

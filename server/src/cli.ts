@@ -1,6 +1,7 @@
 /** The command-line entry: the same engine as the language server, for terminals and CI. */
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
+import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -8,6 +9,9 @@ const USAGE = `usage: ${TOOL} <command> [options]
 commands:
   analyze <files or folders...> [--format text|json] [--dims name=value,...]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+  text-view <model.onnx> [--findings]
+      print the model in ONNX text syntax, one node per line (the lines model findings refer to);
+      --findings appends each finding as a comment under its line
 
 exit codes: 0 ran (with or without findings), 2 usage error`;
 
@@ -15,6 +19,7 @@ type Command = (argv: string[], out: (s: string) => void, err: (s: string) => vo
 
 const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
+  'text-view': runTextView,
 };
 
 export async function main(argv: string[]): Promise<number> {

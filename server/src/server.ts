@@ -15,6 +15,7 @@ import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -33,6 +34,7 @@ const ctx: ServerContext = {
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
   codeDiagnostics(ctx),
+  modelView(ctx),
   modelSummary(ctx),
 ];
 

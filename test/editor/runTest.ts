@@ -9,13 +9,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runTests } from '@vscode/test-electron';
+import { SHARED_MODELS } from '../helpers/paths';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
-  // A scratch copy of the examples: the suite edits (and reverts) files.
+  // A scratch copy of the examples (and one shared model): the suite edits (and reverts) files.
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-editor-'));
   for (const dir of ['app', 'models']) fs.cpSync(path.join(REPO, 'examples', dir), path.join(ws, 'examples', dir), { recursive: true });
+  const shared = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'); // for the model-view tests (they skip without it)
+  if (fs.existsSync(shared)) fs.copyFileSync(shared, path.join(ws, 'mlp_mnist_like.onnx'));
   try {
     await runTests({
       version: process.env.VSCODE_VERSION ?? 'stable',

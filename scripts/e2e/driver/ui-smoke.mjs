@@ -68,8 +68,9 @@ try {
     await page.locator('.quick-input-list .monaco-list-row').getByText('Show Model Summary').first().waitFor();
     await page.keyboard.press('Enter');
     // no .onnx editor is active: the command asks which model
-    await page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first().waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
+    await pick.waitFor({ timeout: 30_000 });
+    await pick.click();
     await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.md' }).first().waitFor({ timeout: 30_000 });
     // the preview is a webview: an iframe holding the rendered markdown in an inner iframe
     await page.frameLocator('iframe.webview').frameLocator('iframe').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });

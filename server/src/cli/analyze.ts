@@ -15,7 +15,8 @@ import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 export interface FileResult {
   path: string;
   kind: 'code' | 'model';
-  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string }>;
+  /** Model findings about a node or tensor also carry `textViewLine`: their `range` is on that line of `inference-lens text-view`. */
+  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string; textViewLine?: number }>;
   model?: ModelSummary & { nodeCosts?: NodeDetail[] };
   error?: string;
 }
@@ -69,7 +70,9 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
 }
 
 function diag(f: Finding): FileResult['diagnostics'][number] {
-  return { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
+  const d: FileResult['diagnostics'][number] = { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
+  if (f.target) d.textViewLine = f.range.start.line;
+  return d;
 }
 
 export async function runAnalyze(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {

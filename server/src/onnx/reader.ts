@@ -62,12 +62,24 @@ class Cursor {
       const b = this.byte();
       result += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) {
-        // Negative int64s are 10-byte two's complement: map back below zero.
-        return i === 9 || result >= 2 ** 63 ? result - 2 ** 64 : result;
+        // Negative int64s are 10-byte two's complement: decode those exactly (a float sum rounds -1 to 0).
+        return i === 9 || result >= 2 ** 63 ? this.signedVarint(start) : result;
       }
       mul *= 128;
     }
     throw new OnnxReadError(`malformed varint at byte ${start}`, start);
+  }
+
+  /** Re-decodes the varint at `start` as a two's-complement int64. */
+  private signedVarint(start: number): number {
+    this.pos = start;
+    let v = 0n;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      v |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if ((b & 0x80) === 0) break;
+    }
+    return Number(BigInt.asIntN(64, v));
   }
 
   /** Length-delimited field: returns the end offset, checked against the enclosing message. */

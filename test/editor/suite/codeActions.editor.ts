@@ -10,7 +10,7 @@ describe('code actions in VS Code', () => {
   it('offers "Load `session` once at module scope" and the edit removes the finding', async () => {
     const editor = await openInEditor(SERVE_PY);
     const uri = editor.document.uri;
-    const diags = await waitForDiagnostics(uri, (d) => d.length === 3, 'three PY001');
+    const diags = await waitForDiagnostics(uri, (d) => d.length === 3, 'three PY001', 'PY001');
     const intent = diags.find((d) => d.range.start.line === 24)!;
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, intent.range);
     const fix = actions.find((a) => /Load `session` once at module scope/.test(a.title));
@@ -20,6 +20,6 @@ describe('code actions in VS Code', () => {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     const text = editor.document.getText();
     assert.match(text, /^session = ort\.InferenceSession\("examples\/models\/intent_classifier\.onnx"\)$/m);
-    await waitForDiagnostics(uri, (d) => d.length === 2, 'two PY001 after the fix');
+    await waitForDiagnostics(uri, (d) => d.length === 2, 'two PY001 after the fix', 'PY001');
   });
 });

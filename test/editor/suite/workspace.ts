@@ -1,5 +1,5 @@
 /**
- * Helpers for the VS Code API suite. The workspace is a scratch copy of `examples/` (made by
+ * Helpers for the VS Code API suite. The workspace is a scratch copy of `examples/` (plus one shared model; made by
  * scripts/e2e/code-server.sh or test/editor/runTest.ts), so tests may edit files; they revert what
  * they change so that the next test sees the example as committed.
  */
@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 export const EXTENSION_ID = 'inference-lens.inference-lens';
 export const SERVE_PY = 'examples/app/serve.py';
 export const EXAMPLE_MODEL = 'examples/models/intent_classifier.onnx';
+/** A real model from ../shared/models, copied to the workspace root when that folder exists. */
+export const SHARED_MODEL = 'mlp_mnist_like.onnx';
 
 export function workspaceUri(rel: string): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -40,9 +42,13 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   }
 }
 
-/** Our diagnostics on `uri`, once `accept` likes them. */
-export function waitForDiagnostics(uri: vscode.Uri, accept: (d: vscode.Diagnostic[]) => boolean, what = 'diagnostics'): Promise<vscode.Diagnostic[]> {
-  const ours = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'inference-lens');
+/**
+ * Our diagnostics on `uri` (only rule `rule` when given: other rules may fire on the same file as
+ * the catalogue grows), once `accept` likes them.
+ */
+export function waitForDiagnostics(uri: vscode.Uri, accept: (d: vscode.Diagnostic[]) => boolean, what = 'diagnostics', rule?: string): Promise<vscode.Diagnostic[]> {
+  const ours = (): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri)
+    .filter((d) => d.source === 'inference-lens' && (rule === undefined || ruleOf(d) === rule));
   return waitFor(`${what} on ${uri.path}`, () => (accept(ours()) ? ours() : undefined)).catch((e: Error) => {
     const lines = ours().map((d) => d.range.start.line + 1).join(', ') || 'none';
     throw new Error(`${e.message} (now: ${ours().length}, on lines ${lines})`);
