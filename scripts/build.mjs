@@ -45,14 +45,18 @@ if (args.has('--tests')) {
     entryPoints: files, outdir: path.join(root, 'out'), outbase: root, bundle: false,
     platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning',
   });
+  // Data files imported by server modules (e.g. cost/instances.json) sit beside the transpiled code.
+  const data = [];
+  walk(path.join(root, 'server/src'), data, '.json');
+  for (const f of data) fs.copyFileSync(f, path.join(root, 'out', path.relative(root, f)));
 }
 
-function walk(dir, files) {
+function walk(dir, files, ext = '.ts') {
   if (!fs.existsSync(dir)) return;
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, ent.name);
-    if (ent.isDirectory()) { if (ent.name !== 'fixtures' && ent.name !== 'node_modules') walk(p, files); }
-    else if (ent.name.endsWith('.ts') && !ent.name.endsWith('.d.ts')) files.push(p);
+    if (ent.isDirectory()) { if (ent.name !== 'fixtures' && ent.name !== 'node_modules') walk(p, files, ext); }
+    else if (ent.name.endsWith(ext) && !ent.name.endsWith('.d.ts')) files.push(p);
   }
 }
 

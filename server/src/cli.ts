@@ -1,24 +1,27 @@
 /** The command-line entry: the same engine as the language server, for terminals and CI. */
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
+import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
 
 commands:
-  analyze <files or folders...> [--format text|json] [--dims name=value,...]
+  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+${BENCH_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
 
-exit codes: 0 ran (with or without findings), 2 usage error`;
+exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
+  bench: runBench,
   'text-view': runTextView,
 };
 

@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Severity } from './rules/types';
+import { CostSettings, mergeCostSettings, parseCostSettings } from './cost/settings';
+import { BenchSettings, parseBenchSettings } from './bench/settings';
 
 export type RuleSetting = Severity | 'off';
 
@@ -13,12 +15,16 @@ export interface Config {
   rules: Record<string, RuleSetting>;
   /** symbolic dim name → value */
   dims: Record<string, number>;
+  /** `instance`, `instances`, `traffic`, `utilization`, `budgets` (top-level keys): see cost/settings.ts */
+  cost: CostSettings;
+  /** benchmark defaults (bench/settings.ts) */
+  bench: BenchSettings;
 }
 
 export const CONFIG_FILE = 'inference-lens.json';
 
 export function defaultConfig(): Config {
-  return { rules: {}, dims: {} };
+  return { rules: {}, dims: {}, cost: {}, bench: {} };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -48,6 +54,9 @@ export function parseConfig(raw: unknown, source: string, problems: string[] = [
       else problems.push(`${source}: dims.${k} must be a positive integer`);
     }
   }
+  const cost = parseCostSettings(r, source, problems);
+  if (cost) out.cost = cost;
+  if (r.bench !== undefined) out.bench = parseBenchSettings(r.bench, source, problems);
   return out;
 }
 
@@ -56,6 +65,8 @@ export function mergeConfig(...layers: Partial<Config>[]): Config {
   for (const l of layers) {
     if (l.rules) Object.assign(c.rules, l.rules);
     if (l.dims) Object.assign(c.dims, l.dims);
+    if (l.cost) c.cost = mergeCostSettings(c.cost, l.cost);
+    if (l.bench) Object.assign(c.bench, l.bench);
   }
   return c;
 }

@@ -17,12 +17,19 @@ import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
 import type { Config } from './config';
 import type { Tree } from 'web-tree-sitter';
+import type { ModelResolver } from './cost/figures';
+import type { Performance } from './cost/model';
+
+/** What the caller can offer rules beyond the text: resolving model paths named in code. */
+export interface CodeEnv {
+  resolveModel?: ModelResolver;
+}
 
 /** Runs the code rules over a parsed tree (the server passes its incrementally updated tree). */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config): Finding[] {
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, env: CodeEnv = {}): Finding[] {
   const findings: Finding[] = [];
   if (lang === 'python') {
-    const ctx = { text, tree, module: analyzeModule(tree), config };
+    const ctx = { text, tree, module: analyzeModule(tree), config, resolveModel: env.resolveModel };
     for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   } else {
     const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
@@ -31,10 +38,10 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
   return finalize(suppressed(findings, text, lang), config);
 }
 
-export function analyzeCode(text: string, lang: CodeLanguage, config: Config): Finding[] {
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config, env: CodeEnv = {}): Finding[] {
   const tree = parse(lang, text);
   try {
-    return analyzeTree(text, tree, lang, config);
+    return analyzeTree(text, tree, lang, config, env);
   } finally {
     tree.delete();
   }
@@ -50,7 +57,8 @@ export interface ModelReport {
   cost?: ModelCost;
 }
 
-export function analyzeModelFile(file: string, config: Config): ModelReport {
+/** `measured`: the latest benchmark of this file, when the caller has one (budget rules use it). */
+export function analyzeModelFile(file: string, config: Config, measured?: Performance): ModelReport {
   let model: ModelInfo;
   try {
     model = readModelFile(file);
@@ -58,13 +66,13 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
     const msg = e instanceof OnnxReadError ? e.message : `cannot read ${path.basename(file)}: ${(e as Error).message}`;
     return { findings: finalize([unreadableModel(msg)], config) };
   }
-  const findings: Finding[] = [];
-  const ctx = { model, config };
-  for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   let cost: ModelCost | undefined;
   try {
     cost = modelCost(model, config.dims);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
+  const findings: Finding[] = [];
+  const ctx = { model, config, measured, cost };
+  for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   const view = renderTextView(model);
   return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { Tree, Node } from 'web-tree-sitter';
 import { analyzeModelFile, ModelReport } from './engine';
 import type { Config } from './config';
+import type { MeasuredLookup } from './cost/resolve';
 import type { Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
 import { pathOf, sessionCallArgument } from './code/modelPathExpr';
@@ -31,10 +32,17 @@ export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: s
     node = call ? call.callee : at;
     literal = pathOf(call ? call.arg : at);
   }
-  if (!node || !literal || !/\.onnx$/i.test(literal)) return undefined;
+  if (!node || !literal) return undefined;
+  const file = resolveModelPath(literal, codeDir, roots);
+  return file ? { file, range: nodeRange(node) } : undefined;
+}
+
+/** An `.onnx` path as written in code → the existing file (relative to the code, then each root). */
+export function resolveModelPath(literal: string, codeDir: string, roots: string[]): string | undefined {
+  if (!/\.onnx$/i.test(literal)) return undefined;
   for (const base of [codeDir, ...roots]) {
     const file = path.resolve(base, literal);
-    if (fs.existsSync(file)) return { file, range: nodeRange(node) };
+    if (fs.existsSync(file)) return file;
   }
   return undefined;
 }
@@ -43,15 +51,20 @@ export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: s
 export class ModelCache {
   private entries = new Map<string, { stamp: string; report: ModelReport }>();
 
+  /** `measured`: the latest benchmark of a file (budget rules prefer it to the estimate). */
+  constructor(private readonly measured?: MeasuredLookup) {}
+
   get(file: string, config: Config): ModelReport {
     let stamp = 'missing';
     try {
       const st = fs.statSync(file);
-      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify(config.dims)}`;
+      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify([config.dims, config.rules, config.cost])}`;
     } catch { /* analyzeModelFile reports it */ }
+    const measured = stamp === 'missing' ? undefined : this.measured?.(file, config);
+    if (measured) stamp += `:${measured.p95Ms}:${measured.inferencesPerSec}`;
     const hit = this.entries.get(file);
     if (hit && hit.stamp === stamp) return hit.report;
-    const report = analyzeModelFile(file, config);
+    const report = analyzeModelFile(file, config, measured);
     this.entries.set(file, { stamp, report });
     return report;
   }

@@ -15,6 +15,9 @@ import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { costFeature } from './lsp/cost';
+import { benchMeasuredLookup } from './cost/measured';
+import { benchmark } from './lsp/benchmark';
 import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -24,18 +27,24 @@ let workspaceRoots: string[] = [];
 let config: Config = mergeConfig();
 let supportsConfigPull = false;
 
+/** The latest cached benchmark of a model: cost hovers, lenses and budget rules prefer it to estimates. */
+const measured = benchMeasuredLookup();
 const ctx: ServerContext = {
-  connection, documents, models: new ModelCache(),
+  connection, documents, models: new ModelCache(measured),
   config: () => config,
   workspaceRoots: () => workspaceRoots,
   log: (m) => connection.console.log(m),
+  hasCommand: (id) => commands.has(id),
+  measured,
 };
 
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
   codeDiagnostics(ctx),
+  costFeature(ctx),
   modelView(ctx),
   modelSummary(ctx),
+  benchmark(ctx),
 ];
 
 const commands = new Map<string, CommandHandler>();

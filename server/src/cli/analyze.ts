@@ -1,7 +1,7 @@
 /** `inference-lens analyze`: the server's rules over files and folders, as text or JSON. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeCode, analyzeModelFile } from '../engine';
+import { analyzeCode } from '../engine';
 import { collectFiles, kindOf } from '../files';
 import { initParsers, languageOfPath } from '../code/treeSitter';
 import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from '../config';
@@ -11,13 +11,18 @@ import { formatBytes, formatCount, formatShape } from '../onnx/summary';
 import { nodeDetail, NodeDetail } from '../onnx/costReport';
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
+import { ModelCache } from '../modelRefs';
+import { costJson, CostJson, costReport } from '../cost/report';
+import { workFigures } from '../cost/figures';
+import { modelResolver } from '../cost/resolve';
+import { costOverrides, costText } from './costFlags';
 
 export interface FileResult {
   path: string;
   kind: 'code' | 'model';
   /** Model findings about a node or tensor also carry `textViewLine`: their `range` is on that line of `inference-lens text-view`. */
   diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string; textViewLine?: number }>;
-  model?: ModelSummary & { nodeCosts?: NodeDetail[] };
+  model?: ModelSummary & { nodeCosts?: NodeDetail[]; cost?: CostJson; costError?: string };
   error?: string;
 }
 
@@ -45,12 +50,18 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
     return c;
   };
   const results: FileResult[] = [];
+  const models = new ModelCache();
   for (const file of files) {
     const kind = kindOf(file);
     const rel = path.relative(process.cwd(), file) || file;
     if (kind === 'model') {
-      const report = analyzeModelFile(file, configFor(file));
-      const model = report.summary && opts.detail && report.cost ? { ...report.summary, nodeCosts: report.cost.nodes.map(nodeDetail) } : report.summary;
+      const config = configFor(file);
+      const report = models.get(file, config);
+      let model: FileResult['model'] = report.summary && opts.detail && report.cost ? { ...report.summary, nodeCosts: report.cost.nodes.map(nodeDetail) } : report.summary;
+      if (model && report.summary) {
+        const res = costReport(workFigures(report.summary, report.cost), config);
+        model = 'error' in res ? { ...model, costError: res.error } : { ...model, cost: costJson(res.report) };
+      }
       results.push({ path: rel, kind, diagnostics: report.findings.map(diag), model });
     } else if (kind === 'code') {
       let text: string;
@@ -62,7 +73,8 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
         results.push({ path: rel, kind, diagnostics: [], error: msg });
         continue;
       }
-      const findings = analyzeCode(text, languageOfPath(file)!, configFor(file));
+      const config = configFor(file);
+      const findings = analyzeCode(text, languageOfPath(file)!, config, { resolveModel: modelResolver(file, [process.cwd()], models, config) });
       results.push({ path: rel, kind, diagnostics: findings.map(diag) });
     }
   }
@@ -76,11 +88,13 @@ function diag(f: Finding): FileResult['diagnostics'][number] {
 }
 
 export async function runAnalyze(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv, { format: true, dims: true, detail: false });
+  const args = parseArgs(argv, { format: true, dims: true, detail: false, instance: true, traffic: true });
   const format = formatFlag(args.flags, ['text', 'json']);
   if (!args.positional.length) throw new UsageError('analyze needs at least one file or folder');
   const dims = args.flags.get('dims');
   const overrides: Partial<Config> = typeof dims === 'string' ? { dims: parseDims(dims) } : {};
+  const cost = costOverrides(args.flags);
+  if (cost) overrides.cost = cost;
   const result = await analyzePaths(args.positional, overrides, err, { detail: args.flags.has('detail') });
   if (format === 'json') out(JSON.stringify(result, null, 2));
   else out(renderText(result));
@@ -106,6 +120,7 @@ export function renderText(result: AnalyzeOutput): string {
       for (const d of m.nodeCosts ?? []) {
         lines.push(`    ${d.graph}#${d.index} ${d.opType} ${d.name}: ${formatCount(d.macs)}MACs ${formatCount(d.flops)}FLOPs, ${formatCount(d.params)} params, out ${d.outputShapes.map(formatShape).join(' ')}`);
       }
+      lines.push(`  cost:    ${m.cost ? costText(m.cost) : m.costError ?? 'n/a'}`);
     }
     for (const d of f.diagnostics) {
       count++;

@@ -6,6 +6,8 @@ import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
 import { docsUrl, Finding, Severity } from '../rules/types';
 import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
+import { modelResolver } from '../cost/resolve';
+import { fileURLToPath } from 'url';
 
 const DEBOUNCE_MS = 150;
 
@@ -46,7 +48,10 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     const version = doc.version;
     let findings: Finding[];
     try {
-      findings = analyzeCode(doc.getText(), lang, ctx.config());
+      const config = ctx.config();
+      // Model paths in code resolve relative to the file (budget rules price the models they name).
+      const env = doc.uri.startsWith('file:') ? { resolveModel: modelResolver(fileURLToPath(doc.uri), ctx.workspaceRoots(), ctx.models, config, ctx.measured) } : {};
+      findings = analyzeCode(doc.getText(), lang, config, env);
     } catch (e) {
       ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
       return;

@@ -11,6 +11,7 @@ import type { TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Config } from '../config';
 import type { ModelCache } from '../modelRefs';
+import type { MeasuredLookup } from '../cost/resolve';
 
 export interface ServerContext {
   connection: Connection;
@@ -20,6 +21,10 @@ export interface ServerContext {
   workspaceRoots(): string[];
   models: ModelCache;
   log(message: string): void;
+  /** Whether a `workspace/executeCommand` id is registered (lenses offer only commands that exist). */
+  hasCommand?(id: string): boolean;
+  /** The latest benchmark of a model file, when one is cached (cost and budgets prefer it to estimates). */
+  measured?: MeasuredLookup;
 }
 
 export type CommandHandler = (args: unknown[], token: CancellationToken, progress: WorkDoneProgressReporter) => unknown | Promise<unknown>;

@@ -5,6 +5,8 @@
 import type { ModelRule, PythonRule, Rule, ScriptRule } from './types';
 import { PY001 } from './python/py001_load_on_request_path';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
+import { ONNX090 } from './onnx/onnx090_over_budget';
+import { PY090 } from './python/py090_model_over_budget';
 import { JS001 } from './script/js001_load_on_request_path';
 import { JS002 } from './script/js002_sequential_runs_in_loop';
 import { JS003 } from './script/js003_session_without_options';
@@ -39,7 +41,9 @@ export const RULES: readonly Rule[] = [
   UNSET_SYMBOLIC_DIMS,
   LARGE_INLINE_WEIGHTS,
   MATMULNBITS_ACCURACY,
+  ONNX090,
   PY001,
+  PY090,
   JS001,
   JS002,
   JS003,

@@ -10,6 +10,9 @@ import type { ScriptModule } from '../code/script/semantics';
 import type { ModelInfo } from '../onnx/model';
 import type { ViewTarget } from '../onnx/textView';
 import type { Config } from '../config';
+import type { ModelResolver } from '../cost/figures';
+import type { Performance } from '../cost/model';
+import type { ModelCost } from '../onnx/cost';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -58,6 +61,8 @@ export interface PythonContext {
   tree: Tree;
   module: PythonModule;
   config: Config;
+  /** Resolves an `.onnx` path literal to that model's figures (given by the server/CLI; absent in pure tests). */
+  resolveModel?: ModelResolver;
 }
 
 export interface PythonRule extends RuleBase {
@@ -81,6 +86,10 @@ export interface ScriptRule extends RuleBase {
 export interface ModelContext {
   model: ModelInfo;
   config: Config;
+  /** The latest benchmark of this model, when one exists (budget rules prefer it to the estimate). */
+  measured?: Performance;
+  /** Shapes and per-node cost at the configured dims, when the engine could compute them. */
+  cost?: ModelCost;
 }
 
 export interface ModelRule extends RuleBase {

@@ -1,0 +1,38 @@
+/**
+ * The work a model does per inference, as plain numbers the cost model takes: MACs and activation
+ * bytes from the model engine's per-node cost (onnx/cost.ts), weight bytes and node count from the summary.
+ */
+import type { ModelSummary } from '../onnx/summary';
+import type { ModelCost } from '../onnx/cost';
+import type { Performance } from './model';
+
+export interface WorkFigures {
+  /** multiply-accumulates per inference; undefined when the model's cost could not be counted */
+  macs?: number;
+  params: number;
+  weightBytes: number;
+  /** bytes of floating-point weights (what int8 quantization shrinks 4×) */
+  floatWeightBytes: number;
+  /** bytes of every intermediate tensor, written once and read at least once per inference */
+  activationBytes?: number;
+  nodes: number;
+}
+
+export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes'>): WorkFigures {
+  const t = summary.weightBytesByType;
+  const floatWeightBytes = (t.float ?? 0) + (t.float16 ?? 0) + (t.double ?? 0) + (t.bfloat16 ?? 0);
+  return {
+    macs: cost?.macs, activationBytes: cost?.activationBytes,
+    params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: summary.nodes,
+  };
+}
+
+/** A model named in code, resolved by whoever can read files (server, CLI). */
+export interface ResolvedModel {
+  file: string;
+  work: WorkFigures;
+  measured?: Performance;
+}
+
+/** `literal` as written in the code → the model, or undefined when it does not resolve or read. */
+export type ModelResolver = (literal: string) => ResolvedModel | undefined;

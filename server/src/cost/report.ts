@@ -1,0 +1,173 @@
+/**
+ * One model's cost on the configured instance, assembled from plain inputs (work figures, the
+ * configuration, an optional measurement): what hovers, CodeLens, budget rules and the CLI show.
+ * Pure: the callers read files and benchmark caches.
+ */
+import { buildCatalog, findInstance, Instance } from './catalog';
+import type { WorkFigures } from './figures';
+import {
+  Basis, cheapest, costOf, CostFigures, estimatePerformance, int8Change, Option, Performance, priceAll, QuantizedChange,
+} from './model';
+import { Budgets, resolveCostSettings, ResolvedCostSettings } from './settings';
+import type { Config } from '../config';
+
+export interface CostReport {
+  instance: Instance;
+  settings: ResolvedCostSettings;
+  work: WorkFigures;
+  perf: Performance;
+  cost: CostFigures;
+  /** cheapest catalog instance meeting the p95 budget at the traffic (any instance when no budget) */
+  cheapest?: Option;
+  int8: QuantizedChange;
+}
+
+export type CostResult = { report: CostReport } | { error: string };
+
+export function costReport(work: WorkFigures, config: Config, measured?: Performance): CostResult {
+  const settings = resolveCostSettings(config.cost);
+  const catalog = buildCatalog(settings.instances);
+  const instance = findInstance(catalog, settings.instance);
+  if (!instance) return { error: `unknown instance "${settings.instance}" (set "instance" to one of: ${catalog.map((i) => i.id).join(', ')}, or add it under "instances")` };
+  if (!measured && work.macs === undefined) return { error: 'no estimate: the model\'s MACs could not be counted (unknown shapes?); benchmark it for measured figures' };
+  const perf = measured ?? estimatePerformance(work, instance);
+  const { utilization, traffic, budgets } = settings;
+  const cost = costOf(perf, instance, utilization, traffic);
+  const options = priceAll(work, catalog, instance, measured, utilization, traffic, budgets.p95Ms);
+  return { report: { instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic) } };
+}
+
+/** The shape `analyze` (files[].model.cost) and `bench` (cost) print in JSON. */
+export interface CostJson {
+  instance: string;
+  pricePerHour: number;
+  utilization: number;
+  per1k: number;
+  perMonth: number;
+  instancesNeeded: number;
+  basis: Basis;
+  latencyMs: { p50: number; p95: number };
+  inferencesPerSec: number;
+  traffic: { requestsPerSec: number; hoursPerDay: number };
+  energyWhPer1k?: number;
+  cheapest?: { instance: string; per1k: number; perMonth: number; p95Ms: number; basis: Basis };
+  int8Estimate: { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number };
+}
+
+export function costJson(r: CostReport): CostJson {
+  return {
+    instance: r.instance.id, pricePerHour: r.instance.pricePerHour, utilization: r.cost.utilization,
+    per1k: r.cost.per1k, perMonth: r.cost.perMonth, instancesNeeded: r.cost.instancesNeeded, basis: r.perf.basis,
+    latencyMs: { p50: r.perf.p50Ms, p95: r.perf.p95Ms }, inferencesPerSec: r.perf.inferencesPerSec,
+    traffic: r.settings.traffic, energyWhPer1k: r.cost.energyWhPer1k,
+    cheapest: r.cheapest && { instance: r.cheapest.instance.id, per1k: r.cheapest.cost.per1k, perMonth: r.cheapest.cost.perMonth, p95Ms: r.cheapest.perf.p95Ms, basis: r.cheapest.perf.basis },
+    int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
+  };
+}
+
+// ---- budgets ----
+
+export interface BudgetViolation {
+  budget: keyof Budgets;
+  limit: number;
+  actual: number;
+  basis: Basis;
+  message: string;
+}
+
+export function checkBudgets(r: CostReport): BudgetViolation[] {
+  const b = r.settings.budgets;
+  const out: BudgetViolation[] = [];
+  const on = ` on ${r.instance.id}`;
+  const over = (k: keyof Budgets, actual: number, fmt: (n: number) => string, what: string, basis: Basis, where = on): void => {
+    const limit = b[k];
+    if (limit === undefined || actual <= limit) return;
+    const pct = ((actual - limit) / limit) * 100;
+    out.push({
+      budget: k, limit, actual, basis,
+      message: `${what} ${fmt(actual)} (${basis === 'measured' ? 'measured' : 'estimate'})${where} exceeds the ${k} budget of ${fmt(limit)} by ${fmt(actual - limit)} (+${pct.toFixed(0)}%)`,
+    });
+  };
+  over('p95Ms', r.perf.p95Ms, formatMs, 'p95 latency', r.perf.basis);
+  over('costPer1k', r.cost.per1k, formatUsd, '$ per 1k inferences', r.perf.basis);
+  over('monthlyCost', r.cost.perMonth, formatUsd, `$ per month at ${r.settings.traffic.requestsPerSec} req/s`, r.perf.basis, `${on} (${r.cost.instancesNeeded} instance${r.cost.instancesNeeded > 1 ? 's' : ''})`);
+  // model size is read from the file, not measured or estimated: report it as measured
+  over('modelBytes', r.work.weightBytes, formatBytesShort, 'weights', 'measured', '');
+  const alt = r.cheapest && r.cheapest.instance.id !== r.instance.id ? r.cheapest : undefined;
+  for (const v of out) {
+    if (v.budget === 'modelBytes') v.message = v.message.replace(' (measured)', '');
+    else if (alt) v.message += `; cheapest instance meeting the p95 budget: ${alt.instance.id} (${formatUsd(alt.cost.per1k)} / 1k, p95 ${formatMs(alt.perf.p95Ms)}, ${alt.perf.basis})`;
+  }
+  return out;
+}
+
+// ---- formatting ----
+
+export function formatMs(ms: number): string {
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  if (ms >= 1) return `${ms.toFixed(2)} ms`;
+  return `${ms.toFixed(3)} ms`;
+}
+
+/** Dollars with 2 significant digits below $1 (costs per 1k are often fractions of a cent). */
+export function formatUsd(n: number): string {
+  if (n >= 100) return `$${Math.round(n).toLocaleString('en-US')}`;
+  if (n >= 1) return `$${n.toFixed(2)}`;
+  if (n === 0) return '$0';
+  return `$${n.toPrecision(2).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}`;
+}
+
+export function formatBytesShort(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
+}
+
+function formatCountShort(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return String(n);
+}
+
+/** The CodeLens title: "p95 12.3 ms · $0.004 / 1k · c7i.xlarge" (+ " (est.)"). */
+export function lensTitle(r: CostReport): string {
+  return `p95 ${formatMs(r.perf.p95Ms)} · ${formatUsd(r.cost.per1k)} / 1k · ${r.instance.id}${r.perf.basis === 'estimate' ? ' (est.)' : ''}`;
+}
+
+/** Hover markdown: the figures, the formula with this instance's numbers, the recommendation. */
+export function costMarkdown(name: string, r: CostReport): string {
+  const est = r.perf.basis === 'estimate';
+  const tag = est ? ' *(estimate)*' : ' *(measured)*';
+  const { traffic, utilization } = r.settings;
+  const L: string[] = [];
+  L.push(`**${name}** on **${r.instance.id}** (${r.instance.provider} ${r.instance.region}, $${r.instance.pricePerHour}/h)`);
+  L.push('');
+  L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
+  L.push('');
+  L.push(`| on ${r.instance.id} | ${r.perf.basis} |`);
+  L.push('| --- | --- |');
+  const p95Budget = r.settings.budgets.p95Ms;
+  const over = p95Budget !== undefined && r.perf.p95Ms > p95Budget ? ` ⚠ over the ${formatMs(p95Budget)} budget` : '';
+  L.push(`| latency${tag} | p50 ${formatMs(r.perf.p50Ms)} · p95 ${formatMs(r.perf.p95Ms)}${over} |`);
+  L.push(`| throughput | ${r.perf.inferencesPerSec.toFixed(r.perf.inferencesPerSec >= 100 ? 0 : 1)} / s per instance |`);
+  L.push(`| **$ per 1k** | **${formatUsd(r.cost.per1k)}** at ${Math.round(utilization * 100)}% utilisation |`);
+  L.push(`| $ per month | ${formatUsd(r.cost.perMonth)}: ${r.cost.instancesNeeded} × ${r.instance.id} for ${traffic.requestsPerSec} req/s, ${traffic.hoursPerDay} h/day |`);
+  if (r.cost.energyWhPer1k !== undefined) L.push(`| energy *(estimate)* | ${r.cost.energyWhPer1k.toPrecision(2)} Wh per 1k (${r.instance.power!.watts} W) |`);
+  L.push('');
+  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600${est ? ` · latency: ${r.perf.note ?? 'roofline estimate'}; replaced by measurements once benchmarked` : ` · ${r.perf.note ?? 'measured'}`}`);
+  L.push('');
+  const p95 = r.settings.budgets.p95Ms;
+  if (r.cheapest) {
+    const c = r.cheapest;
+    const same = c.instance.id === r.instance.id;
+    L.push(`Cheapest${p95 !== undefined ? ` meeting p95 ≤ ${formatMs(p95)}` : ''}: **${c.instance.id}**${same ? ' (this one)' : ''} · ${formatUsd(c.cost.per1k)} / 1k · ${formatUsd(c.cost.perMonth)} / month · p95 ${formatMs(c.perf.p95Ms)}${c.perf.basis === 'estimate' ? ' (est.)' : ''}`);
+  } else if (p95 !== undefined) {
+    L.push(`No catalog instance meets p95 ≤ ${formatMs(p95)} at batch 1.`);
+  }
+  L.push('');
+  L.push(`int8 quantization *(estimate, ×${r.int8.speedup})*: p95 ${formatMs(r.int8.perf.p95Ms)} · ${formatUsd(r.int8.cost.per1k)} / 1k · weights ${formatBytesShort(r.int8.modelBytes)}`);
+  return L.join('\n');
+}
