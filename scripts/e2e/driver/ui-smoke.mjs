@@ -1,0 +1,89 @@
+// UI smoke test of the installed .vsix in code-server, as a user sees it: open the example app from the
+// Explorer, PY001 in the Problems panel, the model summary on hover over the model path, and
+// "Inference Lens: Show Model Summary" from the command palette. Screenshots go to <shots dir>.
+// Usage: node ui-smoke.mjs <code-server url with ?folder=...> <shots dir>
+import path from 'node:path';
+import { launchChromium, stopwatch } from './browser.mjs';
+
+const [url, shots] = process.argv.slice(2);
+if (!shots) { console.error('usage: ui-smoke.mjs <url> <shots dir>'); process.exit(2); }
+const lap = stopwatch();
+const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+const steps = [];
+const step = async (name, fn) => { await fn(); steps.push(name); lap(`ok: ${name}`); };
+
+const browser = await launchChromium();
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+// the machine may be busy (2 shared cores): generous defaults, the test's own waits say what it needs
+page.setDefaultTimeout(60_000);
+page.setDefaultNavigationTimeout(120_000);
+let failed = false;
+try {
+  page.on('pageerror', (e) => console.log('pageerror:', e.message));
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  lap('workbench loaded');
+
+  await step('open examples/app/serve.py from the Explorer', async () => {
+    for (const name of ['examples', 'app', 'serve.py']) {
+      const row = page.locator('.explorer-folders-view .monaco-list-row').getByText(name, { exact: true }).first();
+      await row.waitFor({ timeout: 60_000 });
+      await row.click();
+    }
+    await page.locator('.monaco-editor .view-line', { hasText: 'ort.InferenceSession' }).first().waitFor({ timeout: 30_000 });
+  });
+
+  await step('PY001 in the Problems panel', async () => {
+    await page.keyboard.press('Control+Shift+M');
+    const markers = page.locator('.markers-panel');
+    await markers.getByText('runs in `intent`, a route handler').first().waitFor({ timeout: 90_000 });
+    await markers.getByText('PY001').first().waitFor({ timeout: 10_000 });
+    await markers.getByText('inference-lens').first().waitFor({ timeout: 10_000 });
+    await shot('problems');
+  });
+
+  await step('model summary on hover over the .onnx path', async () => {
+    // Go to Line 25 first: it centres the line, whatever the Problems panel did to the layout
+    await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('25');
+    await page.keyboard.press('Enter');
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'examples/models/intent_classifier.onnx' }).first();
+    const token = line.locator('span span', { hasText: 'intent_classifier' }).first();
+    await token.waitFor({ state: 'visible' });
+    const box = await token.boundingBox();
+    if (!box) throw new Error('model path string not rendered');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('.monaco-hover').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });
+    await shot('hover');
+  });
+
+  await step('"Inference Lens: Show Model Summary" from the palette', async () => {
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('Inference Lens: Show Model Summary');
+    await page.locator('.quick-input-list .monaco-list-row').getByText('Show Model Summary').first().waitFor();
+    await page.keyboard.press('Enter');
+    // no .onnx editor is active: the command asks which model
+    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
+    await pick.waitFor({ timeout: 30_000 });
+    await pick.click();
+    await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.md' }).first().waitFor({ timeout: 30_000 });
+    // the preview is a webview: an iframe holding the rendered markdown in an inner iframe
+    await page.frameLocator('iframe.webview').frameLocator('iframe').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+    await shot('summary');
+  });
+} catch (e) {
+  failed = true;
+  console.log('FAILED:', e.message.split('\n')[0]);
+  await shot('failure').catch(() => {});
+} finally {
+  await browser.close();
+}
+console.log(`ui smoke: ${steps.length} steps ok${failed ? ', then a failure' : ''}`);
+console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
+process.exit(failed ? 1 : 0);
