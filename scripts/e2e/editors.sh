@@ -12,7 +12,9 @@ FAIL=0
 scripts/e2e/nvim.sh || FAIL=1
 lap "neovim done"
 if [ "${E2E_SKIP_CODE_SERVER:-0}" != 1 ]; then
-  scripts/e2e/code-server.sh || FAIL=1
+  # The browser-driven run is timing-sensitive on a loaded 2-core machine: one retry, and a real
+  # break still fails (it fails both times; the first failure's log stays above).
+  scripts/e2e/code-server.sh || { echo "editors: code-server run failed; retrying once"; scripts/e2e/code-server.sh; } || FAIL=1
 fi
 lap "editors: $([ $FAIL = 0 ] && echo passed || echo FAILED)"
 exit $FAIL
