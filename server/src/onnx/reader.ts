@@ -60,12 +60,23 @@ class Cursor {
     let mul = 1;
     for (let i = 0; i < 10; i++) {
       const b = this.byte();
+      if (i === 7 && (b & 0x80)) return this.bigVarint(start);
       result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) {
-        // Negative int64s are 10-byte two's complement: map back below zero.
-        return i === 9 || result >= 2 ** 63 ? result - 2 ** 64 : result;
-      }
+      if ((b & 0x80) === 0) return result;
       mul *= 128;
+    }
+    throw new OnnxReadError(`malformed varint at byte ${start}`, start);
+  }
+
+  /** Varints of more than 8 bytes (negative int64s are 10-byte two's complement): exact via BigInt, so -1 stays -1. */
+  private bigVarint(start: number): number {
+    this.pos = start;
+    let v = 0n, shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      v |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return Number(BigInt.asIntN(64, v));
+      shift += 7n;
     }
     throw new OnnxReadError(`malformed varint at byte ${start}`, start);
   }
