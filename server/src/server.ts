@@ -9,12 +9,13 @@ import {
   TextDocuments, TextDocumentSyncKind, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Config, mergeConfig, parseConfig, readWorkspaceConfig } from './config';
+import { Config, ConfigLayer, mergeConfig, parseConfig, readWorkspaceConfig } from './config';
 import { ModelCache } from './modelRefs';
 import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
+import { quantizeFeature } from './lsp/quantize';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -34,6 +35,7 @@ const ctx: ServerContext = {
 const features: Feature[] = [
   codeDiagnostics(ctx),
   modelSummary(ctx),
+  quantizeFeature(ctx),
 ];
 
 const commands = new Map<string, CommandHandler>();
@@ -68,7 +70,7 @@ connection.onInitialized(async () => {
 
 async function reloadConfig(): Promise<void> {
   const problems: string[] = [];
-  let settings: Partial<Config> = {};
+  let settings: ConfigLayer = {};
   if (supportsConfigPull) {
     try {
       settings = parseConfig(await connection.workspace.getConfiguration('inferenceLens'), 'settings (inferenceLens.*)', problems);

@@ -160,18 +160,8 @@ export async function compareModels(fileA: string, fileB: string, o: AbOptions =
     // Sequential, not parallel: two models timed at once would share the cores and both look slow.
     const rA = await runWorker({ kind: 'run', model: path.resolve(fileA), samplesFile, outDir: path.join(dir, 'a'), bench, threads: o.threads }, o.signal, o.timeoutMs);
     const rB = await runWorker({ kind: 'run', model: path.resolve(fileB), samplesFile, outDir: path.join(dir, 'b'), bench, threads: o.threads }, o.signal, o.timeoutMs);
-    const outputs: OutputAgreement[] = [];
-    const vocabs = new Set(mA.graph.nodes.filter((n) => n.opType === 'Gather').map((n) => mA.graph.initializers.find((i) => i.name === n.inputs[0])?.dims[0]).filter((x): x is number => !!x && x > 100));
-    for (const name of rA.outputs) {
-      if (!rB.outputs.includes(name)) throw new Error(`output '${name}' of ${path.basename(fileA)} is missing from ${path.basename(fileB)}`);
-      const acc = new Agreement(name, vocabs);
-      for (let i = 0; i < samples.length; i++) {
-        const a = readSamplesFile(path.join(dir, 'a', `sample${i}.bin`))[0][name];
-        const b = readSamplesFile(path.join(dir, 'b', `sample${i}.bin`))[0][name];
-        acc.add(a.dims, floats(a.data), floats(b.data));
-      }
-      outputs.push(acc.result());
-    }
+    for (const name of rA.outputs) if (!rB.outputs.includes(name)) throw new Error(`output '${name}' of ${path.basename(fileA)} is missing from ${path.basename(fileB)}`);
+    const outputs = compareOutputs(path.join(dir, 'a'), path.join(dir, 'b'), rA.outputs, samples.length, vocabularies(mA));
     const batch = firstDim(samples[0]);
     const perfA = perfOf(rA, modelBytes(fileA, mA), batch);
     const perfB = perfOf(rB, modelBytes(fileB, mB), batch);
@@ -191,6 +181,25 @@ export async function compareModels(fileA: string, fileB: string, o: AbOptions =
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Embedding table sizes: an output whose last dim is one of them is LM-shaped (token logits). */
+export function vocabularies(m: ModelInfo): Set<number> {
+  const inits = new Map(m.graph.initializers.map((i) => [i.name, i]));
+  return new Set(m.graph.nodes.filter((n) => n.opType === 'Gather').map((n) => inits.get(n.inputs[0])?.dims[0]).filter((x): x is number => !!x && x > 100));
+}
+
+/** Agreement of the outputs two worker runs wrote (sample<i>.bin in each folder). */
+export function compareOutputs(dirA: string, dirB: string, names: string[], count: number, vocabs: Set<number>): OutputAgreement[] {
+  return names.map((name) => {
+    const acc = new Agreement(name, vocabs);
+    for (let i = 0; i < count; i++) {
+      const a = readSamplesFile(path.join(dirA, `sample${i}.bin`))[0][name];
+      const b = readSamplesFile(path.join(dirB, `sample${i}.bin`))[0][name];
+      acc.add(a.dims, floats(a.data), floats(b.data));
+    }
+    return acc.result();
+  });
 }
 
 function floats(b: Buffer): Float32Array {

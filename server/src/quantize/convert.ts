@@ -30,6 +30,8 @@ export interface QuantizeOptions extends Int8Options, Int4Options, Fp16Options {
   /** For 'percentile' (default 99.99). */
   percentile?: number;
   calibrationSamples?: number;
+  /** int8-static: ranges measured earlier (the accuracy-guided search calibrates once). */
+  ranges?: Record<string, { min: number; max: number }>;
   dims?: Record<string, number>;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
@@ -129,7 +131,8 @@ async function rewrite(w: WModel, src: ModelInfo, o: QuantizeOptions, summary: C
       const tensors = activationsToCalibrate(w.graph, o.exclude);
       o.onProgress?.(`calibrating ${tensors.length} activations (${method})`);
       const { samples, real } = samplesFor(src, { inputsDir: o.calibrationDir, count: o.calibrationSamples ?? 8, dims: o.dims });
-      const ranges = await calibrate(src, tensors, samples, method, percentile, o.signal);
+      const ranges = o.ranges ?? await calibrate(src, tensors, samples, method, percentile, o.signal);
+      o.ranges = ranges;
       summary.calibration = { source: real ? 'real' : 'synthetic', samples: samples.length, method: method === 'percentile' ? `percentile ${percentile}` : 'minmax', tensors: tensors.length };
       summary.options = { calibrationMethod: method, ...(method === 'percentile' ? { percentile } : {}) };
       const r = rewriteQdq(w, { ranges, exclude: o.exclude });

@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
 import { node as buildNode } from '../onnx/builder';
 import { lazyGroup, nameFactory, WModel } from './graph';
-import { floatToHalf, halfToFloat } from './tensorData';
+import { halfFromBits, halfToFloat } from './tensorData';
 import { tensorFloats } from './tensorData';
 import { nodeId, RewriteReport } from './weights';
 
@@ -187,7 +187,9 @@ function fmtMB(b: number): string { return `${(b / 2 ** 20).toFixed(1)} MB`; }
 
 export function halfBytes(f: Float32Array): Buffer {
   const out = Buffer.alloc(f.length * 2);
-  for (let i = 0; i < f.length; i++) out.writeUInt16LE(floatToHalf(f[i]), i * 2);
+  const bits = new Uint32Array(f.buffer, f.byteOffset, f.length);
+  const h = new Uint16Array(out.buffer, out.byteOffset, f.length);
+  for (let i = 0; i < f.length; i++) h[i] = halfFromBits(bits[i]);
   return out;
 }
 

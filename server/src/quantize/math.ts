@@ -15,19 +15,22 @@ export interface Int8Quantized {
  */
 export function quantizeInt8(w: Float32Array, rows: number, cols: number, axis: 1 | null, signed: boolean, reduceRange: boolean): Int8Quantized {
   const groups = axis === 1 ? cols : 1;
-  const lo = new Float32Array(groups).fill(Infinity), hi = new Float32Array(groups).fill(-Infinity);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const g = axis === 1 ? c : 0, v = w[r * cols + c];
-      if (v < lo[g]) lo[g] = v;
-      if (v > hi[g]) hi[g] = v;
+  const lo = new Float32Array(groups), hi = new Float32Array(groups); // start at 0: the range must include 0
+  if (axis === 1) {
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++, i++) { const v = w[i]; if (v < lo[c]) lo[c] = v; else if (v > hi[c]) hi[c] = v; }
     }
+  } else {
+    let mn = 0, mx = 0;
+    for (let i = 0; i < w.length; i++) { const v = w[i]; if (v < mn) mn = v; else if (v > mx) mx = v; }
+    lo[0] = mn; hi[0] = mx;
   }
   const scales = new Float32Array(groups);
+  const inv = new Float64Array(groups);
   const zps = new Int32Array(groups);
   const qmax = signed ? (reduceRange ? 63 : 127) : (reduceRange ? 127 : 255);
   for (let g = 0; g < groups; g++) {
-    const mn = Math.min(lo[g], 0), mx = Math.max(hi[g], 0);
+    const mn = lo[g], mx = hi[g];
     if (signed) {
       const amax = Math.max(-mn, mx);
       scales[g] = amax > 0 ? amax / qmax : 1;
@@ -35,14 +38,23 @@ export function quantizeInt8(w: Float32Array, rows: number, cols: number, axis: 
       scales[g] = mx > mn ? (mx - mn) / qmax : 1;
       zps[g] = Math.max(0, Math.min(qmax, Math.round(-mn / scales[g])));
     }
+    inv[g] = 1 / scales[g];
   }
   const codes = Buffer.alloc(rows * cols);
+  const out = signed ? new Int8Array(codes.buffer, codes.byteOffset, codes.length) : new Uint8Array(codes.buffer, codes.byteOffset, codes.length);
   const qmin = signed ? -qmax : 0;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const g = axis === 1 ? c : 0, i = r * cols + c;
-      const q = Math.max(qmin, Math.min(qmax, Math.round(w[i] / scales[g]) + zps[g]));
-      codes[i] = q & 0xff;
+  if (axis === 1) {
+    for (let r = 0, i = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++, i++) {
+        const q = Math.round(w[i] * inv[c]) + zps[c];
+        out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
+      }
+    }
+  } else {
+    const s = inv[0], z = zps[0];
+    for (let i = 0; i < w.length; i++) {
+      const q = Math.round(w[i] * s) + z;
+      out[i] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
   }
   const zeroPoints = Buffer.alloc(groups);

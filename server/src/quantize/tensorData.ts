@@ -3,7 +3,7 @@
  * repeated fields, external data), as little-endian packed bytes ready for `raw_data`.
  * One tensor at a time: the caller drops it before asking for the next.
  */
-import { streamRange } from '../onnx/source';
+import * as fs from 'fs';
 import { DataType, TensorInfo, bitsPerElement, dataTypeName } from '../onnx/model';
 
 /** The tensor's bytes as raw_data would hold them. Throws for tensors we cannot re-encode (strings). */
@@ -23,9 +23,22 @@ export function tensorBytes(t: TensorInfo): Buffer {
 
 function readRange(file: string, offset: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const chunk of streamRange(file, offset, length)) { chunk.copy(out, at); at += chunk.length; }
+  readInto(file, offset, out);
   return out;
+}
+
+function readInto(file: string, offset: number, into: Uint8Array): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let done = 0;
+    while (done < into.length) {
+      const n = fs.readSync(fd, into, done, into.length - done, offset + done);
+      if (n === 0) throw new Error(`unexpected end of file at byte ${offset + done} of ${file}`);
+      done += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Packed varints (int32_data / int64_data) to fixed-width little-endian elements. */
@@ -48,6 +61,13 @@ function varintsTo(buf: Buffer, t: TensorInfo, width: number): Buffer {
 
 /** A float tensor's values (float32, float16 or double stored) as a fresh Float32Array. */
 export function tensorFloats(t: TensorInfo): Float32Array {
+  const loc = t.location;
+  if (t.dataType === DataType.FLOAT && loc && loc.encoding === 'raw' && !t.inline && loc.length % 4 === 0) {
+    // Straight from disk into the array: one read, no intermediate copy.
+    const out = new Float32Array(loc.length / 4);
+    readInto(loc.file, loc.offset, new Uint8Array(out.buffer));
+    return out;
+  }
   const b = tensorBytes(t);
   if (t.dataType === DataType.FLOAT) {
     const out = new Float32Array(b.length / 4);
@@ -80,12 +100,16 @@ const u32 = new Uint32Array(f32.buffer);
 /** number → IEEE half bits, round to nearest even; overflow saturates to ±65504 (not inf) so weights stay finite. */
 export function floatToHalf(v: number): number {
   f32[0] = v;
-  const x = u32[0];
+  return halfFromBits(u32[0]);
+}
+
+/** float32 bit pattern → half bits. */
+export function halfFromBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 31) return sign | 0x7bff;
   if (e <= 0) {
     if (e < -10) return sign;
