@@ -75,7 +75,7 @@ describe('language server over stdio', function () {
     assert.strictEqual(init.serverInfo?.name, 'inference-lens');
     assert.ok(init.capabilities.hoverProvider);
     assert.ok(init.capabilities.codeActionProvider);
-    assert.deepStrictEqual(init.capabilities.executeCommandProvider?.commands, ['inferenceLens.modelSummary']);
+    assert.ok(init.capabilities.executeCommandProvider?.commands.includes('inferenceLens.modelSummary'));
     await conn.sendNotification(InitializedNotification.type, {});
   });
 

@@ -6,8 +6,8 @@
  */
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
-import { CodeAction, CodeActionKind, Diagnostic, Range } from 'vscode-languageserver/node';
-import { languageOfId, languageOfPath, parse } from '../code/treeSitter';
+import { CodeAction, CodeActionKind, Diagnostic, MessageType, Range, ShowMessageNotification } from 'vscode-languageserver/node';
+import { initParsers, languageOfId, languageOfPath, parse } from '../code/treeSitter';
 import { modelPathAt } from '../modelRefs';
 import { AbReport, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, quantizeModel, QuantizeOptions } from '../quantize/convert';
@@ -68,7 +68,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
   }
 
   return {
-    codeActions(params) {
+    async codeActions(params) {
       const uri = params.textDocument.uri;
       const ours = params.context.diagnostics.filter((d) => d.source === TOOL);
       if (/\.onnx$/i.test(uri)) {
@@ -79,6 +79,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       const doc = documents.get(uri);
       const lang = doc && (languageOfId(doc.languageId) ?? languageOfPath(doc.uri));
       if (!doc || !lang || !uri.startsWith('file:')) return [];
+      await initParsers();
       const tree = parse(lang, doc.getText());
       try {
         const codeDir = path.dirname(fileURLToPath(uri));
@@ -105,6 +106,8 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         const cfg = ctx.config();
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
+        // A cancel that arrived before the handler ran does not fire the listener: check it too.
+        if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
         progress.begin(`Inference Lens: ${method}`, undefined, path.basename(file), true);
         try {
           const summary = await quantizeModel(file, {
@@ -135,7 +138,8 @@ export function quantizeFeature(ctx: ServerContext): Feature {
           const markdown = ['```', renderConversion(summary), ...(ab ? ['', renderAb(ab)] : []), '```'].join('\n');
           ctx.log(markdown);
           const headline = ab ? `${path.basename(summary.output)}: ${ab.verdict} (cosine ${ab.minCosine.toFixed(4)}${ab.speedup ? `, ${ab.speedup.toFixed(2)}× p50` : ''}, ${summary.sizeRatio.toFixed(2)}× size)` : `${path.basename(summary.output)} written (${summary.sizeRatio.toFixed(2)}× size)`;
-          void connection.window.showInformationMessage(`Inference Lens: ${headline}`);
+          // A notification, not window/showMessageRequest: clients need not answer it.
+          void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `Inference Lens: ${headline}` });
           return { summary, ab, markdown, edited };
         } finally {
           sub.dispose();

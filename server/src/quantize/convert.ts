@@ -76,6 +76,7 @@ export function modelSize(m: ModelInfo): number {
 
 export async function quantizeModel(input: string, o: QuantizeOptions): Promise<ConversionSummary> {
   const t0 = performance.now();
+  o.signal?.throwIfAborted();
   const src = readModelFile(input);
   if (src.problems.length) throw new Error(`${path.basename(input)} cannot be converted: ${src.problems[0].message}`);
   const out = path.resolve(o.out ?? defaultOutPath(input, o.method));
