@@ -5,6 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { registerBenchmarkCommands } from './benchmark';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
@@ -52,10 +53,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.commands.executeCommand('markdown.showPreview', doc);
     }),
   );
+  registerBenchmarkCommands(context, client, pickModel);
   await client.start();
 }
 
-async function pickModel(): Promise<vscode.Uri | undefined> {
+async function pickModel(placeHolder = 'Model to summarise'): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith('.onnx')) return active;
   const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200);
@@ -63,7 +65,7 @@ async function pickModel(): Promise<vscode.Uri | undefined> {
     void vscode.window.showInformationMessage('No .onnx model in this workspace.');
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Model to summarise' });
+  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder });
   return pick?.uri;
 }
 

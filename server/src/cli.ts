@@ -2,6 +2,7 @@
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
 import { runCompare, runQuantize } from './cli/quantize';
+import { BENCH_USAGE, runBench } from './cli/bench';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -14,8 +15,9 @@ commands:
       convert a model (new file beside it, the original is never touched), then A/B it against the original
   compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
       run both models on the same inputs: output agreement, latency, size and a verdict
+${BENCH_USAGE}
 
-exit codes: 0 ran (with or without findings), 2 usage error`;
+exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
@@ -23,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
   quantize: runQuantize,
   compare: runCompare,
+  bench: runBench,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Severity } from './rules/types';
+import { BenchSettings, parseBenchSettings } from './bench/settings';
 
 export type RuleSetting = Severity | 'off';
 
@@ -13,6 +14,8 @@ export interface Config {
   rules: Record<string, RuleSetting>;
   /** symbolic dim name → value */
   dims: Record<string, number>;
+  /** benchmark defaults (bench/settings.ts) */
+  bench: BenchSettings;
   /** Quantization: A/B goal and what stays float (see quantize/). */
   quantize: QuantizeConfig;
 }
@@ -35,7 +38,7 @@ export function defaultQuantizeConfig(): QuantizeConfig {
 export const CONFIG_FILE = 'inference-lens.json';
 
 export function defaultConfig(): Config {
-  return { rules: {}, dims: {}, quantize: defaultQuantizeConfig() };
+  return { rules: {}, dims: {}, quantize: defaultQuantizeConfig(), bench: {} };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -68,6 +71,7 @@ export function parseConfig(raw: unknown, source: string, problems: string[] = [
     }
   }
   if (r.quantize !== undefined) out.quantize = parseQuantize(r.quantize, source, problems);
+  if (r.bench !== undefined) out.bench = parseBenchSettings(r.bench, source, problems);
   return out;
 }
 
@@ -95,6 +99,7 @@ export function mergeConfig(...layers: ConfigLayer[]): Config {
     if (l.rules) Object.assign(c.rules, l.rules);
     if (l.dims) Object.assign(c.dims, l.dims);
     if (l.quantize) Object.assign(c.quantize, l.quantize);
+    if (l.bench) Object.assign(c.bench, l.bench);
   }
   return c;
 }

@@ -16,6 +16,7 @@ import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
 import { quantizeFeature } from './lsp/quantize';
+import { benchmark } from './lsp/benchmark';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -36,6 +37,7 @@ const features: Feature[] = [
   codeDiagnostics(ctx),
   modelSummary(ctx),
   quantizeFeature(ctx),
+  benchmark(ctx),
 ];
 
 const commands = new Map<string, CommandHandler>();

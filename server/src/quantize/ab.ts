@@ -10,7 +10,9 @@ import * as path from 'path';
 import { readModelFile } from '../onnx/reader';
 import { ModelInfo } from '../onnx/model';
 import { cpuFeatures } from './cpu';
-import { loadSamplesDir, readSamplesFile, Sample, synthesizeSamples, writeSamplesFile } from './samples';
+import { loadSamplesDir, modelInputs, readSamplesFile, Sample, synthesizeSamples, writeSamplesFile } from './samples';
+import { runBenchmark } from '../bench/runner';
+import type { BenchResult } from '../bench/types';
 import type { CalibrateResult, CalibrateTask, RunResult, RunTask, WorkerTask } from './worker';
 
 export interface AbThresholds {
@@ -133,19 +135,21 @@ function modelBytes(file: string, m: ModelInfo): number {
   return n;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+function perfOf(r: BenchResult, size: number): Perf {
+  return {
+    p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, meanMs: r.latencyMs.mean, runs: r.runs,
+    throughput: r.throughput.itemsPerSec, sizeBytes: size, peakRssBytes: r.peakRssBytes, loadMs: r.sessionCreateMs,
+  };
 }
 
-function perfOf(r: RunResult, size: number, batch: number): Perf | undefined {
-  if (!r.latenciesMs?.length) return undefined;
-  const s = [...r.latenciesMs].sort((x, y) => x - y);
-  const p50 = percentile(s, 50);
-  return {
-    p50Ms: p50, p95Ms: percentile(s, 95), meanMs: s.reduce((a, b) => a + b, 0) / s.length, runs: s.length,
-    throughput: (batch * 1000) / p50, sizeBytes: size, peakRssBytes: r.peakRssBytes, loadMs: r.loadMs,
-  };
+/** Symbolic dim name → the value the samples use, so the benchmark runs the same shapes. */
+function sampleDims(m: ModelInfo, s: Sample): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const v of modelInputs(m.graph)) {
+    const t = s[v.name];
+    (v.shape ?? []).forEach((d, k) => { if (typeof d === 'string' && t && t.dims[k] !== undefined) dims[d] = t.dims[k]; });
+  }
+  return dims;
 }
 
 export async function compareModels(fileA: string, fileB: string, o: AbOptions = {}): Promise<AbReport> {
@@ -156,15 +160,22 @@ export async function compareModels(fileA: string, fileB: string, o: AbOptions =
   try {
     const samplesFile = path.join(dir, 'inputs.bin');
     writeSamplesFile(samples, samplesFile);
-    const bench = o.bench === false ? undefined : { warmup: 3, minRuns: 10, maxRuns: 200, seconds: o.benchSeconds ?? 3 };
     // Sequential, not parallel: two models timed at once would share the cores and both look slow.
-    const rA = await runWorker({ kind: 'run', model: path.resolve(fileA), samplesFile, outDir: path.join(dir, 'a'), bench, threads: o.threads }, o.signal, o.timeoutMs);
-    const rB = await runWorker({ kind: 'run', model: path.resolve(fileB), samplesFile, outDir: path.join(dir, 'b'), bench, threads: o.threads }, o.signal, o.timeoutMs);
+    const rA = await runWorker({ kind: 'run', model: path.resolve(fileA), samplesFile, outDir: path.join(dir, 'a'), threads: o.threads }, o.signal, o.timeoutMs);
+    const rB = await runWorker({ kind: 'run', model: path.resolve(fileB), samplesFile, outDir: path.join(dir, 'b'), threads: o.threads }, o.signal, o.timeoutMs);
     for (const name of rA.outputs) if (!rB.outputs.includes(name)) throw new Error(`output '${name}' of ${path.basename(fileA)} is missing from ${path.basename(fileB)}`);
     const outputs = compareOutputs(path.join(dir, 'a'), path.join(dir, 'b'), rA.outputs, samples.length, vocabularies(mA));
-    const batch = firstDim(samples[0]);
-    const perfA = perfOf(rA, modelBytes(fileA, mA), batch);
-    const perfB = perfOf(rB, modelBytes(fileB, mB), batch);
+    let perfA: Perf | undefined, perfB: Perf | undefined;
+    if (o.bench !== false) {
+      // Timing through the benchmark runner, at the shapes of the samples (its own synthetic values).
+      const dims = sampleDims(mA, samples[0]);
+      const opts = {
+        dims, warmupRuns: 3, minRuns: 10, minTimeS: o.benchSeconds ?? 3, maxTimeS: (o.benchSeconds ?? 3) * 4,
+        ...(o.threads ? { session: { intraOpNumThreads: o.threads } } : {}),
+      };
+      perfA = perfOf(await runBenchmark(path.resolve(fileA), opts, { signal: o.signal }), modelBytes(fileA, mA));
+      perfB = perfOf(await runBenchmark(path.resolve(fileB), opts, { signal: o.signal }), modelBytes(fileB, mB));
+    }
     const minCosine = Math.min(...outputs.map((x) => x.cosine));
     const accurate = minCosine >= thresholds.minCosine;
     const speedup = perfA && perfB ? perfA.p50Ms / perfB.p50Ms : undefined;
@@ -206,11 +217,6 @@ function floats(b: Buffer): Float32Array {
   const f = new Float32Array(b.length / 4);
   Buffer.from(f.buffer).set(b);
   return f;
-}
-
-function firstDim(s: Sample): number {
-  const t = Object.values(s).find((x) => x.dims.length > 1);
-  return t?.dims[0] ?? 1;
 }
 
 /** Streaming agreement statistics for one output over all samples. */

@@ -1,7 +1,8 @@
 /**
- * The child process that runs models with onnxruntime-node for A/B runs and calibration, so a
- * crash or hang in the native runtime never touches the language server. One task per process
- * (so peak memory is the model's own): the parent sends a message, the child answers and exits.
+ * The child process that runs models with onnxruntime-node for A/B output agreement (several
+ * samples, outputs written to files) and calibration (intermediate tensors' ranges), so a crash or
+ * hang in the native runtime never touches the language server. Timing is the benchmark runner's
+ * (bench/runner.ts). One task per process: the parent sends a message, the child answers and exits.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,7 +15,6 @@ export interface RunTask {
   model: string;
   samplesFile: string;
   outDir: string;
-  bench?: { warmup: number; minRuns: number; maxRuns: number; seconds: number };
   threads?: number;
 }
 
@@ -33,9 +33,6 @@ export type WorkerTask = RunTask | CalibrateTask;
 export interface RunResult {
   outputs: string[];
   loadMs: number;
-  latenciesMs?: number[];
-  peakRssBytes: number;
-  baseRssBytes: number;
 }
 
 export interface CalibrateResult {
@@ -76,7 +73,6 @@ function toF32(t: OrtTensor): Float32Array {
 }
 
 async function run(ort: Ort, t: RunTask): Promise<RunResult> {
-  const baseRssBytes = process.memoryUsage().rss;
   const samples = readSamplesFile(t.samplesFile);
   const t0 = performance.now();
   const sess = await session(ort, t.model, t.threads);
@@ -92,20 +88,8 @@ async function run(ort: Ort, t: RunTask): Promise<RunResult> {
     }
     writeSamplesFile([out], path.join(t.outDir, `sample${i}.bin`));
   }
-  let latenciesMs: number[] | undefined;
-  if (t.bench) {
-    const f = feeds(ort, samples[0]);
-    for (let i = 0; i < t.bench.warmup; i++) await sess.run(f);
-    latenciesMs = [];
-    const stop = performance.now() + t.bench.seconds * 1000;
-    while (latenciesMs.length < t.bench.maxRuns && (latenciesMs.length < t.bench.minRuns || performance.now() < stop)) {
-      const s = performance.now();
-      await sess.run(f);
-      latenciesMs.push(performance.now() - s);
-    }
-  }
   await sess.release();
-  return { outputs: sess.outputNames.slice(), loadMs, latenciesMs, peakRssBytes: process.resourceUsage().maxRSS * 1024, baseRssBytes };
+  return { outputs: sess.outputNames.slice(), loadMs };
 }
 
 /** Per-tensor ranges: min/max, or the percentile of a 2048-bin histogram over the min/max range (second pass). */

@@ -1,0 +1,108 @@
+/**
+ * Benchmark results cached on disk so hovers and CodeLens show the last figures instantly. The key is
+ * the model's content hash (sha256, streamed) + the options + onnxruntime's version + the machine: a
+ * changed model, setting, runtime or CPU is a miss. Files are written atomically (temp + rename);
+ * a read says how old the figures are (`cachedAgeS`).
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { machineKey } from './machine';
+import type { BenchOptions, BenchResult } from './types';
+
+/** sha256 of a file, streamed (models can be GBs). */
+export function hashFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    fs.createReadStream(file, { highWaterMark: 1 << 20 })
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** The OS's per-user cache folder: XDG_CACHE_HOME / ~/.cache, ~/Library/Caches, %LOCALAPPDATA%. */
+export function defaultCacheDir(): string {
+  const home = os.homedir();
+  const base = process.platform === 'win32' ? (process.env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'))
+    : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches')
+      : (process.env.XDG_CACHE_HOME || path.join(home, '.cache'));
+  return path.join(base, 'inference-lens', 'bench');
+}
+
+/** JSON with sorted keys, so equal options give equal keys whatever their order. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function cacheKey(sha256: string, options: BenchOptions, ortVersion: string, machine = machineKey()): string {
+  // Options that do not change the figures (timeouts, limits) stay out of the key.
+  const { runTimeoutS: _t, memoryLimitBytes: _m, ...rest } = options;
+  void _t; void _m;
+  return createHash('sha256').update(stableJson({ sha256, options: rest, ortVersion, machine })).digest('hex').slice(0, 32);
+}
+
+export class BenchCache {
+  constructor(readonly dir: string = defaultCacheDir()) {}
+
+  private file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /** The cached result for exactly these options, with its age; undefined on a miss or a bad file. */
+  get(sha256: string, options: BenchOptions, ortVersion: string): BenchResult | undefined {
+    return this.read(this.file(`${cacheKey(sha256, options, ortVersion)}.json`));
+  }
+
+  /** The most recent result for a model, whatever the options (for hovers: "last measured …"). */
+  latest(sha256: string): BenchResult | undefined {
+    return this.read(this.file(`latest-${sha256}.json`));
+  }
+
+  put(result: BenchResult): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const { cachedAgeS: _a, ...clean } = result;
+    void _a;
+    const text = JSON.stringify(clean);
+    writeAtomic(this.file(`${cacheKey(result.model.sha256, result.options, result.ortVersion)}.json`), text);
+    writeAtomic(this.file(`latest-${result.model.sha256}.json`), text);
+  }
+
+  private read(file: string): BenchResult | undefined {
+    let r: BenchResult;
+    try {
+      r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+    } catch {
+      return undefined;
+    }
+    if (!r || typeof r.measuredAt !== 'string' || !r.latencyMs) return undefined;
+    const age = (Date.now() - Date.parse(r.measuredAt)) / 1000;
+    return { ...r, cachedAgeS: Math.max(0, age) };
+  }
+}
+
+/** Write to a temp file in the same folder, then rename: readers never see half a file. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, text);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** "3 min ago", "2 h ago": how old figures are, for hovers and reports. */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86400)} d ago`;
+}

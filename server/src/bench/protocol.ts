@@ -1,0 +1,47 @@
+/**
+ * Messages between the runner (server or CLI side) and the benchmark worker (child process).
+ * The child owns onnxruntime; the parent only sends a job and listens.
+ */
+import type { InputTensor } from './inputs';
+import type { BackendAvailability, BenchOptions, BenchProgress, EpName, InputDescription, LatencyStats, ProfileResult, SweepPoint, Throughput } from './types';
+
+/** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */
+export interface OutputsJob {
+  type: 'outputs';
+  modelPath: string;
+  options: BenchOptions;
+  /** fed as given; when absent, synthesised from options (dims, batch, seed) or options.inputsFile */
+  inputs?: InputTensor[];
+}
+
+export type ToWorker =
+  | { type: 'bench'; modelPath: string; options: BenchOptions }
+  | OutputsJob
+  | { type: 'probe'; eps: EpName[] };
+
+/** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
+export interface WorkerFigures {
+  ortVersion: string;
+  inputs: InputDescription[];
+  batch: number;
+  runs: number;
+  warmupRuns: number;
+  measureMs: number;
+  latencyMs: LatencyStats;
+  throughput: Throughput;
+  sessionCreateMs: number;
+  peakRssBytes: number;
+  rssGrowthBytes: number;
+  sweep?: { kind: 'batch' | 'threads'; points: SweepPoint[] };
+  profile?: ProfileResult;
+  warnings: string[];
+}
+
+export type FromWorker =
+  | { type: 'progress'; progress: BenchProgress; rss: number }
+  /** sent after each finished run (throttled): the watchdog's sign of life */
+  | { type: 'beat'; rss: number }
+  | { type: 'result'; figures: WorkerFigures }
+  | { type: 'probe'; backends: BackendAvailability[] }
+  | { type: 'outputs'; inputs: InputTensor[]; outputs: InputTensor[]; ms: number }
+  | { type: 'error'; kind: 'session' | 'ep' | 'inputs' | 'run'; message: string };

@@ -1,0 +1,206 @@
+/**
+ * The server-side half of a benchmark: forks the worker (which owns onnxruntime-node), sends it the
+ * job and watches it. The watchdog kills the child when one inference or the session creation takes
+ * longer than `runTimeoutS`, when its RSS passes `memoryLimitBytes`, or when the caller aborts; a
+ * crash of the native runtime only ends the child. Each failure is a BenchError with a clear message.
+ */
+import { ChildProcess, fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { hashFile } from './cache';
+import type { InputTensor } from './inputs';
+import { machineInfo } from './machine';
+import type { FromWorker, ToWorker, WorkerFigures } from './protocol';
+import {
+  BackendAvailability, BenchError, BenchOptions, BenchProgress, BenchResult, EP_NAMES, EpName, RunControl, withDefaults,
+} from './types';
+
+/** The worker script: dist/bench-worker.js beside the bundles, or worker.js beside this file in out/. */
+export function workerPath(): string {
+  const candidates = [path.join(__dirname, 'bench-worker.js'), path.join(__dirname, 'worker.js')];
+  // Bundled scripts elsewhere (bench/ via run-ts) use the repository's dist/.
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) candidates.push(path.join(dir, 'dist', 'bench-worker.js'));
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new BenchError('crashed', `benchmark worker not found (looked for ${candidates.join(', ')}); run the build`);
+  return found;
+}
+
+const TOOL = 'inference-lens';
+let version: string | undefined;
+/** Our version from package.json, found upward from here (dist/ and out/ sit at different depths). */
+function toolVersion(): string {
+  if (version) return version;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === TOOL && pkg.version) return (version = pkg.version);
+    } catch { /* keep looking */ }
+    if (path.dirname(dir) === dir) return (version = 'unknown');
+  }
+}
+
+const WATCH_MS = 50;
+
+interface Job<T> {
+  message: ToWorker;
+  /** seconds without a sign of life before the child is declared hung */
+  timeoutS: number;
+  memoryLimitBytes: number;
+  accept(msg: FromWorker): T | undefined;
+}
+
+/** Reads the child's resident set size from /proc (Linux); elsewhere the child's own reports count. */
+function procRss(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one job in a fresh child; resolves with what `accept` returns, rejects with a BenchError. */
+function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (control.signal?.aborted) { reject(new BenchError('cancelled', 'benchmark cancelled')); return; }
+    let child: ChildProcess;
+    try {
+      child = fork(workerPath(), [], {
+        serialization: 'advanced', execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      });
+    } catch (e) {
+      reject(e instanceof BenchError ? e : new BenchError('crashed', `could not start the benchmark process: ${(e as Error).message}`));
+      return;
+    }
+    let settled = false;
+    let lastLife = Date.now();
+    let phase = 'start';
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+
+    const finish = (err: BenchError | undefined, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watch);
+      control.signal?.removeEventListener('abort', onAbort);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (err) reject(err); else resolve(value as T);
+    };
+    const onAbort = (): void => finish(new BenchError('cancelled', 'benchmark cancelled'));
+    control.signal?.addEventListener('abort', onAbort);
+
+    const checkMemory = (rss: number | undefined): void => {
+      if (rss !== undefined && job.memoryLimitBytes > 0 && rss > job.memoryLimitBytes) {
+        finish(new BenchError('memory', `the benchmark process used ${(rss / 2 ** 20).toFixed(0)} MiB, over the limit of ${(job.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB: stopped`));
+      }
+    };
+    const watch = setInterval(() => {
+      checkMemory(procRss(child.pid));
+      const quiet = (Date.now() - lastLife) / 1000;
+      if (quiet > job.timeoutS) {
+        const what = phase === 'create' ? 'session creation' : phase === 'start' ? 'start-up' : 'one inference';
+        finish(new BenchError('timeout', `${what} took longer than ${job.timeoutS} s (${phase} phase): the benchmark process was stopped`));
+      }
+    }, WATCH_MS);
+
+    child.on('message', (raw) => {
+      const msg = raw as FromWorker;
+      lastLife = Date.now();
+      if (msg.type === 'progress') {
+        phase = msg.progress.phase;
+        checkMemory(msg.rss);
+        control.onProgress?.(msg.progress);
+      } else if (msg.type === 'beat') checkMemory(msg.rss);
+      else if (msg.type === 'error') finish(new BenchError(msg.kind, msg.message));
+      else {
+        const v = job.accept(msg);
+        if (v !== undefined) finish(undefined, v);
+      }
+    });
+    child.on('error', (e) => finish(new BenchError('crashed', `benchmark process error: ${e.message}`)));
+    child.on('exit', (code, signal) => setTimeout(() => {
+      // Deferred a moment: a result sent just before a normal exit may still be in the IPC pipe.
+      const tail = stderr.trim().split('\n').slice(-5).join('\n');
+      finish(new BenchError('crashed', `the benchmark process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
+    }, 20));
+    if (child.pid !== undefined && control.niceness) {
+      try {
+        os.setPriority(child.pid, control.niceness);
+      } catch { /* not permitted here: run at normal priority */ }
+    }
+    if (child.pid !== undefined) control.onStart?.(child.pid);
+    child.send(job.message);
+  });
+}
+
+/** Measures a model (and profiles it when `options.profile`). The model file is never modified. */
+export async function runBenchmark(modelPath: string, options: Partial<BenchOptions> = {}, control: RunControl = {}): Promise<BenchResult> {
+  const opts = withDefaults(options);
+  validate(opts);
+  const abs = path.resolve(modelPath);
+  let size: number;
+  try {
+    size = fs.statSync(abs).size;
+  } catch (e) {
+    throw new BenchError('session', `cannot read ${modelPath}: ${(e as Error).message}`);
+  }
+  const report = (p: BenchProgress): void => control.onProgress?.(p);
+  report({ phase: 'start', message: 'hashing the model', percent: 0 });
+  const sha256 = await hashFile(abs);
+  const figures = await runInChild<WorkerFigures>({
+    message: { type: 'bench', modelPath: abs, options: opts },
+    timeoutS: opts.runTimeoutS,
+    memoryLimitBytes: opts.memoryLimitBytes,
+    accept: (m) => (m.type === 'result' ? m.figures : undefined),
+  }, control);
+  return {
+    tool: TOOL, version: toolVersion(), kind: opts.profile ? 'profile' : 'benchmark',
+    model: { path: abs, sha256, sizeBytes: size }, ep: opts.ep, options: opts, machine: machineInfo(),
+    concurrency: opts.concurrency, measuredAt: new Date().toISOString(),
+    ...figures,
+  };
+}
+
+/**
+ * Runs a model once in a child and returns its outputs, on the inputs given or on inputs synthesised
+ * from `options` (dims, batch, seed, inputsFile) exactly as a benchmark would: for A/B agreement
+ * checks of a converted model against its original on the same inputs.
+ */
+export async function runModel(modelPath: string, options: Partial<BenchOptions> = {}, inputs?: InputTensor[], control: RunControl = {}): Promise<{ inputs: InputTensor[]; outputs: InputTensor[]; ms: number }> {
+  const opts = withDefaults(options);
+  validate(opts);
+  return runInChild({
+    message: { type: 'outputs', modelPath: path.resolve(modelPath), options: opts, inputs },
+    timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
+    accept: (m) => (m.type === 'outputs' ? { inputs: m.inputs, outputs: m.outputs, ms: m.ms } : undefined),
+  }, control);
+}
+
+/** Which execution providers this build and machine can run, each with a real probe session. */
+export async function detectBackends(eps: EpName[] = [...EP_NAMES], control: RunControl = {}): Promise<BackendAvailability[]> {
+  return runInChild<BackendAvailability[]>({
+    message: { type: 'probe', eps }, timeoutS: 60, memoryLimitBytes: 0,
+    accept: (m) => (m.type === 'probe' ? m.backends : undefined),
+  }, control);
+}
+
+function validate(o: BenchOptions): void {
+  const posInt = (v: number | undefined, name: string, min = 1): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new BenchError('inputs', `${name} must be an integer ≥ ${min}, got ${v}`);
+  };
+  if (!EP_NAMES.includes(o.ep)) throw new BenchError('ep', `unknown execution provider '${o.ep}' (one of ${EP_NAMES.join(', ')})`);
+  posInt(o.batch, 'batch');
+  posInt(o.warmupRuns, 'warmupRuns', 0);
+  posInt(o.minRuns, 'minRuns');
+  posInt(o.concurrency, 'concurrency');
+  posInt(o.session?.intraOpNumThreads, 'intraOpNumThreads', 0);
+  posInt(o.session?.interOpNumThreads, 'interOpNumThreads', 0);
+  for (const [k, v] of Object.entries(o.dims ?? {})) posInt(v, `dims.${k}`);
+  for (const [k, v] of [['minTimeS', o.minTimeS], ['maxTimeS', o.maxTimeS], ['warmupTimeS', o.warmupTimeS]] as const) {
+    if (!(v >= 0) || !Number.isFinite(v)) throw new BenchError('inputs', `${k} must be a number ≥ 0, got ${v}`);
+  }
+  if (!(o.runTimeoutS > 0)) throw new BenchError('inputs', `runTimeoutS must be > 0, got ${o.runTimeoutS}`);
+}

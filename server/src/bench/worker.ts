@@ -1,0 +1,415 @@
+/**
+ * The benchmark worker: a child process (forked by runner.ts) that owns onnxruntime-node. It creates
+ * the session, feeds synthesised or loaded inputs, runs the protocol (warm-up, measured runs until a
+ * minimum count and time, capped by a maximum time), optional sweeps, concurrency and a profiled
+ * session, then sends the figures and exits. Bundled to dist/bench-worker.js; also runs from out/.
+ *
+ * onnxruntime-node's `run` is synchronous under a setImmediate, so requests in flight at once need
+ * threads: with `concurrency` N the same file runs as N worker_threads, each with its own session
+ * (like OpenVINO's streams), all measuring together.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { isMainThread, parentPort, Worker, workerData } from 'worker_threads';
+import type * as Ort from 'onnxruntime-node';
+import { readModelFile } from '../onnx/reader';
+import { allGraphs, ModelInfo } from '../onnx/model';
+import { encodeModel, floatTensor, model as buildModel, node, valueInfo } from '../onnx/builder';
+import { DataType } from '../onnx/model';
+import { InputSignature, InputTensor, OrtType, readInputsFile, synthesize, vocabBounds, describe } from './inputs';
+import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
+import { summariseTrace } from './profile';
+import { latencyStats, statWarnings, throughput } from './stats';
+import type { FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
+
+type Ort = typeof Ort;
+type Session = Ort.InferenceSession;
+
+let ort: Ort;
+function loadOrt(): Ort {
+  // Loaded lazily so a broken native install is reported as an error message, not a crash at import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ort ??= require('onnxruntime-node') as Ort;
+  return ort;
+}
+
+class WorkerError extends Error {
+  constructor(readonly kind: 'session' | 'ep' | 'inputs' | 'run', message: string) { super(message); }
+}
+
+const send = (m: FromWorker): void => { process.send?.(m); };
+const rss = (): number => process.memoryUsage.rss();
+let lastBeat = 0;
+function beat(): void {
+  const now = Date.now();
+  if (now - lastBeat < 200) return;
+  lastBeat = now;
+  if (isMainThread) send({ type: 'beat', rss: rss() });
+  else parentPort?.postMessage({ type: 'beat' });
+}
+function progress(phase: BenchProgress['phase'], message: string, percent?: number): void {
+  lastBeat = Date.now();
+  send({ type: 'progress', progress: { phase, message, percent }, rss: rss() });
+}
+
+
+// ---- Session and inputs --------------------------------------------------------------------------
+
+const EP_ORT_NAME: Record<EpName, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };
+
+function sessionOptions(o: BenchOptions, extra: Partial<Ort.InferenceSession.SessionOptions> = {}): Ort.InferenceSession.SessionOptions {
+  const s = o.session ?? {};
+  const all: Record<string, unknown> = {
+    executionProviders: [EP_ORT_NAME[o.ep]],
+    graphOptimizationLevel: s.graphOptimizationLevel,
+    intraOpNumThreads: s.intraOpNumThreads,
+    interOpNumThreads: s.interOpNumThreads,
+    executionMode: s.executionMode,
+    enableCpuMemArena: s.enableCpuMemArena,
+    enableMemPattern: s.enableMemPattern,
+    freeDimensionOverrides: s.freeDimensionOverrides,
+    ...extra,
+  };
+  // The binding rejects keys present with an undefined value: leave unset options out.
+  for (const k of Object.keys(all)) if (all[k] === undefined) delete all[k];
+  return all as Ort.InferenceSession.SessionOptions;
+}
+
+function unavailableReason(ep: EpName): string | undefined {
+  if (ep === 'cpu') return undefined;
+  const listed = loadOrt().listSupportedBackends().find((b) => b.name === EP_ORT_NAME[ep]);
+  if (!listed) return `this onnxruntime-node build (${process.platform}-${process.arch}) has no ${ep} execution provider`;
+  return undefined;
+}
+
+async function createSession(modelPath: string, opts: Ort.InferenceSession.SessionOptions, ep: EpName): Promise<{ session: Session; ms: number }> {
+  const why = unavailableReason(ep);
+  if (why) throw new WorkerError('ep', why);
+  const t0 = nowMs();
+  try {
+    const session = await loadOrt().InferenceSession.create(modelPath, opts);
+    return { session, ms: nowMs() - t0 };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const epFailed = ep !== 'cpu' && /provider|cuda|webgpu|dml|coreml|adapter|device/i.test(msg);
+    throw new WorkerError(epFailed ? 'ep' : 'session', `${epFailed ? `${ep} execution provider failed` : 'session creation failed'}: ${msg}`);
+  }
+}
+
+function signatureOf(session: Session): InputSignature[] {
+  return session.inputMetadata.map((m) => {
+    if (!m.isTensor) throw new WorkerError('inputs', `input '${m.name}' is not a tensor (sequence or map inputs are not supported)`);
+    return { name: m.name, type: m.type as OrtType, shape: [...m.shape] };
+  });
+}
+
+function readModelQuietly(modelPath: string): ModelInfo | undefined {
+  try {
+    return readModelFile(modelPath);
+  } catch {
+    return undefined; // ORT reads it fine or reports its own error; we only lose vocab bounds and node names.
+  }
+}
+
+function makeInputs(sig: InputSignature[], o: BenchOptions, model: ModelInfo | undefined, batch?: number): { tensors: InputTensor[]; batch: number; warnings: string[] } {
+  if (o.inputsFile) {
+    try {
+      const tensors = readInputsFile(o.inputsFile, sig);
+      return { tensors, batch: tensors[0]?.dims[0] ?? 1, warnings: [] };
+    } catch (e) {
+      throw new WorkerError('inputs', `inputs file: ${(e as Error).message}`);
+    }
+  }
+  const vocab = model ? vocabBounds(model) : {};
+  return synthesize(sig, { batch: batch ?? o.batch, dims: o.dims, seed: o.seed, vocab });
+}
+
+function feedsOf(tensors: InputTensor[]): Record<string, Ort.Tensor> {
+  const T = loadOrt().Tensor;
+  const feeds: Record<string, Ort.Tensor> = {};
+  for (const t of tensors) feeds[t.name] = new T(t.type as 'float32', t.data as Float32Array, t.dims);
+  return feeds;
+}
+
+/** One timed inference; ORT failures become run errors, and each run is a sign of life. */
+async function runOnce(session: Session, feeds: Record<string, Ort.Tensor>): Promise<number> {
+  try {
+    return await timeRun(() => session.run(feeds));
+  } catch (e) {
+    throw new WorkerError('run', `inference failed: ${(e as Error).message}`);
+  } finally {
+    beat();
+  }
+}
+
+// ---- The protocol --------------------------------------------------------------------------------
+
+const runner = (session: Session, feeds: Record<string, Ort.Tensor>) => (): Promise<number> => runOnce(session, feeds);
+
+function warmup(session: Session, feeds: Record<string, Ort.Tensor>, o: BenchOptions): Promise<number> {
+  return warmupLoop(runner(session, feeds), o.warmupRuns, o.warmupTimeS, o.maxTimeS);
+}
+
+function measure(session: Session, feeds: Record<string, Ort.Tensor>, minRuns: number, minTimeS: number, maxTimeS: number, onRun?: (n: number, elapsedMs: number) => void): Promise<Measured> {
+  return measureLoop(runner(session, feeds), { minRuns, minTimeS, maxTimeS }, onRun);
+}
+
+/** Inference errors often come from a guessed dim: say which shapes were fed. */
+async function withInputContext<T>(inputs: InputTensor[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof WorkerError && e.kind === 'run') {
+      const fed = inputs.map((t) => `${t.name} ${t.type}[${t.dims.join(',')}]`).join(', ');
+      throw new WorkerError('run', `${e.message}\n(inputs fed: ${fed}; set dims, e.g. --dims name=value, if a guessed size does not fit the model)`);
+    }
+    throw e;
+  }
+}
+
+async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
+  const warnings: string[] = [];
+  progress('create', `creating the ${o.ep} session`, 2);
+  const { session, ms: sessionCreateMs } = await createSession(modelPath, sessionOptions(o), o.ep);
+  const model = readModelQuietly(modelPath);
+  const sig = signatureOf(session);
+  const inputs = makeInputs(sig, o, model);
+  warnings.push(...inputs.warnings);
+  const feeds = feedsOf(inputs.tensors);
+
+  progress('warmup', 'warming up', 5);
+  const warmupRuns = await withInputContext(inputs.tensors, () => warmup(session, feeds, o));
+  const rssAfterWarmup = rss();
+
+  let measured: Measured;
+  if (o.concurrency > 1) {
+    progress('measure', `${o.concurrency} requests in flight`, 10);
+    measured = await measureConcurrent(modelPath, o, inputs.tensors);
+  } else {
+    let lastPct = 0;
+    measured = await measure(session, feeds, o.minRuns, o.minTimeS, o.maxTimeS, (n, el) => {
+      const pct = Math.min(1, Math.max(n / o.minRuns, el / (o.minTimeS * 1000 || 1)));
+      const overall = 10 + Math.floor(pct * (o.sweep || o.profile ? 40 : 85));
+      if (overall > lastPct + 4) { lastPct = overall; progress('measure', `${n} runs`, overall); }
+    });
+  }
+  const rssAfterRuns = rss();
+  const latencyMs = latencyStats(measured.samples);
+  warnings.push(...statWarnings(latencyMs, measured.samples.length));
+  if (measured.wallMs >= o.maxTimeS * 1000 && measured.samples.length < o.minRuns) {
+    warnings.push(`stopped at the maximum time (${o.maxTimeS} s) after ${measured.samples.length} of ${o.minRuns} runs`);
+  }
+
+  let sweep: WorkerFigures['sweep'];
+  if (o.sweep) sweep = { kind: o.sweep, points: await runSweep(modelPath, o, session, sig, model, warnings) };
+
+  let profile: WorkerFigures['profile'];
+  if (o.profile) profile = await runProfile(modelPath, o, feeds, model);
+
+  await session.release();
+  progress('done', 'done', 100);
+  return {
+    ortVersion: loadOrt().env.versions.node ?? loadOrt().env.versions.common ?? 'unknown',
+    inputs: inputs.tensors.map(describe), batch: inputs.batch,
+    runs: measured.samples.length, warmupRuns, measureMs: measured.wallMs,
+    latencyMs, throughput: throughput(measured.samples.length, measured.wallMs, inputs.batch),
+    sessionCreateMs, peakRssBytes: process.resourceUsage().maxRSS * 1024, rssGrowthBytes: rssAfterRuns - rssAfterWarmup,
+    sweep, profile, warnings,
+  };
+}
+
+async function runSweep(modelPath: string, o: BenchOptions, session: Session, sig: InputSignature[], model: ModelInfo | undefined, warnings: string[]): Promise<SweepPoint[]> {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const values = o.sweepValues ?? (o.sweep === 'batch' ? [1, 2, 4, 8, 16, 32] : threadValues(cores));
+  // Each point gets a share of the time budget, with a floor so small models still get stable figures.
+  const minRuns = Math.max(5, Math.ceil(o.minRuns / 2));
+  const minTimeS = Math.max(0.2, o.minTimeS / 2);
+  const maxTimeS = Math.max(minTimeS, o.maxTimeS / values.length);
+  const points: SweepPoint[] = [];
+  for (const [i, v] of values.entries()) {
+    progress('sweep', `${o.sweep} ${v}`, 50 + Math.floor((i / values.length) * 35));
+    try {
+      if (o.sweep === 'batch') {
+        if (o.inputsFile) throw new WorkerError('inputs', 'a batch sweep needs synthesised inputs (not --inputs)');
+        const inp = makeInputs(sig, o, model, v);
+        if (inp.batch !== v) throw new WorkerError('inputs', 'the model has no batch dimension to sweep');
+        const feeds = feedsOf(inp.tensors);
+        for (let w = 0; w < Math.max(2, Math.min(o.warmupRuns, 5)); w++) await runOnce(session, feeds);
+        const m = await measure(session, feeds, minRuns, minTimeS, maxTimeS);
+        points.push({ value: v, runs: m.samples.length, latencyMs: latencyStats(m.samples), throughput: throughput(m.samples.length, m.wallMs, v) });
+      } else {
+        const so = { ...o, session: { ...o.session, intraOpNumThreads: v } };
+        const { session: s, ms } = await createSession(modelPath, sessionOptions(so), o.ep);
+        const inp = makeInputs(sig, o, model);
+        const feeds = feedsOf(inp.tensors);
+        for (let w = 0; w < Math.max(2, Math.min(o.warmupRuns, 5)); w++) await runOnce(s, feeds);
+        const m = await measure(s, feeds, minRuns, minTimeS, maxTimeS);
+        await s.release();
+        points.push({ value: v, runs: m.samples.length, latencyMs: latencyStats(m.samples), throughput: throughput(m.samples.length, m.wallMs, inp.batch), sessionCreateMs: ms });
+      }
+    } catch (e) {
+      const msg = (e as Error).message;
+      points.push({ value: v, runs: 0, latencyMs: latencyStats([NaN]), throughput: { inferencesPerSec: 0, itemsPerSec: 0 }, error: msg });
+      if (/no batch dimension|needs synthesised/.test(msg)) { warnings.push(`batch sweep skipped: ${msg}`); break; }
+    }
+  }
+  return points;
+}
+
+function threadValues(cores: number): number[] {
+  const out: number[] = [];
+  for (let t = 1; t <= cores; t *= 2) out.push(t);
+  if (out[out.length - 1] !== cores) out.push(cores);
+  return out;
+}
+
+async function runProfile(modelPath: string, o: BenchOptions, feeds: Record<string, Ort.Tensor>, model: ModelInfo | undefined): Promise<WorkerFigures['profile']> {
+  progress('profile', 'profiling operators', 88);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-profile-'));
+  try {
+    const { session } = await createSession(modelPath, sessionOptions(o, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') }), o.ep);
+    // One warm-up run (skipped in the summary), then enough runs for stable per-node averages.
+    const runs = Math.max(3, Math.min(o.minRuns, 50));
+    const t0 = nowMs();
+    let n = 0;
+    while (n <= runs && (n < 2 || nowMs() - t0 < o.maxTimeS * 1000)) { await runOnce(session, feeds); n++; }
+    session.endProfiling();
+    await session.release();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new WorkerError('run', 'onnxruntime wrote no profile trace');
+    const names = new Set<string>();
+    if (model) for (const g of allGraphs(model.graph)) for (const nd of g.nodes) if (nd.name) names.add(nd.name);
+    return summariseTrace(fs.readFileSync(path.join(dir, file), 'utf8'), { skipRuns: 1, modelNodes: names });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- Concurrency: N threads, one session each ---------------------------------------------------
+
+interface ThreadJob { modelPath: string; options: BenchOptions; tensors: InputTensor[] }
+type ThreadMsg = { type: 'beat' } | { type: 'ready' } | { type: 'done'; m: Measured } | { type: 'error'; kind: WorkerError['kind']; message: string };
+
+async function measureConcurrent(modelPath: string, o: BenchOptions, tensors: InputTensor[]): Promise<Measured> {
+  const job: ThreadJob = { modelPath, options: { ...o, minRuns: Math.ceil(o.minRuns / o.concurrency) }, tensors };
+  const threads = Array.from({ length: o.concurrency }, () => new Worker(__filename, { workerData: job }));
+  let ready = 0;
+  const results = await new Promise<Measured[]>((resolve, reject) => {
+    const done: Measured[] = [];
+    for (const t of threads) {
+      t.on('message', (m: ThreadMsg) => {
+        if (m.type === 'beat') beat();
+        else if (m.type === 'ready') { if (++ready === threads.length) for (const x of threads) x.postMessage('go'); }
+        else if (m.type === 'done') { done.push(m.m); if (done.length === threads.length) resolve(done); }
+        else reject(new WorkerError(m.kind, m.message));
+      });
+      t.on('error', (e) => reject(new WorkerError('run', `concurrency thread failed: ${e.message}`)));
+    }
+  });
+  await Promise.all(threads.map((t) => t.terminate()));
+  // hrtime is process-wide, so the threads' clocks agree: wall = first start to last end.
+  const start = Math.min(...results.map((r) => r.startMs));
+  const end = Math.max(...results.map((r) => r.endMs));
+  return { samples: results.flatMap((r) => r.samples), wallMs: end - start, startMs: start, endMs: end };
+}
+
+async function threadMain(job: ThreadJob): Promise<void> {
+  const o = job.options;
+  try {
+    const { session } = await createSession(job.modelPath, sessionOptions(o), o.ep);
+    const feeds = feedsOf(job.tensors);
+    await warmup(session, feeds, { ...o, warmupTimeS: 0 });
+    const go = new Promise<void>((r) => parentPort!.once('message', () => r()));
+    parentPort!.postMessage({ type: 'ready' });
+    await go;
+    const m = await measure(session, feeds, o.minRuns, o.minTimeS, o.maxTimeS);
+    parentPort!.postMessage({ type: 'done', m });
+  } catch (e) {
+    parentPort!.postMessage({ type: 'error', kind: e instanceof WorkerError ? e.kind : 'run', message: (e as Error).message });
+  }
+}
+
+// ---- Outputs for A/B checks ---------------------------------------------------------------------
+
+async function outputs(job: OutputsJob): Promise<{ inputs: InputTensor[]; outputs: InputTensor[]; ms: number }> {
+  const o = job.options;
+  progress('create', `creating the ${o.ep} session`, 5);
+  const { session } = await createSession(job.modelPath, sessionOptions(o), o.ep);
+  const inputs = job.inputs ?? makeInputs(signatureOf(session), o, readModelQuietly(job.modelPath)).tensors;
+  progress('measure', 'running', 50);
+  const t0 = nowMs();
+  let result: Record<string, Ort.Tensor>;
+  try {
+    result = await session.run(feedsOf(inputs)) as Record<string, Ort.Tensor>;
+  } catch (e) {
+    throw new WorkerError('run', `inference failed: ${(e as Error).message}`);
+  }
+  const ms = nowMs() - t0;
+  const outs = Object.entries(result).map(([name, t]) => ({ name, type: t.type as OrtType, dims: [...t.dims], data: t.data as InputTensor['data'], fill: 'output' }));
+  await session.release();
+  return { inputs, outputs: outs, ms };
+}
+
+// ---- Backend probe -------------------------------------------------------------------------------
+
+/** A one-node model (Add) to prove an execution provider can really create a session and run. */
+function probeModel(): Buffer {
+  return encodeModel(buildModel({
+    nodes: [node('Add', ['x', 'one'], ['y'])],
+    initializers: [floatTensor('one', [1], [1])],
+    inputs: [valueInfo('x', DataType.FLOAT, [1])],
+    outputs: [valueInfo('y', DataType.FLOAT, [1])],
+  }));
+}
+
+/** ORT's errors start with a source path and an assertion; keep the sentence a person can act on. */
+function shortReason(msg: string): string {
+  const first = msg.split('\n')[0];
+  return first.replace(/^\S+\.(cc|cpp|h):\d+\s.*?\bwas false\.\s*/, '').trim() || first;
+}
+
+async function probe(eps: EpName[]): Promise<BackendAvailability[]> {
+  const bytes = probeModel();
+  const out: BackendAvailability[] = [];
+  for (const ep of eps) {
+    let why: string | undefined;
+    try {
+      why = unavailableReason(ep);
+    } catch (e) {
+      why = `onnxruntime-node failed to load: ${(e as Error).message}`;
+    }
+    if (why) { out.push({ ep, available: false, reason: why }); continue; }
+    try {
+      const s = await loadOrt().InferenceSession.create(bytes, { executionProviders: [EP_ORT_NAME[ep]] });
+      await s.run({ x: new (loadOrt().Tensor)('float32', Float32Array.from([1]), [1]) });
+      await s.release();
+      out.push({ ep, available: true });
+    } catch (e) {
+      out.push({ ep, available: false, reason: `probe session failed: ${shortReason((e as Error).message)}` });
+    }
+  }
+  return out;
+}
+
+// ---- Entry ---------------------------------------------------------------------------------------
+
+if (!isMainThread && workerData) {
+  const job = workerData as ThreadJob;
+  void threadMain(job);
+} else if (process.send) {
+  process.once('message', (raw) => {
+    const msg = raw as ToWorker;
+    const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
+      : msg.type === 'outputs' ? outputs(msg).then((r) => send({ type: 'outputs', ...r }))
+        : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
+    work.catch((e: unknown) => {
+      const kind = e instanceof WorkerError ? e.kind : 'run';
+      send({ type: 'error', kind, message: (e as Error).message ?? String(e) });
+    }).finally(() => {
+      // Let the IPC channel flush, then go: the parent also kills us if we linger.
+      process.disconnect?.();
+    });
+  });
+}

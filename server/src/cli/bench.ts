@@ -1,0 +1,143 @@
+/** `inference-lens bench`: measure (and profile) a model in a child process, as a table or JSON. */
+import * as path from 'path';
+import { BenchCache, defaultCacheDir, hashFile } from '../bench/cache';
+import { formatText } from '../bench/report';
+import { detectBackends, runBenchmark } from '../bench/runner';
+import { benchOptionsFrom } from '../bench/settings';
+import { BenchError, BenchOptions, BenchResult, EP_NAMES, SessionOptionsSpec } from '../bench/types';
+import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../config';
+import { formatFlag, parseArgs, parseDims, UsageError } from './args';
+
+export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|coreml] [--batch N] [--dims k=v,...] [--threads N]
+        [--warmup N] [--min-runs N] [--min-time S] [--max-time S] [--sweep batch|threads] [--concurrency N]
+        [--profile] [--inputs FILE[,FILE]] [--format text|json] [--opt-level disabled|basic|extended|all]
+        [--inter-threads N] [--execution-mode sequential|parallel] [--no-arena] [--no-mem-pattern]
+        [--free-dims k=v,...] [--seed N] [--timeout S] [--memory-limit MB] [--cached] [--cache-dir DIR]
+  bench --list-eps
+      measure latency (p50…p99.9), throughput and memory in a child process; --profile adds per-operator times`;
+
+const SPEC: Record<string, boolean> = {
+  ep: true, batch: true, dims: true, threads: true, warmup: true, 'min-runs': true, 'min-time': true, 'max-time': true,
+  sweep: true, concurrency: true, profile: false, inputs: true, format: true, 'opt-level': true, 'inter-threads': true,
+  'execution-mode': true, 'no-arena': false, 'no-mem-pattern': false, 'free-dims': true, seed: true, timeout: true,
+  'memory-limit': true, cached: false, 'cache-dir': true, 'list-eps': false,
+};
+
+function num(flags: Map<string, string | true>, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  const min = opts.min ?? (opts.int ? 1 : 0);
+  if (v === true || !Number.isFinite(n) || n < min || (opts.int && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} expects ${opts.int ? 'an integer' : 'a number'} ≥ ${min}, got '${v === true ? '' : v}'`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(flags: Map<string, string | true>, name: string, allowed: readonly T[]): T | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  if (v === true || !(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** Flags → the options they set (unset flags leave settings and defaults in place). */
+export function optionsFromFlags(flags: Map<string, string | true>): Partial<BenchOptions> {
+  const session: SessionOptionsSpec = {};
+  const threads = num(flags, 'threads', { int: true, min: 0 });
+  if (threads !== undefined) session.intraOpNumThreads = threads;
+  const inter = num(flags, 'inter-threads', { int: true, min: 0 });
+  if (inter !== undefined) session.interOpNumThreads = inter;
+  const level = oneOf(flags, 'opt-level', ['disabled', 'basic', 'extended', 'all'] as const);
+  if (level) session.graphOptimizationLevel = level;
+  const mode = oneOf(flags, 'execution-mode', ['sequential', 'parallel'] as const);
+  if (mode) session.executionMode = mode;
+  if (flags.has('no-arena')) session.enableCpuMemArena = false;
+  if (flags.has('no-mem-pattern')) session.enableMemPattern = false;
+  const free = flags.get('free-dims');
+  if (free !== undefined) session.freeDimensionOverrides = parseDims(free === true ? '' : free);
+  const dims = flags.get('dims');
+  const inputs = flags.get('inputs');
+  if (inputs === true) throw new UsageError('--inputs needs a file');
+  const memMb = num(flags, 'memory-limit', { min: 0 });
+  return {
+    ep: oneOf(flags, 'ep', EP_NAMES), batch: num(flags, 'batch', { int: true }),
+    dims: dims !== undefined ? parseDims(dims === true ? '' : dims) : undefined,
+    warmupRuns: num(flags, 'warmup', { int: true, min: 0 }), minRuns: num(flags, 'min-runs', { int: true }),
+    minTimeS: num(flags, 'min-time'), maxTimeS: num(flags, 'max-time'),
+    sweep: oneOf(flags, 'sweep', ['batch', 'threads'] as const), concurrency: num(flags, 'concurrency', { int: true }),
+    profile: flags.has('profile') ? true : undefined, inputsFile: inputs ? path.resolve(inputs) : undefined,
+    seed: num(flags, 'seed', { int: true, min: 0 }), runTimeoutS: num(flags, 'timeout', { min: 0.001 }),
+    memoryLimitBytes: memMb !== undefined ? Math.round(memMb * 2 ** 20) : undefined,
+    session: Object.keys(session).length ? session : undefined,
+  };
+}
+
+export async function runBench(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const { positional, flags } = parseArgs(argv, SPEC);
+  const format = formatFlag(flags, ['text', 'json']);
+  if (flags.has('list-eps')) {
+    const eps = await detectBackends();
+    if (format === 'json') out(JSON.stringify(eps, null, 2));
+    else for (const b of eps) out(`${b.ep.padEnd(7)} ${b.available ? 'available' : `unavailable: ${b.reason}`}`);
+    return 0;
+  }
+  if (positional.length !== 1) throw new UsageError('bench expects exactly one model file');
+  const model = path.resolve(positional[0]);
+  const overrides = optionsFromFlags(flags);
+
+  // The model's workspace settings (inference-lens.json above it) give the defaults; flags win.
+  const problems: string[] = [];
+  const dir = findWorkspaceConfigDir(model);
+  const config = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {});
+  for (const p of problems) err(`inference-lens: ${p}`);
+  const options = benchOptionsFrom(config.bench, config.dims, overrides);
+  const cacheDirFlag = flags.get('cache-dir');
+  const cache = new BenchCache(typeof cacheDirFlag === 'string' ? path.resolve(cacheDirFlag) : config.bench.cacheDir ?? defaultCacheDir());
+
+  let result: BenchResult | undefined;
+  if (flags.has('cached')) {
+    let sha: string | undefined;
+    try { sha = await hashFile(model); } catch { sha = undefined; }
+    const ortVersion = ortVersionOf();
+    result = sha && ortVersion ? cache.get(sha, options, ortVersion) : undefined;
+  }
+  if (!result) {
+    const ac = new AbortController();
+    const onSig = (): void => ac.abort();
+    process.once('SIGINT', onSig);
+    try {
+      result = await runBenchmark(model, options, {
+        signal: ac.signal,
+        onProgress: process.stderr.isTTY && format === 'text' ? (p) => process.stderr.write(`\r\x1b[K${p.phase}: ${p.message}`) : undefined,
+      });
+    } catch (e) {
+      if (e instanceof BenchError) {
+        if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+        err(`inference-lens bench: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    } finally {
+      process.removeListener('SIGINT', onSig);
+      if (process.stderr.isTTY && format === 'text') process.stderr.write('\r\x1b[K');
+    }
+    try {
+      cache.put(result);
+    } catch (e) {
+      err(`inference-lens: could not cache the result in ${cache.dir}: ${(e as Error).message}`);
+    }
+  }
+  out(format === 'json' ? JSON.stringify(result, null, 2) : formatText(result));
+  return 0;
+}
+
+/** onnxruntime-node's version from its package.json (no native load), for cache lookups. */
+function ortVersionOf(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('onnxruntime-node/package.json') as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Benchmarks from the editor: `inferenceLens.benchmark` and `inferenceLens.profile` (model URI +
+ * options) run the model in the worker child process, report `$/progress` (cancellable), return the
+ * BenchResult as JSON and push it to the client as `inferenceLens/benchmarkResult`. The server only
+ * waits on IPC meanwhile, so hovers and diagnostics stay responsive. One benchmark runs at a time
+ * (two at once would measure each other); later requests wait their turn.
+ */
+import * as fs from 'fs';
+import { fileURLToPath, pathToFileURL } from 'url';
+import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { BenchCache, defaultCacheDir, formatAge } from '../bench/cache';
+import { latestResult } from '../bench/latest';
+import { formatMarkdown } from '../bench/report';
+import { detectBackends, runBenchmark } from '../bench/runner';
+import { benchOptionsFrom } from '../bench/settings';
+import { BenchError, BenchOptions, BenchResult } from '../bench/types';
+import type { Feature, ServerContext } from './feature';
+
+export const BENCHMARK_COMMAND = 'inferenceLens.benchmark';
+export const PROFILE_COMMAND = 'inferenceLens.profile';
+/** Latest cached result for a model, without running anything (for hovers and reports). */
+export const LAST_BENCHMARK_COMMAND = 'inferenceLens.lastBenchmark';
+export const DETECT_BACKENDS_COMMAND = 'inferenceLens.detectBackends';
+export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
+
+/** The editor stays responsive first: the child yields the CPU to the server (measured in bench/hover-during-bench.ts). */
+const BACKGROUND_NICENESS = 10;
+
+export interface BenchmarkResultParams {
+  uri: string;
+  result: BenchResult;
+  markdown: string;
+}
+
+/** One line for a hover: "measured p50 1.2 ms · p95 1.5 ms (cpu, batch 1, 3 min ago)". */
+export function benchmarkHoverLine(r: BenchResult): string {
+  const age = r.cachedAgeS !== undefined ? `, ${formatAge(r.cachedAgeS)}` : '';
+  return `measured p50 ${r.latencyMs.p50.toFixed(3)} ms · p95 ${r.latencyMs.p95.toFixed(3)} ms (${r.ep}, batch ${r.batch}${age})`;
+}
+
+function modelFile(arg: unknown, command: string): string {
+  if (typeof arg !== 'string' || !arg) throw new ResponseError(ErrorCodes.InvalidParams, `${command} expects a model URI as its first argument`);
+  const file = arg.startsWith('file:') ? fileURLToPath(arg) : arg;
+  if (!fs.existsSync(file)) throw new ResponseError(ErrorCodes.InvalidParams, `${command}: no such model ${file}`);
+  return file;
+}
+
+function argOptions(arg: unknown, command: string): Partial<BenchOptions> {
+  if (arg === undefined || arg === null) return {};
+  if (typeof arg !== 'object' || Array.isArray(arg)) throw new ResponseError(ErrorCodes.InvalidParams, `${command}: options must be an object`);
+  return arg as Partial<BenchOptions>;
+}
+
+export function benchmark(ctx: ServerContext): Feature {
+  let queue: Promise<unknown> = Promise.resolve();
+  const cache = (): BenchCache => new BenchCache(ctx.config().bench.cacheDir ?? defaultCacheDir());
+
+  async function run(kind: 'benchmark' | 'profile', args: unknown[], token: CancellationToken, attached: WorkDoneProgressReporter): Promise<BenchResult> {
+    const command = kind === 'profile' ? PROFILE_COMMAND : BENCHMARK_COMMAND;
+    const file = modelFile(args[0], command);
+    const c = ctx.config();
+    const options = benchOptionsFrom(c.bench, c.dims, { ...argOptions(args[1], command), ...(kind === 'profile' ? { profile: true } : {}) });
+
+    // Server-initiated progress has a cancel button; the attached reporter (if the client sent a
+    // workDoneToken) gets the same reports.
+    const progress = await ctx.connection.window.createWorkDoneProgress();
+    const title = `${kind === 'profile' ? 'Profiling' : 'Benchmarking'} ${file.split(/[\\/]/).pop()}`;
+    const ac = new AbortController();
+    const subs = [token.onCancellationRequested(() => ac.abort()), progress.token.onCancellationRequested(() => ac.abort())];
+    const report = (percent: number | undefined, message: string): void => {
+      progress.report(percent ?? 0, message);
+      attached.report(percent ?? 0, message);
+    };
+    progress.begin(title, 0, 'waiting for the running benchmark', true);
+    attached.begin(title, 0, 'waiting for the running benchmark', true);
+
+    const job = queue.then(async () => {
+      if (ac.signal.aborted) throw new BenchError('cancelled', 'benchmark cancelled');
+      return runBenchmark(file, options, { signal: ac.signal, niceness: BACKGROUND_NICENESS, onProgress: (p) => report(p.percent, p.message) });
+    });
+    queue = job.catch(() => undefined);
+    try {
+      const result = await job;
+      try {
+        cache().put(result);
+      } catch (e) {
+        ctx.log(`could not cache the benchmark result: ${(e as Error).message}`);
+      }
+      const uri = typeof args[0] === 'string' && args[0].startsWith('file:') ? args[0] : pathToFileURL(file).toString();
+      void ctx.connection.sendNotification(BENCHMARK_RESULT_NOTIFICATION, { uri, result, markdown: formatMarkdown(result) } satisfies BenchmarkResultParams);
+      return result;
+    } catch (e) {
+      if (e instanceof BenchError) {
+        ctx.log(`${kind} of ${file} failed: ${e.message}`);
+        if (e.kind === 'cancelled') throw new ResponseError(LSPErrorCodes.RequestCancelled, e.message);
+        throw new ResponseError(ErrorCodes.InternalError, e.message, { kind: e.kind });
+      }
+      throw e;
+    } finally {
+      for (const s of subs) s.dispose();
+      progress.done();
+      attached.done();
+    }
+  }
+
+  return {
+    commands: {
+      [BENCHMARK_COMMAND]: (args, token, progress) => run('benchmark', args, token, progress),
+      [PROFILE_COMMAND]: (args, token, progress) => run('profile', args, token, progress),
+      [LAST_BENCHMARK_COMMAND]: async (args) => {
+        const file = modelFile(args[0], LAST_BENCHMARK_COMMAND);
+        const r = await latestResult(file, ctx.config().bench.cacheDir ?? defaultCacheDir());
+        return r ? { result: r, markdown: formatMarkdown(r), hover: benchmarkHoverLine(r) } : null;
+      },
+      [DETECT_BACKENDS_COMMAND]: (_args, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        return detectBackends(undefined, { signal: ac.signal }).finally(() => sub.dispose());
+      },
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Benchmark commands over the protocol, as an editor drives them: server-initiated progress with a
+ * cancel button, the result pushed as a notification, cancellation by $/cancelRequest and by the
+ * progress's cancel, and a hover answered while a benchmark runs.
+ */
+import * as assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  CancellationTokenSource, createProtocolConnection, ExecuteCommandRequest, ExitNotification, InitializedNotification,
+  InitializeRequest, ProtocolConnection, ShutdownRequest, StreamMessageReader, StreamMessageWriter, WorkDoneProgress,
+  WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken,
+} from 'vscode-languageserver-protocol/node';
+import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { loopModel } from '../helpers/benchModels';
+import type { BenchResult } from '../../server/src/bench/types';
+
+const quick = { warmupRuns: 2, warmupTimeS: 0, minRuns: 5, minTimeS: 0, maxTimeS: 5 };
+
+describe('benchmark commands over LSP', function () {
+  this.timeout(60000);
+  let proc: ChildProcess;
+  let conn: ProtocolConnection;
+  let ws: string;
+  const progress: { token: ProgressToken; value: { kind: string; cancellable?: boolean; message?: string } }[] = [];
+  const pushed: { uri: string; result: BenchResult; markdown: string }[] = [];
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-bench-'));
+    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
+    fs.writeFileSync(path.join(ws, 'loop.onnx'), loopModel(1e12));
+    fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 } }));
+    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+    conn.onProgress(WorkDoneProgress.type, '*', () => undefined);
+    conn.onNotification('$/progress', (p: { token: ProgressToken; value: { kind: string } }) => { progress.push(p); });
+    conn.onNotification('inferenceLens/benchmarkResult', (p: { uri: string; result: BenchResult; markdown: string }) => { pushed.push(p); });
+    conn.onRequest('workspace/configuration', () => [{}]);
+    conn.listen();
+    const uri = pathToFileURL(ws).toString();
+    const init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }],
+      capabilities: { window: { workDoneProgress: true } },
+    });
+    for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark']) {
+      assert.ok(init.capabilities.executeCommandProvider?.commands.includes(c), c);
+    }
+    await conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(async () => {
+    try {
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+    } finally {
+      conn.dispose();
+      proc.kill();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  const model = (f: string): string => pathToFileURL(path.join(ws, f)).toString();
+
+  it('benchmarks with cancellable progress, returns JSON and pushes the result', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('mlp.onnx'), quick] }) as BenchResult;
+    assert.strictEqual(r.kind, 'benchmark');
+    assert.ok(r.runs >= 5 && r.latencyMs.p50 > 0);
+    const begin = progress.find((p) => p.value.kind === 'begin');
+    assert.ok(begin?.value.cancellable, 'progress begins cancellable');
+    assert.ok(progress.some((p) => p.token === begin.token && p.value.kind === 'end'));
+    assert.strictEqual(pushed.at(-1)?.uri, model('mlp.onnx'));
+    assert.match(pushed.at(-1)!.markdown, /Benchmark: mlp\.onnx/);
+    const last = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }) as { result: BenchResult; hover: string };
+    assert.strictEqual(last.result.latencyMs.p50, r.latencyMs.p50);
+    assert.match(last.hover, /measured p50 .* ms/);
+  });
+
+  it('profiles per operator', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.profile', arguments: [model('mlp.onnx'), quick] }) as BenchResult;
+    assert.strictEqual(r.profile?.nodes.length, 3);
+  });
+
+  it('cancels on $/cancelRequest', async () => {
+    const cts = new CancellationTokenSource();
+    const p = conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('loop.onnx'), quick] }, cts.token);
+    setTimeout(() => cts.cancel(), 800);
+    await assert.rejects(p, (e: ResponseError<unknown>) => e.code === LSPErrorCodes.RequestCancelled);
+  });
+
+  it('cancels from the progress cancel button, and reports a failed session as an error', async () => {
+    const before = progress.length;
+    const p = conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('loop.onnx'), quick] });
+    const token = await new Promise<ProgressToken>((resolve) => {
+      const poll = setInterval(() => {
+        const b = progress.slice(before).find((x) => x.value.kind === 'report' && /warming/.test(x.value.message ?? ''));
+        if (b) { clearInterval(poll); resolve(b.token); }
+      }, 20);
+    });
+    await conn.sendNotification(WorkDoneProgressCancelNotification.type, { token });
+    await assert.rejects(p, (e: ResponseError<unknown>) => e.code === LSPErrorCodes.RequestCancelled);
+    fs.writeFileSync(path.join(ws, 'broken.onnx'), 'not a model');
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('broken.onnx'), quick] }),
+      (e: ResponseError<unknown>) => /session creation failed/.test(e.message));
+  });
+});

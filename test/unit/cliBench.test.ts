@@ -1,0 +1,65 @@
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DIST, REPO, SHARED_MODELS } from '../helpers/paths';
+import { tempDir } from '../helpers/benchModels';
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('CLI bench', function () {
+  this.timeout(60000);
+  const mlp = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx');
+  let cache: string;
+  before(() => { cache = tempDir(); });
+  after(() => fs.rmSync(cache, { recursive: true, force: true }));
+  const quick = ['--warmup', '2', '--min-runs', '5', '--min-time', '0', '--max-time', '5', '--cache-dir'];
+
+  it('prints every documented figure as JSON', () => {
+    const r = cli('bench', mlp, ...quick, cache, '--batch', '2', '--profile', '--threads', '1', '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepStrictEqual(Object.keys(j.latencyMs).sort(), ['cv', 'max', 'mean', 'min', 'p50', 'p90', 'p95', 'p99', 'p999', 'stdev'].sort());
+    assert.deepStrictEqual(Object.keys(j.throughput).sort(), ['inferencesPerSec', 'itemsPerSec']);
+    for (const k of ['sessionCreateMs', 'peakRssBytes', 'runs', 'ep', 'options', 'machine', 'warnings']) assert.ok(k in j, k);
+    assert.strictEqual(j.options.session.intraOpNumThreads, 1);
+    assert.strictEqual(j.batch, 2);
+    assert.ok(typeof j.machine.isa.avx2 === 'boolean' && j.machine.cores > 0 && j.machine.cpuModel);
+    assert.ok(j.profile.topOps.length > 0 && j.profile.nodes.length === 3);
+    for (const k of ['opType', 'count', 'totalMs', 'share']) assert.ok(k in j.profile.topOps[0], k);
+    for (const k of ['name', 'opType', 'ms', 'share']) assert.ok(k in j.profile.nodes[0], k);
+    // The run was cached: --cached answers from it and says how old it is.
+    const again = cli('bench', mlp, ...quick, cache, '--batch', '2', '--profile', '--threads', '1', '--format', 'json', '--cached');
+    assert.strictEqual(again.code, 0, again.stderr);
+    const c = JSON.parse(again.stdout);
+    assert.strictEqual(c.measuredAt, j.measuredAt);
+    assert.ok(c.cachedAgeS >= 0);
+  });
+
+  it('prints a readable table', () => {
+    const r = cli('bench', mlp, ...quick, cache, '--sweep', 'batch', '--dims', 'batch=1');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /latency ms\s+min\s+p50\s+p90\s+p95\s+p99\s+p99\.9\s+max/);
+    assert.match(r.stdout, /throughput\s+[\d.]+ inferences\/s/);
+    assert.match(r.stdout, /batch sweep/);
+  });
+
+  it('exits 2 on usage errors, 1 when the benchmark fails', () => {
+    assert.strictEqual(cli('bench').code, 2);
+    assert.strictEqual(cli('bench', mlp, '--ep', 'tpu').code, 2);
+    assert.strictEqual(cli('bench', mlp, '--min-runs', 'x').code, 2);
+    assert.strictEqual(cli('bench', mlp, '--sweep', 'memory').code, 2);
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'bad.onnx'), 'nope');
+    const bad = cli('bench', path.join(dir, 'bad.onnx'), ...quick, cache);
+    assert.strictEqual(bad.code, 1);
+    assert.match(bad.stderr, /session creation failed/);
+    const ep = cli('bench', mlp, '--ep', 'coreml', ...quick, cache);
+    assert.strictEqual(ep.code, 1);
+    assert.match(ep.stderr, /no coreml execution provider/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
