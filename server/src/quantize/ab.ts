@@ -89,8 +89,12 @@ export interface AbReport {
 
 /** Where the worker script is: beside the bundle in dist/, or beside this module when transpiled. */
 export function workerScript(): string {
-  for (const f of [path.join(__dirname, 'quantize-worker.js'), path.join(__dirname, 'worker.js')]) if (fs.existsSync(f)) return f;
-  throw new Error(`quantize worker not found beside ${__dirname}: run the build`);
+  const candidates = [path.join(__dirname, 'quantize-worker.js'), path.join(__dirname, 'worker.js')];
+  // Bundled scripts elsewhere (bench/ via run-ts) use the repository's dist/.
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) candidates.push(path.join(dir, 'dist', 'quantize-worker.js'));
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found) throw new Error(`quantize worker not found (looked for ${candidates.slice(0, 3).join(', ')}…): run the build`);
+  return found;
 }
 
 export function runWorker(task: RunTask, signal?: AbortSignal, timeoutMs?: number): Promise<RunResult>;
@@ -307,8 +311,11 @@ function explain(r: AbReport, mA: ModelInfo, mB: ModelInfo, ctx: AbOptions['cont
       ? 'This CPU has native fp16 arithmetic.'
       : 'This CPU has no native fp16 arithmetic: ONNX Runtime runs most fp16 ops by casting to float32 and back, so fp16 saves size and memory, not time, here (it pays on GPUs).');
   }
-  if (method === 'int4-weight' || ob.MatMulNBits) {
+  if ((method === 'int4-weight' || ob.MatMulNBits) && r.speedup !== undefined && r.speedup < r.thresholds.minSpeedup) {
     out.push('int4 weight-only quantization targets memory-bound work (LLM decoding at batch 1); with larger batches or sequences the MatMuls are compute-bound and the dequantization costs time.');
+  }
+  if (r.perfA && r.perfB && Math.max(r.perfA.p95Ms / r.perfA.p50Ms, r.perfB.p95Ms / r.perfB.p50Ms) > 1.5) {
+    out.push('Latency varied a lot between runs (p95 > 1.5× p50): the machine is busy, so treat the speed-up as approximate and re-run compare on a quiet machine.');
   }
   if (r.speedup !== undefined && r.perfA && r.perfB) {
     out.push(`p50 ${r.perfA.p50Ms.toFixed(2)} ms → ${r.perfB.p50Ms.toFixed(2)} ms (${r.speedup.toFixed(2)}×), size ${fmtMB(r.perfA.sizeBytes)} → ${fmtMB(r.perfB.sizeBytes)} (${r.sizeRatio.toFixed(2)}×), peak memory ${fmtMB(r.perfA.peakRssBytes)} → ${fmtMB(r.perfB.peakRssBytes)}.`);

@@ -1,27 +1,27 @@
-/** What this CPU offers int8 and fp16 kernels (read from /proc/cpuinfo; unknown elsewhere). */
+/**
+ * What this CPU offers int8 and fp16 kernels: bench/machine.ts's ISA flags, plus native fp16
+ * arithmetic, which decides whether fp16 can be faster here.
+ */
 import * as fs from 'fs';
 import * as os from 'os';
+import { isaFromCpuinfo } from '../bench/machine';
 
 export interface CpuFeatures {
   model: string;
-  cores: number;
   /** int8 dot products in one instruction (AVX512-VNNI, AVX-VNNI or AMX): u8×s8 without saturation, fast. */
   vnni: boolean;
-  avx2: boolean;
-  avx512: boolean;
-  /** Native fp16 arithmetic (AVX512-FP16 or ARM fp16). */
+  /** Native fp16 arithmetic (AVX512-FP16, Arm fp16). */
   fp16: boolean;
+  /** Flags were readable (Linux); otherwise nothing is assumed. */
   known: boolean;
 }
 
-export function parseCpuInfo(text: string): Omit<CpuFeatures, 'cores'> {
+export function parseCpuInfo(text: string, model = os.cpus()[0]?.model ?? 'unknown CPU'): CpuFeatures {
+  const isa = isaFromCpuinfo(text);
   const flags = new Set((/^(?:flags|Features)\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
-  const model = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
   return {
-    model,
-    vnni: flags.has('avx512_vnni') || flags.has('avx_vnni') || flags.has('amx_int8') || flags.has('asimddp'),
-    avx2: flags.has('avx2'),
-    avx512: flags.has('avx512f'),
+    model: /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() ?? model,
+    vnni: isa.vnni || isa.amx || flags.has('amx_int8') || flags.has('asimddp'),
     fp16: flags.has('avx512_fp16') || flags.has('fphp') || flags.has('asimdhp'),
     known: flags.size > 1,
   };
@@ -32,6 +32,6 @@ export function cpuFeatures(): CpuFeatures {
   if (cached) return cached;
   let text = '';
   try { text = fs.readFileSync('/proc/cpuinfo', 'utf8'); } catch { /* not Linux */ }
-  cached = { ...parseCpuInfo(text), cores: os.cpus().length };
+  cached = parseCpuInfo(text);
   return cached;
 }
