@@ -9,7 +9,7 @@
  *    in a child process: goal < 10 s and peak memory < 2× the model size.
  *
  * Run: npm run bench -- quantize   (INFERENCE_LENS_MODELS overrides the models folder;
- *      QUANT_BENCH=quick runs one configuration per method)
+ *      QUANT_BENCH=quick runs one configuration per method, QUANT_BENCH=big only part 2)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   if (mode === '--make-big') { console.log(await bigModel(rest[0], 25)); return; }
   if (mode === '--convert') { await convertChild(rest[0], rest[1] as Method, rest[2]); return; }
   try {
-    await conversions();
+    if (process.env.QUANT_BENCH !== 'big') await conversions();
     bigConversion();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '
 import { compareModels } from '../../server/src/quantize/ab';
 import { quantizeModel, QuantizeOptions } from '../../server/src/quantize/convert';
 import { quantizeGuided } from '../../server/src/quantize/guided';
-import { quantizeInt4, quantizeInt8 } from '../../server/src/quantize/math';
+import { quantizeInt4, quantizeInt4KN, quantizeInt8, transpose } from '../../server/src/quantize/math';
 import { floatToHalf, halfToFloat } from '../../server/src/quantize/tensorData';
 import { parseCpuInfo } from '../../server/src/quantize/cpu';
 import { readNpy } from '../../server/src/quantize/samples';
@@ -59,6 +59,15 @@ describe('quantization arithmetic', () => {
         const s = q.scales[r * 3 + b];
         assert.ok(Math.abs((code - zp) * s - wt[r * k + j]) <= s / 2 + 1e-6);
       }
+    }
+  });
+
+  it('int4 from the [K, N] layout equals int4 from the transposed [N, K] one', () => {
+    const k = 70, n = 5;
+    const w = seededFloats(k * n, 11, 1);
+    for (const symmetric of [true, false]) {
+      const a = quantizeInt4KN(w, k, n, 32, symmetric), b = quantizeInt4(transpose(w, k, n), n, k, 32, symmetric);
+      assert.deepStrictEqual([a.packed, a.scales, a.zeroPoints], [b.packed, b.scales, b.zeroPoints]);
     }
   });
 

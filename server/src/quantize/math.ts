@@ -118,6 +118,52 @@ export function quantizeInt4(wt: Float32Array, n: number, k: number, blockSize: 
   return { packed, scales, zeroPoints, kBlocks };
 }
 
+/**
+ * The same blocks from the weight as MatMul stores it, [K, N] row-major: reads stay contiguous
+ * (one block of K rows at a time, all N columns together) and no transposed copy is made.
+ */
+export function quantizeInt4KN(w: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
+  const kBlocks = Math.ceil(k / blockSize);
+  const blob = blockSize / 2;
+  const packed = Buffer.alloc(n * kBlocks * blob);
+  const scales = new Float32Array(n * kBlocks);
+  const zpPerRow = Math.ceil(kBlocks / 2);
+  const zeroPoints = symmetric ? undefined : Buffer.alloc(n * zpPerRow);
+  const mn = new Float32Array(n), mx = new Float32Array(n), inv = new Float64Array(n), zp = new Int32Array(n).fill(8);
+  for (let b = 0; b < kBlocks; b++) {
+    const k0 = b * blockSize, k1 = Math.min(k, k0 + blockSize);
+    mn.fill(0); mx.fill(0);
+    for (let kk = k0; kk < k1; kk++) {
+      const row = kk * n;
+      for (let c = 0; c < n; c++) { const v = w[row + c]; if (v < mn[c]) mn[c] = v; else if (v > mx[c]) mx[c] = v; }
+    }
+    for (let c = 0; c < n; c++) {
+      let scale: number;
+      if (symmetric) {
+        const amax = Math.max(-mn[c], mx[c]);
+        scale = amax > 0 ? amax / 7 : 1;
+      } else {
+        scale = mx[c] > mn[c] ? (mx[c] - mn[c]) / 15 : 1;
+        zp[c] = Math.max(0, Math.min(15, Math.round(-mn[c] / scale)));
+        zeroPoints![c * zpPerRow + (b >> 1)] |= zp[c] << ((b & 1) * 4);
+      }
+      scales[c * kBlocks + b] = scale;
+      inv[c] = 1 / scale;
+    }
+    for (let j = 0; j < blockSize; j++) {
+      const kk = k0 + j, shift = (j & 1) * 4, byteOff = b * blob + (j >> 1);
+      if (kk >= k1) { for (let c = 0; c < n; c++) packed[c * kBlocks * blob + byteOff] |= zp[c] << shift; continue; }
+      const row = kk * n;
+      for (let c = 0; c < n; c++) {
+        let q = Math.round(w[row + c] * inv[c]) + zp[c];
+        q = q < 0 ? 0 : q > 15 ? 15 : q;
+        packed[c * kBlocks * blob + byteOff] |= q << shift;
+      }
+    }
+  }
+  return { packed, scales, zeroPoints, kBlocks };
+}
+
 /** Scale and uint8 zero point covering [min, max] (always including 0, as ONNX requires). */
 export function activationParams(min: number, max: number): { scale: number; zeroPoint: number } {
   const mn = Math.min(min, 0), mx = Math.max(max, 0);

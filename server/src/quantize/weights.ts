@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
 import { node as buildNode } from '../onnx/builder';
 import { attrFloat, attrInt, consumers, lazyGroup, nameFactory, WGraph, WInit, WModel } from './graph';
-import { f32Bytes, quantizeInt4, quantizeInt8, transpose } from './math';
+import { f32Bytes, quantizeInt4, quantizeInt4KN, quantizeInt8, transpose } from './math';
 import { tensorFloats } from './tensorData';
 
 export const MS_DOMAIN = 'com.microsoft';
@@ -224,9 +224,9 @@ export function rewriteInt4(m: WModel, o: Int4Options): RewriteReport {
       t = { q: fresh(`${c.weight.name}_Q4`), scale: fresh(`${c.weight.name}_scales`), zp: symmetric ? undefined : fresh(`${c.weight.name}_zero_points`) };
       const members = symmetric ? 2 : 3;
       const parts = lazyGroup(members, () => {
-        // MatMulNBits wants B as [N, K]: a Gemm with transB already stores it so.
-        const wt = c.transB ? tensorFloats(c.weight.source ?? fail(c.weight.name)) : transpose(weightKN(c), c.k, c.n);
-        const r = quantizeInt4(wt, c.n, c.k, blockSize, symmetric);
+        // MatMulNBits wants B as [N, K] blocks: a Gemm with transB stores it so, a MatMul as [K, N].
+        const w = tensorFloats(c.weight.source ?? fail(c.weight.name));
+        const r = c.transB ? quantizeInt4(w, c.n, c.k, blockSize, symmetric) : quantizeInt4KN(w, c.k, c.n, blockSize, symmetric);
         return r.zeroPoints ? [r.packed, f32Bytes(r.scales), r.zeroPoints] : [r.packed, f32Bytes(r.scales)];
       });
       g.inits.push({ name: t.q, dataType: DataType.UINT8, dims: [c.n, kBlocks, blockSize / 2], produce: parts[0] });
