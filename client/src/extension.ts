@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { registerBenchmarkCommands } from './benchmark';
+import { MODEL_SCHEME, registerModelView } from './modelView';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
@@ -24,6 +25,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'typescript' },
       { scheme: 'file', language: 'javascriptreact' },
       { scheme: 'file', language: 'typescriptreact' },
+      { scheme: MODEL_SCHEME },
     ],
     synchronize: {
       configurationSection: 'inferenceLens',
@@ -54,6 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   registerBenchmarkCommands(context, client, pickModel);
+  registerModelView(context, () => client, pickModel);
   await client.start();
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
 import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
+import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -16,6 +17,9 @@ commands:
   compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
       run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
+  text-view <model.onnx> [--findings]
+      print the model in ONNX text syntax, one node per line (the lines model findings refer to);
+      --findings appends each finding as a comment under its line
 
 exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
 
@@ -26,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   quantize: runQuantize,
   compare: runCompare,
   bench: runBench,
+  'text-view': runTextView,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,9 +5,13 @@
 import * as path from 'path';
 import { parse, CodeLanguage } from './code/treeSitter';
 import { analyzeModule } from './code/python/semantics';
+import { analyzeScript } from './code/script/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
 import { summarize, ModelSummary } from './onnx/summary';
+import { renderTextView, TextView } from './onnx/textView';
+import { placeOnView } from './rules/onnx/place';
+import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -21,7 +25,7 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
     const ctx = { text, tree, module: analyzeModule(tree), config };
     for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   } else {
-    const ctx = { text, tree, language: lang, config };
+    const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
     for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   }
   return finalize(suppressed(findings, text, lang), config);
@@ -40,6 +44,10 @@ export interface ModelReport {
   findings: Finding[];
   model?: ModelInfo;
   summary?: ModelSummary;
+  /** The model's text view; findings with a target have their range on its lines. */
+  view?: TextView;
+  /** Shapes and per-node cost at the configured dims. */
+  cost?: ModelCost;
 }
 
 export function analyzeModelFile(file: string, config: Config): ModelReport {
@@ -53,7 +61,12 @@ export function analyzeModelFile(file: string, config: Config): ModelReport {
   const findings: Finding[] = [];
   const ctx = { model, config };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
-  return { findings: finalize(findings, config), model, summary: summarize(model) };
+  let cost: ModelCost | undefined;
+  try {
+    cost = modelCost(model, config.dims);
+  } catch { /* a structure too broken to cost: the summary and findings still stand */ }
+  const view = renderTextView(model);
+  return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }
 
 function enabled(id: string, config: Config): boolean {

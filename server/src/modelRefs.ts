@@ -1,4 +1,4 @@
-/** Connecting code to models: the `.onnx` path a string literal names, and a cache of model reports. */
+/** Connecting code to models: the `.onnx` path a string, variable or session call names, and a cache of model reports. */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Tree, Node } from 'web-tree-sitter';
@@ -6,14 +6,32 @@ import { analyzeModelFile, ModelReport } from './engine';
 import type { Config } from './config';
 import type { Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
+import { pathOf, sessionCallArgument } from './code/modelPathExpr';
 
-/** The string literal under `pos`, if it names an existing `.onnx` file (relative to the code or a workspace root). */
+/**
+ * The `.onnx` file named under `pos` (relative to the code or a workspace root), if it exists: a
+ * string literal, a variable holding a path, or an `InferenceSession.create(...)`/`InferenceSession(...)` callee.
+ */
 export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: string[]): { file: string; range: Range } | undefined {
-  let node: Node | null = tree.rootNode.descendantForPosition({ row: pos.line, column: pos.character });
+  const at: Node | null = tree.rootNode.descendantForPosition({ row: pos.line, column: pos.character });
+  if (!at) return undefined;
+  let node: Node | null = at;
   while (node && node.type !== 'string' && node.type !== 'template_string') node = node.parent;
-  if (!node) return undefined;
-  const literal = node.text.replace(/^[rbuf]*("""|'''|"|'|`)/i, '').replace(/("""|'''|"|'|`)$/, '');
-  if (!/\.onnx$/i.test(literal)) return undefined;
+  let literal: string | undefined;
+  if (node) {
+    // A part of `path.join(__dirname, 'models', 'm.onnx')` or `Path(__file__).parent / "m.onnx"`: the whole path.
+    literal = pathOf(node);
+    for (let p = node.parent; p && /^(arguments|argument_list|binary_operator|call_expression|call|new_expression)$/.test(p.type); p = p.parent) {
+      const whole = /arguments|argument_list/.test(p.type) ? undefined : pathOf(p);
+      if (whole) literal = whole;
+    }
+  }
+  else if (at.type === 'identifier' || at.type === 'property_identifier') {
+    const call = sessionCallArgument(at);
+    node = call ? call.callee : at;
+    literal = pathOf(call ? call.arg : at);
+  }
+  if (!node || !literal || !/\.onnx$/i.test(literal)) return undefined;
   for (const base of [codeDir, ...roots]) {
     const file = path.resolve(base, literal);
     if (fs.existsSync(file)) return { file, range: nodeRange(node) };

@@ -17,6 +17,7 @@ import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
 import { quantizeFeature } from './lsp/quantize';
 import { benchmark } from './lsp/benchmark';
+import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -35,6 +36,7 @@ const ctx: ServerContext = {
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
   codeDiagnostics(ctx),
+  modelView(ctx),
   modelSummary(ctx),
   quantizeFeature(ctx),
   benchmark(ctx),

@@ -75,6 +75,15 @@ describe('quantize over LSP', function () {
     assert.deepStrictEqual(await actionsAt(0, 3), []);
   });
 
+  it('offers them on the ONNX001 finding of the model file and its text view, not on other findings', async () => {
+    const diag = (code: string) => ({ code, source: 'inference-lens', message: 'float32 weights', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    for (const u of [pathToFileURL(modelFile()).toString(), `inference-lens-model:${pathToFileURL(modelFile()).pathname}.onnxtext`]) {
+      const ask = async (code: string) => (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: u }, range: diag(code).range, context: { diagnostics: [diag(code)] } })) as Array<{ title: string }>;
+      assert.strictEqual((await ask('ONNX001')).length, 3, u);
+      assert.deepStrictEqual(await ask('ONNX005'), []);
+    }
+  });
+
   it('runs the command with progress, re-points the path and keeps the original', async () => {
     const before = crypto.createHash('sha256').update(fs.readFileSync(modelFile())).digest('hex');
     const [int8] = await actionsAt(2, 40);

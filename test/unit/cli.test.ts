@@ -34,6 +34,14 @@ describe('CLI analyze', () => {
     assert.strictEqual(file.diagnostics[0].range.start.line, 24);
   });
 
+  it('finds the JS/TS rules in the Node example', () => {
+    const r = cli('analyze', 'examples/node-app', '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const [file] = JSON.parse(r.stdout).files;
+    assert.deepStrictEqual(file.diagnostics.map((d: { rule: string; range: { start: { line: number } } }) => `${d.rule}@${d.range.start.line + 1}`),
+      ['JS003@15', 'JS001@37', 'JS002@46', 'JS001@53', 'JS004@54']);
+  });
+
   it('exits 2 on usage errors and says why', () => {
     assert.strictEqual(cli().code, 2);
     const bad = cli('analyze', '--format', 'xml', 'examples');
@@ -48,5 +56,23 @@ describe('CLI analyze', () => {
     assert.strictEqual(r.code, 0);
     assert.strictEqual(r.stderr.trim(), 'inference-lens: cannot read no/such/dir: no such file or directory');
     assert.match(r.stdout, /1 file\(s\) analysed, 3 finding\(s\)/);
+  });
+
+  it('prints the text view, and model findings point at its lines (textViewLine)', () => {
+    const model = path.join(SHARED_MODELS, 'bert_small_like.onnx');
+    const view = cli('text-view', model);
+    assert.strictEqual(view.code, 0, view.stderr);
+    const lines = view.stdout.split('\n');
+    assert.match(lines[0], /^<ir_version: 8, opset_import: \["" : 17\]/);
+    const r = JSON.parse(cli('analyze', model, '--format', 'json').stdout);
+    const d = r.files[0].diagnostics.find((x: { rule: string }) => x.rule === 'ONNX009');
+    assert.strictEqual(d.textViewLine, d.range.start.line);
+    assert.match(lines[d.textViewLine], /= Softmax /);
+    const annotated = cli('text-view', model, '--findings').stdout;
+    assert.match(annotated, /= Softmax .*\n\s+# {2}\^ information ONNX009: 4 decomposed attention blocks/);
+    assert.strictEqual(cli('text-view').code, 2);
+    const broken = cli('text-view', path.join(REPO, 'package.json'));
+    assert.strictEqual(broken.code, 1);
+    assert.match(broken.stderr, /package\.json/);
   });
 });

@@ -8,14 +8,16 @@ import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from
 import type { Finding } from '../rules/types';
 import type { ModelSummary } from '../onnx/summary';
 import { formatBytes, formatCount, formatShape } from '../onnx/summary';
+import { nodeDetail, NodeDetail } from '../onnx/costReport';
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 
 export interface FileResult {
   path: string;
   kind: 'code' | 'model';
-  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string }>;
-  model?: ModelSummary;
+  /** Model findings about a node or tensor also carry `textViewLine`: their `range` is on that line of `inference-lens text-view`. */
+  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string; textViewLine?: number }>;
+  model?: ModelSummary & { nodeCosts?: NodeDetail[] };
   error?: string;
 }
 
@@ -25,9 +27,10 @@ export interface AnalyzeOutput {
   files: FileResult[];
 }
 
-export async function analyzePaths(paths: string[], overrides: Partial<Config>, log: (line: string) => void): Promise<AnalyzeOutput> {
-  await initParsers();
+export async function analyzePaths(paths: string[], overrides: Partial<Config>, log: (line: string) => void, opts: { detail?: boolean } = {}): Promise<AnalyzeOutput> {
   const { files, missing } = collectFiles(paths);
+  // Loading the grammars costs a few hundred ms: only when there is code to parse.
+  if (files.some((f) => kindOf(f) === 'code')) await initParsers();
   for (const m of missing) log(`inference-lens: cannot read ${m}: no such file or directory`);
   const configs = new Map<string, Config>();
   const configFor = (file: string): Config => {
@@ -47,7 +50,8 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
     const rel = path.relative(process.cwd(), file) || file;
     if (kind === 'model') {
       const report = analyzeModelFile(file, configFor(file));
-      results.push({ path: rel, kind, diagnostics: report.findings.map(diag), model: report.summary });
+      const model = report.summary && opts.detail && report.cost ? { ...report.summary, nodeCosts: report.cost.nodes.map(nodeDetail) } : report.summary;
+      results.push({ path: rel, kind, diagnostics: report.findings.map(diag), model });
     } else if (kind === 'code') {
       let text: string;
       try {
@@ -66,16 +70,18 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
 }
 
 function diag(f: Finding): FileResult['diagnostics'][number] {
-  return { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
+  const d: FileResult['diagnostics'][number] = { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
+  if (f.target) d.textViewLine = f.range.start.line;
+  return d;
 }
 
 export async function runAnalyze(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv, { format: true, dims: true });
+  const args = parseArgs(argv, { format: true, dims: true, detail: false });
   const format = formatFlag(args.flags, ['text', 'json']);
   if (!args.positional.length) throw new UsageError('analyze needs at least one file or folder');
   const dims = args.flags.get('dims');
   const overrides: Partial<Config> = typeof dims === 'string' ? { dims: parseDims(dims) } : {};
-  const result = await analyzePaths(args.positional, overrides, err);
+  const result = await analyzePaths(args.positional, overrides, err, { detail: args.flags.has('detail') });
   if (format === 'json') out(JSON.stringify(result, null, 2));
   else out(renderText(result));
   return 0;
@@ -92,6 +98,14 @@ export function renderText(result: AnalyzeOutput): string {
       lines.push(`  outputs: ${m.outputs.map((i) => `${i.name} ${i.type}${formatShape(i.shape)}`).join(', ')}`);
       lines.push(`  ops:     ${Object.entries(m.opCounts).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ')}`);
       lines.push(`  opsets:  ${Object.entries(m.opsets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      if (m.macs !== undefined) {
+        lines.push(`  compute: ${formatCount(m.macs)}MACs, ${formatCount(m.flops ?? 0)}FLOPs per inference; peak activations ${formatBytes(m.peakActivationBytes ?? 0)}`);
+        lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none symbolic'}`);
+        if (m.unknownOps?.length) lines.push(`  no shape inference for: ${m.unknownOps.join(', ')}`);
+      }
+      for (const d of m.nodeCosts ?? []) {
+        lines.push(`    ${d.graph}#${d.index} ${d.opType} ${d.name}: ${formatCount(d.macs)}MACs ${formatCount(d.flops)}FLOPs, ${formatCount(d.params)} params, out ${d.outputShapes.map(formatShape).join(' ')}`);
+      }
     }
     for (const d of f.diagnostics) {
       count++;

@@ -9,7 +9,7 @@ import { languageOfId, languageOfPath, parse } from '../code/treeSitter';
 import { collectFiles } from '../files';
 import { modelPathAt } from '../modelRefs';
 import { summaryMarkdown } from '../onnx/summary';
-import { toDiagnostic } from './codeDiagnostics';
+import { fileDiagnostics } from './modelView';
 import type { Feature, ServerContext } from './feature';
 
 export const MODEL_SUMMARY_COMMAND = 'inferenceLens.modelSummary';
@@ -28,7 +28,7 @@ export function modelSummary(ctx: ServerContext): Feature {
     }
     try {
       const report = ctx.models.get(file, ctx.config());
-      void connection.sendDiagnostics({ uri, diagnostics: report.findings.map(toDiagnostic) });
+      void connection.sendDiagnostics({ uri, diagnostics: fileDiagnostics(file, report) });
     } catch (e) {
       ctx.log(`model analysis of ${file} failed: ${(e as Error).stack ?? e}`);
     }

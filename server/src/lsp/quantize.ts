@@ -13,15 +13,13 @@ import { AbReport, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, quantizeModel, QuantizeOptions } from '../quantize/convert';
 import { renderAb, renderConversion } from '../cli/quantize';
 import { TOOL } from '../version';
+import { MODEL_SCHEME, modelFileOf } from './modelView';
 import type { Feature, ServerContext } from './feature';
 
 export const QUANTIZE_COMMAND = 'inferenceLens.quantize';
 
-/**
- * Model findings the quantize actions attach to: the rule that says float weights are worth
- * quantizing, plus any other model-size finding. ONNX000 (unreadable) never gets them.
- */
-export const QUANTIZE_RULE_PATTERN = /^ONNX0(?!00)\d\d$/;
+/** Model findings the quantize actions attach to: ONNX001, float32 weights worth quantizing. */
+export const QUANTIZE_MODEL_RULES = new Set(['ONNX001']);
 /** Code findings naming a model worth quantizing (PY011). */
 export const QUANTIZE_CODE_RULES = new Set(['PY011']);
 
@@ -71,10 +69,11 @@ export function quantizeFeature(ctx: ServerContext): Feature {
     async codeActions(params) {
       const uri = params.textDocument.uri;
       const ours = params.context.diagnostics.filter((d) => d.source === TOOL);
-      if (/\.onnx$/i.test(uri)) {
-        const file = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
-        const diags = ours.filter((d) => typeof d.code === 'string' && QUANTIZE_RULE_PATTERN.test(d.code));
-        return actionsFor(file, diags);
+      // The .onnx file itself (its diagnostics sit on line 0) or its text view (inference-lens-model:).
+      if (/\.onnx$/i.test(uri) || uri.startsWith(`${MODEL_SCHEME}:`)) {
+        const file = modelFileOf(uri);
+        const diags = ours.filter((d) => typeof d.code === 'string' && QUANTIZE_MODEL_RULES.has(d.code));
+        return file && diags.length ? actionsFor(file, diags) : [];
       }
       const doc = documents.get(uri);
       const lang = doc && (languageOfId(doc.languageId) ?? languageOfPath(doc.uri));

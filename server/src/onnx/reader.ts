@@ -60,25 +60,26 @@ class Cursor {
     let mul = 1;
     for (let i = 0; i < 10; i++) {
       const b = this.byte();
-      if (i === 7 && (b & 0x80)) return this.bigVarint(start);
       result += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return result;
+      if ((b & 0x80) === 0) {
+        // Negative int64s are 10-byte two's complement: decode those exactly (a float sum rounds -1 to 0).
+        return i === 9 || result >= 2 ** 63 ? this.signedVarint(start) : result;
+      }
       mul *= 128;
     }
     throw new OnnxReadError(`malformed varint at byte ${start}`, start);
   }
 
-  /** Varints of more than 8 bytes (negative int64s are 10-byte two's complement): exact via BigInt, so -1 stays -1. */
-  private bigVarint(start: number): number {
+  /** Re-decodes the varint at `start` as a two's-complement int64. */
+  private signedVarint(start: number): number {
     this.pos = start;
-    let v = 0n, shift = 0n;
+    let v = 0n;
     for (let i = 0; i < 10; i++) {
       const b = this.byte();
-      v |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return Number(BigInt.asIntN(64, v));
-      shift += 7n;
+      v |= BigInt(b & 0x7f) << BigInt(7 * i);
+      if ((b & 0x80) === 0) break;
     }
-    throw new OnnxReadError(`malformed varint at byte ${start}`, start);
+    return Number(BigInt.asIntN(64, v));
   }
 
   /** Length-delimited field: returns the end offset, checked against the enclosing message. */
@@ -138,7 +139,12 @@ interface ReadOptions {
   /** Directory external-data locations are relative to (the model's folder). */
   baseDir: string;
   problems: ReadProblem[];
+  /** Subgraph nesting depth: a corrupt file must not recurse until the stack overflows. */
+  depth: number;
 }
+
+/** If/Loop bodies nest a few levels in real models; far deeper means a corrupt file. */
+const MAX_GRAPH_DEPTH = 64;
 
 export function readModelFile(file: string): ModelInfo {
   const abs = path.resolve(file);
@@ -159,10 +165,15 @@ export function readModelBuffer(buf: Buffer, file = '<memory>'): ModelInfo {
   return readModel(new BufferSource(buf), file);
 }
 
+/** Reads from any byte source (tests wrap one to check that every read stays inside the file). */
+export function readModelSource(src: ByteSource, file: string): ModelInfo {
+  return readModel(src, file);
+}
+
 function readModel(src: ByteSource, file: string): ModelInfo {
   if (src.size === 0) throw new OnnxReadError(`${path.basename(file)} is empty: not an ONNX model`, 0);
   const cur = new Cursor(src, file);
-  const opts: ReadOptions = { baseDir: path.dirname(file), problems: [] };
+  const opts: ReadOptions = { baseDir: path.dirname(file), problems: [], depth: 0 };
   const model: ModelInfo = {
     path: file, fileSize: src.size, irVersion: 0, producerName: '', producerVersion: '', opsets: {},
     graph: emptyGraph(), functions: [], metadata: {}, problems: opts.problems,
@@ -224,6 +235,15 @@ function readStringPair(cur: Cursor, end: number): [string, string] {
 }
 
 function readGraph(cur: Cursor, end: number, opts: ReadOptions): GraphInfo {
+  if (++opts.depth > MAX_GRAPH_DEPTH) throw new OnnxReadError(`subgraphs nested over ${MAX_GRAPH_DEPTH} deep at byte ${cur.pos}: corrupt file`, cur.pos);
+  try {
+    return readGraphBody(cur, end, opts);
+  } finally {
+    opts.depth--;
+  }
+}
+
+function readGraphBody(cur: Cursor, end: number, opts: ReadOptions): GraphInfo {
   const g = emptyGraph();
   while (cur.pos < end) {
     const tag = cur.varint();

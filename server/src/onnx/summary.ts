@@ -3,6 +3,7 @@
  * opsets, signature). Pure: ModelInfo in, plain data out.
  */
 import { allGraphs, dataTypeName, Dim, ModelInfo, TensorInfo, ValueInfo } from './model';
+import type { ComputeSummary } from './cost';
 
 export interface IoSummary {
   name: string;
@@ -10,7 +11,8 @@ export interface IoSummary {
   shape: Dim[] | null;
 }
 
-export interface ModelSummary {
+/** The figures of summarize() plus, once computed (see cost.ts), the model's compute at the configured dims. */
+export interface ModelSummary extends Partial<ComputeSummary> {
   /** Elements stored in initializers and Constant values, every data type, subgraphs included. */
   params: number;
   /** Bytes of those elements once decoded, per data type name (float32 → 'float'). */
@@ -125,6 +127,7 @@ export function summaryMarkdown(name: string, s: ModelSummary): string {
   lines.push('');
   const types = Object.entries(s.weightBytesByType).filter(([, b]) => b > 0).map(([t, b]) => `${t} ${formatBytes(b)}`);
   if (types.length) lines.push(`- Weights by type: ${types.join(', ')}${s.externalData ? ' (external data)' : ''}`);
+  if (s.macs !== undefined) lines.push(computeLine(s));
   lines.push(`- Opsets: ${Object.entries(s.opsets).map(([d, v]) => `${d} ${v}`).join(', ') || 'none'} · IR ${s.irVersion}${s.producer ? ` · ${s.producer}` : ''}`);
   lines.push(`- Inputs: ${s.inputs.map((i) => `\`${i.name}\` ${i.type}${formatShape(i.shape)}`).join(', ') || 'none'}`);
   lines.push(`- Outputs: ${s.outputs.map((i) => `\`${i.name}\` ${i.type}${formatShape(i.shape)}`).join(', ') || 'none'}`);
@@ -132,4 +135,12 @@ export function summaryMarkdown(name: string, s: ModelSummary): string {
   const top = ops.slice(0, 12).map(([op, n]) => `${op} ×${n}`).join(', ');
   lines.push(`- Ops: ${top}${ops.length > 12 ? `, … (${ops.length} types)` : ''}`);
   return lines.join('\n');
+}
+
+/** `- Compute: 0.30 GMACs (0.61 GFLOPs) per inference at batch=1 · peak activations 9.2 MiB`. */
+export function computeLine(s: Partial<ComputeSummary>): string {
+  const dims = Object.entries(s.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  const unknown = s.unknownOps?.length ? ` · no inference for ${s.unknownOps.join(', ')}` : '';
+  return `- Compute: ${formatCount(s.macs ?? 0)}MACs (${formatCount(s.flops ?? 0)}FLOPs) per inference${dims ? ` at ${dims}` : ''}` +
+    ` · peak activations ${formatBytes(s.peakActivationBytes ?? 0)}${unknown}`;
 }

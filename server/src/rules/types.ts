@@ -6,7 +6,9 @@
 import type { Tree } from 'web-tree-sitter';
 import type { CodeLanguage } from '../code/treeSitter';
 import type { PythonModule } from '../code/python/semantics';
+import type { ScriptModule } from '../code/script/semantics';
 import type { ModelInfo } from '../onnx/model';
+import type { ViewTarget } from '../onnx/textView';
 import type { Config } from '../config';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -27,6 +29,11 @@ export interface Finding {
   /** Set by the engine from the rule's default and the user's configuration. */
   severity?: Severity;
   fixes?: Fix[];
+  /**
+   * Model rules: what the finding is about (a node, a tensor, the graph). The engine maps it to
+   * that line of the model's text view and sets `range` there; code rules leave it unset.
+   */
+  target?: ViewTarget;
 }
 
 export interface RuleDocs {
@@ -62,6 +69,7 @@ export interface ScriptContext {
   text: string;
   tree: Tree;
   language: Exclude<CodeLanguage, 'python'>;
+  module: ScriptModule;
   config: Config;
 }
 

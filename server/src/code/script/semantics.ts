@@ -1,0 +1,487 @@
+/**
+ * The light semantic layer over a JS/TS tree that rules share: import aliases and qualified callees,
+ * which names hold an ONNX Runtime session or a transformers.js pipeline, which functions run once
+ * per request (see handlers.ts) and which code runs once per item (loops, array callbacks).
+ */
+import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
+import { collectImports } from './imports';
+import { findHandlers } from './handlers';
+
+export type ModelKind = 'session' | 'pipeline';
+
+export interface ScriptModule {
+  tree: Tree;
+  /** the source text (tree-sitter's own copy) */
+  text: string;
+  /** local name → qualified name (`ort` → `onnxruntime`, `pipeline` → `transformers.pipeline`) */
+  imports: Map<string, string>;
+  /** the module specifiers the file imports or requires */
+  specs: Set<string>;
+  /** Node-side ONNX Runtime: the file loads `onnxruntime-node` (server code, not the browser) */
+  nodeRuntime: boolean;
+  /** names declared at the top level, with the row of their declaration */
+  moduleNames: Map<string, number>;
+  /** functions by name (declarations and `const f = () => ...`), for following calls and handler references */
+  functions: Map<string, Node>;
+  /** function node id → why it runs once per request (`an Express route handler (app.post('/predict'))`) */
+  handlers: Map<number, string>;
+  /** function node id → why it runs per request or per item because a handler or loop calls it */
+  perCall: Map<number, string>;
+  /** names (`session`, `this.classifier`) that hold a model, or a promise of one */
+  models: Map<string, ModelKind>;
+  /** functions whose result (awaited) is a model: `getSession()`, `PipelineSingleton.getInstance()` */
+  factories: Map<string, ModelKind>;
+  /** nodes of the INDEXED_TYPES by type, from one walk of the tree (each walk of a big tree is costly) */
+  index: Map<string, Node[]>;
+  /** every variable declarator in the file, collected once */
+  declarators: Node[];
+  /** every call in the file, collected once (walking the tree is the dominant cost on large files) */
+  calls: Node[];
+  /** call node id → its callee's dotted name (memo) */
+  callees: Map<number, string | undefined>;
+  /** call node id → its qualified callee (memo) */
+  qualified: Map<number, string | undefined>;
+  /** call node id → what modelInvocation found (memo) */
+  invocations: Map<number, { kind: ModelKind; receiver: Node } | undefined>;
+}
+
+const FUNCTION_TYPES = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function']);
+
+export function isFunction(node: Node | null | undefined): boolean {
+  return !!node && FUNCTION_TYPES.has(node.type);
+}
+
+const INDEXED_TYPES = [
+  'new_expression', 'variable_declarator', 'import_statement', 'function_declaration',
+  'generator_function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'assignment_expression',
+  'augmented_assignment_expression', 'public_field_definition', 'field_definition', 'return_statement', 'type_annotation',
+];
+
+function indexNodes(root: Node): Map<string, Node[]> {
+  const out = new Map<string, Node[]>(INDEXED_TYPES.map((t) => [t, []]));
+  for (const n of root.descendantsOfType(INDEXED_TYPES)) if (n) out.get(n.type)?.push(n);
+  return out;
+}
+
+/**
+ * Every call with its callee's dotted name, from one tree-sitter query (matching runs in wasm, so
+ * this is far cheaper than visiting each call's children from JS). Callees that are not plain
+ * member chains (`(await x).run`, `f()()`) get their name, if any, from the tree walk in calleeName.
+ */
+const CALL_QUERY = '(call_expression function: (_) @callee) @call';
+const queries = new WeakMap<Language, Query>();
+const PLAIN_CHAIN = /^[A-Za-z_$][\w$]*(\s*\.\s*[A-Za-z_$][\w$]*)*$/;
+
+function collectCalls(mod: ScriptModule): void {
+  const lang = mod.tree.language;
+  let q = queries.get(lang);
+  if (!q) queries.set(lang, q = new Query(lang, CALL_QUERY));
+  for (const m of q.matches(mod.tree.rootNode)) {
+    const call = m.captures.find((c) => c.name === 'call')?.node;
+    const callee = m.captures.find((c) => c.name === 'callee')?.node;
+    if (!call) continue;
+    mod.calls.push(call);
+    const text = callee?.text ?? '';
+    if (PLAIN_CHAIN.test(text) && text.split('.').length <= MAX_CHAIN) mod.callees.set(call.id, text.replace(/\s+/g, ''));
+  }
+}
+
+/** Nodes of the given types in document order, from the module's index. */
+export function nodesOf(mod: ScriptModule, ...types: string[]): Node[] {
+  const lists = types.map((t) => mod.index.get(t) ?? []);
+  return lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
+const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
+
+export function analyzeScript(tree: Tree): ScriptModule {
+  const text = tree.rootNode.text;
+  const relevant = MODEL_RUNTIMES.test(text);
+  const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
+  const declarators = index.get('variable_declarator') ?? [];
+  const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators) : { imports: new Map<string, string>(), specs: new Set<string>() };
+  const mod: ScriptModule = {
+    tree, text, imports, specs,
+    nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
+    moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
+    models: new Map(), factories: new Map(),
+    declarators,
+    index, calls: [], callees: new Map(), qualified: new Map(),
+    invocations: new Map(),
+  };
+  if (!relevant) return mod;
+  collectCalls(mod);
+  collectDeclarations(mod);
+  collectModels(mod);
+  for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
+  propagatePerCall(mod);
+  return mod;
+}
+
+function collectDeclarations(mod: ScriptModule): void {
+  const root = mod.tree.rootNode;
+  for (const stmt of root.namedChildren) {
+    if (!stmt) continue;
+    const decl = stmt.type === 'export_statement' ? stmt.childForFieldName('declaration') ?? stmt : stmt;
+    for (const name of declaredNames(decl)) mod.moduleNames.set(name, stmt.startPosition.row);
+  }
+  for (const fn of nodesOf(mod, 'function_declaration', 'generator_function_declaration')) {
+    const name = fn?.childForFieldName('name')?.text;
+    if (fn && name && !mod.functions.has(name)) mod.functions.set(name, fn);
+  }
+  for (const d of mod.declarators) {
+    if (!/=>|function/.test(d.text.slice(0, 400))) continue;
+    const name = d.childForFieldName('name'), value = d.childForFieldName('value');
+    if (d && value && name?.type === 'identifier' && isFunction(value) && !mod.functions.has(name.text)) mod.functions.set(name.text, value);
+  }
+  // Methods by `Class.method` and by bare name (`this.method()` / `obj.method()` resolve by the tail).
+  for (const m of nodesOf(mod, 'method_definition')) {
+    const name = m?.childForFieldName('name')?.text;
+    const cls = m?.parent?.parent;
+    const clsName = cls?.childForFieldName('name')?.text;
+    if (m && name && clsName) mod.functions.set(`${clsName}.${name}`, m);
+  }
+}
+
+/** Names a declaration statement binds (`const a = 1, {b} = x`, `function f`, `class C`). */
+export function declaredNames(stmt: Node): string[] {
+  if (stmt.type === 'lexical_declaration' || stmt.type === 'variable_declaration') {
+    return stmt.namedChildren.flatMap((d) => {
+      const name = d?.type === 'variable_declarator' ? d.childForFieldName('name') : undefined;
+      if (!name) return [];
+      if (name.type === 'identifier') return [name.text];
+      return name.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']).map((n) => n?.text ?? '').filter(Boolean);
+    });
+  }
+  const name = /function|class/.test(stmt.type) ? stmt.childForFieldName('name')?.text : undefined;
+  return name ? [name] : [];
+}
+
+/** `a`, `a.b.c`, `this.x` of an identifier/member chain, or undefined for anything else (or absurdly long chains). */
+export function dottedName(node: Node | null | undefined): string | undefined {
+  const parts: string[] = [];
+  let n = node ?? undefined;
+  while (n && parts.length <= MAX_CHAIN) {
+    if (n.type === 'identifier' || n.type === 'this' || n.type === 'property_identifier' || n.type === 'type_identifier') {
+      parts.push(n.text);
+      return parts.reverse().join('.');
+    }
+    if (n.type === 'member_expression') {
+      const prop = n.childForFieldName('property');
+      if (prop?.type !== 'property_identifier') return undefined;
+      parts.push(prop.text);
+      n = n.childForFieldName('object') ?? undefined;
+    } else if (n.type === 'non_null_expression' || n.type === 'parenthesized_expression') {
+      n = n.namedChild(0) ?? undefined;
+    } else return undefined;
+  }
+  return undefined;
+}
+
+/** Longer member chains than this are not names anything here cares about (and would cost quadratic time). */
+const MAX_CHAIN = 24;
+
+export function qualify(mod: ScriptModule, dotted: string): string {
+  const [head, ...rest] = dotted.split('.');
+  const q = mod.imports.get(head);
+  return q ? [q, ...rest].join('.') : dotted;
+}
+
+/** The callee of a call with its head resolved through imports: `ort.InferenceSession.create` → `onnxruntime.InferenceSession.create`. */
+export function qualifiedCallee(mod: ScriptModule, call: Node): string | undefined {
+  if (mod.qualified.has(call.id)) return mod.qualified.get(call.id);
+  const name = calleeName(mod, call);
+  const q = name ? qualify(mod, name) : undefined;
+  mod.qualified.set(call.id, q);
+  return q;
+}
+
+/** The dotted name of a call's callee (`ort.InferenceSession.create`), memoised per call. */
+export function calleeName(mod: ScriptModule, call: Node): string | undefined {
+  if (mod.callees.has(call.id)) return mod.callees.get(call.id);
+  const name = dottedName(call.childForFieldName('function'));
+  mod.callees.set(call.id, name);
+  return name;
+}
+
+/** (These take call_expression nodes; checking `.type` again costs a trip into wasm per call.) */
+export function isSessionCreate(mod: ScriptModule, call: Node): boolean {
+  return qualifiedCallee(mod, call) === 'onnxruntime.InferenceSession.create';
+}
+
+export function isPipelineCall(mod: ScriptModule, call: Node): boolean {
+  return qualifiedCallee(mod, call) === 'transformers.pipeline';
+}
+
+/** transformers.js `AutoModel.from_pretrained`, `AutoTokenizer.from_pretrained`, ... */
+export function isPretrainedLoad(mod: ScriptModule, call: Node): boolean {
+  const q = qualifiedCallee(mod, call);
+  return !!q && /^transformers\.\w+\.from_pretrained$/.test(q);
+}
+
+function unwrap(node: Node | null | undefined): Node | undefined {
+  let n = node ?? undefined;
+  while (n && (n.type === 'await_expression' || n.type === 'parenthesized_expression' || n.type === 'non_null_expression' || n.type === 'as_expression' || n.type === 'satisfies_expression')) n = n.namedChild(0) ?? undefined;
+  return n;
+}
+
+/** What model (or promise of one) an expression yields, if any. */
+export function modelKindOf(mod: ScriptModule, expr: Node | null | undefined): ModelKind | undefined {
+  const n = unwrap(expr);
+  if (!n) return undefined;
+  if (n.type === 'call_expression') {
+    if (isSessionCreate(mod, n)) return 'session';
+    if (isPipelineCall(mod, n)) return 'pipeline';
+    const callee = calleeName(mod, n);
+    if (callee) return mod.factories.get(callee) ?? mod.factories.get(callee.split('.').pop()!);
+    return undefined;
+  }
+  const name = dottedName(n);
+  if (name) return mod.models.get(name);
+  if (n.type === 'binary_expression' || n.type === 'ternary_expression') {
+    for (const c of n.namedChildren) { const k = modelKindOf(mod, c); if (k) return k; }
+  }
+  if (n.type === 'assignment_expression' || n.type === 'augmented_assignment_expression') return modelKindOf(mod, n.childForFieldName('right'));
+  return undefined;
+}
+
+/** Names bound to models, and functions that return them, to a fixpoint (factories feed names and back). */
+function collectModels(mod: ScriptModule): void {
+  const root = mod.tree.rootNode;
+  const binders = nodesOf(mod, 'variable_declarator', 'assignment_expression', 'augmented_assignment_expression', 'public_field_definition', 'field_definition');
+  const returns = nodesOf(mod, 'return_statement', 'arrow_function');
+  // TypeScript says so: `session: ort.InferenceSession`, `extractor: FeatureExtractionPipeline`.
+  for (const ann of nodesOf(mod, 'type_annotation')) {
+    const kind = ann && typeKind(mod, ann.text.replace(/^:\s*/, ''));
+    if (!ann || !kind) continue;
+    const owner = ann.parent;
+    const target = owner?.childForFieldName('pattern') ?? owner?.childForFieldName('name');
+    const name = owner?.type.endsWith('field_definition') ? `this.${target?.text}` : dottedName(target);
+    if (name && !mod.models.has(name)) mod.models.set(name, kind);
+  }
+  for (let round = 0; round < 4; round++) {
+    const before = mod.models.size + mod.factories.size;
+    const known = [...mod.models.keys(), ...mod.factories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
+    const mentions = new RegExp(['create', 'pipeline', 'from_pretrained', ...known].join('|'));
+    for (const b of binders) {
+      if (!b || !mentions.test(b.text.slice(0, 200))) continue; // the value's head decides (await x.create(...), f())
+      const isDecl = b.type === 'variable_declarator';
+      const target = b.childForFieldName(isDecl ? 'name' : b.type.endsWith('field_definition') ? 'property' : 'left') ?? b.childForFieldName('name');
+      const value = b.childForFieldName(isDecl || b.type.endsWith('field_definition') ? 'value' : 'right');
+      const kind = modelKindOf(mod, value);
+      let name = dottedName(target);
+      if (b.type.endsWith('field_definition') && name) name = `this.${name}`;
+      if (kind && name && !mod.models.has(name)) mod.models.set(name, kind);
+      // A static field read as `this.x` in static methods and `Cls.x` outside.
+      if (kind && name?.startsWith('this.')) {
+        const cls = enclosingClassName(b);
+        if (cls && !mod.models.has(`${cls}.${name.slice(5)}`)) mod.models.set(`${cls}.${name.slice(5)}`, kind);
+      }
+    }
+    for (const r of returns) {
+      if (!r || !mentions.test(r.text.slice(0, 200))) continue;
+      const value = r.type === 'arrow_function' ? r.childForFieldName('body') : r.namedChild(0);
+      if (r.type === 'arrow_function' && value?.type === 'statement_block') continue;
+      const kind = modelKindOf(mod, value);
+      const fn = r.type === 'arrow_function' ? r : enclosingFunction(r);
+      const name = fn && functionRefName(fn);
+      if (kind && name && !mod.factories.has(name)) {
+        mod.factories.set(name, kind);
+        const cls = fn.type === 'method_definition' ? enclosingClassName(fn) : undefined;
+        if (cls) mod.factories.set(`${cls}.${name}`, kind);
+      }
+    }
+    if (mod.models.size + mod.factories.size === before) break;
+  }
+}
+
+/** `ort.InferenceSession`, `InferenceSession | undefined`, `Promise<InferenceSession>`, `*Pipeline` from transformers. */
+function typeKind(mod: ScriptModule, type: string): ModelKind | undefined {
+  for (const m of type.matchAll(/[A-Za-z_$][\w$.]*/g)) {
+    const q = qualify(mod, m[0]);
+    if (q === 'onnxruntime.InferenceSession') return 'session';
+    if (/^transformers\.\w*Pipeline$/.test(q)) return 'pipeline';
+  }
+  return undefined;
+}
+
+function enclosingClassName(node: Node): string | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'class_declaration' || p.type === 'class') return p.childForFieldName('name')?.text;
+  return undefined;
+}
+
+/** The name a function is called by: its own name, its variable's, or its method's. */
+export function functionRefName(fn: Node): string | undefined {
+  const own = fn.childForFieldName('name')?.text;
+  if (own) return own;
+  const p = fn.parent;
+  if (p?.type === 'variable_declarator') return p.childForFieldName('name')?.text;
+  if (p?.type === 'pair') return p.childForFieldName('key')?.text;
+  if (p?.type === 'assignment_expression') return dottedName(p.childForFieldName('left'))?.split('.').pop();
+  return undefined;
+}
+
+export function functionName(fn: Node): string {
+  return functionRefName(fn) ?? '<anonymous>';
+}
+
+/** A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`. */
+export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
+  if (mod.invocations.has(call.id)) return mod.invocations.get(call.id);
+  const found = findInvocation(mod, call);
+  mod.invocations.set(call.id, found);
+  return found;
+}
+
+function findInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
+  const name = calleeName(mod, call);
+  // Text first: a `.run(` call, or a call of a name that holds a pipeline.
+  if (name ? !name.endsWith('.run') && mod.models.get(name) !== 'pipeline' : !/\.\s*run\s*\(/.test(call.text.slice(0, 400))) return undefined;
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  if (fn.type === 'member_expression' && fn.childForFieldName('property')?.text === 'run') {
+    const recv = fn.childForFieldName('object')!;
+    if (modelKindOf(mod, recv) === 'session') return { kind: 'session', receiver: recv };
+  }
+  if (fn.type === 'identifier' || fn.type === 'member_expression') {
+    const name = dottedName(fn);
+    if (name && mod.models.get(name) === 'pipeline') return { kind: 'pipeline', receiver: fn };
+  }
+  return undefined;
+}
+
+export function enclosingFunction(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (isFunction(p)) return p;
+  return undefined;
+}
+
+/** Enclosing functions, innermost first; generated or pathological nesting is cut at MAX_NESTING. */
+export function enclosingFunctions(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = node.parent; p && out.length < MAX_NESTING; p = p.parent) if (isFunction(p)) out.push(p);
+  return out;
+}
+
+const MAX_NESTING = 32;
+
+const ITERATION_METHODS = new Set(['map', 'forEach', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex']);
+
+/** `xs.map(cb)` etc.: the call whose callback `fn` is, if it iterates a collection. */
+export function iterationCallOf(fn: Node): Node | undefined {
+  const args = fn.parent;
+  if (args?.type !== 'arguments') return undefined;
+  const call = args.parent;
+  const callee = call?.childForFieldName('function');
+  if (callee?.type !== 'member_expression') return undefined;
+  const method = callee.childForFieldName('property')?.text;
+  if (method && ITERATION_METHODS.has(method)) return call!;
+  // Array.from(xs, cb)
+  if (method === 'from' && callee.childForFieldName('object')?.text === 'Array' && args.namedChild(1)?.id === fn.id) return call!;
+  return undefined;
+}
+
+export type Loop = { node: Node; kind: 'statement' | 'callback' };
+
+/**
+ * The innermost loop whose body runs `node` once per iteration: a for/for-of/while/do statement
+ * (within the same function), or an array-iteration callback (`xs.map(x => ...)`).
+ */
+export function enclosingLoop(node: Node): Loop | undefined {
+  for (let p = node.parent, child: Node = node; p; child = p, p = p.parent) {
+    if (isFunction(p)) {
+      const it = iterationCallOf(p);
+      return it ? { node: it, kind: 'callback' } : undefined;
+    }
+    if (/^(for_statement|for_in_statement|while_statement|do_statement)$/.test(p.type) && child.id === p.childForFieldName('body')?.id) return { node: p, kind: 'statement' };
+  }
+  return undefined;
+}
+
+/** Every loop around `node` up to its function, innermost first (same rules as enclosingLoop). */
+export function loopsAround(node: Node): Loop[] {
+  const out: Loop[] = [];
+  let n: Node | undefined = node;
+  while (n) {
+    const l = enclosingLoop(n);
+    if (!l) break;
+    out.push(l);
+    n = l.node;
+  }
+  return out;
+}
+
+/**
+ * Functions called from a request handler or inside a loop run per request / per item too:
+ * follows calls to functions declared in this file, transitively.
+ */
+function propagatePerCall(mod: ScriptModule): void {
+  const calls = mod.calls;
+  for (let round = 0; round < 5; round++) {
+    let changed = false;
+    for (const call of calls) {
+      if (!call) continue;
+      const callee = calleeName(mod, call);
+      if (!callee) continue;
+      const target = mod.functions.get(callee) ?? (callee.startsWith('this.') ? undefined : undefined);
+      const resolved = target ?? (callee.startsWith('this.') ? methodByTail(mod, call, callee.slice(5)) : undefined);
+      if (!resolved || mod.handlers.has(resolved.id) || mod.perCall.has(resolved.id)) continue;
+      if (enclosingFunctions(call).some((f) => f.id === resolved.id)) continue; // recursion
+      const why = perRequestReason(mod, call);
+      if (!why) continue;
+      mod.perCall.set(resolved.id, `called from ${why}`);
+      changed = true;
+    }
+    if (!changed) break;
+  }
+}
+
+function methodByTail(mod: ScriptModule, call: Node, name: string): Node | undefined {
+  const cls = enclosingClassName(call);
+  return cls ? mod.functions.get(`${cls}.${name}`) : undefined;
+}
+
+/** Why `node` runs once per request or per item, or undefined when it runs once. */
+export function perRequestReason(mod: ScriptModule, node: Node): string | undefined {
+  const loop = enclosingLoop(node);
+  if (loop) {
+    const fn = enclosingFunction(loop.node);
+    return `a loop${fn ? ` in \`${functionName(fn)}\`` : ''}`;
+  }
+  for (const fn of enclosingFunctions(node)) {
+    const named = functionRefName(fn);
+    const h = mod.handlers.get(fn.id);
+    if (h) return named ? `\`${named}\`, ${h}` : h;
+    const c = mod.perCall.get(fn.id);
+    if (c) return named ? `\`${named}\`, ${c}` : `a function ${c}`;
+    const l = enclosingLoop(fn);
+    if (l) return `a loop${enclosingFunction(l.node) ? ` in \`${functionName(enclosingFunction(l.node)!)}\`` : ''}`;
+  }
+  return undefined;
+}
+
+/** Identifiers a function binds: parameters and declarations in its body (not nested functions'). */
+export function functionLocals(fn: Node): Set<string> {
+  const out = new Set<string>();
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  if (params?.type === 'identifier') out.add(params.text);
+  for (const id of params?.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']) ?? []) {
+    if (id && id.parent?.type !== 'type_annotation') out.add(id.text);
+  }
+  for (const d of fn.descendantsOfType(['lexical_declaration', 'variable_declaration', 'for_in_statement', 'catch_clause'])) {
+    if (!d || enclosingFunction(d)?.id !== fn.id) continue;
+    if (d.type === 'for_in_statement') {
+      for (const id of d.childForFieldName('left')?.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']) ?? []) if (id) out.add(id.text);
+    } else if (d.type === 'catch_clause') {
+      const p = d.childForFieldName('parameter'); if (p) out.add(p.text);
+    } else for (const n of declaredNames(d)) out.add(n);
+  }
+  return out;
+}
+
+/** The statement directly under the program that contains `node`. */
+export function topLevelStatement(node: Node): Node {
+  let n = node;
+  while (n.parent && n.parent.type !== 'program') n = n.parent;
+  return n;
+}

@@ -1,0 +1,122 @@
+/**
+ * Shared by JS002 and JS005: model invocations that run once per element of a collection, where
+ * one batched call could do the work. A loop that feeds a call's output back into the next call
+ * (token-by-token generation, a recurrent state) cannot be batched and is left alone.
+ */
+import type { Node } from 'web-tree-sitter';
+import {
+  dottedName, enclosingLoop, isFunction, modelInvocation, type ModelKind, type ScriptModule,
+} from '../../code/script/semantics';
+import { callArgs, identifiersIn } from './common';
+
+export interface PerItemRun { call: Node; kind: ModelKind; loop: Node; receiver: string }
+
+/** Model invocations (`session.run`, `classifier(x)`) with the loop that runs them per item. */
+export function perItemRuns(mod: ScriptModule, loopKind: 'statement' | 'callback'): PerItemRun[] {
+  const out: PerItemRun[] = [];
+  for (const call of mod.calls) {
+    const inv = modelInvocation(mod, call);
+    if (!inv) continue;
+    const loop = enclosingLoop(call);
+    if (!loop || loop.kind !== loopKind) continue;
+    const receiver = dottedName(inv.receiver) ?? inv.receiver.text;
+    const head = receiver.split('.')[0];
+    if (boundIn(loop.node).has(head)) continue; // a different session/pipeline per item (an ensemble)
+    out.push({ call, kind: inv.kind, loop: loop.node, receiver });
+  }
+  return out;
+}
+
+/** Names bound per iteration: the loop variable / callback parameters and declarations in the body. */
+export function boundIn(loop: Node): Set<string> {
+  const out = new Set<string>();
+  const ids = (n: Node | null | undefined): void => {
+    for (const id of n?.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']) ?? []) if (id) out.add(id.text);
+    if (n?.type === 'identifier') out.add(n.text);
+  };
+  if (loop.type === 'for_in_statement') ids(loop.childForFieldName('left'));
+  if (loop.type === 'for_statement') ids(loop.childForFieldName('initializer'));
+  const body = loopBody(loop);
+  if (loop.type === 'call_expression' && body) ids(body.childForFieldName('parameters') ?? body.childForFieldName('parameter'));
+  for (const d of body?.descendantsOfType('variable_declarator') ?? []) ids(d?.childForFieldName('name'));
+  return out;
+}
+
+export function loopBody(loop: Node): Node | undefined {
+  if (loop.type === 'call_expression') return callArgs(loop).find((a) => isFunction(a));
+  return loop.childForFieldName('body') ?? undefined;
+}
+
+/** A loop over a collection: for-of/for-in (not `for await`), or an index loop bounded by `.length`/`.size`. */
+export function iteratesCollection(loop: Node): boolean {
+  if (loop.type === 'for_in_statement') {
+    if (loop.children.some((c) => c?.type === 'await')) return false;
+    // `for (const n of [1, 8, 32])`: a literal list is a warm-up or a sweep, not data to batch.
+    if (loop.childForFieldName('right')?.type === 'array') return false;
+    // `for (const batch of chunks(xs, 64))`: each item already is a batch.
+    return !/batch|chunk/i.test(`${loop.childForFieldName('left')?.text} ${loop.childForFieldName('right')?.text}`);
+  }
+  if (loop.type === 'for_statement') {
+    // `for (let i = 0; i < xs.length; i += BATCH)` walks in chunks: already batched.
+    const step = loop.childForFieldName('increment')?.text ?? '';
+    if (/\+=\s*(?!1\b)/.test(step)) return false;
+    return /\.(length|size)\b/.test(loop.childForFieldName('condition')?.text ?? '');
+  }
+  return false;
+}
+
+/** `break`/`return` in the loop's own body: it stops early on some result, so every run may not happen. */
+export function exitsEarly(loop: Node): boolean {
+  const body = loopBody(loop);
+  for (const s of body?.descendantsOfType(['break_statement', 'return_statement']) ?? []) {
+    if (!s) continue;
+    let inner = false;
+    for (let p = s.parent; p && p.id !== loop.id; p = p.parent) {
+      if (isFunction(p) || (s.type === 'break_statement' && /^(for_statement|for_in_statement|while_statement|do_statement|switch_statement)$/.test(p.type))) { inner = true; break; }
+    }
+    if (!inner) return true;
+  }
+  return false;
+}
+
+/**
+ * True when the call's inputs depend on a value the loop body updates after the call (the previous
+ * iteration's output): `ids = argmax(out)`, `state = out.h`, `messages.push(reply)`.
+ */
+export function loopCarried(loop: Node, call: Node): boolean {
+  const body = loopBody(loop);
+  if (!body) return false;
+  // What the call reads, through declarations earlier in the body (`const feeds = { ids: new Tensor(ids) }`).
+  const deps = new Set(callArgs(call).flatMap(identifiersIn));
+  const decls = body.descendantsOfType('variable_declarator').filter((d): d is Node => !!d && d.startIndex < call.startIndex);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const d of decls) {
+      const names = identifiersIn(d.childForFieldName('name')!).concat(d.childForFieldName('name')?.type === 'identifier' ? [d.childForFieldName('name')!.text] : []);
+      if (!names.some((n) => deps.has(n))) continue;
+      for (const id of identifiersIn(d.childForFieldName('value') ?? d)) if (!deps.has(id)) { deps.add(id); changed = true; }
+    }
+  }
+  const updated = (n: Node): string | undefined => dottedName(n)?.split('.')[0];
+  for (const a of body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression', 'update_expression'])) {
+    if (!a || a.startIndex < call.endIndex) continue;
+    const target = a.type === 'update_expression' ? a.namedChild(0) : a.childForFieldName('left');
+    const name = target && updated(target);
+    if (name && deps.has(name)) return true;
+  }
+  for (const c of body.descendantsOfType('call_expression')) {
+    if (!c || c.startIndex < call.endIndex) continue;
+    const fn = c.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(push|unshift|splice|set|concat|append)$/.test(fn.childForFieldName('property')?.text ?? '')) continue;
+    const name = updated(fn.childForFieldName('object')!);
+    if (name && deps.has(name)) return true;
+  }
+  return false;
+}
+
+/** `await x.run(...)`, `(await classifier(t)).label`: the call's value is awaited where it is made. */
+export function isAwaited(call: Node): boolean {
+  let n: Node = call;
+  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+  return n.parent?.type === 'await_expression';
+}

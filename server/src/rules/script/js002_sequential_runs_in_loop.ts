@@ -1,0 +1,56 @@
+import type { Finding, ScriptContext, ScriptRule } from '../types';
+import { nodeRange } from '../helpers';
+import { exitsEarly, isAwaited, iteratesCollection, loopCarried, perItemRuns } from './batching';
+
+function check(ctx: ScriptContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const run of perItemRuns(ctx.module, 'statement')) {
+    if (!isAwaited(run.call) || !iteratesCollection(run.loop) || exitsEarly(run.loop) || loopCarried(run.loop, run.call)) continue;
+    const what = run.kind === 'session' ? `\`${run.receiver}.run(...)\`` : `the \`${run.receiver}\` pipeline`;
+    const how = run.kind === 'session'
+      ? 'stack the inputs into one tensor with a batch dimension and run once'
+      : `pass the whole array: \`await ${run.receiver}(items)\``;
+    findings.push({
+      rule: JS002.id,
+      message: `${what} is awaited once per item of this loop: ${how}.`,
+      range: nodeRange(run.call),
+    });
+  }
+  return findings;
+}
+
+export const JS002: ScriptRule = {
+  id: 'JS002',
+  name: 'sequential-runs-in-loop',
+  target: 'script',
+  defaultSeverity: 'warning',
+  docs: {
+    summary: 'An ONNX Runtime session or transformers.js pipeline is awaited one item at a time in a loop.',
+    whatItDoes:
+      'Flags `await session.run(...)` and `await pipe(item)` inside a `for`/`for...of` loop over a collection ' +
+      '(or an index loop bounded by `.length`), when the session or pipeline is the same for every item. ' +
+      'Loops whose next input depends on the previous output (token-by-token generation, recurrent state, ' +
+      'a growing message list), `for await` streams, loops that `break`/`return` early and `while` loops ' +
+      'are left alone: they cannot simply be batched.',
+    whyItCosts:
+      'Each call pays the fixed cost of a run (input conversion, kernel launches, thread-pool wake-up, a ' +
+      'round trip through the event loop) and uses the hardware at batch size 1. One call over a batch ' +
+      'amortises that cost and lets matrix kernels work on wider inputs: 2-10x more throughput on CPU, ' +
+      'more on GPU, for the same answers.',
+    example: [
+      'const embeddings = [];',
+      'for (const text of texts) {',
+      "  const out = await extractor(text, { pooling: 'mean', normalize: true });",
+      '  embeddings.push(out.tolist()[0]);',
+      '}',
+    ].join('\n'),
+    useInstead: [
+      "const out = await extractor(texts, { pooling: 'mean', normalize: true });",
+      'const embeddings = out.tolist();',
+      '',
+      '// With onnxruntime-node: concatenate the inputs into one tensor of shape [batch, ...],',
+      '// run once and split the output along the first dimension.',
+    ].join('\n'),
+  },
+  check,
+};
