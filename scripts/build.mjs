@@ -25,6 +25,7 @@ const entries = [
   { in: 'server/src/server.ts', out: 'dist/server.js' },
   { in: 'server/src/cli.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'server/src/bench/worker.ts', out: 'dist/bench-worker.js' },
+  { in: 'server/src/quantize/worker.ts', out: 'dist/quantize-worker.js' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /** The command-line entry: the same engine as the language server, for terminals and CI. */
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
+import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
@@ -10,6 +11,11 @@ const USAGE = `usage: ${TOOL} <command> [options]
 commands:
   analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+  quantize <model.onnx> --method int8-dynamic|int4-weight|fp16|int8-static [--out FILE] [--calibration DIR]
+           [--per-channel] [--block-size 32|64|128] [--goal COSINE] [--inputs DIR] [--format text|json]
+      convert a model (new file beside it, the original is never touched), then A/B it against the original
+  compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
+      run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
@@ -21,6 +27,8 @@ type Command = (argv: string[], out: (s: string) => void, err: (s: string) => vo
 
 const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
+  quantize: runQuantize,
+  compare: runCompare,
   bench: runBench,
   'text-view': runTextView,
 };

@@ -19,19 +19,38 @@ export interface Config {
   cost: CostSettings;
   /** benchmark defaults (bench/settings.ts) */
   bench: BenchSettings;
+  /** Quantization: A/B goal and what stays float (see quantize/). */
+  quantize: QuantizeConfig;
+}
+
+export interface QuantizeConfig {
+  /** Every output must agree with the original at least this well (cosine similarity). */
+  minCosine: number;
+  /** p50 speed-up needed to call the converted model faster. */
+  minSpeedup: number;
+  /** Node or weight names that stay float. */
+  exclude: string[];
+  /** Weights with fewer elements stay float. */
+  minWeightElements: number;
+}
+
+export function defaultQuantizeConfig(): QuantizeConfig {
+  return { minCosine: 0.99, minSpeedup: 1.1, exclude: [], minWeightElements: 16384 };
 }
 
 export const CONFIG_FILE = 'inference-lens.json';
 
 export function defaultConfig(): Config {
-  return { rules: {}, dims: {}, cost: {}, bench: {} };
+  return { rules: {}, dims: {}, cost: {}, bench: {}, quantize: defaultQuantizeConfig() };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
 
 /** Validates a raw settings object; unknown or wrong-typed entries are reported, not fatal. */
-export function parseConfig(raw: unknown, source: string, problems: string[] = []): Partial<Config> {
-  const out: Partial<Config> = {};
+export type ConfigLayer = Partial<Omit<Config, 'quantize'>> & { quantize?: Partial<QuantizeConfig> };
+
+export function parseConfig(raw: unknown, source: string, problems: string[] = []): ConfigLayer {
+  const out: ConfigLayer = {};
   if (raw === undefined || raw === null) return out;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.push(`${source}: expected an object`);
@@ -56,23 +75,43 @@ export function parseConfig(raw: unknown, source: string, problems: string[] = [
   }
   const cost = parseCostSettings(r, source, problems);
   if (cost) out.cost = cost;
+  if (r.quantize !== undefined) out.quantize = parseQuantize(r.quantize, source, problems);
   if (r.bench !== undefined) out.bench = parseBenchSettings(r.bench, source, problems);
   return out;
 }
 
-export function mergeConfig(...layers: Partial<Config>[]): Config {
+function parseQuantize(raw: unknown, source: string, problems: string[]): Partial<QuantizeConfig> {
+  const q: Partial<QuantizeConfig> = {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) { problems.push(`${source}: "quantize" must be an object`); return q; }
+  const r = raw as Record<string, unknown>;
+  const num = (k: 'minCosine' | 'minSpeedup' | 'minWeightElements', lo: number, hi: number): void => {
+    const v = r[k];
+    if (v === undefined) return;
+    if (typeof v === 'number' && v >= lo && v <= hi) q[k] = v;
+    else problems.push(`${source}: quantize.${k} must be a number in [${lo}, ${hi}]`);
+  };
+  num('minCosine', 0, 1); num('minSpeedup', 0, 100); num('minWeightElements', 0, 2 ** 40);
+  if (r.exclude !== undefined) {
+    if (Array.isArray(r.exclude) && r.exclude.every((x) => typeof x === 'string')) q.exclude = r.exclude as string[];
+    else problems.push(`${source}: quantize.exclude must be a list of node or weight names`);
+  }
+  return q;
+}
+
+export function mergeConfig(...layers: ConfigLayer[]): Config {
   const c = defaultConfig();
   for (const l of layers) {
     if (l.rules) Object.assign(c.rules, l.rules);
     if (l.dims) Object.assign(c.dims, l.dims);
     if (l.cost) c.cost = mergeCostSettings(c.cost, l.cost);
+    if (l.quantize) Object.assign(c.quantize, l.quantize);
     if (l.bench) Object.assign(c.bench, l.bench);
   }
   return c;
 }
 
 /** Reads `inference-lens.json` from `dir` if present. */
-export function readWorkspaceConfig(dir: string, problems: string[] = []): Partial<Config> {
+export function readWorkspaceConfig(dir: string, problems: string[] = []): ConfigLayer {
   const file = path.join(dir, CONFIG_FILE);
   let text: string;
   try {

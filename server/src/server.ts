@@ -9,7 +9,7 @@ import {
   TextDocuments, TextDocumentSyncKind, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Config, mergeConfig, parseConfig, readWorkspaceConfig } from './config';
+import { Config, ConfigLayer, mergeConfig, parseConfig, readWorkspaceConfig } from './config';
 import { ModelCache } from './modelRefs';
 import { TOOL, VERSION } from './version';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
@@ -19,6 +19,7 @@ import { costFeature } from './lsp/cost';
 import { benchMeasuredLookup } from './cost/measured';
 import { benchmark } from './lsp/benchmark';
 import { trackedTextDocuments } from './lsp/documentChanges';
+import { quantizeFeature } from './lsp/quantize';
 import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -45,6 +46,7 @@ const features: Feature[] = [
   costFeature(ctx),
   modelView(ctx),
   modelSummary(ctx),
+  quantizeFeature(ctx),
   benchmark(ctx),
 ];
 
@@ -80,7 +82,7 @@ connection.onInitialized(async () => {
 
 async function reloadConfig(): Promise<void> {
   const problems: string[] = [];
-  let settings: Partial<Config> = {};
+  let settings: ConfigLayer = {};
   if (supportsConfigPull) {
     try {
       settings = parseConfig(await connection.workspace.getConfiguration('inferenceLens'), 'settings (inferenceLens.*)', problems);

@@ -1,0 +1,119 @@
+/**
+ * Quantization through LSP, as an editor drives it: code actions on a model path string, the
+ * command with progress, the workspace edit that re-points the path, and cancellation.
+ */
+import * as assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  ApplyWorkspaceEditParams, ApplyWorkspaceEditRequest, CancellationTokenSource, CodeActionRequest, Command,
+  createProtocolConnection, DidOpenTextDocumentNotification, ExecuteCommandRequest, InitializedNotification,
+  InitializeRequest, ProtocolConnection, StreamMessageReader, StreamMessageWriter, ShutdownRequest, ExitNotification,
+  WorkDoneProgress, ShowMessageNotification,
+} from 'vscode-languageserver-protocol/node';
+import { DIST, SHARED_MODELS } from '../helpers/paths';
+
+const APP = `import onnxruntime as ort
+
+session = ort.InferenceSession("models/mlp.onnx")
+`;
+
+describe('quantize over LSP', function () {
+  this.timeout(120_000);
+  let proc: ChildProcess;
+  let conn: ProtocolConnection;
+  let ws: string;
+  const edits: ApplyWorkspaceEditParams[] = [];
+  const progress: unknown[] = [];
+  const messages: string[] = [];
+  const uri = (): string => pathToFileURL(path.join(ws, 'serve.py')).toString();
+  const modelFile = (): string => path.join(ws, 'models', 'mlp.onnx');
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-q-'));
+    fs.mkdirSync(path.join(ws, 'models'));
+    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), modelFile());
+    fs.writeFileSync(path.join(ws, 'serve.py'), APP);
+    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.onRequest(ApplyWorkspaceEditRequest.type, (p) => { edits.push(p); return { applied: true }; });
+    conn.onProgress(WorkDoneProgress.type, 'tok-1', (v) => progress.push(v));
+    conn.onNotification(ShowMessageNotification.type, (m) => messages.push(m.message));
+    conn.listen();
+    await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: pathToFileURL(ws).toString(), capabilities: { window: { workDoneProgress: true } },
+      workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }],
+    });
+    await conn.sendNotification(InitializedNotification.type, {});
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(), languageId: 'python', version: 1, text: APP } });
+  });
+
+  after(async () => {
+    try {
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+    } finally {
+      conn.dispose();
+      proc.kill();
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
+  });
+
+  async function actionsAt(line: number, character: number): Promise<Array<{ title: string; command?: Command }>> {
+    const pos = { line, character };
+    return (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri() }, range: { start: pos, end: pos }, context: { diagnostics: [] } })) as Array<{ title: string; command?: Command }>;
+  }
+
+  it('offers int8, int4 and fp16 on a model path string, and nothing elsewhere', async () => {
+    const actions = await actionsAt(2, 40);
+    assert.deepStrictEqual(actions.map((a) => a.title.split(':')[0]), ['Quantize to int8 (dynamic)', 'Quantize weights to int4', 'Convert to fp16']);
+    assert.match(actions[0].title, /mlp\.int8\.onnx/);
+    assert.deepStrictEqual(await actionsAt(0, 3), []);
+  });
+
+  it('offers them on the ONNX001 finding of the model file and its text view, not on other findings', async () => {
+    const diag = (code: string) => ({ code, source: 'inference-lens', message: 'float32 weights', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    for (const u of [pathToFileURL(modelFile()).toString(), `inference-lens-model:${pathToFileURL(modelFile()).pathname}.onnxtext`]) {
+      const ask = async (code: string) => (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: u }, range: diag(code).range, context: { diagnostics: [diag(code)] } })) as Array<{ title: string }>;
+      assert.strictEqual((await ask('ONNX001')).length, 3, u);
+      assert.deepStrictEqual(await ask('ONNX005'), []);
+    }
+  });
+
+  it('runs the command with progress, re-points the path and keeps the original', async () => {
+    const before = crypto.createHash('sha256').update(fs.readFileSync(modelFile())).digest('hex');
+    const [int8] = await actionsAt(2, 40);
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: int8.command!.command, arguments: int8.command!.arguments, workDoneToken: 'tok-1' }) as {
+      summary: { output: string; nodesConverted: number }; ab: { verdict: string; minCosine: number }; edited: boolean;
+    };
+    assert.strictEqual(r.summary.output, path.join(ws, 'models', 'mlp.int8.onnx'));
+    assert.ok(fs.existsSync(r.summary.output));
+    assert.ok(r.ab.minCosine > 0.99);
+    assert.ok(r.edited);
+    const change = edits[0].edit.changes![uri()][0];
+    assert.strictEqual(change.newText, '"models/mlp.int8.onnx"');
+    assert.deepStrictEqual(change.range, { start: { line: 2, character: 31 }, end: { line: 2, character: 48 } });
+    assert.strictEqual(crypto.createHash('sha256').update(fs.readFileSync(modelFile())).digest('hex'), before);
+    assert.ok(progress.some((p) => (p as { kind: string }).kind === 'begin') && progress.some((p) => (p as { kind: string }).kind === 'end'));
+    assert.ok(messages.some((m) => /mlp\.int8\.onnx: /.test(m)));
+  });
+
+  it('a cancelled command answers with an error and writes nothing', async () => {
+    const src = new CancellationTokenSource();
+    const p = conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.quantize', arguments: [pathToFileURL(modelFile()).toString(), 'fp16', { out: path.join(ws, 'models', 'cancel.onnx') }],
+    }, src.token);
+    setTimeout(() => src.cancel(), 5);
+    await assert.rejects(p);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'models')).filter((f) => f.startsWith('cancel')), []);
+  });
+
+  it('rejects a bad method with a clear error', async () => {
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.quantize', arguments: [pathToFileURL(modelFile()).toString(), 'int3'] }), /method must be one of/);
+  });
+});
