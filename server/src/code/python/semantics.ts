@@ -25,7 +25,8 @@ const queries = new WeakMap<Language, Query>();
 function structureQuery(language: Language): Query {
   let q = queries.get(language);
   if (!q) {
-    q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls');
+    q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls ' +
+      '[(import_statement) (import_from_statement)] @import');
     queries.set(language, q);
   }
   return q;
@@ -47,21 +48,21 @@ export function analyzeModule(tree: Tree): PythonModule {
     collectImports(stmt, imports);
     for (const name of assignedNames(stmt)) moduleNames.add(name);
   }
-  // Imports inside functions (common in handlers) are resolved too; module ones win on conflict.
-  for (const node of tree.rootNode.descendantsOfType(['import_statement', 'import_from_statement'])) {
-    if (!node) continue;
-    const local = new Map<string, string>();
-    collectImports(node, local);
-    for (const [k, v] of local) if (!imports.has(k)) imports.set(k, v);
-  }
   // One query pass instead of per-node walks: every node API call crosses into WASM.
-  const calls: Node[] = [], functions: Node[] = [], classes: Node[] = [];
+  const calls: Node[] = [], functions: Node[] = [], classes: Node[] = [], importNodes: Node[] = [];
   const calleeText = new Map<number, string>();
   for (const c of structureQuery(tree.language).captures(tree.rootNode)) {
     if (c.name === 'call') calls.push(c.node);
     else if (c.name === 'callee') calleeText.set(calls[calls.length - 1]?.id ?? -1, c.node.text);
     else if (c.name === 'fn') functions.push(c.node);
+    else if (c.name === 'import') importNodes.push(c.node);
     else classes.push(c.node);
+  }
+  // Imports inside functions (common in handlers) are resolved too; module ones win on conflict.
+  for (const node of importNodes) {
+    const local = new Map<string, string>();
+    collectImports(node, local);
+    for (const [k, v] of local) if (!imports.has(k)) imports.set(k, v);
   }
   return { tree, imports, moduleNames, calls, functions, classes, callees: new Map(), calleeText };
 }

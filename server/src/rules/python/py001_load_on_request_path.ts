@@ -30,8 +30,7 @@ function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean
 
 function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
-  for (const call of ctx.tree.rootNode.descendantsOfType('call')) {
-    if (!call) continue;
+  for (const call of ctx.module.calls) {
     const loader = loaderName(ctx.module, call);
     if (!loader) continue;
     const fn = enclosingFunction(call);
