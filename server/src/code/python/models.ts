@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
+  classBases, dottedName, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
 } from './semantics';
 import { decoratorNames } from './serving';
 import { ancestry } from './ancestry';
@@ -126,7 +126,7 @@ export function keyOf(node: Node | null | undefined): string | undefined {
 function computeFacts(mod: PythonModule, text: string): ModelFacts {
   const moduleClasses = new Map<string, Node>();
   for (const cls of mod.classes) {
-    const bases = cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? [];
+    const bases = classBases(mod, cls);
     const name = cls.childForFieldName('name')?.text;
     if (name && bases.some((b) => /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/.test(b) || moduleClasses.has(b))) {
       moduleClasses.set(name, cls);

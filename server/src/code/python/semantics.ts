@@ -67,6 +67,13 @@ export function analyzeModule(tree: Tree): PythonModule {
   return { tree, imports, moduleNames, calls, functions, classes, callees: new Map(), calleeText };
 }
 
+const basesMemo = new WeakMap<PythonModule, Map<number, string[]>>();
+
+/** A class's base classes, qualified through imports (memoised: handlers and model facts both ask). */
+export function classBases(mod: PythonModule, cls: Node): string[] {
+  return memoById(basesMemo, mod, cls, () => cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? []);
+}
+
 /** Whether the module imports `pkg` or one of its submodules (by qualified name). */
 export function importsPackage(mod: PythonModule, pkg: string): boolean {
   for (const q of mod.imports.values()) if (q === pkg || q.startsWith(`${pkg}.`)) return true;
@@ -77,42 +84,86 @@ export function isAsync(fn: Node): boolean {
   return fn.child(0)?.type === 'async';
 }
 
+/** `compute(node)` cached by node id under `owner` (a tree or module): analyses ask again for the same nodes, and each node access crosses into WASM. */
+export function memoById<K extends object, V>(store: WeakMap<K, Map<number, V>>, owner: K, node: Node, compute: (node: Node) => V): V {
+  let byId = store.get(owner);
+  if (!byId) store.set(owner, byId = new Map());
+  if (byId.has(node.id)) return byId.get(node.id)!;
+  const v = compute(node);
+  byId.set(node.id, v);
+  return v;
+}
+
+interface CallArgs {
+  /** the named children of the call's `arguments` field (argument_list or generator_expression) */
+  items: Node[];
+  isList: boolean;
+  /** the first `name=value` argument of each name */
+  keywords: Map<string, Node>;
+}
+
+/** Arguments by call id, per tree: several rules ask for the same call's arguments, and each child access crosses into WASM. */
+const argsMemo = new WeakMap<Tree, Map<number, CallArgs>>();
+
+function callArgs(call: Node): CallArgs {
+  return memoById(argsMemo, call.tree, call, () => {
+    const args = call.childForFieldName('arguments');
+    const items = (args?.namedChildren ?? []).filter((n): n is Node => !!n);
+    const keywords = new Map<string, Node>();
+    for (const n of items) {
+      if (n.type !== 'keyword_argument') continue;
+      const name = n.childForFieldName('name')?.text;
+      if (name !== undefined && !keywords.has(name)) keywords.set(name, n);
+    }
+    return { items, isList: args?.type === 'argument_list', keywords };
+  });
+}
+
 /** Positional arguments of a call (keyword and splat arguments excluded). */
 export function positionalArgs(call: Node): Node[] {
-  const args = call.childForFieldName('arguments');
-  if (!args || args.type !== 'argument_list') return [];
-  return args.namedChildren.filter((a): a is Node => !!a && a.type !== 'keyword_argument' && a.type !== 'comment' &&
-    a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+  const args = callArgs(call);
+  if (!args.isList) return [];
+  return args.items.filter((a) => a.type !== 'keyword_argument' && a.type !== 'comment' && a.type !== 'list_splat' && a.type !== 'dictionary_splat');
 }
 
 /** The value of keyword argument `name` of a call, or undefined. */
 export function keywordArg(call: Node, name: string): Node | undefined {
-  const args = call.childForFieldName('arguments');
-  for (const a of args?.namedChildren ?? []) {
-    if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
-  }
-  return undefined;
+  return callArgs(call).keywords.get(name)?.childForFieldName('value') ?? undefined;
 }
 
 /** Whether a call passes `**kwargs` (its keyword arguments are then unknown). */
 export function hasKwargsSplat(call: Node): boolean {
-  return !!call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'dictionary_splat');
+  return callArgs(call).items.some((a) => a.type === 'dictionary_splat');
 }
 
 export function enclosingClass(node: Node): Node | undefined {
   return ancestry(node).cls;
 }
 
+interface CalleeParts {
+  /** `m` of `x.m(...)` */
+  method?: string;
+  /** `x` of `x.m(...)` */
+  receiver?: Node;
+}
+
+const calleeMemo = new WeakMap<Tree, Map<number, CalleeParts>>();
+
+function calleeParts(call: Node): CalleeParts {
+  return memoById(calleeMemo, call.tree, call, () => {
+    const fn = call.childForFieldName('function');
+    return fn?.type === 'attribute' ? { method: fn.childForFieldName('attribute')?.text, receiver: fn.childForFieldName('object') ?? undefined } : {};
+  });
+}
+
 /** The name of the method called by `x.m(...)`, or undefined for other calls. */
 export function methodName(call: Node): string | undefined {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  return calleeParts(call).method;
 }
 
 /** The receiver `x` of `x.m(...)`. */
 export function receiver(call: Node): Node | undefined {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'attribute' ? fn.childForFieldName('object') ?? undefined : undefined;
+  return calleeParts(call).receiver;
 }
 
 function collectImports(stmt: Node, into: Map<string, string>): void {

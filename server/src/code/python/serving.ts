@@ -7,7 +7,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
 import {
-  decoratorsOf, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
+  classBases, decoratorsOf, memoById, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
 } from './semantics';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);
@@ -37,8 +37,12 @@ function decoratorCallee(dec: Node): Node | undefined {
   return (e?.type === 'call' ? e.childForFieldName('function') : e) ?? undefined;
 }
 
+const decoratorMemo = new WeakMap<PythonModule, Map<number, string[]>>();
+
+/** Qualified decorator names of a definition (memoised: every method of a class asks for the class's). */
 export function decoratorNames(mod: PythonModule, def: Node): string[] {
-  return decoratorsOf(def).map((d) => dottedName(decoratorCallee(d) ?? null)).filter((n): n is string => !!n).map((n) => qualify(mod, n));
+  return memoById(decoratorMemo, mod, def, () =>
+    decoratorsOf(def).map((d) => dottedName(decoratorCallee(d) ?? null)).filter((n): n is string => !!n).map((n) => qualify(mod, n)));
 }
 
 /** A function decorated with a cache (lru_cache, st.cache_resource, ...) runs its body once per key. */
@@ -134,7 +138,7 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
     return undefined;
   }
   const className = cls.childForFieldName('name')?.text ?? '';
-  const bases = cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? [];
+  const bases = classBases(mod, cls);
   if (name === '__call__' && decoratorNames(mod, cls).some((d) => d === 'ray.serve.deployment' || d === 'ray.serve.ingress')) {
     return "a Ray Serve deployment's `__call__`";
   }
