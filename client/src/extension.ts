@@ -35,6 +35,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ],
     },
     outputChannel: output,
+    // Untrusted folders get static analysis only: the server refuses to run their models.
+    initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted },
   };
   client = new LanguageClient('inferenceLens', 'Inference Lens', serverOptions, clientOptions);
 
@@ -58,6 +60,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerBenchmarkCommands(context, client, pickModel);
   registerModelView(context, () => client, pickModel);
   await client.start();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    void client?.sendNotification('inferenceLens/workspaceTrusted');
+  }));
 }
 
 async function pickModel(placeHolder = 'Model to summarise'): Promise<vscode.Uri | undefined> {

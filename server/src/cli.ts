@@ -9,7 +9,7 @@ import { TOOL, VERSION } from './version';
 const USAGE = `usage: ${TOOL} <command> [options]
 
 commands:
-  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--instance ID] [--traffic RPS[,HOURS]]
+  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--detail] [--instance ID] [--traffic RPS[,HOURS]]
       run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
   quantize <model.onnx> --method int8-dynamic|int4-weight|fp16|int8-static [--out FILE] [--calibration DIR]
            [--per-channel] [--block-size 32|64|128] [--goal COSINE] [--inputs DIR] [--format text|json]
@@ -40,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === '--version' || cmd === '-v') { out(VERSION); return 0; }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return 0; }
   const run = cmd ? COMMANDS[cmd] : undefined;
+  if (run && (rest.includes('--help') || rest.includes('-h'))) { out(USAGE); return 0; }
   if (!run) {
     err(cmd ? `${TOOL}: unknown command '${cmd}'\n${USAGE}` : USAGE);
     return 2;

@@ -51,12 +51,27 @@ const features: Feature[] = [
 ];
 
 const commands = new Map<string, CommandHandler>();
-for (const f of features) for (const [id, h] of Object.entries(f.commands ?? {})) commands.set(id, h);
+const trustedOnly = new Set<string>();
+for (const f of features) {
+  for (const [id, h] of Object.entries(f.commands ?? {})) {
+    commands.set(id, h);
+    if (f.needsTrust) trustedOnly.add(id);
+  }
+}
+
+/**
+ * Workspace Trust: VS Code says whether the folder is trusted (initializationOptions.workspaceTrusted,
+ * then `inferenceLens/workspaceTrusted` when the user grants it). Clients without the notion
+ * (Neovim, Helix, the CLI) are trusted, as their users run the tool on purpose.
+ */
+let trusted = true;
+connection.onNotification('inferenceLens/workspaceTrusted', () => { trusted = true; });
 
 connection.onInitialize((params): InitializeResult => {
   workspaceRoots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
   if (!workspaceRoots.length && params.rootUri) workspaceRoots = [fileURLToPath(params.rootUri)];
   supportsConfigPull = !!params.capabilities.workspace?.configuration;
+  trusted = (params.initializationOptions as { workspaceTrusted?: boolean } | undefined)?.workspaceTrusted !== false;
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -132,6 +147,9 @@ connection.onCodeLens(async (params) => {
 connection.onExecuteCommand(async (params, token, progress) => {
   const handler = commands.get(params.command);
   if (!handler) throw new ResponseError(ErrorCodes.InvalidParams, `unknown command ${params.command}`);
+  if (!trusted && trustedOnly.has(params.command)) {
+    throw new ResponseError(ErrorCodes.InvalidRequest, `${params.command} runs the model, which this untrusted workspace does not allow: trust the folder to benchmark, profile or quantize (static analysis works either way)`);
+  }
   return handler(params.arguments ?? [], token, progress);
 });
 

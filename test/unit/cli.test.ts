@@ -53,6 +53,14 @@ describe('CLI analyze', () => {
     assert.strictEqual(cli('frobnicate').code, 2);
   });
 
+  it('prints the usage for --help on any command', () => {
+    for (const cmd of ['analyze', 'bench', 'quantize', 'compare', 'text-view']) {
+      const r = cli(cmd, '--help');
+      assert.strictEqual(r.code, 0, cmd);
+      assert.match(r.stdout, new RegExp(`^  ${cmd} `, 'm'), cmd);
+    }
+  });
+
   it('reports an unreadable path in one line and still runs', () => {
     const r = cli('analyze', 'no/such/dir', 'examples/app');
     assert.strictEqual(r.code, 0);

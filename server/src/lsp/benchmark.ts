@@ -111,6 +111,7 @@ export function benchmark(ctx: ServerContext): Feature {
   }
 
   return {
+    needsTrust: true,
     commands: {
       [BENCHMARK_COMMAND]: (args, token, progress) => run('benchmark', args, token, progress),
       [PROFILE_COMMAND]: (args, token, progress) => run('profile', args, token, progress),

@@ -36,6 +36,11 @@ export interface Feature {
   codeLenses?(params: CodeLensParams): CodeLens[] | Promise<CodeLens[]>;
   /** `workspace/executeCommand` handlers by command id. */
   commands?: Record<string, CommandHandler>;
+  /**
+   * Its commands run the user's models (onnxruntime sessions, conversions): refused until the client
+   * says the workspace is trusted. Static analysis never needs trust.
+   */
+  needsTrust?: boolean;
   /** Called once the server is initialised (parsers loaded, configuration read). */
   start?(): void | Promise<void>;
   /** Called after the configuration changed. */

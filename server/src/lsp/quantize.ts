@@ -95,6 +95,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         tree.delete();
       }
     },
+    needsTrust: true,
     commands: {
       [QUANTIZE_COMMAND]: async (args, token, progress): Promise<QuantizeCommandResult> => {
         const [uri, method, raw] = args;

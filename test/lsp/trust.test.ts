@@ -1,0 +1,50 @@
+/** Workspace Trust over the protocol: an untrusted workspace gets static analysis, never model runs. */
+import * as assert from 'assert';
+import { spawn, ChildProcess } from 'child_process';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  createProtocolConnection, ExecuteCommandRequest, ExitNotification, InitializedNotification, InitializeRequest,
+  ProtocolConnection, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { DIST, SHARED_MODELS } from '../helpers/paths';
+
+describe('workspace trust', () => {
+  let proc: ChildProcess;
+  let conn: ProtocolConnection;
+
+  before(async () => {
+    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    conn.listen();
+    await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { workspaceTrusted: false },
+    });
+    await conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(async () => {
+    await conn.sendRequest(ShutdownRequest.type);
+    await conn.sendNotification(ExitNotification.type);
+    conn.dispose();
+    proc.kill();
+  });
+
+  const model = (): string => pathToFileURL(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx')).toString();
+
+  it('refuses to benchmark or quantize in an untrusted workspace, and still summarises', async () => {
+    for (const command of ['inferenceLens.benchmark', 'inferenceLens.quantize']) {
+      await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command, arguments: [model()] }), /untrusted workspace/);
+    }
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.modelSummary', arguments: [model()] });
+    assert.strictEqual((r as { summary: { params: number } }).summary.params, 535818);
+  });
+
+  it('runs models once the client says the workspace is trusted', async () => {
+    await conn.sendNotification('inferenceLens/workspaceTrusted');
+    // An unknown method reaches the quantize command itself: its own usage error, not the trust refusal.
+    await assert.rejects(
+      conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.quantize', arguments: [model(), 'no-such-method'] }),
+      (e: Error) => !/untrusted/.test(e.message));
+  });
+});
