@@ -139,14 +139,18 @@ function main(): void {
     const big = path.join(tmp, 'mlp_1gb.onnx');
     const bigExt = path.join(tmp, 'mlp_1gb_external.onnx');
     const mid = path.join(tmp, 'mlp_500mb.onnx');
+    // MODEL_BENCH=ttfd: only the time to first diagnostic (skips the 1 GB files and the minutes-long python baseline).
+    const ttfdOnly = process.env.MODEL_BENCH === 'ttfd';
     let t = Date.now();
-    generate(big, 17, false);
-    generate(bigExt, 17, true);
+    if (!ttfdOnly) {
+      generate(big, 17, false);
+      generate(bigExt, 17, true);
+    }
     generate(mid, 8, false);
-    console.log(`generated ${path.basename(big)} (${mb(fileBytes(big))}), ${path.basename(bigExt)} (+ .data, ${mb(fileBytes(bigExt))}), ${path.basename(mid)} (${mb(fileBytes(mid))}) in ${Date.now() - t} ms`);
+    if (!ttfdOnly) console.log(`generated ${path.basename(big)} (${mb(fileBytes(big))}), ${path.basename(bigExt)} (+ .data, ${mb(fileBytes(bigExt))}), ${path.basename(mid)} (${mb(fileBytes(mid))}) in ${Date.now() - t} ms`);
 
     const rows: string[][] = [['model', 'size', 'ours cold', 'ours warm', 'python', 'speed-up (wall)', 'ours cold CPU', 'python CPU', 'speed-up (CPU)', 'our peak RSS', 'RSS / size', 'RSS over node start', 'python RSS']];
-    for (const file of [largestShared, big, bigExt]) {
+    for (const file of ttfdOnly ? [] : [largestShared, big, bigExt]) {
       const size = fileBytes(file);
       const child = spawnSync(process.execPath, [process.argv[1], '--child', file, '3'], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (child.status !== 0) throw new Error(`analysis of ${file} failed: ${child.stderr}`);
@@ -167,7 +171,7 @@ function main(): void {
       }
       rows.push([path.basename(file), mb(size), `${cold.toFixed(0)} ms`, `${warm.toFixed(1)} ms`, pyCell, ratio, `${ours.cpu[0].toFixed(0)} ms`, pyCpu, cpuRatio, mb(ours.maxRss), `${(ours.maxRss / size * 100).toFixed(1)}%`, mb(ours.maxRss - ours.startRss), pyRss]);
     }
-    printTable(rows);
+    if (!ttfdOnly) printTable(rows);
 
     // Time to first diagnostic: the whole CLI (node start-up, parsers, read, rules, shapes, cost, JSON).
     const cli = path.join(REPO, 'dist', 'cli.js');
