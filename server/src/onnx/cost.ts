@@ -27,8 +27,7 @@
 import { bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
 import { einsumLetters, inferShapes, ShapeInference } from './shapes';
 import { summarize, weightTensors } from './summary';
-import { streamRange } from './source';
-import { createHash } from 'crypto';
+import { duplicateGroups } from './duplicates';
 
 export interface NodeCost {
   node: NodeInfo;
@@ -364,35 +363,12 @@ function sharedWeights(walker: CostWalker, inf: ShapeInference): SharedWeight[] 
 }
 
 /**
- * Identical weight bytes stored under different names: grouped by size and a hash of their bytes,
- * streamed from disk tensor by tensor. Costs a full read of the weights: call it on demand, not on
- * every analysis.
+ * Identical weight bytes stored under different names (see duplicates.ts: sampled fingerprints
+ * first, a full streamed hash only for likely duplicates).
  */
 export function duplicateWeights(model: ModelInfo, minBytes = 1024): SharedWeight[] {
-  const bySize = new Map<string, TensorInfo[]>();
-  for (const { tensor } of weightTensors(model)) {
-    const loc = tensor.location;
-    if (!loc || loc.length < minBytes) continue;
-    const key = `${tensor.dataType}:${tensor.dims.join('x')}:${loc.encoding}:${loc.length}`;
-    const list = bySize.get(key) ?? [];
-    list.push(tensor);
-    bySize.set(key, list);
-  }
-  const out: SharedWeight[] = [];
-  for (const group of bySize.values()) {
-    if (group.length < 2) continue;
-    const byHash = new Map<string, TensorInfo[]>();
-    for (const t of group) {
-      const h = createHash('sha256');
-      for (const chunk of streamRange(t.location!.file, t.location!.offset, t.location!.length)) h.update(chunk);
-      const d = h.digest('hex');
-      byHash.set(d, [...(byHash.get(d) ?? []), t]);
-    }
-    for (const same of byHash.values()) {
-      if (same.length > 1) out.push({ names: same.map((t) => t.name), kind: 'duplicate', bytes: same[0].byteLength, readers: same.length });
-    }
-  }
-  return out;
+  return duplicateGroups([...weightTensors(model)].map((w) => w.tensor), minBytes)
+    .map((same) => ({ names: same.map((t) => t.name), kind: 'duplicate' as const, bytes: same[0].byteLength, readers: same.length }));
 }
 
 /** The model's cost at `dims` (symbolic dim name → value; see shapes.ts for the defaults). */

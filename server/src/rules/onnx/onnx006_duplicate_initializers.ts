@@ -1,6 +1,5 @@
-import { createHash } from 'crypto';
-import { allGraphs, TensorInfo } from '../../onnx/model';
-import { streamRange } from '../../onnx/source';
+import { allGraphs } from '../../onnx/model';
+import { duplicateGroups } from '../../onnx/duplicates';
 import { formatBytes } from '../../onnx/summary';
 import type { Finding, ModelContext, ModelRule } from '../types';
 import { modelFinding } from './graph';
@@ -8,40 +7,11 @@ import { modelFinding } from './graph';
 /** Duplicates smaller than this (scalars, tiny shapes) are not worth a finding. */
 const MIN_BYTES = 1024;
 
-/** A digest of the tensor's stored bytes, streamed from disk; undefined when unreadable. */
-export function tensorDigest(t: TensorInfo): string | undefined {
-  const h = createHash('sha256');
-  if (t.inline) return h.update(t.inline).digest('hex');
-  const loc = t.location;
-  if (!loc) return undefined;
-  try {
-    for (const chunk of streamRange(loc.file, loc.offset, loc.length)) h.update(chunk);
-  } catch {
-    return undefined; // ONNX000 reports unreadable tensors
-  }
-  return h.update(loc.encoding).digest('hex');
-}
-
 function check(ctx: ModelContext): Finding[] {
-  // Only tensors that agree in type, shape and stored length can be equal: hash just those.
-  const groups = new Map<string, TensorInfo[]>();
-  for (const g of allGraphs(ctx.model.graph)) {
-    for (const t of g.initializers) {
-      if (t.byteLength < MIN_BYTES || !t.location) continue;
-      const key = `${t.dataType}|${t.dims.join('x')}|${t.location.encoding}|${t.location.length}`;
-      const list = groups.get(key);
-      if (list) list.push(t); else groups.set(key, [t]);
-    }
-  }
+  const initializers = [...allGraphs(ctx.model.graph)].flatMap((g) => g.initializers);
   const out: Finding[] = [];
-  for (const list of groups.values()) {
-    if (list.length < 2) continue;
-    const firstByDigest = new Map<string, TensorInfo>();
-    for (const t of list) {
-      const d = tensorDigest(t);
-      if (!d) continue;
-      const first = firstByDigest.get(d);
-      if (!first) { firstByDigest.set(d, t); continue; }
+  for (const [first, ...copies] of duplicateGroups(initializers, MIN_BYTES)) {
+    for (const t of copies) {
       out.push(modelFinding(DUPLICATE_INITIALIZERS.id,
         `initializer '${t.name}' holds the same ${formatBytes(t.byteLength)} as '${first.name}': store it once and point both readers at one name.`,
         { kind: 'tensor', name: t.name }));
