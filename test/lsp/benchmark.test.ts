@@ -52,13 +52,7 @@ describe('benchmark commands over LSP', function () {
     }
   });
 
-  after(async () => {
-    try {
-      await server.stop();
-    } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   const model = (f: string): string => pathToFileURL(path.join(ws, f)).toString();
 

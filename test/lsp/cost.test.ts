@@ -47,13 +47,7 @@ describe('cost over the protocol', function () {
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: url('serve.py'), languageId: 'python', version: 1, text: APP } });
   });
 
-  after(async () => {
-    try {
-      await server.stop();
-    } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   it('puts a cost lens above the model load', async () => {
     const lenses = await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: url('serve.py') } });

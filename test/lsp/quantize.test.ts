@@ -51,13 +51,7 @@ describe('quantize over LSP', function () {
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(), languageId: 'python', version: 1, text: APP } });
   });
 
-  after(async () => {
-    try {
-      await server.stop();
-    } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   async function actionsAt(line: number, character: number): Promise<Array<{ title: string; command?: Command }>> {
     const pos = { line, character };

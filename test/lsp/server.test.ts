@@ -42,13 +42,7 @@ describe('language server over stdio', function () {
     ({ conn, diagnostics } = server);
   });
 
-  after(async () => {
-    try {
-      await server.stop();
-    } finally {
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   it('initializes and declares what it serves', async () => {
     const init = await conn.sendRequest(InitializeRequest.type, {
