@@ -1,7 +1,7 @@
 /**
  * Debian's python3-onnx as an independent oracle: finds a Python that can `import onnx` (or none, and
- * the tests that need it skip), and runs onnx.shape_inference on a model with its symbolic input dims
- * fixed to the values our inference used.
+ * the tests that need it skip), runs onnx.shape_inference on a model with its symbolic input dims
+ * fixed to the values our inference used, and runs `onnx.checker.check_model(full_check=True)`.
  */
 import { spawnSync } from 'child_process';
 
@@ -52,4 +52,12 @@ export function pythonShapes(python: string, model: string, dims: Record<string,
   const r = spawnSync(python, ['-c', INFER, model, JSON.stringify(dims)], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`python onnx shape inference failed on ${model}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, PyValue>;
+}
+
+/** Runs the full checker (with shape inference); returns null when valid, else the checker's message. */
+export function checkModel(file: string): string | null {
+  const exe = pythonWithOnnx();
+  if (!exe) throw new Error('python3-onnx is not installed');
+  const r = spawnSync(exe, ['-c', 'import onnx, sys\nonnx.checker.check_model(sys.argv[1], full_check=True)', file], { encoding: 'utf8' });
+  return r.status === 0 ? null : (r.stderr.trim().split('\n').pop() ?? 'check failed');
 }

@@ -4,17 +4,16 @@
  * progress's cancel, and a hover answered while a benchmark runs.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CancellationTokenSource, createProtocolConnection, ExecuteCommandRequest, ExitNotification, InitializedNotification,
-  InitializeRequest, ProtocolConnection, ShutdownRequest, StreamMessageReader, StreamMessageWriter, WorkDoneProgress,
-  WorkDoneProgressCancelNotification, WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
+  CancellationTokenSource, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, WorkDoneProgressCancelNotification,
+  WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
-import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { startServer, ServerHandle } from '../helpers/lsp';
+import { SHARED_MODELS } from '../helpers/paths';
 import { loopModel } from '../helpers/benchModels';
 import type { BenchResult } from '../../server/src/bench/types';
 
@@ -22,7 +21,7 @@ const quick = { warmupRuns: 2, warmupTimeS: 0, minRuns: 5, minTimeS: 0, maxTimeS
 
 describe('benchmark commands over LSP', function () {
   this.timeout(60000);
-  let proc: ChildProcess;
+  let server: ServerHandle;
   let conn: ProtocolConnection;
   let ws: string;
   const progress: { token: ProgressToken; value: { kind: string; cancellable?: boolean; message?: string } }[] = [];
@@ -33,35 +32,27 @@ describe('benchmark commands over LSP', function () {
     fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
     fs.writeFileSync(path.join(ws, 'loop.onnx'), loopModel(1e12));
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 } }));
-    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onRequest(WorkDoneProgressCreateRequest.type, () => null);
-    conn.onProgress(WorkDoneProgress.type, '*', () => undefined);
-    conn.onNotification('$/progress', (p: { token: ProgressToken; value: { kind: string } }) => { progress.push(p); });
-    conn.onNotification('inferenceLens/benchmarkResult', (p: { uri: string; result: BenchResult; markdown: string }) => { pushed.push(p); });
-    conn.onRequest('workspace/configuration', () => [{}]);
-    conn.listen();
+    server = startServer({
+      setup: (c) => {
+        c.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+        c.onProgress(WorkDoneProgress.type, '*', () => undefined);
+        c.onNotification('$/progress', (p: { token: ProgressToken; value: { kind: string } }) => { progress.push(p); });
+        c.onNotification('inferenceLens/benchmarkResult', (p: { uri: string; result: BenchResult; markdown: string }) => { pushed.push(p); });
+        c.onRequest('workspace/configuration', () => [{}]);
+      },
+    });
+    conn = server.conn;
     const uri = pathToFileURL(ws).toString();
-    const init = await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }],
+    const init = await server.initialize({
+      rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }],
       capabilities: { window: { workDoneProgress: true } },
     });
     for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark']) {
       assert.ok(init.capabilities.executeCommandProvider?.commands.includes(c), c);
     }
-    await conn.sendNotification(InitializedNotification.type, {});
   });
 
-  after(async () => {
-    try {
-      await conn.sendRequest(ShutdownRequest.type);
-      await conn.sendNotification(ExitNotification.type);
-    } finally {
-      conn.dispose();
-      proc.kill();
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   const model = (f: string): string => pathToFileURL(path.join(ws, f)).toString();
 

@@ -3,17 +3,16 @@
  * that fire and clear when inference-lens.json changes, from the built server over stdio.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeLensRequest, createProtocolConnection, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, ExitNotification,
-  FileChangeType, HoverRequest, InitializedNotification, InitializeRequest, MarkupContent, ProtocolConnection,
-  PublishDiagnosticsNotification, PublishDiagnosticsParams, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  CodeLensRequest, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest,
+  MarkupContent, ProtocolConnection, PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { startServer, ServerHandle } from '../helpers/lsp';
+import { SHARED_MODELS } from '../helpers/paths';
 import { renderTextView } from '../../server/src/onnx/textView';
 import { readModelFile } from '../../server/src/onnx/reader';
 
@@ -23,21 +22,14 @@ session = ort.InferenceSession("mlp_mnist_like.onnx")
 `;
 
 describe('cost over the protocol', function () {
-  let proc: ChildProcess;
+  let server: ServerHandle;
   let conn: ProtocolConnection;
   let ws: string;
-  const published: PublishDiagnosticsParams[] = [];
   const url = (name: string): string => pathToFileURL(path.join(ws, name)).toString();
 
-  function waitFor(uri: string, pred: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}`)), 20000);
-      const poll = setInterval(() => {
-        const hit = published.filter((p) => p.uri === uri).pop();
-        if (hit && pred(hit)) { clearTimeout(timer); clearInterval(poll); resolve(hit); }
-      }, 20);
-    });
-  }
+  // the latest publication must match: budget diagnostics both appear and clear
+  const waitFor = (uri: string, pred: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> =>
+    server.waitForDiagnostics(uri, pred, { latest: true, timeoutMs: 20000 });
 
   async function writeConfig(cfg: object): Promise<void> {
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify(cfg));
@@ -49,27 +41,13 @@ describe('cost over the protocol', function () {
     fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
     // an empty bench cache: estimates only, whatever this machine has cached before
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, '.cache') } }));
-    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => { published.push(p); });
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: url(''), capabilities: {}, workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }],
-    });
-    await conn.sendNotification(InitializedNotification.type, {});
+    server = startServer();
+    conn = server.conn;
+    await server.initialize({ rootUri: url(''), capabilities: {}, workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }] });
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: url('serve.py'), languageId: 'python', version: 1, text: APP } });
   });
 
-  after(async () => {
-    try {
-      await conn.sendRequest(ShutdownRequest.type);
-      await conn.sendNotification(ExitNotification.type);
-    } finally {
-      conn.dispose();
-      proc.kill();
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   it('puts a cost lens above the model load', async () => {
     const lenses = await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: url('serve.py') } });

@@ -3,7 +3,6 @@
  * command with progress, the workspace edit that re-points the path, and cancellation.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,11 +10,10 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
   ApplyWorkspaceEditParams, ApplyWorkspaceEditRequest, CancellationTokenSource, CodeActionRequest, Command,
-  createProtocolConnection, DidOpenTextDocumentNotification, ExecuteCommandRequest, InitializedNotification,
-  InitializeRequest, ProtocolConnection, StreamMessageReader, StreamMessageWriter, ShutdownRequest, ExitNotification,
-  WorkDoneProgress, ShowMessageNotification,
+  DidOpenTextDocumentNotification, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, ShowMessageNotification,
 } from 'vscode-languageserver-protocol/node';
-import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { startServer, ServerHandle } from '../helpers/lsp';
+import { SHARED_MODELS } from '../helpers/paths';
 
 const APP = `import onnxruntime as ort
 
@@ -24,7 +22,7 @@ session = ort.InferenceSession("models/mlp.onnx")
 
 describe('quantize over LSP', function () {
   this.timeout(120_000);
-  let proc: ChildProcess;
+  let server: ServerHandle;
   let conn: ProtocolConnection;
   let ws: string;
   const edits: ApplyWorkspaceEditParams[] = [];
@@ -38,30 +36,22 @@ describe('quantize over LSP', function () {
     fs.mkdirSync(path.join(ws, 'models'));
     fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), modelFile());
     fs.writeFileSync(path.join(ws, 'serve.py'), APP);
-    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onRequest(ApplyWorkspaceEditRequest.type, (p) => { edits.push(p); return { applied: true }; });
-    conn.onProgress(WorkDoneProgress.type, 'tok-1', (v) => progress.push(v));
-    conn.onNotification(ShowMessageNotification.type, (m) => messages.push(m.message));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: pathToFileURL(ws).toString(), capabilities: { window: { workDoneProgress: true } },
+    server = startServer({
+      setup: (c) => {
+        c.onRequest(ApplyWorkspaceEditRequest.type, (p) => { edits.push(p); return { applied: true }; });
+        c.onProgress(WorkDoneProgress.type, 'tok-1', (v) => progress.push(v));
+        c.onNotification(ShowMessageNotification.type, (m) => messages.push(m.message));
+      },
+    });
+    conn = server.conn;
+    await server.initialize({
+      rootUri: pathToFileURL(ws).toString(), capabilities: { window: { workDoneProgress: true } },
       workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }],
     });
-    await conn.sendNotification(InitializedNotification.type, {});
     await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(), languageId: 'python', version: 1, text: APP } });
   });
 
-  after(async () => {
-    try {
-      await conn.sendRequest(ShutdownRequest.type);
-      await conn.sendNotification(ExitNotification.type);
-    } finally {
-      conn.dispose();
-      proc.kill();
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   async function actionsAt(line: number, character: number): Promise<Array<{ title: string; command?: Command }>> {
     const pos = { line, character };

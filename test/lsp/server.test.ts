@@ -3,18 +3,16 @@
  * vscode-languageserver-protocol's client side.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeActionRequest, createProtocolConnection, DidOpenTextDocumentNotification, ExecuteCommandRequest,
-  HoverRequest, InitializedNotification, InitializeRequest, ProtocolConnection, PublishDiagnosticsNotification,
-  PublishDiagnosticsParams, StreamMessageReader, StreamMessageWriter, ShutdownRequest, ExitNotification,
-  DidChangeTextDocumentNotification, MarkupContent,
+  CodeActionRequest, DidOpenTextDocumentNotification, ExecuteCommandRequest, HoverRequest, InitializedNotification,
+  InitializeRequest, ProtocolConnection, PublishDiagnosticsParams, DidChangeTextDocumentNotification, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
-import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { startServer, ServerHandle } from '../helpers/lsp';
+import { SHARED_MODELS } from '../helpers/paths';
 
 const APP = `import onnxruntime as ort
 from fastapi import FastAPI
@@ -29,43 +27,22 @@ def predict(x: list):
 `;
 
 describe('language server over stdio', function () {
-  let proc: ChildProcess;
+  let server: ServerHandle;
   let conn: ProtocolConnection;
   let ws: string;
-  const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
-
-  function waitForDiagnostics(uri: string, pred: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}`)), 15000);
-      const poll = setInterval(() => {
-        const hit = (diagnostics.get(uri) ?? []).find(pred);
-        if (hit) { clearTimeout(timer); clearInterval(poll); resolve(hit); }
-      }, 20);
-    });
-  }
+  let diagnostics: Map<string, PublishDiagnosticsParams[]>;
+  const waitForDiagnostics = (uri: string, pred: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> =>
+    server.waitForDiagnostics(uri, pred);
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-'));
     fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
     fs.writeFileSync(path.join(ws, 'broken.onnx'), Buffer.from('this is not a model'));
-    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
-      diagnostics.set(p.uri, [...(diagnostics.get(p.uri) ?? []), p]);
-    });
-    conn.listen();
+    server = startServer();
+    ({ conn, diagnostics } = server);
   });
 
-  after(async () => {
-    try {
-      await conn.sendRequest(ShutdownRequest.type);
-      await conn.sendNotification(ExitNotification.type);
-    } finally {
-      conn.dispose();
-      proc.kill();
-      fs.rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  after(() => server.stop().finally(() => fs.rmSync(ws, { recursive: true, force: true })));
 
   it('initializes and declares what it serves', async () => {
     const init = await conn.sendRequest(InitializeRequest.type, {

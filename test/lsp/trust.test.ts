@@ -1,34 +1,22 @@
 /** Workspace Trust over the protocol: an untrusted workspace gets static analysis, never model runs. */
 import * as assert from 'assert';
-import { spawn, ChildProcess } from 'child_process';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import {
-  createProtocolConnection, ExecuteCommandRequest, ExitNotification, InitializedNotification, InitializeRequest,
-  ProtocolConnection, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
-import { DIST, SHARED_MODELS } from '../helpers/paths';
+import { ExecuteCommandRequest, ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import { startServer, ServerHandle } from '../helpers/lsp';
+import { SHARED_MODELS } from '../helpers/paths';
 
 describe('workspace trust', () => {
-  let proc: ChildProcess;
+  let server: ServerHandle;
   let conn: ProtocolConnection;
 
   before(async () => {
-    proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
-    conn.listen();
-    await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { workspaceTrusted: false },
-    });
-    await conn.sendNotification(InitializedNotification.type, {});
+    server = startServer();
+    conn = server.conn;
+    await server.initialize({ rootUri: null, capabilities: {}, initializationOptions: { workspaceTrusted: false } });
   });
 
-  after(async () => {
-    await conn.sendRequest(ShutdownRequest.type);
-    await conn.sendNotification(ExitNotification.type);
-    conn.dispose();
-    proc.kill();
-  });
+  after(() => server.stop());
 
   const model = (): string => pathToFileURL(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx')).toString();
 

@@ -18,7 +18,7 @@ import { quantizeInt4, quantizeInt4KN, quantizeInt8, transpose } from '../../ser
 import { floatToHalf, halfToFloat } from '../../server/src/quantize/tensorData';
 import { parseCpuInfo } from '../../server/src/quantize/cpu';
 import { readNpy } from '../../server/src/quantize/samples';
-import { checkModel, onnxPython } from '../helpers/onnxOracle';
+import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { SHARED_MODELS } from '../helpers/paths';
 
 const hash = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
@@ -101,7 +101,7 @@ describe('quantize models', function () {
     assert.ok(summary.nodesConverted > 0, 'something was converted');
     const ab = await compareModels(src, out, { bench: false, count: 3 });
     for (const x of ab.outputs) assert.ok(x.cosine >= minCosine, `${model} ${o.method} ${x.name}: cosine ${x.cosine} < ${minCosine}`);
-    if (onnxPython()) assert.strictEqual(checkModel(out), null);
+    if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
     return { summary, ab, out };
   }
 
@@ -165,7 +165,7 @@ describe('quantize models', function () {
     assert.strictEqual(m.graph.initializers.find((i) => i.name === 'scales')?.dataType, DataType.FLOAT);
     const ab = await compareModels(file, out, { bench: false, count: 2 });
     assert.ok(ab.minCosine > 0.999);
-    if (onnxPython()) assert.strictEqual(checkModel(out), null);
+    if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
   });
 
   it('static int8 QDQ on MobileNetV2 with synthetic calibration says so, and agrees', async () => {
@@ -201,7 +201,7 @@ describe('quantize models', function () {
     assert.deepStrictEqual([hash(src), hash(`${src}.data`)], [beforeModel, beforeData]);
     const ab = await compareModels(shared('mlp_mnist_like.onnx'), out, { bench: false, count: 2 });
     assert.ok(ab.minCosine > 0.99);
-    if (onnxPython()) assert.strictEqual(checkModel(out), null);
+    if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
     const inline = path.join(dir, 'inline.int8.onnx');
     const s2 = await quantizeModel(src, { method: 'int8-dynamic', out: inline, externalData: false });
     assert.strictEqual(s2.dataFile, undefined);

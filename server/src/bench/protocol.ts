@@ -3,7 +3,7 @@
  * The child owns onnxruntime; the parent only sends a job and listens.
  */
 import type { InputTensor } from './inputs';
-import type { BackendAvailability, BenchOptions, BenchProgress, EpName, InputDescription, LatencyStats, ProfileResult, SweepPoint, Throughput } from './types';
+import type { BackendAvailability, BenchOptions, BenchProgress, BenchResult, EpName } from './types';
 
 /** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */
 export interface OutputsJob {
@@ -20,22 +20,9 @@ export type ToWorker =
   | { type: 'probe'; eps: EpName[] };
 
 /** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
-export interface WorkerFigures {
-  ortVersion: string;
-  inputs: InputDescription[];
-  batch: number;
-  runs: number;
-  warmupRuns: number;
-  measureMs: number;
-  latencyMs: LatencyStats;
-  throughput: Throughput;
-  sessionCreateMs: number;
-  peakRssBytes: number;
-  rssGrowthBytes: number;
-  sweep?: { kind: 'batch' | 'threads'; points: SweepPoint[] };
-  profile?: ProfileResult;
-  warnings: string[];
-}
+export type WorkerFigures = Pick<BenchResult,
+  | 'ortVersion' | 'inputs' | 'batch' | 'runs' | 'warmupRuns' | 'measureMs' | 'latencyMs' | 'throughput'
+  | 'sessionCreateMs' | 'peakRssBytes' | 'rssGrowthBytes' | 'sweep' | 'profile' | 'warnings'>;
 
 export type FromWorker =
   | { type: 'progress'; progress: BenchProgress; rss: number }
