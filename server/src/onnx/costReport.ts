@@ -1,24 +1,8 @@
 /** Per-node cost as plain JSON (the CLI's `--detail`, hovers): no NodeInfo internals. */
-import type { Dim } from './model';
 import type { NodeCost } from './cost';
 
-export interface NodeDetail {
-  name: string;
-  opType: string;
-  graph: string;
-  index: number;
-  macs: number;
-  flops: number;
-  params: number;
-  weightBytes: number;
-  inputBytes: number;
-  outputBytes: number;
-  /** FLOPs per byte moved, rounded to 3 decimals. */
-  intensity: number;
-  outputShapes: Array<Dim[] | null>;
-  /** False for a subgraph branch left out of the totals (the cheaper `If` branch). */
-  counted: boolean;
-}
+/** A NodeCost without the NodeInfo (its name instead); intensity rounded to 3 decimals. */
+export type NodeDetail = Omit<NodeCost, 'node'> & { name: string };
 
 export function nodeDetail(c: NodeCost): NodeDetail {
   return {

@@ -79,6 +79,32 @@ export interface Int4Blocks {
   kBlocks: number;
 }
 
+/** The output buffers of a block-wise int4 quantization of an [N, K] (logical) weight. */
+function int4Output(n: number, k: number, blockSize: number, symmetric: boolean) {
+  const kBlocks = Math.ceil(k / blockSize);
+  const blob = blockSize / 2;
+  const zpPerRow = Math.ceil(kBlocks / 2);
+  return {
+    kBlocks, blob, zpPerRow,
+    packed: Buffer.alloc(n * kBlocks * blob),
+    scales: new Float32Array(n * kBlocks),
+    zeroPoints: symmetric ? undefined : Buffer.alloc(n * zpPerRow),
+  };
+}
+
+/**
+ * One block's scale and zero point from its min and max (both including 0). Symmetric:
+ * scale = absmax / 7, zero point 8; asymmetric: the block's range over 15 levels.
+ */
+function int4BlockParams(mn: number, mx: number, symmetric: boolean): { scale: number; zp: number } {
+  if (symmetric) {
+    const amax = Math.max(-mn, mx);
+    return { scale: amax > 0 ? amax / 7 : 1, zp: 8 };
+  }
+  const scale = mx > mn ? (mx - mn) / 15 : 1;
+  return { scale, zp: Math.max(0, Math.min(15, Math.round(-mn / scale))) };
+}
+
 /**
  * Block-wise 4-bit quantization of a MatMul weight for com.microsoft.MatMulNBits. `wt` is the
  * weight transposed to [N, K] (each row is one output column, blocks run along K).
@@ -86,27 +112,14 @@ export interface Int4Blocks {
  * Asymmetric: per-block min/max with a 4-bit zero point (more accurate on skewed blocks).
  */
 export function quantizeInt4(wt: Float32Array, n: number, k: number, blockSize: number, symmetric: boolean): Int4Blocks {
-  const kBlocks = Math.ceil(k / blockSize);
-  const blob = blockSize / 2;
-  const packed = Buffer.alloc(n * kBlocks * blob);
-  const scales = new Float32Array(n * kBlocks);
-  const zpPerRow = Math.ceil(kBlocks / 2);
-  const zeroPoints = symmetric ? undefined : Buffer.alloc(n * zpPerRow);
+  const { kBlocks, blob, zpPerRow, packed, scales, zeroPoints } = int4Output(n, k, blockSize, symmetric);
   for (let r = 0; r < n; r++) {
     for (let b = 0; b < kBlocks; b++) {
       const k0 = b * blockSize, k1 = Math.min(k, k0 + blockSize);
       let mn = 0, mx = 0;
       for (let j = k0; j < k1; j++) { const v = wt[r * k + j]; if (v < mn) mn = v; if (v > mx) mx = v; }
-      let scale: number, zp: number;
-      if (symmetric) {
-        const amax = Math.max(-mn, mx);
-        scale = amax > 0 ? amax / 7 : 1;
-        zp = 8;
-      } else {
-        scale = mx > mn ? (mx - mn) / 15 : 1;
-        zp = Math.max(0, Math.min(15, Math.round(-mn / scale)));
-        zeroPoints![r * zpPerRow + (b >> 1)] |= zp << ((b & 1) * 4);
-      }
+      const { scale, zp } = int4BlockParams(mn, mx, symmetric);
+      if (zeroPoints) zeroPoints[r * zpPerRow + (b >> 1)] |= zp << ((b & 1) * 4);
       scales[r * kBlocks + b] = scale;
       const base = (r * kBlocks + b) * blob;
       for (let j = 0; j < blockSize; j++) {
@@ -123,12 +136,7 @@ export function quantizeInt4(wt: Float32Array, n: number, k: number, blockSize: 
  * (one block of K rows at a time, all N columns together) and no transposed copy is made.
  */
 export function quantizeInt4KN(w: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
-  const kBlocks = Math.ceil(k / blockSize);
-  const blob = blockSize / 2;
-  const packed = Buffer.alloc(n * kBlocks * blob);
-  const scales = new Float32Array(n * kBlocks);
-  const zpPerRow = Math.ceil(kBlocks / 2);
-  const zeroPoints = symmetric ? undefined : Buffer.alloc(n * zpPerRow);
+  const { kBlocks, blob, zpPerRow, packed, scales, zeroPoints } = int4Output(n, k, blockSize, symmetric);
   const mn = new Float32Array(n), mx = new Float32Array(n), inv = new Float64Array(n), zp = new Int32Array(n).fill(8);
   for (let b = 0; b < kBlocks; b++) {
     const k0 = b * blockSize, k1 = Math.min(k, k0 + blockSize);
@@ -138,15 +146,9 @@ export function quantizeInt4KN(w: Float32Array, k: number, n: number, blockSize:
       for (let c = 0; c < n; c++) { const v = w[row + c]; if (v < mn[c]) mn[c] = v; else if (v > mx[c]) mx[c] = v; }
     }
     for (let c = 0; c < n; c++) {
-      let scale: number;
-      if (symmetric) {
-        const amax = Math.max(-mn[c], mx[c]);
-        scale = amax > 0 ? amax / 7 : 1;
-      } else {
-        scale = mx[c] > mn[c] ? (mx[c] - mn[c]) / 15 : 1;
-        zp[c] = Math.max(0, Math.min(15, Math.round(-mn[c] / scale)));
-        zeroPoints![c * zpPerRow + (b >> 1)] |= zp[c] << ((b & 1) * 4);
-      }
+      const { scale, zp: z } = int4BlockParams(mn[c], mx[c], symmetric);
+      zp[c] = z;
+      if (zeroPoints) zeroPoints[c * zpPerRow + (b >> 1)] |= z << ((b & 1) * 4);
       scales[c * kBlocks + b] = scale;
       inv[c] = 1 / scale;
     }
