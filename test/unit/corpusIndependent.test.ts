@@ -17,17 +17,6 @@ const CORPUS = path.join(FIXTURES, 'corpus-independent');
 const KNOWN_GAPS: Record<string, string> = {
   JS001: 'transformers.js reached through a cached dynamic import (`const { AutoTokenizer } = await lib()`, ' +
     '`lib()` doing `x ??= await import(...)`) is not resolved as an import, so its from_pretrained is no loader (embed_worker.js:30)',
-  PY002: 'a model obtained from a factory (`model = load_model()`, an st.cache_resource function) has no binding, so its calls ' +
-    'are not inference calls (streamlit_qa_app.py:40)',
-  PY004: 'models reaching the loop as a function parameter or from a getter (`encoder = get_encoder()`) have no binding ' +
-    '(batch_score_reviews.py:52, llm_greedy_decode.py:44, celery_enrichment_tasks.py:31)',
-  PY005: 'tensors derived from calls on a model passed as a parameter are not known to be device tensors ' +
-    '(batch_score_reviews.py:52, llm_greedy_decode.py:33)',
-  PY006: 'loads in a loader/getter/cached factory whose result is used elsewhere are never "used for inference" ' +
-    '(batch_score_reviews.py:30, celery_enrichment_tasks.py:22, streamlit_qa_app.py:14); `dtype=` anywhere in the file ' +
-    '(an input tensor, soundfile) counts as choosing a precision (fastapi_tabular_mlp.py:31, flask_speech_service.py:19)',
-  PY008: 'sessions built in a dict comprehension (`SESSIONS = {h: InferenceSession(...) for h in HEADS}`) have no binding, ' +
-    'so `SESSIONS["toxicity"].run(...)` is not inference (fastapi_onnx_moderation.py:62)',
 };
 
 describe('independent labelled corpus: precision and recall per rule', () => {

@@ -11,7 +11,11 @@ describe('PY001 model load on the request path', () => {
     const found = await assertFixture(path.join(dir, 'fires.py'), 'PY001');
     assert.ok(found.every((f) => f.severity === 'warning'));
     assert.match(found[0].message, /AutoTokenizer\.from_pretrained.*`embed`.*route handler/);
-    assert.match(found.find((f) => f.message.includes('jit'))!.message, /inside a loop in `batch_job`/);
+    assert.match(found.find((f) => f.message.includes("jit"))!.message, /inside a loop in `rescore`/);
+  });
+
+  it('lets a loop load a different model per item at start-up, not the same one again', async () => {
+    await assertFixture(path.join(dir, 'per_item_models.py'), 'PY001');
   });
 
   it('stays silent on module-level, lazy, cached and one-off loads', async () => {

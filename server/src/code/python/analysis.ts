@@ -98,9 +98,9 @@ export class PythonAnalysis {
   private incremental(prev: State, text: string, tree: Tree, units: Unit[], rules: UnitRules, models?: ModelResolver): State | undefined {
     const old = prev.units;
     let head = 0;
-    while (head < units.length && head < old.length && units[head].text === old[head].unit.text) head++;
+    while (head < units.length && head < old.length && same(units[head], old[head].unit)) head++;
     let tail = 0;
-    while (tail < units.length - head && tail < old.length - head && units[units.length - 1 - tail].text === old[old.length - 1 - tail].unit.text) tail++;
+    while (tail < units.length - head && tail < old.length - head && same(units[units.length - 1 - tail], old[old.length - 1 - tail].unit)) tail++;
     const changed = units.length - head - tail;
     if (changed > Math.max(2, units.length * MAX_CHANGED_SHARE)) return undefined;
     const oldIndex = (i: number): number => (i < head ? i : i >= units.length - tail ? i - units.length + old.length : -1);
@@ -188,7 +188,11 @@ export class PythonAnalysis {
   }
 }
 
-const EMPTY_DECLS: UnitDecls = { keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } };
+function same(a: Unit, b: Unit): boolean {
+  return a.text === b.text && a.startColumn === b.startColumn;
+}
+
+const EMPTY_DECLS: UnitDecls = { keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } };
 const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0 };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {

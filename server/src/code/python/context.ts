@@ -7,7 +7,7 @@
  * context comes out unchanged (compared by digest); otherwise the whole file is analysed again.
  */
 import type { Node } from 'web-tree-sitter';
-import type { ModelKind } from './models';
+import type { FactoryModel, ModelKind } from './models';
 
 export interface Unit {
   node: Node;
@@ -16,6 +16,8 @@ export interface Unit {
   /** position among the module's units: what ownership in the context refers to */
   index: number;
   startRow: number;
+  /** a unit that moves to another column (after an error) is not the same unit: its positions are not a line shift away */
+  startColumn: number;
   endRow: number;
   startIndex: number;
 }
@@ -57,6 +59,10 @@ export interface UnitDecls {
   bentoServices: string[];
   /** `NAME = "literal"` when the unit is one */
   strings: [string, string][];
+  /** the unit is a top-level function returning models: its name and what it returns */
+  factory?: [string, (FactoryModel | null)[]];
+  /** `x = f(...)` calls of plain functions: f and the tails of the names assigned */
+  callAssignments: [string, string[]][];
   flags: TextFlags;
 }
 
@@ -120,6 +126,8 @@ export interface ModuleContext {
   importLine: number;
   /** module-level `NAME = "..."` constants, first per name */
   strings: Map<string, string>;
+  /** top-level functions that return models, by name */
+  factories: Map<string, (FactoryModel | null)[]>;
   /** filled once every unit's exports are merged */
   bindings: Map<string, GlobalBinding>;
   hasHandlers: boolean;
@@ -128,7 +136,7 @@ export interface ModuleContext {
 const FLAGS = {
   trains: /\.backward\(|\boptim\.|\boptimizer\b|\.zero_grad\(|\bTrainer\(|\.fit\(|\btraining_step\b|\.train\(\s*\)/,
   usesAccelerator: /\bcuda\b|["']mps["']|\bdevice_map\b|["']xpu|\.to\(\s*(self\.)?device\b|\bDEVICE\b/,
-  precisionChosen: /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=/,
+  precisionChosen: /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=\s*["']auto["']/,
   sessOptions: /\bsess_options\b/,
 };
 
@@ -165,7 +173,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     }
   }
   return {
-    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(),
+    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
   };
@@ -181,7 +189,7 @@ export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string
 /** The context before any unit's exports are merged: imports, classes and every unit's declarations. */
 export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
   // Filled in place: module views made before the merge hold these same collections.
-  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.bentoServices, ctx.bindings]) c.clear();
+  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.bentoServices, ctx.bindings]) c.clear();
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
   const tails = new Set<string>();
@@ -191,10 +199,12 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const [n, kind] of decls.registrations) if (!ctx.registrations.has(n)) ctx.registrations.set(n, kind);
     for (const s of decls.bentoServices) ctx.bentoServices.add(s);
     for (const [n, v] of decls.strings) if (!ctx.strings.has(n)) ctx.strings.set(n, v);
+    if (decls.factory && !ctx.factories.has(decls.factory[0])) ctx.factories.set(...decls.factory);
     for (const t of decls.keyTails) tails.add(t);
     if (decls.topFunction === 'model_fn' && !ctx.sagemakerReturns) ctx.sagemakerReturns = decls.returnNames ?? [];
     for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
   });
+  for (const d of decls) for (const [callee, names] of d.callAssignments) if (ctx.factories.has(callee)) for (const t of names) tails.add(t);
   ctx.keyTails = [...tails].sort();
 }
 
@@ -273,7 +283,7 @@ export function declsDigest(ctx: ModuleContext, alias: KeyAlias): string {
   const sorted = <T>(it: Iterable<T>): T[] => [...it].sort();
   return JSON.stringify([
     sorted(ctx.moduleNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
-    ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings],
+    ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings], [...ctx.factories],
   ]);
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
+  dottedName, enclosingClass, hasKwargsSplat, importsPackage, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
 } from './semantics';
 import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
@@ -35,6 +35,10 @@ export interface Binding {
   gid?: string;
   /** used for inference somewhere in the file (known for bindings with a gid; local ones are found by scanning) */
   usedElsewhere?: boolean;
+  /** a function parameter that by its name or annotation holds a model (`def score(model, texts)`): nothing is known of its load */
+  param?: boolean;
+  /** what a factory of the file returns: rules about the load report in the factory */
+  viaFactory?: boolean;
 }
 
 const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load', 'torch.jit.script', 'torch.export.load', 'timm.create_model']);
@@ -134,6 +138,49 @@ export function keyOf(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
+const MODEL_PARAM = /^(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)$/;
+const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
+  [/InferenceSession/, 'ort'], [/Pipeline/, 'pipeline'], [/SentenceTransformer|CrossEncoder/, 'encoder'],
+  [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],
+];
+
+/** Parameters that hold a model: annotated with a model type, or named like one (`model`, `session`, `pipe`...) without an annotation saying otherwise. */
+function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string }[] {
+  const out: { name: string; kind: ModelKind; loader: string }[] = [];
+  const params = fn.childForFieldName('parameters');
+  if (!params) return out;
+  for (const p of params.namedChildren) {
+    if (!p) continue;
+    const id = p.type === 'identifier' ? p : p.type === 'typed_parameter' || p.type === 'default_parameter' || p.type === 'typed_default_parameter'
+      ? (p.type === 'default_parameter' || p.type === 'typed_default_parameter' ? p.childForFieldName('name') : p.namedChild(0)) : null;
+    if (id?.type !== 'identifier') continue;
+    const annotation = p.type.startsWith('typed') ? p.childForFieldName('type')?.text : undefined;
+    const byAnnotation = annotation !== undefined ? ANNOTATION_KINDS.find(([re]) => re.test(qualify(mod, annotation)))?.[1] : undefined;
+    if (annotation !== undefined && !byAnnotation) continue;
+    const name = id.text;
+    if (!byAnnotation && !MODEL_PARAM.test(name)) continue;
+    const kind = byAnnotation ?? (/session/.test(name) ? 'ort' : name === 'pipe' ? 'pipeline' : /encoder|embedder|reranker/.test(name) ? 'encoder'
+      : importsPackage(mod, 'transformers') ? 'hf-model' : importsPackage(mod, 'torch') ? 'torch' : 'other');
+    out.push({ name, kind, loader: `parameter \`${name}\`` });
+  }
+  return out;
+}
+
+/**
+ * The part of a key that shows in the text of every use: `model` of `self.model`, `"bert"]` of
+ * `MODELS["bert"]`, `SESSIONS` of `SESSIONS[*]` (any item). A cheap filter before resolving names.
+ */
+export function keyTail(key: string): string {
+  if (key.endsWith('[*]')) return key.slice(0, -3).split('.').pop()!;
+  return key.split('.').pop()!.replace(/^\w+\[/, '');
+}
+
+/** `X[*]` for `X["k"]`: the binding of every item of a collection built by a comprehension. */
+function anyItem(key: string): string | undefined {
+  const m = /^(.+)\[[^\]]*\]$/.exec(key);
+  return m ? `${m[1]}[*]` : undefined;
+}
+
 /** A loader call bound to a name: `key = load(...).to(d).eval()` (and `await`). */
 export interface BindingSite {
   key: string;
@@ -143,6 +190,8 @@ export interface BindingSite {
   left: Node;
   /** methods chained on the load */
   chain: string[];
+  /** bound to what one of the file's own factories returns (the load itself is in the factory) */
+  viaFactory?: boolean;
 }
 
 const sitesMemo = new WeakMap<PythonModule, BindingSite[]>();
@@ -150,28 +199,159 @@ const sitesMemo = new WeakMap<PythonModule, BindingSite[]>();
 /** Every loader call of the unit that is assigned to a name, in document order. */
 export function bindingSites(mod: PythonModule): BindingSite[] {
   let out = sitesMemo.get(mod);
-  if (out) return out;
-  out = [];
+  if (!out) sitesMemo.set(mod, out = findBindingSites(mod, true));
+  return out;
+}
+
+const NOT_FACTORIES = /^(print|len|int|str|float|bool|list|dict|set|tuple|range|enumerate|zip|isinstance|getattr|sorted|min|max|sum|any|all|open|super|type|repr|round|abs|iter|next|map|filter)$/;
+
+/**
+ * Loader calls bound to names; with `factories`, calls of the file's own model factories too
+ * (`model = load_model()`, `tokenizer, model = load(path)`), which need the merged context.
+ */
+export function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] {
+  const out: BindingSite[] = [];
   for (const call of mod.calls) {
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
     const kind = loaderKind(q, mod.context.moduleClasses);
-    if (!kind) continue;
-    // Climb the chain `load(...).to(d).eval()` (and `await`) to the assignment that binds it.
-    let top: Node = call;
-    const chain: string[] = [];
-    while (top.parent?.type === 'attribute' && top.parent.parent?.type === 'call') {
-      chain.push(top.parent.childForFieldName('attribute')!.text);
-      top = top.parent.parent;
+    const made = !kind && factories && !q.includes('.') ? mod.context.factories.get(q) : undefined;
+    if (!kind && !made) continue;
+    // Climb the chain `load(...).to(d).eval()` to the assignment that binds it.
+    const { left, chain, top } = assignedFrom(call);
+    if (!left) {
+      const item = kind && collectionItem(top);
+      if (item) out.push({ ...item, kind, loader: q, call, chain });
+      continue;
     }
-    const assign = top.parent;
-    if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== top.id) continue;
-    const left = assign.childForFieldName('left');
-    const key = keyOf(left);
-    if (!key || !left) continue;
-    out.push({ key, kind, loader: q, call, left, chain });
+    if (kind) {
+      const key = keyOf(left);
+      if (key) out.push({ key, kind, loader: q, call, left, chain });
+      continue;
+    }
+    // A factory's result: one model, or a tuple unpacked into as many names.
+    const targets = made!.length === 1 ? [left] : /pattern_list|tuple_pattern/.test(left.type) ? left.namedChildren : [];
+    if (targets.length !== made!.length) continue;
+    targets.forEach((t, i) => {
+      const m = made![i], key = keyOf(t);
+      if (m && key && t) out.push({ key, kind: m.kind, loader: m.loader, call, left: t, chain: [...m.methods, ...chain], viaFactory: true });
+    });
   }
-  sitesMemo.set(mod, out);
+  return out;
+}
+
+/** The assignment target a call's value lands in (through `.to(d).eval()` chains), with the chained methods. */
+function assignedFrom(call: Node): { left?: Node; chain: string[]; top: Node } {
+  let top: Node = call;
+  const chain: string[] = [];
+  while (top.parent?.type === 'attribute' && top.parent.parent?.type === 'call') {
+    chain.push(top.parent.childForFieldName('attribute')!.text);
+    top = top.parent.parent;
+  }
+  const assign = top.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== top.id) return { chain, top };
+  return { left: assign.childForFieldName('left') ?? undefined, chain, top };
+}
+
+/** A load that is an item of a collection assigned to a name: `X = {h: load(h) for h in H}`, `[load(p) for p in P]`, `{"a": load(a)}`. */
+function collectionItem(top: Node): { key: string; left: Node } | undefined {
+  let value: Node = top, literalKey: string | undefined;
+  const p = top.parent;
+  if (p?.type === 'pair' && p.childForFieldName('value')?.id === top.id) {
+    const k = p.childForFieldName('key');
+    literalKey = k?.type === 'string' ? k.text.replace(/'/g, '"') : undefined;
+    value = p;
+  }
+  const coll = value.parent;
+  if (!coll || !/^(dictionary|dictionary_comprehension|list_comprehension|list|set_comprehension)$/.test(coll.type)) return undefined;
+  const { left } = assignedFromValue(coll);
+  const base = left && keyOf(left);
+  if (!base || !left) return undefined;
+  if (coll.type === 'dictionary') return literalKey ? { key: `${base}[${literalKey}]`, left } : undefined;
+  return coll.type === 'list' ? undefined : { key: `${base}[*]`, left };
+}
+
+function assignedFromValue(value: Node): { left?: Node } {
+  const assign = value.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== value.id) return {};
+  return { left: assign.childForFieldName('left') ?? undefined };
+}
+
+/** What a model factory returns, position by position (null: not a model). */
+export interface FactoryModel { kind: ModelKind; loader: string; methods: string[] }
+
+/**
+ * When the unit is a top-level function that returns models (`return model`, `return tokenizer, model`,
+ * `return AutoModel.from_pretrained(p)`, a lazily set global), what each returned value is.
+ */
+export function factoryOf(mod: PythonModule): Factory | undefined {
+  if (!factoryMemo.has(mod)) factoryMemo.set(mod, findFactory(mod));
+  return factoryMemo.get(mod);
+}
+
+interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
+const factoryMemo = new WeakMap<PythonModule, Factory | undefined>();
+
+function findFactory(mod: PythonModule): Factory | undefined {
+  const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
+  if (fn?.type !== 'function_definition') return undefined;
+  const sites = findBindingSites(mod, false);
+  const used: BindingSite[] = [];
+  for (const ret of fn.descendantsOfType('return_statement')) {
+    if (!ret || ancestry(ret).fn?.id !== fn.id) continue;
+    const value = ret.namedChild(0);
+    if (!value || value.type === 'none') continue;
+    const items = value.type === 'expression_list' || value.type === 'tuple' ? value.namedChildren : [value];
+    const returns = items.map((item): FactoryModel | null => {
+      if (item?.type === 'identifier') {
+        const site = [...sites].reverse().find((s) => s.key === item.text && s.call.startIndex > fn.startIndex && s.call.startIndex < ret.startIndex);
+        if (!site) return null;
+        used.push(site);
+        return { kind: site.kind, loader: site.loader, methods: [...site.chain, ...methodsCalledOn(mod, item.text, fn, ret)] };
+      }
+      if (item?.type !== 'call') return null;
+      let inner: Node = item;
+      const chain: string[] = [];
+      for (let f = inner.childForFieldName('function'); f?.type === 'attribute' && f.childForFieldName('object')?.type === 'call'; f = inner.childForFieldName('function')) {
+        chain.unshift(f.childForFieldName('attribute')!.text);
+        inner = f.childForFieldName('object')!;
+      }
+      const q = qualifiedCallee(mod, inner);
+      const kind = q ? loaderKind(q, mod.context.moduleClasses) : undefined;
+      return kind && q ? { kind, loader: q, methods: chain } : null;
+    });
+    if (returns.some((r) => r)) return { name: fn.childForFieldName('name')?.text ?? '', returns, sites: used };
+  }
+  return undefined;
+}
+
+/** Methods called on `name` inside `fn` before `until` (`model.eval()`, `model.train(False)` → eval). */
+function methodsCalledOn(mod: PythonModule, name: string, fn: Node, until: Node): string[] {
+  const out: string[] = [];
+  for (const call of mod.calls) {
+    if (call.startIndex < fn.startIndex || call.startIndex > until.startIndex) continue;
+    const callee = mod.calleeText.get(call.id) ?? '';
+    if (!callee.startsWith(`${name}.`) || callee.indexOf('.', name.length + 1) >= 0) continue;
+    const m = callee.slice(name.length + 1);
+    const arg = positionalArgs(call)[0]?.text;
+    out.push(m === 'train' && arg === 'False' ? 'eval' : m);
+    if (m === 'requires_grad_' && arg === 'False') out.push('no_grad');
+  }
+  return out;
+}
+
+/** Tails of names assigned from calls of plain functions (`x = f(...)`): bound to a model when `f` turns out to be a factory. */
+export function callAssignments(mod: PythonModule): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const call of mod.calls) {
+    const callee = mod.calleeText.get(call.id) ?? '';
+    if (!/^[A-Za-z_]\w*$/.test(callee) || NOT_FACTORIES.test(callee) || mod.imports.has(callee)) continue;
+    const { left } = assignedFrom(call);
+    if (!left) continue;
+    const targets = /pattern_list|tuple_pattern/.test(left.type) ? left.namedChildren : [left];
+    const tails = targets.map((t) => { const k = keyOf(t); return k && keyTail(k); }).filter((t): t is string => !!t);
+    if (tails.length) out.push([callee, tails]);
+  }
   return out;
 }
 
@@ -184,9 +364,18 @@ function computeFacts(mod: PythonModule): ModelFacts {
     bindings: [], moduleClasses: ctx.moduleClasses, byScope: new Map(), exported: new Map(), exports, pending: [], inference: new Map(), keyTails: ctx.keyTails,
     gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,
   };
+  // Functions that take the model as a parameter (batch scripts, helpers called by handlers).
+  const tails = new Set(ctx.keyTails);
+  for (const fn of mod.functions) {
+    for (const p of modelParameters(mod, fn)) {
+      facts.byScope.set(`${fn.id}:${p.name}`, { key: p.name, kind: p.kind, loader: p.loader, methods: new Set(), escapes: false, param: true });
+      tails.add(p.name);
+    }
+  }
+  facts.keyTails = [...tails];
   const moduleScope: Binding[] = [];
   for (const site of bindingSites(mod)) {
-    const b: Binding = { key: site.key, kind: site.kind, loader: site.loader, call: site.call, methods: new Set(site.chain), escapes: false };
+    const b: Binding = { key: site.key, kind: site.kind, loader: site.loader, call: site.call, methods: new Set(site.chain), escapes: false, viaFactory: site.viaFactory };
     facts.bindings.push(b);
     const scope = scopeOf(site.left, site.key);
     if (scope) facts.byScope.set(`${scope.id}:${site.key}`, b);
@@ -194,6 +383,12 @@ function computeFacts(mod: PythonModule): ModelFacts {
     if (!scope) exports.moduleBindings.push(exported(b, site.chain));
   }
   facts.pending = moduleScope.map((b, i) => ({ b, gid: moduleGid(b.key), owner: `${mod.unit.index}#${i}` }));
+  // What a factory returns is made to be used elsewhere: count it as used, and as handed to code we cannot see.
+  const factory = factoryOf(mod);
+  if (factory) {
+    const returned = new Set(factory.sites.map((s) => s.call.id));
+    for (const b of facts.bindings) if (b.call && returned.has(b.call.id)) { b.usedElsewhere = true; b.escapes = true; }
+  }
   linkSageMaker(mod, facts);
   // Methods called on a bound name, names handed to code we cannot see, and direct calls: local scopes
   // resolve here, names of the module (or model_fn's result) are exported for the merge.
@@ -217,10 +412,10 @@ function computeFacts(mod: PythonModule): ModelFacts {
         const names = m === 'train' && positionalArgs(call)[0]?.text === 'False' ? ['eval'] : [m];
         if (m === 'requires_grad_' && positionalArgs(call)[0]?.text === 'False') names.push('no_grad');
         if (target && 'local' in target) for (const n of names) target.local.methods.add(n);
-        else if (target) for (const n of names) note(exports.methods, target.gid, n);
+        else if (target) for (const gid of gids(target)) for (const n of names) note(exports.methods, gid, n);
       }
       const direct = resolve(facts, call.childForFieldName('function'));
-      if (direct && 'gid' in direct) exports.called.add(direct.gid);
+      if (direct && 'gid' in direct) for (const gid of gids(direct)) exports.called.add(gid);
     }
     const q = qualifiedCallee(mod, call) ?? '';
     if (EXCLUDED_CALLEES.test(q)) continue;
@@ -229,10 +424,14 @@ function computeFacts(mod: PythonModule): ModelFacts {
     for (const arg of positionalArgs(call)) {
       const target = resolve(facts, arg);
       if (target && 'local' in target) target.local.escapes = true;
-      else if (target) exports.escapes.add(target.gid);
+      else if (target) for (const gid of gids(target)) exports.escapes.add(gid);
     }
   }
   return facts;
+}
+
+function gids(r: { gid: string; anyGid?: string }): string[] {
+  return r.anyGid ? [r.gid, r.anyGid] : [r.gid];
 }
 
 function exported(b: Binding, chain: string[]): ExportedBinding {
@@ -251,7 +450,7 @@ export function adoptGlobals(mod: PythonModule): void {
     b.gid = gid;
     for (const m of g.methods) b.methods.add(m);
     b.escapes ||= g.escapes;
-    b.usedElsewhere = g.used;
+    b.usedElsewhere ||= g.used;
     facts.exported.set(gid, b);
   }
 }
@@ -292,22 +491,24 @@ function linkSageMaker(mod: PythonModule, facts: ModelFacts): void {
   }
 }
 
-type Resolved = { local: Binding } | { gid: string };
+type Resolved = { local: Binding } | { gid: string; anyGid?: string };
 
 /** What a name refers to: a binding of a scope in this unit, or a global id (module scope, model_fn's result). */
 function resolve(facts: ModelFacts, expr: Node | null | undefined): Resolved | undefined {
   const key = keyOf(expr);
   if (!key || !expr) return undefined;
+  const any = anyItem(key);
   const local = (b: Binding | undefined): Resolved | undefined => (b ? (b.gid && !b.call ? { gid: b.gid } : { local: b }) : undefined);
+  const inScope = (scope: Node): Binding | undefined => facts.byScope.get(`${scope.id}:${key}`) ?? (any ? facts.byScope.get(`${scope.id}:${any}`) : undefined);
   if (/^(self|cls)\./.test(key)) {
     const cls = enclosingClass(expr);
-    return cls ? local(facts.byScope.get(`${cls.id}:${key}`)) : undefined;
+    return cls ? local(inScope(cls)) : undefined;
   }
   for (let f = ancestry(expr).fn; f; f = ancestry(f).fn) {
-    const b = facts.byScope.get(`${f.id}:${key}`);
+    const b = inScope(f);
     if (b) return local(b);
   }
-  return { gid: moduleGid(key) };
+  return { gid: moduleGid(key), anyGid: any && moduleGid(any) };
 }
 
 /** The binding a name refers to, wherever in the file it was made. */
@@ -315,11 +516,14 @@ export function bindingOf(mod: PythonModule, facts: ModelFacts, expr: Node | nul
   const r = resolve(facts, expr);
   if (!r) return undefined;
   if ('local' in r) return r.local;
-  const mine = facts.exported.get(r.gid);
-  if (mine) return mine;
-  const g = mod.context.bindings.get(r.gid);
-  if (!g) return undefined;
-  return { key: g.key, kind: g.kind, loader: g.loader, methods: g.methods, escapes: g.escapes, gid: g.gid, usedElsewhere: g.used };
+  for (const gid of [r.gid, r.anyGid]) {
+    if (!gid) continue;
+    const mine = facts.exported.get(gid);
+    if (mine) return mine;
+    const g = mod.context.bindings.get(gid);
+    if (g) return { key: g.key, kind: g.kind, loader: g.loader, methods: g.methods, escapes: g.escapes, gid: g.gid, usedElsewhere: g.used };
+  }
+  return undefined;
 }
 
 export interface InferenceCall {
@@ -352,13 +556,13 @@ function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): In
 /** A binding made in the unit under analysis. */
 export type LocalBinding = Binding & { call: Node };
 
-/** This unit's bindings that some call in the file runs inference on. */
+/** Models loaded in this unit that some call in the file runs inference on (a factory's call sites are not loads). */
 export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<LocalBinding> {
   const used = new Set<LocalBinding>();
-  for (const b of facts.bindings) if (b.usedElsewhere) used.add(b as LocalBinding);
+  for (const b of facts.bindings) if (b.usedElsewhere && !b.viaFactory) used.add(b as LocalBinding);
   for (const call of mod.calls) {
     const inf = inferenceCall(mod, facts, call);
-    if (inf?.binding.call) used.add(inf.binding as LocalBinding);
+    if (inf?.binding.call && !inf.binding.viaFactory) used.add(inf.binding as LocalBinding);
   }
   return used;
 }

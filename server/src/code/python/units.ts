@@ -8,15 +8,18 @@ import {
   assignedNames, collectImports, functionName, keywordArg, positionalArgs, PythonModule, qualifiedCallee,
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
-import { bindingSites } from './models';
+import { callAssignments, factoryOf, findBindingSites, keyTail } from './models';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {
   const units: Unit[] = [];
   for (const node of tree.rootNode.namedChildren) {
     if (!node) continue;
-    const startIndex = node.startIndex;
-    units.push({ node, type: node.type, text: text.slice(startIndex, node.endIndex), index: units.length, startRow: node.startPosition.row, endRow: node.endPosition.row, startIndex });
+    const { startIndex, startPosition } = node;
+    units.push({
+      node, type: node.type, text: text.slice(startIndex, node.endIndex), index: units.length,
+      startRow: startPosition.row, startColumn: startPosition.column, endRow: node.endPosition.row, startIndex,
+    });
   }
   return units;
 }
@@ -43,10 +46,12 @@ export function declsOf(mod: PythonModule): UnitDecls {
   const unit = mod.unit.node;
   const flags = textFlags(mod.unit.text);
   const decls: UnitDecls = {
-    keyTails: [...new Set(bindingSites(mod).map((s) => s.key.split('.').pop()!.replace(/^\w+\[/, '')))],
+    keyTails: [...new Set(findBindingSites(mod, false).map((s) => keyTail(s.key)))],
     moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
-    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags,
+    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags, callAssignments: callAssignments(mod),
   };
+  const factory = factoryOf(mod);
+  if (factory) decls.factory = [factory.name, factory.returns];
   const assign = unit.type === 'expression_statement' ? unit.namedChild(0) : undefined;
   if (assign?.type === 'assignment' && assign.childForFieldName('right')?.type === 'string') {
     const left = assign.childForFieldName('left')?.text;

@@ -28,6 +28,22 @@ function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean
   return false;
 }
 
+/** `{name: load(f"{name}.onnx") for name in HEADS}`: each iteration loads another model, which is the point (at start-up). */
+function loadsDifferentModelPerItem(call: Node, loop: Node): boolean {
+  const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
+  const targets = clause?.childForFieldName('left');
+  if (!targets) return false;
+  const perItem = new Set(targets.type === 'identifier' ? [targets.text] : targets.descendantsOfType('identifier').map((n) => n?.text ?? ''));
+  // Names the loop body derives from the item (`path = os.path.join(root, name)`).
+  const body = loop.type === 'for_statement' ? loop.childForFieldName('body') : null;
+  for (const stmt of body?.descendantsOfType('expression_statement') ?? []) {
+    const right = stmt?.namedChild(0)?.childForFieldName('right');
+    if (stmt && right?.descendantsOfType('identifier').some((n) => !!n && perItem.has(n.text))) for (const n of assignedNames(stmt)) perItem.add(n);
+  }
+  const args = call.childForFieldName('arguments');
+  return !!args?.descendantsOfType('identifier').some((n) => !!n && perItem.has(n.text));
+}
+
 function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
@@ -38,6 +54,7 @@ function check(ctx: PythonContext): Finding[] {
     const request = requestContext(ctx.module, call);
     if (!loop && !request) continue;
     if (loadsOnce(ctx.module, call, fn)) continue;
+    if (!request && loop && loadsDifferentModelPerItem(call, loop)) continue;
     const short = loader.split('.').slice(-2).join('.');
     const where = loop
       ? `inside a loop${fn ? ` in \`${functionName(fn)}\`` : ''}, so it loads once per item`
@@ -118,7 +135,8 @@ export const PY001: PythonRule = {
       'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`), ' +
       'Ray Serve `__call__`, BentoML APIs, TorchServe `handle`/`preprocess`/`inference`/`postprocess`, Triton `execute`, ' +
       'KServe and MLflow `predict`, SageMaker `predict_fn`, Gradio callbacks and the Streamlit script body. Lazy ' +
-      'initialisation (`if MODEL is None:`) and cached factories (`lru_cache`, `st.cache_resource`) are not flagged.',
+      'initialisation (`if MODEL is None:`), cached factories (`lru_cache`, `st.cache_resource`) and loops outside a ' +
+      'request that load a different model per item (`{h: load(f"{h}.onnx") for h in HEADS}` at start-up) are not flagged.',
     whyItCosts:
       'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +
       'optimises the graph: typically hundreds of milliseconds to seconds, often 10-1000x the inference ' +

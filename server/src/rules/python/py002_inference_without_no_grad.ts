@@ -10,7 +10,8 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);
-    if (!inf || (inf.binding.kind !== 'torch' && inf.binding.kind !== 'hf-model')) continue;
+    // A model handed in as a parameter: the caller may well run it under no_grad.
+    if (!inf || (inf.binding.kind !== 'torch' && inf.binding.kind !== 'hf-model') || inf.binding.param) continue;
     if (inf.method === 'generate') continue; // transformers' generate() already runs under no_grad
     if (gradNeverTracked(facts, inf.binding) || underNoGrad(ctx.module, facts, call)) continue;
     const cls = enclosingClass(call);

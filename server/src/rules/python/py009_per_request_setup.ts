@@ -67,7 +67,8 @@ export const PY009: PythonRule = {
     whatItDoes:
       'In request handlers and loop bodies, flags `.to(...)`/`.cuda()` on a loaded model (torch, transformers, pipeline, ' +
       'sentence-transformers), and `torch.tensor`/`arange`/`ones`/`zeros`/... built from literal values only (normalisation ' +
-      'means, label maps) when the value is a list or is placed on a device. Input tensors that depend on the request are not flagged.',
+      'means, label maps) when the value is a list or is placed on a device. Input tensors that depend on the request are not flagged, ' +
+      'nor is moving a model loaded in the same handler (that load is PY001\'s finding; the move goes with it once hoisted).',
     whyItCosts:
       '`model.to(device)` walks every parameter; when the model is not already there it copies all weights across PCIe ' +
       '(hundreds of MB, tens of milliseconds), and even the no-op walk costs per request. A constant tensor built per ' +
