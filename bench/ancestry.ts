@@ -10,7 +10,7 @@
 import { Query } from 'web-tree-sitter';
 import type { Node, Tree } from 'web-tree-sitter';
 import { initParsers, parse } from '../server/src/code/treeSitter';
-import { ancestry, ancestryByClimbing, Ancestry, ANCESTRY_NODE_TYPES, provideContainers } from '../server/src/code/python/ancestry';
+import { ancestry, ancestryByClimbing, Ancestry, ANCESTRY_QUERY_PATTERNS, provideContainers } from '../server/src/code/python/ancestry';
 import { generateServingPython } from './lib/servingPython';
 
 const REPEATS = Number(process.argv[2] ?? 30);
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const counts = { all: allCalls(probe).length, one: middleCalls(probe).length, nodes: probe.rootNode.descendantCount };
   probe.delete();
 
-  const query = new Query(probe.language, ANCESTRY_NODE_TYPES.map((t) => `(${t}) @${t}`).join(' '));
+  const query = new Query(probe.language, ANCESTRY_QUERY_PATTERNS);
   const handOver = (tree: Tree): void => provideContainers(tree.rootNode, query.captures(tree.rootNode).map((c) => ({ node: c.node, type: c.name })));
   const cases = [
     { name: `every call of the file (${counts.all})`, pick: allCalls },

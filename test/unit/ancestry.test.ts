@@ -5,7 +5,7 @@ import { Query } from 'web-tree-sitter';
 import type { Node, Tree } from 'web-tree-sitter';
 import { FIXTURES } from '../helpers/paths';
 import { initParsers, parse } from '../../server/src/code/treeSitter';
-import { ancestry, ancestryByClimbing, ANCESTRY_NODE_TYPES, provideContainers } from '../../server/src/code/python/ancestry';
+import { ancestry, ancestryByClimbing, ANCESTRY_NODE_TYPES, ANCESTRY_QUERY_PATTERNS, provideContainers } from '../../server/src/code/python/ancestry';
 import { generateServingPython } from '../../bench/lib/servingPython';
 
 type Field = 'parent' | 'fn' | 'scope' | 'cls' | 'loop' | 'withStmt';
@@ -62,9 +62,14 @@ function describeNode(n: Node): string {
 type Mode = 'walks' | 'provided' | 'provided per statement';
 const MODES: Mode[] = ['walks', 'provided', 'provided per statement'];
 
+/** As a semantic layer would: ancestry's patterns appended to a query of its own, captures filtered. */
 function captures(scope: Node): { node: Node; type: string }[] {
-  const q = new Query(scope.tree.language, ANCESTRY_NODE_TYPES.map((t) => `(${t}) @${t}`).join(' '));
-  try { return q.captures(scope).map((c) => ({ node: c.node, type: c.name })); } finally { q.delete(); }
+  const q = new Query(scope.tree.language, `(call) @call (identifier) @name ${ANCESTRY_QUERY_PATTERNS}`);
+  try {
+    return q.captures(scope).filter((c) => ANCESTRY_NODE_TYPES.includes(c.name)).map((c) => ({ node: c.node, type: c.name }));
+  } finally {
+    q.delete();
+  }
 }
 
 /**

@@ -187,10 +187,18 @@ function inHole(holes: number[], s: number): boolean {
 export const ANCESTRY_NODE_TYPES: readonly string[] = INDEXED_TYPES;
 
 /**
+ * Query patterns capturing exactly those nodes, each under its type's name: append them to a query the
+ * caller runs anyway and hand the captures named in ANCESTRY_NODE_TYPES to provideContainers (about
+ * +10 % on that query instead of a walk of the tree here).
+ */
+export const ANCESTRY_QUERY_PATTERNS = INDEXED_TYPES.map((t) => `(${t}) @${t}`).join(' ');
+
+/**
  * Hands ancestry the containers a caller's own walk already found, so that it does not walk again:
  * `scope` is the root or a top-level statement, `found` must hold every node of ANCESTRY_NODE_TYPES
- * inside it (query captures with those patterns, or descendantsOfType), in document order.
- * Statements already indexed keep their index.
+ * inside it (captures of ANCESTRY_QUERY_PATTERNS, or descendantsOfType), in document order; extra
+ * nodes after the scope are harmless, a missing one gives wrong answers. Statements already indexed
+ * keep their index.
  */
 export function provideContainers(scope: Node, found: readonly FoundNode[]): void {
   const ix = treeIndex(scope.tree);
