@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { parse, CodeLanguage } from './code/treeSitter';
-import { analyzeModule } from './code/python/semantics';
+import { PythonAnalysis, UnitRules } from './code/python/analysis';
 import { analyzeScript } from './code/script/semantics';
 import { readModelFile, OnnxReadError } from './onnx/reader';
 import { ModelInfo } from './onnx/model';
@@ -20,12 +20,16 @@ import type { Tree } from 'web-tree-sitter';
 import type { ModelResolver } from './cost/figures';
 import type { Performance } from './cost/model';
 
-/** Runs the code rules over a parsed tree (the server passes its incrementally updated tree). */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
+/**
+ * Runs the code rules over a parsed tree (the server passes its incrementally updated tree). A Python
+ * document's `analysis`, kept between calls, makes re-analysis after an edit incremental.
+ */
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver, analysis?: PythonAnalysis): Finding[] {
   const findings: Finding[] = [];
   if (lang === 'python') {
-    const ctx = { text, tree, module: analyzeModule(tree), config, models };
-    for (const rule of pythonRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+    // Severities are set as each unit is analysed (kept findings keep theirs): no copy per finding here.
+    const all = (analysis ?? new PythonAnalysis()).analyze(text, tree, unitRules(config), models);
+    return sortByPosition(suppressed(all, text, lang));
   } else {
     const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
     for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
@@ -72,6 +76,23 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
   return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
 }
 
+const unitRulesMemo = new WeakMap<Config, UnitRules>();
+
+/** The Python rules one configuration enables, split by whether they read model files (kept per configuration: a new one re-analyses). */
+function unitRules(config: Config): UnitRules {
+  let r = unitRulesMemo.get(config);
+  if (!r) {
+    const on = pythonRules().filter((rule) => enabled(rule.id, config));
+    const code = on.filter((rule) => !rule.readsModels), reads = on.filter((rule) => rule.readsModels);
+    r = {
+      code: (module, text) => sortByPosition(finalize(code.flatMap((rule) => rule.check({ text, tree: module.tree, module, config })), config)),
+      models: (module, text, models) => sortByPosition(finalize(reads.flatMap((rule) => rule.check({ text, tree: module.tree, module, config, models })), config)),
+    };
+    unitRulesMemo.set(config, r);
+  }
+  return r;
+}
+
 function enabled(id: string, config: Config): boolean {
   return config.rules[id] !== 'off';
 }
@@ -83,7 +104,12 @@ function finalize(findings: Finding[], config: Config): Finding[] {
     if (setting === 'off') continue;
     out.push({ ...f, severity: setting ?? f.severity ?? ruleById(f.rule)?.defaultSeverity ?? 'warning' });
   }
-  return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return sortByPosition(out);
+}
+
+/** Stable, by start position (near-sorted input, as unit after unit is, costs one pass). */
+function sortByPosition(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 
 const SUPPRESS = /inference-lens:\s*ignore(?:\[([A-Z0-9_,\s]+)\])?/;

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CodeLanguage, languageOfPath } from '../../server/src/code/treeSitter';
 import type { Finding } from '../../server/src/rules/types';
+import { findingsFor } from './rules';
 
 export interface RuleScore { rule: string; tp: number; fp: number; fn: number; precision: number; recall: number }
 export interface Miss { file: string; line: number; rule: string; kind: 'FP' | 'FN'; message?: string }
@@ -74,4 +75,32 @@ export function scoreTable(scores: RuleScore[]): string {
     ...rows.map((s) => line(s.rule, s.tp, s.fp, s.fn)),
     line('all', total.tp, total.fp, total.fn),
   ].join('\n');
+}
+
+/** Thresholds from issue #4: a rule that cries wolf gets turned off. */
+export const MIN_PRECISION = 0.9;
+export const MIN_RECALL = 0.85;
+
+/** Rules below either threshold. */
+export function belowThreshold(scores: RuleScore[]): RuleScore[] {
+  return scores.filter((s) => s.precision < MIN_PRECISION || s.recall < MIN_RECALL);
+}
+
+export interface CorpusResult { files: number; scores: RuleScore[]; misses: Miss[]; table: string }
+
+/** Runs every rule over every code file under `dir` and scores the findings against the labels. */
+export async function scoreCorpus(dir: string): Promise<CorpusResult> {
+  const scores = new Map<string, RuleScore>();
+  const misses: Miss[] = [];
+  const files = corpusFiles(dir);
+  for (const { file, lang } of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    scoreFile(path.relative(dir, file), text, await findingsFor(text, lang), scores, misses);
+  }
+  return { files: files.length, scores: [...scores.values()], misses, table: scoreTable([...scores.values()]) };
+}
+
+/** One line per false positive / false negative: `FP PY001 python/app.py:12  message`. */
+export function formatMisses(misses: Miss[]): string {
+  return misses.map((m) => `${m.kind} ${m.rule} ${m.file}:${m.line + 1}${m.message ? `  ${m.message}` : ''}`).join('\n');
 }

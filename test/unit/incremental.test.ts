@@ -3,38 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FIXTURES } from '../helpers/paths';
+import { randomChange, rng } from '../helpers/edits';
 import { applyChanges, ContentChange, DocumentTrees } from '../../server/src/code/incremental';
 import { initParsers, parse } from '../../server/src/code/treeSitter';
 import { analyzeCode, analyzeTree } from '../../server/src/engine';
 import { mergeConfig } from '../../server/src/config';
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const SNIPPETS = [
-  '', 'x', '\n', '    ', 'async ', '@app.post("/p")\n', 'def f(:\n', 'model = torch.load("m.pt")\n', 'with torch.no_grad():\n    ',
-  'for t in texts:\n    out = encoder.encode(t)\n', ')', '"""', '# expect\n', 'é∂😀', 'session.run(None, {})', 'import torch\n',
-];
-
-function randomChange(text: string, next: () => number): ContentChange {
-  const lines = text.split('\n');
-  const pos = (): { line: number; character: number } => {
-    const line = Math.floor(next() * (lines.length + 1));
-    return { line, character: Math.floor(next() * ((lines[line]?.length ?? 0) + 3)) };
-  };
-  let a = pos(), b = pos();
-  if (b.line < a.line || (b.line === a.line && b.character < a.character)) [a, b] = [b, a];
-  if (next() < 0.5) b = a; // pure insertion
-  else if (b.line - a.line > 3) b = { line: a.line + 1, character: 0 };
-  return { range: { start: a, end: b }, text: SNIPPETS[Math.floor(next() * SNIPPETS.length)] };
-}
 
 describe('incremental parsing', () => {
   before(() => initParsers());

@@ -33,7 +33,7 @@ export function stringLiteralValue(node: Node): string | undefined {
   return node.text.replace(/^[rbuf]*("""|'''|"|'|`)/i, '').replace(/("""|'''|"|'|`)$/, '');
 }
 
-export function modelSites(tree: Tree): ModelSite[] {
+export function modelSites(tree: Tree, root: Node = tree.rootNode): ModelSite[] {
   const out: ModelSite[] = [];
   const visit = (node: Node): void => {
     if (STRING.has(node.type)) {
@@ -49,7 +49,7 @@ export function modelSites(tree: Tree): ModelSite[] {
     }
     for (const c of node.namedChildren) if (c) visit(c);
   };
-  visit(tree.rootNode);
+  visit(root);
   return out;
 }
 

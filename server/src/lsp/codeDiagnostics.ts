@@ -4,6 +4,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { analyzeTree } from '../engine';
+import { PythonAnalysis } from '../code/python/analysis';
 import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
 import { DocumentTrees } from '../code/incremental';
 import { onRawDocumentChange } from './documentChanges';
@@ -34,6 +35,8 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   const timers = new Map<string, NodeJS.Timeout>();
   /** One tree per open document, edited as changes arrive and re-parsed incrementally on analysis. */
   const trees = new DocumentTrees();
+  /** Per Python document: the last analysis, unit by unit, so an edit re-analyses only what it touched. */
+  const analyses = new Map<string, PythonAnalysis>();
   onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
 
@@ -58,9 +61,12 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
       const tree = trees.treeFor(doc.uri, lang, text);
       const file = doc.uri.startsWith('file:') ? fileURLToPath(doc.uri) : undefined;
       const models = file ? modelResolver(file, ctx.workspaceRoots(), ctx.models, ctx.config(), ctx.measured) : undefined;
-      findings = analyzeTree(text, tree, lang, ctx.config(), models);
+      let analysis = analyses.get(doc.uri);
+      if (lang === 'python' && !analysis) analyses.set(doc.uri, analysis = new PythonAnalysis());
+      findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis);
     } catch (e) {
-      trees.close(doc.uri); // never reuse a tree from a failed run
+      trees.close(doc.uri); // never reuse a tree or an analysis from a failed run
+      analyses.delete(doc.uri);
       ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
       return;
     }
@@ -75,6 +81,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
     trees.close(e.document.uri);
+    analyses.delete(e.document.uri);
     if (lastFindings.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

@@ -67,6 +67,8 @@ export interface PythonContext {
 
 export interface PythonRule extends RuleBase {
   target: 'python';
+  /** reads model files through `ctx.models` (its findings are re-checked when a model changes) */
+  readsModels?: boolean;
   check(ctx: PythonContext): Finding[];
 }
 

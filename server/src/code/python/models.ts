@@ -6,10 +6,11 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  classBases, dottedName, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
+  dottedName, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
 } from './semantics';
-import { decoratorNames } from './serving';
+import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
+import { ClassInfo, ExportedBinding, isInferenceMethod, moduleGid, sagemakerGid, UnitExports } from './context';
 
 /**
  * torch: an nn.Module (needs no_grad and eval); hf-model: a transformers model (eval already, needs
@@ -24,14 +25,16 @@ export interface Binding {
   kind: ModelKind;
   /** qualified loader (`transformers.AutoModel.from_pretrained`, `Net` for a local nn.Module class) */
   loader: string;
-  /** the loader call (the root of `load(...).to(dev).eval()`) */
-  call: Node;
-  /** the assignment statement */
-  stmt: Node;
+  /** the loader call (the root of `load(...).to(dev).eval()`); absent for a binding made in another unit */
+  call?: Node;
   /** methods chained on the load or called on the name anywhere in the file (`eval`, `half`, `to`, ...) */
   methods: Set<string>;
   /** whether the name is passed to code we cannot see (a function that might call `.eval()`) */
   escapes: boolean;
+  /** visible outside its unit: `module:<key>` for the effective module-scope binding, `sagemaker:<i>` for what model_fn returns */
+  gid?: string;
+  /** used for inference somewhere in the file (known for bindings with a gid; local ones are found by scanning) */
+  usedElsewhere?: boolean;
 }
 
 const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load', 'torch.jit.script', 'torch.export.load', 'timm.create_model']);
@@ -46,18 +49,25 @@ const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autogra
 const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 
 export interface ModelFacts {
+  /** bindings made in this unit, in document order */
   bindings: Binding[];
-  /** local nn.Module subclasses by name (their instances are torch models) */
-  moduleClasses: Map<string, Node>;
+  /** local nn.Module subclasses by name, file-wide (their instances are torch models) */
+  moduleClasses: Map<string, ClassInfo>;
   /** `torch.set_grad_enabled(False)` at module level, or parameters frozen with `requires_grad_(False)` */
   gradOffEverywhere: boolean;
   /** the file trains (backward, optimizers, Trainer): grad is needed somewhere, rules about inference mode stay quiet */
   trains: boolean;
   /** the file places work on an accelerator (cuda, mps, device_map, xpu) */
   usesAccelerator: boolean;
-  /** scope node id + key → binding */
+  /** scope node id + key → binding, for scopes inside this unit */
   byScope: Map<string, Binding>;
-  /** last segments of binding keys (`model` of `self.model`): a cheap text filter before tree walks */
+  /** this unit's own bindings visible elsewhere, by global id */
+  exported: Map<string, Binding>;
+  /** what this unit tells the rest of the file */
+  exports: UnitExports;
+  /** candidates for a global id, settled by adoptGlobals once the context is merged */
+  pending: { b: Binding; gid: string; owner: string }[];
+  /** last segments of binding keys (`model` of `self.model`), file-wide: a cheap text filter before tree walks */
   keyTails: string[];
   /** inferenceCall results by call id */
   inference: Map<number, InferenceCall | undefined>;
@@ -65,17 +75,17 @@ export interface ModelFacts {
 
 const memo = new WeakMap<PythonModule, ModelFacts>();
 
-export function modelFacts(mod: PythonModule, text: string): ModelFacts {
+/** The unit's model facts; bindings from other units come from the module context. */
+export function modelFacts(mod: PythonModule): ModelFacts {
   let f = memo.get(mod);
   if (!f) {
-    f = computeFacts(mod, text);
+    f = computeFacts(mod);
     memo.set(mod, f);
   }
   return f;
 }
 
-/** What `loader(...)` loads, from its qualified callee; undefined when it loads nothing we know. */
-export function loaderKind(q: string, moduleClasses: Map<string, Node>): ModelKind | undefined {
+export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
   if (q === 'onnxruntime.InferenceSession') return 'ort';
   if (q === 'transformers.pipeline' || /^diffusers\.\w*Pipeline\w*\.from_pretrained$/.test(q)) return 'pipeline';
   if (/^sentence_transformers\.(SentenceTransformer|CrossEncoder)$/.test(q)) return 'encoder';
@@ -92,18 +102,19 @@ export function loaderKind(q: string, moduleClasses: Map<string, Node>): ModelKi
 }
 
 /** The scope a name binds in: the enclosing function (unless declared global), the class for `self.x`, else the module. */
-function scopeOf(target: Node, key: string): Node {
-  if (/^(self|cls)\./.test(key)) return enclosingClass(target) ?? target.tree.rootNode;
-  if (!/^[A-Za-z_]\w*$/.test(key)) return target.tree.rootNode;
+/** The scope a binding of `key` at `target` lives in: a class (self.x), a function, or the module (`undefined`). */
+function scopeOf(target: Node, key: string): Node | undefined {
+  if (/^(self|cls)\./.test(key)) return enclosingClass(target);
+  if (!/^[A-Za-z_]\w*$/.test(key)) return undefined;
   for (let p = target.parent; p; p = p.parent) {
     if (p.type === 'function_definition') {
       const body = p.childForFieldName('body');
       const globals = body?.namedChildren.some((s) => s?.type === 'global_statement' && s.namedChildren.some((n) => n?.text === key));
-      return globals ? target.tree.rootNode : p;
+      return globals ? undefined : p;
     }
     if (p.type === 'class_definition') return p;
   }
-  return target.tree.rootNode;
+  return undefined;
 }
 
 /** A binding key for an assignment target or a use: `x`, `self.x`, `app.state.x`, `M["k"]`; undefined otherwise. */
@@ -123,27 +134,34 @@ export function keyOf(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-function computeFacts(mod: PythonModule, text: string): ModelFacts {
-  const moduleClasses = new Map<string, Node>();
-  for (const cls of mod.classes) {
-    const bases = classBases(mod, cls);
-    const name = cls.childForFieldName('name')?.text;
-    if (name && bases.some((b) => /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/.test(b) || moduleClasses.has(b))) {
-      moduleClasses.set(name, cls);
-    }
-  }
-  const bindings: Binding[] = [];
-  const byScope = new Map<string, Binding>();
+/** A loader call bound to a name: `key = load(...).to(d).eval()` (and `await`). */
+export interface BindingSite {
+  key: string;
+  kind: ModelKind;
+  loader: string;
+  call: Node;
+  left: Node;
+  /** methods chained on the load */
+  chain: string[];
+}
+
+const sitesMemo = new WeakMap<PythonModule, BindingSite[]>();
+
+/** Every loader call of the unit that is assigned to a name, in document order. */
+export function bindingSites(mod: PythonModule): BindingSite[] {
+  let out = sitesMemo.get(mod);
+  if (out) return out;
+  out = [];
   for (const call of mod.calls) {
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
-    const kind = loaderKind(q, moduleClasses);
+    const kind = loaderKind(q, mod.context.moduleClasses);
     if (!kind) continue;
     // Climb the chain `load(...).to(d).eval()` (and `await`) to the assignment that binds it.
     let top: Node = call;
-    const methods: string[] = [];
+    const chain: string[] = [];
     while (top.parent?.type === 'attribute' && top.parent.parent?.type === 'call') {
-      methods.push(top.parent.childForFieldName('attribute')!.text);
+      chain.push(top.parent.childForFieldName('attribute')!.text);
       top = top.parent.parent;
     }
     const assign = top.parent;
@@ -151,107 +169,158 @@ function computeFacts(mod: PythonModule, text: string): ModelFacts {
     const left = assign.childForFieldName('left');
     const key = keyOf(left);
     if (!key || !left) continue;
-    const b: Binding = { key, kind, loader: q, call, stmt: assign.parent ?? assign, methods: new Set(methods), escapes: false };
-    bindings.push(b);
-    byScope.set(`${scopeOf(left, key).id}:${key}`, b);
+    out.push({ key, kind, loader: q, call, left, chain });
   }
-  linkSageMakerModel(mod, byScope);
+  sitesMemo.set(mod, out);
+  return out;
+}
+
+const EXCLUDED_CALLEES = /^(torch\.|self\.|print$|len$|isinstance$|getattr$|setattr$|hasattr$|type$|id$|logger\.|logging\.)/;
+
+function computeFacts(mod: PythonModule): ModelFacts {
+  const ctx = mod.context;
+  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: requestHandlers(mod).size };
   const facts: ModelFacts = {
-    bindings, moduleClasses, byScope, inference: new Map(), keyTails: [],
-    gradOffEverywhere: false,
-    trains: /\.backward\(|\boptim\.|\boptimizer\b|\.zero_grad\(|\bTrainer\(|\.fit\(|\btraining_step\b|\.train\(\s*\)/.test(text),
-    usesAccelerator: /\bcuda\b|["']mps["']|\bdevice_map\b|["']xpu|\.to\(\s*(self\.)?device\b|\bDEVICE\b/.test(text),
+    bindings: [], moduleClasses: ctx.moduleClasses, byScope: new Map(), exported: new Map(), exports, pending: [], inference: new Map(), keyTails: ctx.keyTails,
+    gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,
   };
-  // Methods called on a bound name anywhere, and names handed to code we cannot see.
-  const keyTails = facts.keyTails = [...new Set(bindings.map((b) => b.key.split('.').pop()!.replace(/^\w+\[/, '')))];
+  const moduleScope: Binding[] = [];
+  for (const site of bindingSites(mod)) {
+    const b: Binding = { key: site.key, kind: site.kind, loader: site.loader, call: site.call, methods: new Set(site.chain), escapes: false };
+    facts.bindings.push(b);
+    const scope = scopeOf(site.left, site.key);
+    if (scope) facts.byScope.set(`${scope.id}:${site.key}`, b);
+    else moduleScope.push(b);
+    if (!scope) exports.moduleBindings.push(exported(b, site.chain));
+  }
+  facts.pending = moduleScope.map((b, i) => ({ b, gid: moduleGid(b.key), owner: `${mod.unit.index}#${i}` }));
+  linkSageMaker(mod, facts);
+  // Methods called on a bound name, names handed to code we cannot see, and direct calls: local scopes
+  // resolve here, names of the module (or model_fn's result) are exported for the merge.
+  const keyTails = facts.keyTails;
+  if (!keyTails.length) return facts;
+  const note = (map: Map<string, Set<string>>, gid: string, m: string): void => {
+    let set = map.get(gid);
+    if (!set) map.set(gid, set = new Set());
+    set.add(m);
+  };
   for (const call of mod.calls) {
     const callee = mod.calleeText.get(call.id) ?? '';
-    const dot = callee.lastIndexOf('.');
-    const m = dot > 0 && /^\w+$/.test(callee.slice(dot + 1)) ? callee.slice(dot + 1) : undefined;
-    const recv = m && keyTails.some((k) => callee.slice(0, dot).includes(k)) ? receiver(call) : undefined;
-    if (m && recv) {
-      const b = bindingOf(mod, facts, recv);
-      if (b) {
-        b.methods.add(m === 'train' && positionalArgs(call)[0]?.text === 'False' ? 'eval' : m);
-        if (m === 'requires_grad_' && positionalArgs(call)[0]?.text === 'False') b.methods.add('no_grad');
+    if (!keyTails.some((k) => callee.includes(k))) {
+      if (!keyTails.some((k) => call.text.includes(k))) continue;
+    } else {
+      const dot = callee.lastIndexOf('.');
+      const m = dot > 0 && /^\w+$/.test(callee.slice(dot + 1)) ? callee.slice(dot + 1) : undefined;
+      const recv = m && keyTails.some((k) => callee.slice(0, dot).includes(k)) ? receiver(call) : undefined;
+      if (m && recv) {
+        const target = resolve(facts, recv);
+        const names = m === 'train' && positionalArgs(call)[0]?.text === 'False' ? ['eval'] : [m];
+        if (m === 'requires_grad_' && positionalArgs(call)[0]?.text === 'False') names.push('no_grad');
+        if (target && 'local' in target) for (const n of names) target.local.methods.add(n);
+        else if (target) for (const n of names) note(exports.methods, target.gid, n);
       }
+      const direct = resolve(facts, call.childForFieldName('function'));
+      if (direct && 'gid' in direct) exports.called.add(direct.gid);
     }
     const q = qualifiedCallee(mod, call) ?? '';
-    if (SET_GRAD.has(q) && positionalArgs(call)[0]?.text === 'False' && call.parent?.type === 'expression_statement' &&
-      (call.parent.parent?.type === 'module' || isSetupMethod(call))) facts.gradOffEverywhere = true;
-    if (/^(torch\.|self\.|print$|len$|isinstance$|getattr$|setattr$|hasattr$|type$|id$|logger\.|logging\.)/.test(q)) continue;
+    if (EXCLUDED_CALLEES.test(q)) continue;
     const argsText = call.text.slice(callee.length);
     if (!keyTails.some((k) => argsText.includes(k))) continue;
     for (const arg of positionalArgs(call)) {
-      const b = bindingOf(mod, facts, arg);
-      if (b) b.escapes = true;
+      const target = resolve(facts, arg);
+      if (target && 'local' in target) target.local.escapes = true;
+      else if (target) exports.escapes.add(target.gid);
     }
   }
-  if (/requires_grad\s*=\s*False/.test(text)) facts.gradOffEverywhere = true;
   return facts;
 }
 
+function exported(b: Binding, chain: string[]): ExportedBinding {
+  return { key: b.key, kind: b.kind, loader: b.loader, chain };
+}
+
 /**
- * The SageMaker inference toolkit passes what `model_fn` returns as the second argument of
- * `predict_fn`/`transform_fn`: bind that parameter (or the names unpacked from it) to model_fn's bindings.
+ * Once every unit's exports are merged into the context: this unit's bindings that the rest of the
+ * file sees take their global id and what other code did with them (methods, escapes, inference).
  */
-function linkSageMakerModel(mod: PythonModule, byScope: Map<string, Binding>): void {
-  const top = (name: string): Node | undefined => mod.functions.find((f) => f.parent?.type === 'module' && f.childForFieldName('name')?.text === name);
-  const modelFn = top('model_fn');
-  if (!modelFn) return;
-  const ret = modelFn.descendantsOfType('return_statement').find((r) => !!r)?.namedChild(0);
-  if (!ret) return;
-  const returned = (ret.type === 'expression_list' || ret.type === 'tuple' ? ret.namedChildren : [ret])
-    .map((n) => (n?.type === 'identifier' ? byScope.get(`${modelFn.id}:${n.text}`) : undefined));
-  for (const name of ['predict_fn', 'transform_fn']) {
-    const fn = top(name);
-    const param = fn?.childForFieldName('parameters')?.namedChildren[1];
-    const pname = param?.type === 'identifier' ? param.text : param?.namedChild(0)?.text;
-    if (!fn || !pname) continue;
-    if (returned.length === 1 && returned[0]) byScope.set(`${fn.id}:${pname}`, returned[0]);
-    for (const stmt of fn.childForFieldName('body')?.namedChildren ?? []) {
-      const a = stmt?.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
-      if (a?.type !== 'assignment' || a.childForFieldName('right')?.text !== pname) continue;
-      const targets = a.childForFieldName('left')?.namedChildren ?? [];
-      targets.forEach((t, i) => {
-        if (t?.type === 'identifier' && returned[i]) byScope.set(`${fn.id}:${t.text}`, returned[i]!);
-      });
-    }
+export function adoptGlobals(mod: PythonModule): void {
+  const facts = modelFacts(mod);
+  for (const { b, gid, owner } of facts.pending) {
+    const g = mod.context.bindings.get(gid);
+    if (g?.owner !== owner) continue;
+    b.gid = gid;
+    for (const m of g.methods) b.methods.add(m);
+    b.escapes ||= g.escapes;
+    b.usedElsewhere = g.used;
+    facts.exported.set(gid, b);
   }
 }
 
-function isSetupMethod(node: Node): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (p.type === 'function_definition') return /^(__init__|setup|initialize|load_model|startup|lifespan)$/.test(p.childForFieldName('name')?.text ?? '');
+/**
+ * SageMaker's inference toolkit hands model_fn's return value to predict_fn/transform_fn as their
+ * second parameter: that parameter (and names unpacked from it) hold model_fn's bindings.
+ */
+function linkSageMaker(mod: PythonModule, facts: ModelFacts): void {
+  const returns = mod.context.sagemakerReturns;
+  const unit = mod.unit.node;
+  if (!returns || unit.type !== 'function_definition') return;
+  const name = unit.childForFieldName('name')?.text ?? '';
+  if (mod.context.firstDefinition.get(name) !== mod.unit.index) return;
+  if (name === 'model_fn') {
+    facts.exports.returned = returns.map((n, i) => {
+      const b = n ? facts.byScope.get(`${unit.id}:${n}`) : undefined;
+      if (!b) return null;
+      facts.pending.push({ b, gid: sagemakerGid(i), owner: `${mod.unit.index}#r${i}` });
+      return exported(b, [...b.methods]);
+    });
+    return;
   }
-  return false;
+  if (name !== 'predict_fn' && name !== 'transform_fn') return;
+  const param = unit.childForFieldName('parameters')?.namedChildren[1];
+  const pname = param?.type === 'identifier' ? param.text : param?.namedChild(0)?.text;
+  if (!pname) return;
+  // A placeholder: resolving it yields the global id, looked up in the merged context.
+  const external = (i: number): Binding => ({ key: '', kind: 'other', loader: '', methods: new Set(), escapes: false, gid: sagemakerGid(i) });
+  if (returns.length === 1 && returns[0]) facts.byScope.set(`${unit.id}:${pname}`, external(0));
+  for (const stmt of unit.childForFieldName('body')?.namedChildren ?? []) {
+    const a = stmt?.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+    if (a?.type !== 'assignment' || a.childForFieldName('right')?.text !== pname) continue;
+    const targets = a.childForFieldName('left')?.namedChildren ?? [];
+    targets.forEach((t, i) => {
+      if (t?.type === 'identifier' && returns[i]) facts.byScope.set(`${unit.id}:${t.text}`, external(i));
+    });
+  }
 }
 
-/** The binding an expression refers to (`model`, `self.model`, `request.app.state.model`), looked up scope by scope. */
-export function bindingOf(mod: PythonModule, facts: ModelFacts, expr: Node | null | undefined): Binding | undefined {
+type Resolved = { local: Binding } | { gid: string };
+
+/** What a name refers to: a binding of a scope in this unit, or a global id (module scope, model_fn's result). */
+function resolve(facts: ModelFacts, expr: Node | null | undefined): Resolved | undefined {
   const key = keyOf(expr);
   if (!key || !expr) return undefined;
+  const local = (b: Binding | undefined): Resolved | undefined => (b ? (b.gid && !b.call ? { gid: b.gid } : { local: b }) : undefined);
   if (/^(self|cls)\./.test(key)) {
     const cls = enclosingClass(expr);
-    return cls ? facts.byScope.get(`${cls.id}:${key}`) : undefined;
+    return cls ? local(facts.byScope.get(`${cls.id}:${key}`)) : undefined;
   }
   for (let f = ancestry(expr).fn; f; f = ancestry(f).fn) {
     const b = facts.byScope.get(`${f.id}:${key}`);
-    if (b) return b;
+    if (b) return local(b);
   }
-  return facts.byScope.get(`${expr.tree.rootNode.id}:${key}`);
+  return { gid: moduleGid(key) };
 }
 
-const INFER_METHODS: Record<ModelKind, Set<string>> = {
-  'torch': new Set(['forward', 'generate', 'predict', 'predict_step', 'transcribe', 'detect', 'encode_image', 'encode_text']),
-  'hf-model': new Set(['forward', 'generate']),
-  'tokenizer': new Set(),
-  'pipeline': new Set(['predict']),
-  'encoder': new Set(['encode', 'predict', 'rank']),
-  'ort': new Set(['run', 'run_with_iobinding', 'run_with_ort_values']),
-  'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
-    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track']),
-};
+/** The binding a name refers to, wherever in the file it was made. */
+export function bindingOf(mod: PythonModule, facts: ModelFacts, expr: Node | null | undefined): Binding | undefined {
+  const r = resolve(facts, expr);
+  if (!r) return undefined;
+  if ('local' in r) return r.local;
+  const mine = facts.exported.get(r.gid);
+  if (mine) return mine;
+  const g = mod.context.bindings.get(r.gid);
+  if (!g) return undefined;
+  return { key: g.key, kind: g.kind, loader: g.loader, methods: g.methods, escapes: g.escapes, gid: g.gid, usedElsewhere: g.used };
+}
 
 export interface InferenceCall {
   binding: Binding;
@@ -268,7 +337,7 @@ export function inferenceCall(mod: PythonModule, facts: ModelFacts, call: Node):
 }
 
 function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): InferenceCall | undefined {
-  if (!facts.bindings.length) return undefined;
+  if (!facts.keyTails.length) return undefined;
   const callee = mod.calleeText.get(call.id);
   if (callee !== undefined && !facts.keyTails.some((k) => callee.includes(k))) return undefined;
   const fn = call.childForFieldName('function');
@@ -276,16 +345,20 @@ function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): In
   if (direct) return direct.kind === 'tokenizer' || direct.kind === 'ort' ? undefined : { binding: direct, method: '__call__' };
   const m = methodName(call);
   const b = m ? bindingOf(mod, facts, receiver(call)) : undefined;
-  if (b && m && INFER_METHODS[b.kind].has(m)) return { binding: b, method: m };
+  if (b && m && isInferenceMethod(b.kind, m)) return { binding: b, method: m };
   return undefined;
 }
 
-/** Bindings that some call in the module runs inference on. */
-export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<Binding> {
-  const used = new Set<Binding>();
+/** A binding made in the unit under analysis. */
+export type LocalBinding = Binding & { call: Node };
+
+/** This unit's bindings that some call in the file runs inference on. */
+export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<LocalBinding> {
+  const used = new Set<LocalBinding>();
+  for (const b of facts.bindings) if (b.usedElsewhere) used.add(b as LocalBinding);
   for (const call of mod.calls) {
     const inf = inferenceCall(mod, facts, call);
-    if (inf) used.add(inf.binding);
+    if (inf?.binding.call) used.add(inf.binding as LocalBinding);
   }
   return used;
 }
@@ -313,8 +386,7 @@ export function underNoGrad(mod: PythonModule, facts: ModelFacts, node: Node): b
 /** Whether a torch binding is known to be in eval mode: `.eval()`/`.train(False)` on it, or `self.eval()` in its own class. */
 export function inEvalMode(facts: ModelFacts, b: Binding): boolean {
   if (b.methods.has('eval')) return true;
-  const cls = facts.moduleClasses.get(b.loader);
-  return !!cls && /\bself\.eval\(\)|\.train\(False\)/.test(cls.text);
+  return !!facts.moduleClasses.get(b.loader)?.setsEval;
 }
 
 /** Whether the binding's parameters were frozen or autograd is off for the whole file. */
@@ -323,6 +395,6 @@ export function gradNeverTracked(facts: ModelFacts, b: Binding): boolean {
 }
 
 /** Keyword argument present on the loader call (`torch_dtype=...`), or a `**kwargs` that may hold it. */
-export function loaderHasKeyword(b: Binding, ...names: string[]): boolean {
-  return hasKwargsSplat(b.call) || names.some((n) => keywordArg(b.call, n) !== undefined);
+export function loaderHasKeyword(call: Node, ...names: string[]): boolean {
+  return hasKwargsSplat(call) || names.some((n) => keywordArg(call, n) !== undefined);
 }

@@ -4,20 +4,35 @@
  */
 import { Language, Node, Query, Tree } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
+import type { ModuleContext, Unit } from './context';
 
 export interface PythonModule {
   tree: Tree;
-  /** local name → qualified name (`ort` → `onnxruntime`, `AM` → `transformers.AutoModel`) */
+  /** the top-level statement this view analyses; rules report on its nodes only */
+  unit: Unit;
+  /** what the rest of the file contributes (plain data) */
+  context: ModuleContext;
+  /** local name → qualified name (`ort` → `onnxruntime`, `AM` → `transformers.AutoModel`), file-wide */
   imports: Map<string, string>;
-  /** names assigned at module level */
+  /** names assigned at module level, file-wide */
   moduleNames: Set<string>;
-  /** every call, function and class in document order (one walk, shared by all rules) */
+  /** the unit's calls, functions, classes and import statements in document order (one query, shared by all rules) */
   calls: Node[];
   functions: Node[];
   classes: Node[];
+  importNodes: Node[];
   /** qualifiedCallee results by call id (rules ask for the same calls many times) */
   callees: Map<number, string | undefined>;
   /** source text of each call's callee expression, by call id */
+  calleeText: Map<number, string>;
+}
+
+/** The nodes one unit's analysis reads, found by one query over the unit (or over the tree, then split by unit). */
+export interface UnitNodes {
+  calls: Node[];
+  functions: Node[];
+  classes: Node[];
+  importNodes: Node[];
   calleeText: Map<number, string>;
 }
 
@@ -40,31 +55,30 @@ export function calleeDotted(mod: PythonModule, call: Node): string | undefined 
   return t !== undefined && DOTTED.test(t) ? t : undefined;
 }
 
-export function analyzeModule(tree: Tree): PythonModule {
-  const imports = new Map<string, string>();
-  const moduleNames = new Set<string>();
-  for (const stmt of tree.rootNode.namedChildren) {
-    if (!stmt) continue;
-    collectImports(stmt, imports);
-    for (const name of assignedNames(stmt)) moduleNames.add(name);
+/**
+ * The structure nodes under `root`, split among `starts` (ascending start indices of the units): one
+ * query pass instead of per-node walks, since every node API call crosses into WASM.
+ */
+export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): UnitNodes[] {
+  const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], calleeText: new Map() }));
+  let u = 0;
+  let lastCall: Node | undefined;
+  for (const c of structureQuery(tree.language).captures(root)) {
+    const at = c.node.startIndex;
+    while (u + 1 < starts.length && starts[u + 1] <= at) u++;
+    const into = out[u];
+    if (c.name === 'call') { into.calls.push(c.node); lastCall = c.node; }
+    else if (c.name === 'callee') { if (lastCall) into.calleeText.set(lastCall.id, c.node.text); }
+    else if (c.name === 'fn') into.functions.push(c.node);
+    else if (c.name === 'import') into.importNodes.push(c.node);
+    else into.classes.push(c.node);
   }
-  // One query pass instead of per-node walks: every node API call crosses into WASM.
-  const calls: Node[] = [], functions: Node[] = [], classes: Node[] = [], importNodes: Node[] = [];
-  const calleeText = new Map<number, string>();
-  for (const c of structureQuery(tree.language).captures(tree.rootNode)) {
-    if (c.name === 'call') calls.push(c.node);
-    else if (c.name === 'callee') calleeText.set(calls[calls.length - 1]?.id ?? -1, c.node.text);
-    else if (c.name === 'fn') functions.push(c.node);
-    else if (c.name === 'import') importNodes.push(c.node);
-    else classes.push(c.node);
-  }
-  // Imports inside functions (common in handlers) are resolved too; module ones win on conflict.
-  for (const node of importNodes) {
-    const local = new Map<string, string>();
-    collectImports(node, local);
-    for (const [k, v] of local) if (!imports.has(k)) imports.set(k, v);
-  }
-  return { tree, imports, moduleNames, calls, functions, classes, callees: new Map(), calleeText };
+  return out;
+}
+
+export function moduleView(tree: Tree, unit: Unit, nodes: UnitNodes, context: ModuleContext): PythonModule {
+  const { calls, functions, classes, importNodes, calleeText } = nodes;
+  return { tree, unit, context, imports: context.imports, moduleNames: context.moduleNames, calls, functions, classes, importNodes, calleeText, callees: new Map() };
 }
 
 const basesMemo = new WeakMap<PythonModule, Map<number, string[]>>();
@@ -166,7 +180,7 @@ export function receiver(call: Node): Node | undefined {
   return calleeParts(call).receiver;
 }
 
-function collectImports(stmt: Node, into: Map<string, string>): void {
+export function collectImports(stmt: Node, into: Map<string, string>): void {
   if (stmt.type === 'import_statement') {
     for (const child of stmt.namedChildren) {
       if (!child) continue;

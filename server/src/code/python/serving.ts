@@ -17,7 +17,6 @@ const TORCHSERVE_METHODS = new Set(['handle', 'preprocess', 'inference', 'postpr
 const SAGEMAKER_FNS = new Set(['input_fn', 'predict_fn', 'output_fn', 'transform_fn']);
 const KSERVE_METHODS = new Set(['predict', 'preprocess', 'postprocess', 'explain']);
 const VIEW_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch_request']);
-const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
 const CACHED = /(^|\.)(lru_cache|cache|cached_property|cached|cache_resource|cache_data|experimental_singleton|singleton|memoize)$/;
 
 const memo = new WeakMap<PythonModule, Map<number, string>>();
@@ -52,58 +51,26 @@ export function isCachedFactory(mod: PythonModule, fn: Node): boolean {
 
 function computeHandlers(mod: PythonModule): Map<number, string> {
   const out = new Map<number, string>();
-  const bentoServices = new Set<string>();
-  for (const call of mod.calls) {
-    if (qualifiedCallee(mod, call) !== 'bentoml.Service') continue;
-    const left = call.parent?.type === 'assignment' ? call.parent.childForFieldName('left') : undefined;
-    if (left?.type === 'identifier') bentoServices.add(left.text);
-  }
   const usesViews = importsPackage(mod, 'django') || importsPackage(mod, 'rest_framework') || importsPackage(mod, 'flask');
-
   for (const fn of mod.functions) {
-    const kind = decoratedKind(mod, fn, bentoServices) ?? classMethodKind(mod, fn, usesViews);
+    const kind = decoratedKind(mod, fn, mod.context.bentoServices) ?? classMethodKind(mod, fn, usesViews);
     if (kind) out.set(fn.id, kind);
   }
-
-  // Registrations: app.add_api_route("/p", fn), app.add_url_rule("/p", view_func=fn), gr.Interface(fn=f), btn.click(f).
-  const byName = new Map<string, Node>();
+  // Registrations anywhere in the file name the first function of that name.
+  const { registrations, firstDefinition } = mod.context;
+  if (!registrations.size) return out;
+  const seen = new Set<string>();
   for (const fn of mod.functions) {
     const name = fn.childForFieldName('name')?.text;
-    if (name && !byName.has(name)) byName.set(name, fn);
-  }
-  const gradio = importsPackage(mod, 'gradio');
-  const register = (ref: Node | undefined, kind: string): void => {
-    if (ref?.type !== 'identifier') return;
-    const fn = byName.get(ref.text);
-    if (fn && !out.has(fn.id)) out.set(fn.id, kind);
-  };
-  const streamlit = importsPackage(mod, 'streamlit');
-  const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path)$/;
-  for (const call of mod.calls) {
-    // The callee's text decides cheaply whether a call can register a handler at all.
-    const callee = mod.calleeText.get(call.id) ?? '';
-    const method = callee.includes('.') ? callee.slice(callee.lastIndexOf('.') + 1) : undefined;
-    const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) ||
-      (streamlit && /on_click|on_change/.test(call.text));
-    if (!maybe) continue;
-    const pos = positionalArgs(call);
-    if (method === 'add_api_route' || method === 'add_route' || method === 'add_websocket_route' || method === 'add_api_websocket_route') {
-      register(keywordArg(call, 'endpoint') ?? pos[1], `a route handler (${method})`);
-    } else if (method === 'add_url_rule') {
-      register(keywordArg(call, 'view_func') ?? pos[2], 'a Flask view (add_url_rule)');
-    } else if (gradio) {
-      const q = qualifiedCallee(mod, call) ?? '';
-      if (/^gradio\.(Interface|ChatInterface)$/.test(q)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio callback (${q.slice(7)})`);
-      else if (method && GRADIO_EVENTS.has(method)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio event callback (.${method})`);
-    }
-    if (streamlit) register(keywordArg(call, 'on_click') ?? keywordArg(call, 'on_change'), 'a Streamlit widget callback');
-    const q = qualifiedCallee(mod, call);
-    if (q === 'django.urls.path' || q === 'django.urls.re_path') register(pos[1], 'a Django view (urls.path)');
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    const kind = registrations.get(name);
+    if (kind && firstDefinition.get(name) === mod.unit.index && !out.has(fn.id)) out.set(fn.id, kind);
   }
   return out;
 }
 
-function decoratedKind(mod: PythonModule, fn: Node, bentoServices: Set<string>): string | undefined {
+function decoratedKind(mod: PythonModule, fn: Node, bentoServices: ReadonlySet<string>): string | undefined {
   for (const dec of decoratorsOf(fn)) {
     const callee = decoratorCallee(dec);
     const name = dottedName(callee ?? null);
@@ -175,7 +142,7 @@ export function requestContext(mod: PythonModule, node: Node): RequestContext | 
 
 /** Whether the file is serving code: it has a request handler or imports a serving framework. */
 export function isServingModule(mod: PythonModule): boolean {
-  if (requestHandlers(mod).size) return true;
+  if (mod.context.hasHandlers) return true;
   return ['fastapi', 'flask', 'starlette', 'django', 'litestar', 'ray.serve', 'bentoml', 'gradio', 'streamlit', 'ts', 'triton_python_backend_utils',
     'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado']
     .some((p) => importsPackage(mod, p));

@@ -26,13 +26,7 @@ export function ensureImport(mod: PythonModule, pkg: string, alias?: string): { 
 function computeImport(mod: PythonModule, pkg: string, alias?: string): { name: string; edits: TextEdit[] } {
   const local = localModuleName(mod, pkg);
   if (local) return { name: local, edits: [] };
-  let line = 0;
-  for (const stmt of mod.tree.rootNode.namedChildren) {
-    if (!stmt) continue;
-    if (stmt.type === 'import_statement' || stmt.type === 'import_from_statement' || stmt.type === 'future_import_statement') line = stmt.endPosition.row + 1;
-    else if (line === 0 && (stmt.type === 'comment' || (stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'string'))) continue;
-    else if (line > 0) break;
-  }
+  const line = mod.context.importLine;
   return { name: alias ?? pkg, edits: [{ range: insertionAt(line), newText: alias ? `import ${pkg} as ${alias}\n` : `import ${pkg}\n` }] };
 }
 

@@ -5,7 +5,7 @@ import { nodeRange, insertionAt } from '../helpers';
 import { ensureImport, indentOf, ownLineStatement, wrapStatement } from './fixes';
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   if (facts.trains) return [];
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {

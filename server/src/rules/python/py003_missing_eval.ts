@@ -7,14 +7,14 @@ import { insertAfter, ownLineStatement } from './fixes';
 const OPAQUE = /^torch\.(jit|export)\./;
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   if (facts.trains) return [];
   const findings: Finding[] = [];
   for (const b of usedForInference(ctx.module, facts)) {
     if (b.kind !== 'torch' || OPAQUE.test(b.loader) || b.escapes || inEvalMode(facts, b)) continue;
     // A local module class without dropout or batch norm behaves the same in both modes.
     const cls = facts.moduleClasses.get(b.loader);
-    if (cls && !/Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(cls.text)) continue;
+    if (cls && !cls.modeDependent) continue;
     const stmt = ownLineStatement(ctx.text, b.call);
     findings.push({
       rule: PY003.id,

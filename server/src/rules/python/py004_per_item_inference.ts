@@ -41,7 +41,7 @@ function perItemNames(loop: Node, targets: Node | null): Set<string> {
 }
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);

@@ -54,7 +54,7 @@ function tensorLoopTargets(loop: Node, tensors: Set<string>): Set<string> {
 }
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   if (!facts.usesAccelerator) return []; // on the CPU these calls copy nothing and wait for nothing
   const findings: Finding[] = [];
   const flaggedLines = new Set<number>();
@@ -65,7 +65,7 @@ function check(ctx: PythonContext): Finding[] {
     if (!isSync && !(m && SYNC_METHODS.has(m))) continue;
     const loop = enclosingLoop(call);
     if (!loop) continue;
-    const scope = enclosingFunction(call) ?? ctx.tree.rootNode;
+    const scope = enclosingFunction(call) ?? ctx.module.unit.node;
     let tensors = tensorsByScope.get(scope.id);
     if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
     const loopRunsModel = loop.descendantsOfType('call').some((c) => !!c && isTorchInference(ctx.module, facts, c));

@@ -1,28 +1,26 @@
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
-import { Binding, usedForInference, loaderHasKeyword, modelFacts } from '../../code/python/models';
+import { Binding, LocalBinding, usedForInference, loaderHasKeyword, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { requestContext } from '../../code/python/serving';
 import { enclosingLoop } from '../../code/python/semantics';
 import { appendArguments, ensureImport, insertAfter, ownLineStatement } from './fixes';
 
 /** The file already chooses a precision somewhere: trust it. */
-const PRECISION_CHOSEN = /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=/;
 /** Convolutional families: their cost is not in Linear layers. */
 const CONV_FAMILIES = /ResNet|ConvNext|RegNet|MobileNet|EfficientNet|Yolo|Detr|UNet|VGG|DenseNet/i;
 
 function linearHeavy(facts: ReturnType<typeof modelFacts>, b: Binding): boolean {
   if (b.kind === 'hf-model') return b.loader.startsWith('transformers.') && !CONV_FAMILIES.test(b.loader);
   if (b.kind === 'encoder') return b.loader.endsWith('.SentenceTransformer');
-  const cls = b.kind === 'torch' ? facts.moduleClasses.get(b.loader) : undefined;
-  return !!cls && (cls.text.match(/\bLinear\(/g)?.length ?? 0) >= 2 && !/Conv\d?d\(/.test(cls.text);
+  return b.kind === 'torch' && !!facts.moduleClasses.get(b.loader)?.linearHeavy;
 }
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
-  if (facts.trains || PRECISION_CHOSEN.test(ctx.text)) return [];
+  const facts = modelFacts(ctx.module);
+  if (facts.trains || ctx.module.context.flags.precisionChosen) return [];
   const findings: Finding[] = [];
   for (const b of usedForInference(ctx.module, facts)) {
-    if (!linearHeavy(facts, b) || loaderHasKeyword(b, 'model_kwargs')) continue;
+    if (!linearHeavy(facts, b) || loaderHasKeyword(b.call, 'model_kwargs')) continue;
     // Loaded per request or per item: PY001's finding comes first; precision follows once the load is hoisted.
     if (requestContext(ctx.module, b.call) || enclosingLoop(b.call)) continue;
     const gpu = facts.usesAccelerator;
@@ -37,7 +35,7 @@ function check(ctx: PythonContext): Finding[] {
   return findings;
 }
 
-function fixesFor(ctx: PythonContext, b: Binding, gpu: boolean): Fix[] {
+function fixesFor(ctx: PythonContext, b: LocalBinding, gpu: boolean): Fix[] {
   const torch = ensureImport(ctx.module, 'torch');
   const stmt = ownLineStatement(ctx.text, b.call);
   if (gpu) {

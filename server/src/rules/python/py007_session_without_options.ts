@@ -26,9 +26,9 @@ function check(ctx: PythonContext): Finding[] {
 
 function fixFor(ctx: PythonContext, call: Node): Fix[] {
   const stmt = ownLineStatement(ctx.text, call);
-  if (!stmt || /\bsess_options\b/.test(ctx.text)) return [];
+  if (!stmt || ctx.module.context.flags.sessOptions) return [];
   const ort = ensureImport(ctx.module, 'onnxruntime', 'ort');
-  const gpu = modelFacts(ctx.module, ctx.text).usesAccelerator;
+  const gpu = modelFacts(ctx.module).usesAccelerator;
   const providers = gpu ? '["CUDAExecutionProvider", "CPUExecutionProvider"]' : '["CPUExecutionProvider"]';
   const args = appendArguments(call, `sess_options=sess_options, providers=${providers}`);
   if (!args) return [];

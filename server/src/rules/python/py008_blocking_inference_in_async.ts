@@ -11,7 +11,7 @@ function check(ctx: PythonContext): Finding[] {
   // Flask runs async views to completion in the request's own worker thread: nothing else waits on that loop.
   const asgi = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp'].some((p) => importsPackage(ctx.module, p));
   if (!asgi) return [];
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);

@@ -20,7 +20,7 @@ function isLiteral(n: Node): boolean {
 }
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const req = requestContext(ctx.module, call);
@@ -31,7 +31,7 @@ function check(ctx: PythonContext): Finding[] {
     if (m && MOVES.has(m)) {
       const b = bindingOf(ctx.module, facts, receiver(call));
       // A model loaded in this same handler is PY001's finding; moving it is part of that load.
-      const loadedHere = !!req?.fn && b && b.call.startIndex >= req.fn.startIndex && b.call.endIndex <= req.fn.endIndex;
+      const loadedHere = !!req?.fn && !!b?.call && b.call.startIndex >= req.fn.startIndex && b.call.endIndex <= req.fn.endIndex;
       if (b && !loadedHere && b.kind !== 'tokenizer' && b.kind !== 'ort' && b.kind !== 'other') {
         findings.push({
           rule: PY009.id,

@@ -14,7 +14,7 @@ function kwNode(call: Node, name: string): Node | undefined {
 }
 
 function check(ctx: PythonContext): Finding[] {
-  const facts = modelFacts(ctx.module, ctx.text);
+  const facts = modelFacts(ctx.module);
   const staticShapes = STATIC_SHAPES.some((p) => importsPackage(ctx.module, p));
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {

@@ -70,6 +70,7 @@ export const PY011: PythonRule = {
   id: 'PY011',
   name: 'onnx-model-worth-quantizing',
   target: 'python',
+  readsModels: true,
   defaultSeverity: 'information',
   docs: {
     summary: 'The code loads a workspace `.onnx` model whose float32 weights are worth quantizing.',

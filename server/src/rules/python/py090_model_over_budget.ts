@@ -6,7 +6,7 @@ function check(ctx: PythonContext): Finding[] {
   const b = ctx.config.cost.budgets;
   if (!ctx.models || !b || !Object.keys(b).length) return [];
   const out: Finding[] = [];
-  for (const site of modelSites(ctx.tree)) {
+  for (const site of modelSites(ctx.tree, ctx.module.unit.node)) {
     const m = ctx.models(site.literal);
     if (!m) continue;
     const res = costReport(m.work, ctx.config, m.measured);
@@ -20,6 +20,7 @@ export const PY090: PythonRule = {
   id: 'PY090',
   name: 'model-load-over-budget',
   target: 'python',
+  readsModels: true,
   defaultSeverity: 'warning',
   docs: {
     summary: 'Code loads a model that exceeds a budget: p95 latency, $ per 1k inferences, $ per month, or weight bytes.',

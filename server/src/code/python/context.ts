@@ -1,0 +1,289 @@
+/**
+ * A Python file as a list of units (its top-level statements) and the module context: the plain
+ * data (no tree nodes) that the analysis of one unit may read from the others. Each unit exports
+ * what it declares (imports, classes, function names, handler registrations, model bindings and
+ * their uses); the context is the merge of all exports. Because analysing a unit reads nothing else
+ * from the rest of the file, an edit inside one unit re-analyses that unit alone whenever the merged
+ * context comes out unchanged (compared by digest); otherwise the whole file is analysed again.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { ModelKind } from './models';
+
+export interface Unit {
+  node: Node;
+  type: string;
+  text: string;
+  /** position among the module's units: what ownership in the context refers to */
+  index: number;
+  startRow: number;
+  endRow: number;
+  startIndex: number;
+}
+
+/** What a class contributes: torch module classes are loaders, and their source decides eval/precision rules. */
+export interface ClassInfo {
+  name: string;
+  /** base classes as written (qualified through the imports when merged) */
+  bases: string[];
+  /** `self.eval()` / `.train(False)` in the class body */
+  setsEval: boolean;
+  /** dropout or batch/instance norm: eval mode changes its outputs */
+  modeDependent: boolean;
+  /** at least two Linear layers and no convolutions */
+  linearHeavy: boolean;
+}
+
+/** Facts that need only the unit's own text. */
+export interface UnitOutline {
+  /** module-level imports (`import`/`from` statements directly under the module) */
+  imports: [string, string][];
+  /** imports inside functions and blocks: they count when the module does not bind the name */
+  nestedImports: [string, string][];
+  classes: ClassInfo[];
+}
+
+/** Facts that need the unit's own text and the file's imports and classes. */
+export interface UnitDecls {
+  /** tails of keys bound by a loader anywhere in the unit */
+  keyTails: string[];
+  moduleNames: string[];
+  functionNames: string[];
+  /** a top-level `def` (SageMaker's model_fn/predict_fn pair across units) */
+  topFunction?: string;
+  /** the identifiers `model_fn` returns (null for other expressions), when this unit is `def model_fn` */
+  returnNames?: (string | null)[];
+  /** function name → handler kind, from `add_api_route(..., f)`, `gr.Interface(fn=f)`, ... in document order */
+  registrations: [string, string][];
+  bentoServices: string[];
+  /** `NAME = "literal"` when the unit is one */
+  strings: [string, string][];
+  flags: TextFlags;
+}
+
+export interface TextFlags {
+  trains: boolean;
+  usesAccelerator: boolean;
+  precisionChosen: boolean;
+  sessOptions: boolean;
+  gradOff: boolean;
+}
+
+/** A binding visible outside its unit: the last module-scope assignment of a key, or what `model_fn` returns. */
+export interface ExportedBinding {
+  key: string;
+  kind: ModelKind;
+  loader: string;
+  /** methods chained on the load (`load(...).eval()`) */
+  chain: string[];
+}
+
+/** Facts that also need other units' bindings: computed by the model analysis of the unit. */
+export interface UnitExports {
+  /** module-scope bindings in document order */
+  moduleBindings: ExportedBinding[];
+  /** `model_fn`'s returned bindings, by position */
+  returned?: (ExportedBinding | null)[];
+  /** global binding id → methods called on it here (`eval` for `.train(False)`, `no_grad` for `.requires_grad_(False)`) */
+  methods: Map<string, Set<string>>;
+  /** global binding ids called directly here (`model(x)`) */
+  called: Set<string>;
+  /** global binding ids handed to code we cannot see */
+  escapes: Set<string>;
+  handlers: number;
+}
+
+export interface GlobalBinding extends ExportedBinding {
+  gid: string;
+  /** the owning unit's index and the binding's index among its exports (`3#0`, `5#r1`) */
+  owner: string;
+  methods: Set<string>;
+  escapes: boolean;
+  used: boolean;
+}
+
+export interface ModuleContext {
+  imports: Map<string, string>;
+  moduleNames: Set<string>;
+  moduleClasses: Map<string, ClassInfo>;
+  /** function name → index of the unit with its first definition */
+  firstDefinition: Map<string, number>;
+  registrations: Map<string, string>;
+  bentoServices: Set<string>;
+  /** identifiers returned by `model_fn`, when a top-level one exists */
+  sagemakerReturns?: (string | null)[];
+  /** tails of every key bound by a loader anywhere: a cheap filter before resolving names */
+  keyTails: string[];
+  flags: TextFlags;
+  /** the index of the unit a new import goes after (-1: the top of the file) */
+  importAnchor: number;
+  /** the line where a new import goes (not compared: it moves with edits above it) */
+  importLine: number;
+  /** module-level `NAME = "..."` constants, first per name */
+  strings: Map<string, string>;
+  /** filled once every unit's exports are merged */
+  bindings: Map<string, GlobalBinding>;
+  hasHandlers: boolean;
+}
+
+const FLAGS = {
+  trains: /\.backward\(|\boptim\.|\boptimizer\b|\.zero_grad\(|\bTrainer\(|\.fit\(|\btraining_step\b|\.train\(\s*\)/,
+  usesAccelerator: /\bcuda\b|["']mps["']|\bdevice_map\b|["']xpu|\.to\(\s*(self\.)?device\b|\bDEVICE\b/,
+  precisionChosen: /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=/,
+  sessOptions: /\bsess_options\b/,
+};
+
+export function textFlags(text: string): TextFlags {
+  return {
+    trains: FLAGS.trains.test(text), usesAccelerator: FLAGS.usesAccelerator.test(text), precisionChosen: FLAGS.precisionChosen.test(text),
+    sessOptions: FLAGS.sessOptions.test(text), gradOff: /requires_grad\s*=\s*False/.test(text),
+  };
+}
+
+export function classInfo(name: string, bases: string[], text: string): ClassInfo {
+  return {
+    name, bases,
+    setsEval: /\bself\.eval\(\)|\.train\(False\)/.test(text),
+    modeDependent: /Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(text),
+    linearHeavy: (text.match(/\bLinear\(/g)?.length ?? 0) >= 2 && !/Conv\d?d\(/.test(text),
+  };
+}
+
+const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/;
+
+/** A context with only imports and torch module classes, from every unit's outline in document order. */
+export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: number, importLine: number): ModuleContext {
+  const imports = new Map<string, string>();
+  for (const o of outlines) for (const [k, v] of o.imports) imports.set(k, v);
+  // Imports inside functions (common in handlers) are resolved too; module ones win on conflict.
+  for (const o of outlines) for (const [k, v] of o.nestedImports) if (!imports.has(k)) imports.set(k, v);
+  // A class is a torch module when a base is nn.Module (or similar) or an earlier module class.
+  const moduleClasses = new Map<string, ClassInfo>();
+  for (const o of outlines) {
+    for (const c of o.classes) {
+      const bases = c.bases.map((b) => qualifyWith(imports, b));
+      if (c.name && bases.some((b) => TORCH_MODULE.test(b) || moduleClasses.has(b))) moduleClasses.set(c.name, { ...c, bases });
+    }
+  }
+  return {
+    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(),
+    bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
+    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
+  };
+}
+
+export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string): string {
+  const dot = dotted.indexOf('.');
+  const head = dot < 0 ? dotted : dotted.slice(0, dot);
+  const q = imports.get(head);
+  return q ? q + dotted.slice(head.length) : dotted;
+}
+
+/** The context before any unit's exports are merged: imports, classes and every unit's declarations. */
+export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
+  // Filled in place: module views made before the merge hold these same collections.
+  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.bentoServices, ctx.bindings]) c.clear();
+  Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined,
+    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
+  const tails = new Set<string>();
+  decls.forEach((decls, key) => {
+    for (const n of decls.moduleNames) ctx.moduleNames.add(n);
+    for (const n of decls.functionNames) if (!ctx.firstDefinition.has(n)) ctx.firstDefinition.set(n, key);
+    for (const [n, kind] of decls.registrations) if (!ctx.registrations.has(n)) ctx.registrations.set(n, kind);
+    for (const s of decls.bentoServices) ctx.bentoServices.add(s);
+    for (const [n, v] of decls.strings) if (!ctx.strings.has(n)) ctx.strings.set(n, v);
+    for (const t of decls.keyTails) tails.add(t);
+    if (decls.topFunction === 'model_fn' && !ctx.sagemakerReturns) ctx.sagemakerReturns = decls.returnNames ?? [];
+    for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
+  });
+  ctx.keyTails = [...tails].sort();
+}
+
+/** Global id of a module-scope key. */
+export function moduleGid(key: string): string {
+  return `module:${key}`;
+}
+
+export function sagemakerGid(i: number): string {
+  return `sagemaker:${i}`;
+}
+
+const INFER_METHODS: Record<ModelKind, Set<string>> = {
+  'torch': new Set(['forward', 'generate', 'predict', 'predict_step', 'transcribe', 'detect', 'encode_image', 'encode_text']),
+  'hf-model': new Set(['forward', 'generate']),
+  'tokenizer': new Set(),
+  'pipeline': new Set(['predict']),
+  'encoder': new Set(['encode', 'predict', 'rank']),
+  'ort': new Set(['run', 'run_with_iobinding', 'run_with_ort_values']),
+  'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
+    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track']),
+};
+
+/** Whether a call of `method` ('__call__' for `model(x)`) on a binding of `kind` runs inference. */
+export function isInferenceMethod(kind: ModelKind, method: string): boolean {
+  return method === '__call__' ? kind !== 'tokenizer' && kind !== 'ort' : INFER_METHODS[kind].has(method);
+}
+
+/** Completes the context with every unit's exports: the effective binding per global id and its uses. */
+export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]): void {
+  const bindings = new Map<string, GlobalBinding>();
+  let handlers = 0;
+  exports.forEach((e, u) => {
+    e.moduleBindings.forEach((b, i) => bindings.set(moduleGid(b.key), { ...b, gid: moduleGid(b.key), owner: `${u}#${i}`, methods: new Set(b.chain), escapes: false, used: false }));
+    e.returned?.forEach((b, i) => { if (b) bindings.set(sagemakerGid(i), { ...b, gid: sagemakerGid(i), owner: `${u}#r${i}`, methods: new Set(b.chain), escapes: false, used: false }); });
+    handlers += e.handlers;
+  });
+  for (const e of exports) {
+    for (const [gid, ms] of e.methods) {
+      const b = bindings.get(gid);
+      if (!b) continue;
+      for (const m of ms) {
+        b.methods.add(m);
+        if (isInferenceMethod(b.kind, m)) b.used = true;
+      }
+    }
+    for (const gid of e.called) {
+      const b = bindings.get(gid);
+      if (b && isInferenceMethod(b.kind, '__call__')) b.used = true;
+    }
+    for (const gid of e.escapes) {
+      const b = bindings.get(gid);
+      if (b) b.escapes = true;
+    }
+  }
+  ctx.bindings.clear();
+  for (const [k, b] of bindings) ctx.bindings.set(k, b);
+  ctx.hasHandlers = handlers > 0;
+}
+
+/** Renames unit indices in a digest: the same unit before and after an edit gets the same name. */
+export type KeyAlias = (index: number) => string;
+
+const ownerAlias = (alias: KeyAlias, owner: string): string => {
+  const at = owner.lastIndexOf('#');
+  return `${alias(Number(owner.slice(0, at)))}${owner.slice(at)}`;
+};
+
+/** A canonical string of the imports and module classes. */
+export function outlineDigest(ctx: ModuleContext): string {
+  return JSON.stringify([[...ctx.imports], [...ctx.moduleClasses.values()]]);
+}
+
+/** A canonical string of what mergeDecls adds (units named through `alias`). */
+export function declsDigest(ctx: ModuleContext, alias: KeyAlias): string {
+  const sorted = <T>(it: Iterable<T>): T[] => [...it].sort();
+  return JSON.stringify([
+    sorted(ctx.moduleNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
+    ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings],
+  ]);
+}
+
+/** A canonical string of what mergeExports adds. */
+export function exportsDigest(ctx: ModuleContext, alias: KeyAlias): string {
+  return JSON.stringify([ctx.hasHandlers,
+    [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
+}
+
+/** A canonical string of one unit's contributions: equal before and after an edit, the merged context is unchanged. */
+export function contributionDigest(outline: UnitOutline, decls: UnitDecls, exports: UnitExports): string {
+  return JSON.stringify([outline, decls, exports], (_k, v: unknown) => (v instanceof Map ? [...v].map(([k, x]) => [k, x instanceof Set ? [...x] : x]) : v instanceof Set ? [...v] : v));
+}

@@ -1,0 +1,122 @@
+/**
+ * Splitting a Python tree into units (top-level statements) and reading what each unit declares:
+ * its outline (imports, classes: its text alone decides them) and its declarations (which also need
+ * the file's imports and classes). See context.ts for how they merge.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import {
+  assignedNames, collectImports, functionName, keywordArg, positionalArgs, PythonModule, qualifiedCallee,
+} from './semantics';
+import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
+import { bindingSites } from './models';
+
+/** The module's named children with their text (units compare by text across edits). */
+export function unitsOf(tree: Tree, text: string): Unit[] {
+  const units: Unit[] = [];
+  for (const node of tree.rootNode.namedChildren) {
+    if (!node) continue;
+    const startIndex = node.startIndex;
+    units.push({ node, type: node.type, text: text.slice(startIndex, node.endIndex), index: units.length, startRow: node.startPosition.row, endRow: node.endPosition.row, startIndex });
+  }
+  return units;
+}
+
+/** Imports and classes of one unit: what other units need before anything else can be resolved. */
+export function outlineOf(mod: PythonModule): UnitOutline {
+  const imports = new Map<string, string>(), nested = new Map<string, string>();
+  const top = mod.unit.node;
+  for (const node of mod.importNodes) collectImports(node, node.id === top.id ? imports : nested);
+  const classes: ClassInfo[] = mod.classes.map((cls) => {
+    const bases = cls.childForFieldName('superclasses')?.namedChildren.map((b) => b?.text ?? '') ?? [];
+    return classInfo(cls.childForFieldName('name')?.text ?? '', bases, cls.text);
+  });
+  return { imports: [...imports], nestedImports: [...nested], classes };
+}
+
+const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path)$/;
+const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
+const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
+const SETUP = /^(__init__|setup|initialize|load_model|startup|lifespan)$/;
+
+/** What a unit declares for the rest of the file (needs the context's imports and module classes). */
+export function declsOf(mod: PythonModule): UnitDecls {
+  const unit = mod.unit.node;
+  const flags = textFlags(mod.unit.text);
+  const decls: UnitDecls = {
+    keyTails: [...new Set(bindingSites(mod).map((s) => s.key.split('.').pop()!.replace(/^\w+\[/, '')))],
+    moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
+    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags,
+  };
+  const assign = unit.type === 'expression_statement' ? unit.namedChild(0) : undefined;
+  if (assign?.type === 'assignment' && assign.childForFieldName('right')?.type === 'string') {
+    const left = assign.childForFieldName('left')?.text;
+    if (left) decls.strings.push([left, assign.childForFieldName('right')!.text]);
+  }
+  if (unit.type === 'function_definition') {
+    decls.topFunction = functionName(unit);
+    if (decls.topFunction === 'model_fn') {
+      const ret = unit.descendantsOfType('return_statement').find((r) => !!r)?.namedChild(0);
+      decls.returnNames = ret ? (ret.type === 'expression_list' || ret.type === 'tuple' ? ret.namedChildren : [ret]).map((n) => (n?.type === 'identifier' ? n.text : null)) : [];
+    }
+  }
+  for (const call of mod.calls) {
+    const q = qualifiedCallee(mod, call);
+    if (q === 'bentoml.Service') {
+      const left = call.parent?.type === 'assignment' ? call.parent.childForFieldName('left') : undefined;
+      if (left?.type === 'identifier') decls.bentoServices.push(left.text);
+    }
+    // torch.set_grad_enabled(False) at module level or in a set-up method: autograd is off for the process.
+    if (q && SET_GRAD.has(q) && positionalArgs(call)[0]?.text === 'False' && call.parent?.type === 'expression_statement' &&
+      (call.parent.parent?.type === 'module' || inSetupMethod(call))) flags.gradOff = true;
+  }
+  return decls;
+}
+
+function inSetupMethod(node: Node): boolean {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return SETUP.test(functionName(p));
+  return false;
+}
+
+/** Handler registrations by function name: app.add_api_route("/p", fn), app.add_url_rule("/p", view_func=fn), gr.Interface(fn=f), btn.click(f). */
+function registrationsOf(mod: PythonModule): [string, string][] {
+  const out: [string, string][] = [];
+  const importsPkg = (pkg: string): boolean => [...mod.imports.values()].some((q) => q === pkg || q.startsWith(`${pkg}.`));
+  const gradio = importsPkg('gradio'), streamlit = importsPkg('streamlit');
+  const register = (ref: Node | undefined, kind: string): void => {
+    if (ref?.type === 'identifier') out.push([ref.text, kind]);
+  };
+  for (const call of mod.calls) {
+    // The callee's text decides cheaply whether a call can register a handler at all.
+    const callee = mod.calleeText.get(call.id) ?? '';
+    const method = callee.includes('.') ? callee.slice(callee.lastIndexOf('.') + 1) : undefined;
+    const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) || (streamlit && /on_click|on_change/.test(call.text));
+    if (!maybe) continue;
+    const pos = positionalArgs(call);
+    if (method === 'add_api_route' || method === 'add_route' || method === 'add_websocket_route' || method === 'add_api_websocket_route') {
+      register(keywordArg(call, 'endpoint') ?? pos[1], `a route handler (${method})`);
+    } else if (method === 'add_url_rule') {
+      register(keywordArg(call, 'view_func') ?? pos[2], 'a Flask view (add_url_rule)');
+    } else if (gradio) {
+      const q = qualifiedCallee(mod, call) ?? '';
+      if (/^gradio\.(Interface|ChatInterface)$/.test(q)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio callback (${q.slice(7)})`);
+      else if (method && GRADIO_EVENTS.has(method)) register(keywordArg(call, 'fn') ?? pos[0], `a Gradio event callback (.${method})`);
+    }
+    if (streamlit) register(keywordArg(call, 'on_click') ?? keywordArg(call, 'on_change'), 'a Streamlit widget callback');
+    const q = qualifiedCallee(mod, call);
+    if (q === 'django.urls.path' || q === 'django.urls.re_path') register(pos[1], 'a Django view (urls.path)');
+  }
+  return out;
+}
+
+/** Where `import x` goes: after the first block of imports (past a leading docstring and comments). */
+export function importPlace(units: readonly Unit[]): { line: number; anchor: number } {
+  let line = 0, anchor = -1;
+  for (const u of units) {
+    if (u.type === 'import_statement' || u.type === 'import_from_statement' || u.type === 'future_import_statement') {
+      line = u.endRow + 1;
+      anchor = u.index;
+    } else if (line === 0 && (u.type === 'comment' || (u.type === 'expression_statement' && u.node.namedChild(0)?.type === 'string'))) continue;
+    else if (line > 0) break;
+  }
+  return { line, anchor };
+}
