@@ -10,71 +10,9 @@ import { analyzeTree } from '../server/src/engine';
 import { applyChanges, ContentChange, DocumentTrees } from '../server/src/code/incremental';
 import { mergeConfig } from '../server/src/config';
 import { PythonAnalysis } from '../server/src/code/python/analysis';
+import { generateServingPython } from './lib/servingPython';
 
 const REPEATS = Number(process.argv[2] ?? 60);
-
-/** Realistic serving code: handlers of several frameworks, loops, models; about 50 lines per unit. */
-function unit(i: number): string {
-  return `
-@app.post("/classify_${i}")
-def classify_${i}(req: Review):
-    tokenizer = AutoTokenizer.from_pretrained(MODEL_ID)
-    inputs = tokenizer(req.text, return_tensors="pt", truncation=True)
-    logits = model(**inputs).logits
-    return {"label": int(logits.argmax())}
-
-
-@app.post("/embed_${i}")
-async def embed_${i}(texts: list[str]):
-    vectors = [encoder.encode(t) for t in texts]
-    return {"vectors": [v.tolist() for v in vectors]}
-
-
-class Handler${i}(BaseHandler):
-    def initialize(self, context):
-        self.model = torch.load("model_${i}.pt")
-        self.session = ort.InferenceSession("model_${i}.onnx")
-
-    def inference(self, data):
-        with torch.inference_mode():
-            return self.model(data)
-
-    def postprocess(self, out):
-        return [o.argmax().item() for o in out]
-
-
-def batch_job_${i}(paths):
-    results = []
-    for p in paths:
-        x = np.load(p)[None].astype(np.float32)
-        results.append(session.run(None, {"x": x})[0])
-    mean = torch.tensor([0.485, 0.456, 0.406], device="cuda")
-    return results, mean
-
-
-@serve.deployment
-class Deployment${i}:
-    def __init__(self):
-        self.pipe = pipeline("text-classification")
-
-    async def __call__(self, request):
-        body = await request.json()
-        return self.pipe(body["text"])
-`;
-}
-
-function generate(lines: number): string {
-  let text = [
-    'import numpy as np', 'import onnxruntime as ort', 'import torch', 'from fastapi import FastAPI', 'from pydantic import BaseModel',
-    'from ray import serve', 'from sentence_transformers import SentenceTransformer',
-    'from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline',
-    'from ts.torch_handler.base_handler import BaseHandler', '', 'app = FastAPI()', 'MODEL_ID = "distilbert-base-uncased"',
-    'model = AutoModelForSequenceClassification.from_pretrained(MODEL_ID)', 'encoder = SentenceTransformer("all-MiniLM-L6-v2")',
-    'session = ort.InferenceSession("model.onnx", providers=["CPUExecutionProvider"])', '', '',
-  ].join('\n');
-  for (let i = 0; text.split('\n').length < lines; i++) text += unit(i);
-  return text.split('\n').slice(0, lines).join('\n') + '\n';
-}
 
 function stats(samples: number[]): { p50: number; p95: number } {
   const s = [...samples].sort((a, b) => a - b);
@@ -105,7 +43,7 @@ function changeAt(text: string, after: number, from: string, to: string): { chan
 async function main(): Promise<void> {
   await initParsers();
   const config = mergeConfig();
-  const text = generate(5000);
+  const text = generateServingPython(5000);
 
   // Whole-file figures: parse, rules, both; each on a fresh tree.
   const parseFull: number[] = [], analyzeFull: number[] = [], rulesOnly: number[] = [];

@@ -3,7 +3,7 @@
  * names, enclosing functions and loops, and whether a function runs once per request.
  */
 import { Language, Node, Query, Tree } from 'web-tree-sitter';
-import { ancestry } from './ancestry';
+import { ancestry, ANCESTRY_NODE_TYPES, FoundNode, provideContainers } from './ancestry';
 import type { ModuleContext, Unit } from './context';
 
 export interface PythonModule {
@@ -40,8 +40,10 @@ const queries = new WeakMap<Language, Query>();
 function structureQuery(language: Language): Query {
   let q = queries.get(language);
   if (!q) {
+    // The containers ancestry needs come with the same pass (functions and classes are captured already).
+    const containers = ANCESTRY_NODE_TYPES.filter((t) => t !== 'function_definition' && t !== 'class_definition').map((t) => `(${t}) @${t}`).join(' ');
     q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls ' +
-      '[(import_statement) (import_from_statement)] @import');
+      `[(import_statement) (import_from_statement)] @import ${containers}`);
     queries.set(language, q);
   }
   return q;
@@ -61,6 +63,7 @@ export function calleeDotted(mod: PythonModule, call: Node): string | undefined 
  */
 export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): UnitNodes[] {
   const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], calleeText: new Map() }));
+  const containers: FoundNode[] = [];
   let u = 0;
   let lastCall: Node | undefined;
   for (const c of structureQuery(tree.language).captures(root)) {
@@ -69,10 +72,12 @@ export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): Un
     const into = out[u];
     if (c.name === 'call') { into.calls.push(c.node); lastCall = c.node; }
     else if (c.name === 'callee') { if (lastCall) into.calleeText.set(lastCall.id, c.node.text); }
-    else if (c.name === 'fn') into.functions.push(c.node);
+    else if (c.name === 'fn') { into.functions.push(c.node); containers.push({ node: c.node, type: 'function_definition' }); }
+    else if (c.name === 'cls') { into.classes.push(c.node); containers.push({ node: c.node, type: 'class_definition' }); }
     else if (c.name === 'import') into.importNodes.push(c.node);
-    else into.classes.push(c.node);
+    else containers.push({ node: c.node, type: c.name });
   }
+  provideContainers(root, containers);
   return out;
 }
 
