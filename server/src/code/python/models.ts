@@ -203,13 +203,27 @@ export function bindingSites(mod: PythonModule): BindingSite[] {
   return out;
 }
 
+const loaderSitesMemo = new WeakMap<PythonModule, BindingSite[]>();
+
+/** Loader calls bound to names, without the file's factories (what a unit declares before the context is merged). */
+export function loaderSites(mod: PythonModule): BindingSite[] {
+  let out = loaderSitesMemo.get(mod);
+  if (!out) loaderSitesMemo.set(mod, out = findBindingSites(mod, false));
+  return out;
+}
+
 const NOT_FACTORIES = /^(print|len|int|str|float|bool|list|dict|set|tuple|range|enumerate|zip|isinstance|getattr|sorted|min|max|sum|any|all|open|super|type|repr|round|abs|iter|next|map|filter)$/;
 
 /**
  * Loader calls bound to names; with `factories`, calls of the file's own model factories too
  * (`model = load_model()`, `tokenizer, model = load(path)`), which need the merged context.
  */
-export function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] {
+function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] {
+  if (factories) {
+    const names = mod.context.factories;
+    const callsOne = names.size > 0 && mod.calls.some((c) => names.has(mod.calleeText.get(c.id) ?? ''));
+    if (!callsOne) return loaderSites(mod);
+  }
   const out: BindingSite[] = [];
   for (const call of mod.calls) {
     const q = qualifiedCallee(mod, call);
@@ -295,7 +309,7 @@ const factoryMemo = new WeakMap<PythonModule, Factory | undefined>();
 function findFactory(mod: PythonModule): Factory | undefined {
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
   if (fn?.type !== 'function_definition') return undefined;
-  const sites = findBindingSites(mod, false);
+  const sites = loaderSites(mod);
   const used: BindingSite[] = [];
   for (const ret of fn.descendantsOfType('return_statement')) {
     if (!ret || ancestry(ret).fn?.id !== fn.id) continue;

@@ -8,7 +8,7 @@ import {
   assignedNames, collectImports, functionName, keywordArg, positionalArgs, PythonModule, qualifiedCallee,
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
-import { callAssignments, factoryOf, findBindingSites, keyTail } from './models';
+import { callAssignments, factoryOf, keyTail, loaderSites } from './models';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {
@@ -46,7 +46,7 @@ export function declsOf(mod: PythonModule): UnitDecls {
   const unit = mod.unit.node;
   const flags = textFlags(mod.unit.text);
   const decls: UnitDecls = {
-    keyTails: [...new Set(findBindingSites(mod, false).map((s) => keyTail(s.key)))],
+    keyTails: [...new Set(loaderSites(mod).map((s) => keyTail(s.key)))],
     moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
     registrations: registrationsOf(mod), bentoServices: [], strings: [], flags, callAssignments: callAssignments(mod),
   };
