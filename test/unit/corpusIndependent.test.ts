@@ -14,10 +14,7 @@ const CORPUS = path.join(FIXTURES, 'corpus-independent');
  * Rules measured below threshold on this corpus, with the diagnosed cause; printed, and excluded from
  * the assertion until fixed. Remove an entry once its rule passes (the test fails on a stale entry).
  */
-const KNOWN_GAPS: Record<string, string> = {
-  JS001: 'transformers.js reached through a cached dynamic import (`const { AutoTokenizer } = await lib()`, ' +
-    '`lib()` doing `x ??= await import(...)`) is not resolved as an import, so its from_pretrained is no loader (embed_worker.js:30)',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 describe('independent labelled corpus: precision and recall per rule', () => {
   it(`every rule reaches ${MIN_PRECISION} precision and ${MIN_RECALL} recall, known gaps excepted`, async () => {

@@ -21,24 +21,57 @@ export function stringValue(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-/** `require('x')`, `import('x')`, `await import('x')`, `require('x').A`: the module (and member) an initializer loads. */
-function requiredModule(value: Node | null): { spec: string; member?: string } | undefined {
+/**
+ * `require('x')`, `import('x')`, `await import('x')`, `require('x').A`, or a call of a function that
+ * returns such a module (`await lib()`): the module (and member) an initializer loads.
+ */
+function requiredModule(value: Node | null, loaders: ReadonlyMap<string, string> = NO_LOADERS): { spec: string; member?: string } | undefined {
   if (!value) return undefined;
-  if (value.type === 'await_expression') return requiredModule(value.namedChild(0));
+  if (value.type === 'await_expression' || value.type === 'parenthesized_expression') return requiredModule(value.namedChild(0), loaders);
   if (value.type === 'member_expression') {
-    const inner = requiredModule(value.childForFieldName('object'));
+    const inner = requiredModule(value.childForFieldName('object'), loaders);
     const prop = value.childForFieldName('property')?.text;
     return inner && !inner.member && prop ? { spec: inner.spec, member: prop } : undefined;
   }
   if (value.type !== 'call_expression') return undefined;
   const fn = value.childForFieldName('function');
+  if (fn?.type === 'identifier' && loaders.has(fn.text)) return { spec: loaders.get(fn.text)! };
   if (!fn || (fn.text !== 'require' && fn.type !== 'import')) return undefined;
   const spec = stringValue(value.childForFieldName('arguments')?.namedChild(0));
   return spec ? { spec } : undefined;
 }
 
+const NO_LOADERS = new Map<string, string>();
+
+/**
+ * Functions that load a module lazily and return it (`async function lib() { x ??= await import('m'); return x }`,
+ * `const load = () => import('m')`): name → module. Their callers get the module as from `import()`.
+ */
+function moduleLoaders(functions: Node[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const fn of functions) {
+    const text = fn.text;
+    if (!/\b(import|require)\s*\(/.test(text)) continue;
+    const name = fn.childForFieldName('name');
+    const body = fn.type === 'variable_declarator' ? fn.childForFieldName('value') : fn;
+    if (name?.type !== 'identifier' || !body || (fn.type === 'variable_declarator' && !/^(arrow_function|function_expression|function)$/.test(body.type))) continue;
+    // Names the body sets to a module (`x ??= await import('m')`, `x = require('m')`).
+    const held = new Map<string, string>();
+    for (const a of body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression'])) {
+      const left = a?.childForFieldName('left'), req = requiredModule(a?.childForFieldName('right') ?? null);
+      if (left?.type === 'identifier' && req && !req.member) held.set(left.text, req.spec);
+    }
+    const returned = [...body.descendantsOfType('return_statement').map((r) => r?.namedChild(0) ?? null), body.childForFieldName('body')];
+    for (const r of returned) {
+      const spec = r?.type === 'identifier' ? held.get(r.text) : requiredModule(r ?? null)?.spec;
+      if (spec) { out.set(name.text, spec); break; }
+    }
+  }
+  return out;
+}
+
 /** local name → qualified name (`ort` → `onnxruntime`, `pipeline` → `transformers.pipeline`). */
-export function collectImports(importStatements: Node[], declarators: Node[]): { imports: Map<string, string>; specs: Set<string> } {
+export function collectImports(importStatements: Node[], declarators: Node[], functions: Node[] = []): { imports: Map<string, string>; specs: Set<string> } {
   const imports = new Map<string, string>();
   const specs = new Set<string>();
   for (const stmt of importStatements) {
@@ -60,9 +93,12 @@ export function collectImports(importStatements: Node[], declarators: Node[]): {
       }
     }
   }
+  const loaders = moduleLoaders([...functions, ...declarators]);
+  const loaderCall = loaders.size ? new RegExp(`(^|[^\\w$])(${[...loaders.keys()].map((k) => k.replace(/\$/g, '\\$')).join('|')})\\s*\\(`) : undefined;
   for (const decl of declarators) {
-    if (!/\b(require|import)\s*\(/.test(decl.text.slice(0, 300))) continue;
-    const req = requiredModule(decl.childForFieldName('value'));
+    const head = decl.text.slice(0, 300);
+    if (!/\b(require|import)\s*\(/.test(head) && !loaderCall?.test(head)) continue;
+    const req = requiredModule(decl.childForFieldName('value'), loaders);
     if (!req) continue;
     specs.add(req.spec);
     const base = req.member ? `${packageFamily(req.spec)}.${req.member}` : packageFamily(req.spec);

@@ -100,7 +100,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
   const relevant = MODEL_RUNTIMES.test(text);
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
-  const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators) : { imports: new Map<string, string>(), specs: new Set<string>() };
+  const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };
   const mod: ScriptModule = {
     tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
