@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingClass, hasKwargsSplat, importsPackage, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
+  cached, dottedName, enclosingClass, hasKwargsSplat, importsPackage, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
 } from './semantics';
 import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
@@ -77,16 +77,9 @@ export interface ModelFacts {
   inference: Map<number, InferenceCall | undefined>;
 }
 
-const memo = new WeakMap<PythonModule, ModelFacts>();
-
 /** The unit's model facts; bindings from other units come from the module context. */
 export function modelFacts(mod: PythonModule): ModelFacts {
-  let f = memo.get(mod);
-  if (!f) {
-    f = computeFacts(mod);
-    memo.set(mod, f);
-  }
-  return f;
+  return cached(mod, 'facts', () => computeFacts(mod));
 }
 
 export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
@@ -194,22 +187,16 @@ export interface BindingSite {
   viaFactory?: boolean;
 }
 
-const sitesMemo = new WeakMap<PythonModule, BindingSite[]>();
 
 /** Every loader call of the unit that is assigned to a name, in document order. */
 export function bindingSites(mod: PythonModule): BindingSite[] {
-  let out = sitesMemo.get(mod);
-  if (!out) sitesMemo.set(mod, out = findBindingSites(mod, true));
-  return out;
+  return cached(mod, 'sites', () => findBindingSites(mod, true));
 }
 
-const loaderSitesMemo = new WeakMap<PythonModule, BindingSite[]>();
 
 /** Loader calls bound to names, without the file's factories (what a unit declares before the context is merged). */
 export function loaderSites(mod: PythonModule): BindingSite[] {
-  let out = loaderSitesMemo.get(mod);
-  if (!out) loaderSitesMemo.set(mod, out = findBindingSites(mod, false));
-  return out;
+  return cached(mod, 'loaderSites', () => findBindingSites(mod, false));
 }
 
 const NOT_FACTORIES = /^(print|len|int|str|float|bool|list|dict|set|tuple|range|enumerate|zip|isinstance|getattr|sorted|min|max|sum|any|all|open|super|type|repr|round|abs|iter|next|map|filter)$/;
@@ -299,12 +286,10 @@ export interface FactoryModel { kind: ModelKind; loader: string; methods: string
  * `return AutoModel.from_pretrained(p)`, a lazily set global), what each returned value is.
  */
 export function factoryOf(mod: PythonModule): Factory | undefined {
-  if (!factoryMemo.has(mod)) factoryMemo.set(mod, findFactory(mod));
-  return factoryMemo.get(mod);
+  return cached(mod, 'factory', () => findFactory(mod));
 }
 
 interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
-const factoryMemo = new WeakMap<PythonModule, Factory | undefined>();
 
 function findFactory(mod: PythonModule): Factory | undefined {
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
