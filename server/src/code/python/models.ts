@@ -132,6 +132,7 @@ export function keyOf(node: Node | null | undefined): string | undefined {
 }
 
 const MODEL_PARAM = /^(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)$/;
+const MODEL_SIGNATURE = /\b(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)\b|InferenceSession|Pipeline|SentenceTransformer|CrossEncoder|PreTrained|AutoModel|Module|Sequential/;
 const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
   [/InferenceSession/, 'ort'], [/Pipeline/, 'pipeline'], [/SentenceTransformer|CrossEncoder/, 'encoder'],
   [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],
@@ -141,7 +142,8 @@ const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
 function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string }[] {
   const out: { name: string; kind: ModelKind; loader: string }[] = [];
   const params = fn.childForFieldName('parameters');
-  if (!params) return out;
+  // Most signatures name no model at all: one text test before walking the parameters.
+  if (!params || !MODEL_SIGNATURE.test(params.text)) return out;
   for (const p of params.namedChildren) {
     if (!p) continue;
     const id = p.type === 'identifier' ? p : p.type === 'typed_parameter' || p.type === 'default_parameter' || p.type === 'typed_default_parameter'
@@ -292,6 +294,8 @@ export function factoryOf(mod: PythonModule): Factory | undefined {
 interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
 
 function findFactory(mod: PythonModule): Factory | undefined {
+  // A factory binds a loaded model in its body or returns a call: most functions do neither.
+  if (!loaderSites(mod).length && !/\breturn\s+[\w.]+\(/.test(mod.unit.text)) return undefined;
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
   if (fn?.type !== 'function_definition') return undefined;
   const sites = loaderSites(mod);
