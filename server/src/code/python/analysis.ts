@@ -274,4 +274,3 @@ function moveFindings(findings: readonly Finding[], shift: (p: Position) => numb
   return out;
 }
 
-export type { ModuleContext };
