@@ -71,31 +71,29 @@ async function main(): Promise<void> {
   const analysis = new PythonAnalysis();
   let current = text;
   analyzeTree(current, trees.treeFor('bench', 'python', current), 'python', config, undefined, analysis);
-  const apply = (change: ContentChange): number => {
+  /** One edit as the server handles it: the incremental re-parse, then the rules; both timed. */
+  const apply = (change: ContentChange): { parse: number; rules: number } => {
     const next = applyChanges(current, [change])!;
-    const ms = time(() => {
+    let tree: ReturnType<DocumentTrees['treeFor']> | undefined;
+    const parseMs = time(() => {
       trees.change('bench', current, [change]);
-      analyzeTree(next, trees.treeFor('bench', 'python', next), 'python', config, undefined, analysis);
+      tree = trees.treeFor('bench', 'python', next);
     });
+    const rulesMs = time(() => { analyzeTree(next, tree!, 'python', config, undefined, analysis); });
     current = next;
     if (analysis.lastStats.full) throw new Error(`an edit fell back to a full analysis: ${JSON.stringify(change)}`);
-    return ms;
+    return { parse: parseMs, rules: rulesMs };
   };
   const perKind = new Map<string, number[]>(Object.keys(edits).map((k) => [k, []]));
-  const parseIncr: number[] = [], all: number[] = [];
+  const parseIncr: number[] = [], rulesIncr: number[] = [], all: number[] = [];
   let reanalysed = 0, units = 0;
   for (let r = 0; r < REPEATS + 5; r++) {
     for (const [kind, { change, undo }] of Object.entries(edits)) {
-      // The incremental parse alone, on a throwaway copy of the tree state.
-      const alone = new DocumentTrees();
-      alone.treeFor('p', 'python', current);
-      const tp = time(() => { alone.change('p', current, [change]); alone.treeFor('p', 'python', applyChanges(current, [change])!); });
-      alone.close('p');
       const t = apply(change);
       reanalysed += analysis.lastStats.analysed; units += analysis.lastStats.units;
       apply(undo);
       if (r < 5) continue;
-      perKind.get(kind)!.push(t); all.push(t); parseIncr.push(tp);
+      perKind.get(kind)!.push(t.parse + t.rules); all.push(t.parse + t.rules); parseIncr.push(t.parse); rulesIncr.push(t.rules);
     }
   }
   trees.close('bench');
@@ -110,13 +108,17 @@ async function main(): Promise<void> {
   console.log(row('tree-sitter full parse (baseline)', parseFull));
   console.log(row('rules only (semantic layer + all PY rules)', rulesOnly));
   console.log(row('full analysis (parse + rules)', analyzeFull));
-  console.log(row('incremental parse after an edit', parseIncr));
   for (const [kind, s] of perKind) console.log(row(`re-diagnose: ${kind}`, s));
   console.log(row('re-diagnose: all edits', all));
+  console.log(row('  of which the incremental re-parse', parseIncr));
+  console.log(row('  of which the rules (unit by unit)', rulesIncr));
   console.log(`(units re-analysed per edit: ${(reanalysed / ((REPEATS + 5) * Object.keys(edits).length)).toFixed(2)} of ${Math.round(units / ((REPEATS + 5) * Object.keys(edits).length))})`);
-  const re = stats(all).p95, rules = stats(rulesOnly).p50;
+  const re = stats(all).p95, rules = stats(rulesOnly).p50, editRules = stats(rulesIncr).p95, editParse = stats(parseIncr).p95;
   console.log(`\ngoal: edit re-diagnosed < 20 ms p95: ${re.toFixed(2)} ms ${re < 20 ? 'MET' : 'NOT MET'}; ` +
-    `rules cost less than the parse: ${rules.toFixed(2)} vs ${base.p50.toFixed(2)} ms ${rules < base.p50 ? 'MET' : 'NOT MET'}`);
+    `rules cost less than the parse: after an edit ${editRules.toFixed(2)} vs ${editParse.toFixed(2)} ms p95 ${editRules < editParse ? 'MET' : 'NOT MET'}, ` +
+    `whole file ${rules.toFixed(2)} vs ${base.p50.toFixed(2)} ms p50 ${rules < base.p50 ? 'MET' : 'NOT MET'}`);
+  console.log('(tree-sitter-python re-parses everything after an edit to the first line of an indented block: the rename and\n' +
+    ' class-method edits above are such lines, so their re-parse grows with the text that follows them)');
 }
 
 void main();

@@ -100,6 +100,23 @@ describe('language server over stdio', function () {
     assert.strictEqual(action.edit?.changes?.[uri()]?.length, 2);
   });
 
+  it('moves the findings of untouched statements with the lines an edit inserts above them', async () => {
+    const doc = pathToFileURL(path.join(ws, 'two_handlers.py')).toString();
+    const text = ['import torch', 'from fastapi import FastAPI', '', 'app = FastAPI()', '', '',
+      '@app.post("/a")', 'def a(x):', '    m = torch.load("a.pt")', '    return m(x)', '', '',
+      '@app.post("/b")', 'def b(x):', '    n = torch.load("b.pt")', '    return n(x)', ''].join('\n');
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: doc, languageId: 'python', version: 1, text } });
+    const first = await waitForDiagnostics(doc, (d) => d.diagnostics.filter((x) => x.code === 'PY001').length === 2);
+    assert.deepStrictEqual(first.diagnostics.filter((x) => x.code === 'PY001').map((x) => x.range.start.line), [8, 14]);
+    // Two lines typed into the first handler: its finding stays, the second handler's moves down by two.
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: doc, version: 2 },
+      contentChanges: [{ range: { start: { line: 8, character: 0 }, end: { line: 8, character: 0 } }, text: '    x = x.float()\n    x = x[None]\n' }],
+    });
+    const second = await waitForDiagnostics(doc, (d) => d.version === 2);
+    assert.deepStrictEqual(second.diagnostics.filter((x) => x.code === 'PY001').map((x) => x.range.start.line), [10, 16]);
+  });
+
   it('shows the model summary on hover over a model path', async () => {
     const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: uri() }, position: { line: 8, character: 40 } });
     const value = (hover?.contents as MarkupContent).value;

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingClass, hasKwargsSplat, importsPackage, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
+  cached, dottedName, enclosingClass, hasKwargsSplat, importsPackage, keywordArg, methodName, positionalArgs, PythonModule, qualify, qualifiedCallee, receiver,
 } from './semantics';
 import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
@@ -77,16 +77,9 @@ export interface ModelFacts {
   inference: Map<number, InferenceCall | undefined>;
 }
 
-const memo = new WeakMap<PythonModule, ModelFacts>();
-
 /** The unit's model facts; bindings from other units come from the module context. */
 export function modelFacts(mod: PythonModule): ModelFacts {
-  let f = memo.get(mod);
-  if (!f) {
-    f = computeFacts(mod);
-    memo.set(mod, f);
-  }
-  return f;
+  return cached(mod, 'facts', () => computeFacts(mod));
 }
 
 export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
@@ -139,6 +132,7 @@ export function keyOf(node: Node | null | undefined): string | undefined {
 }
 
 const MODEL_PARAM = /^(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)$/;
+const MODEL_SIGNATURE = /\b(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)\b|InferenceSession|Pipeline|SentenceTransformer|CrossEncoder|PreTrained|AutoModel|Module|Sequential/;
 const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
   [/InferenceSession/, 'ort'], [/Pipeline/, 'pipeline'], [/SentenceTransformer|CrossEncoder/, 'encoder'],
   [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],
@@ -148,7 +142,8 @@ const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
 function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string }[] {
   const out: { name: string; kind: ModelKind; loader: string }[] = [];
   const params = fn.childForFieldName('parameters');
-  if (!params) return out;
+  // Most signatures name no model at all: one text test before walking the parameters.
+  if (!params || !MODEL_SIGNATURE.test(params.text)) return out;
   for (const p of params.namedChildren) {
     if (!p) continue;
     const id = p.type === 'identifier' ? p : p.type === 'typed_parameter' || p.type === 'default_parameter' || p.type === 'typed_default_parameter'
@@ -194,22 +189,16 @@ export interface BindingSite {
   viaFactory?: boolean;
 }
 
-const sitesMemo = new WeakMap<PythonModule, BindingSite[]>();
 
 /** Every loader call of the unit that is assigned to a name, in document order. */
 export function bindingSites(mod: PythonModule): BindingSite[] {
-  let out = sitesMemo.get(mod);
-  if (!out) sitesMemo.set(mod, out = findBindingSites(mod, true));
-  return out;
+  return cached(mod, 'sites', () => findBindingSites(mod, true));
 }
 
-const loaderSitesMemo = new WeakMap<PythonModule, BindingSite[]>();
 
 /** Loader calls bound to names, without the file's factories (what a unit declares before the context is merged). */
 export function loaderSites(mod: PythonModule): BindingSite[] {
-  let out = loaderSitesMemo.get(mod);
-  if (!out) loaderSitesMemo.set(mod, out = findBindingSites(mod, false));
-  return out;
+  return cached(mod, 'loaderSites', () => findBindingSites(mod, false));
 }
 
 const NOT_FACTORIES = /^(print|len|int|str|float|bool|list|dict|set|tuple|range|enumerate|zip|isinstance|getattr|sorted|min|max|sum|any|all|open|super|type|repr|round|abs|iter|next|map|filter)$/;
@@ -299,14 +288,14 @@ export interface FactoryModel { kind: ModelKind; loader: string; methods: string
  * `return AutoModel.from_pretrained(p)`, a lazily set global), what each returned value is.
  */
 export function factoryOf(mod: PythonModule): Factory | undefined {
-  if (!factoryMemo.has(mod)) factoryMemo.set(mod, findFactory(mod));
-  return factoryMemo.get(mod);
+  return cached(mod, 'factory', () => findFactory(mod));
 }
 
 interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
-const factoryMemo = new WeakMap<PythonModule, Factory | undefined>();
 
 function findFactory(mod: PythonModule): Factory | undefined {
+  // A factory binds a loaded model in its body or returns a call: most functions do neither.
+  if (!loaderSites(mod).length && !/\breturn\s+[\w.]+\(/.test(mod.unit.text)) return undefined;
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
   if (fn?.type !== 'function_definition') return undefined;
   const sites = loaderSites(mod);

@@ -25,6 +25,16 @@ export interface PythonModule {
   callees: Map<number, string | undefined>;
   /** source text of each call's callee expression, by call id */
   calleeText: Map<number, string>;
+  /** the analyses built on this view, by name (a plain map: a WeakMap entry per view makes every young-generation GC slower) */
+  memo: Map<string, unknown>;
+}
+
+/** `compute()` once per view under `key`. */
+export function cached<T>(mod: PythonModule, key: string, compute: () => T): T {
+  if (mod.memo.has(key)) return mod.memo.get(key) as T;
+  const v = compute();
+  mod.memo.set(key, v);
+  return v;
 }
 
 /** The nodes one unit's analysis reads, found by one query over the unit (or over the tree, then split by unit). */
@@ -83,14 +93,12 @@ export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): Un
 
 export function moduleView(tree: Tree, unit: Unit, nodes: UnitNodes, context: ModuleContext): PythonModule {
   const { calls, functions, classes, importNodes, calleeText } = nodes;
-  return { tree, unit, context, imports: context.imports, moduleNames: context.moduleNames, calls, functions, classes, importNodes, calleeText, callees: new Map() };
+  return { tree, unit, context, imports: context.imports, moduleNames: context.moduleNames, calls, functions, classes, importNodes, calleeText, callees: new Map(), memo: new Map() };
 }
-
-const basesMemo = new WeakMap<PythonModule, Map<number, string[]>>();
 
 /** A class's base classes, qualified through imports (memoised: handlers and model facts both ask). */
 export function classBases(mod: PythonModule, cls: Node): string[] {
-  return memoById(basesMemo, mod, cls, () => cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? []);
+  return memoIn(cached(mod, 'bases', () => new Map<number, string[]>()), cls, () => cls.childForFieldName('superclasses')?.namedChildren.map((b) => (b ? qualify(mod, b.text) : '')) ?? []);
 }
 
 /** Whether the module imports `pkg` or one of its submodules (by qualified name). */
@@ -107,6 +115,11 @@ export function isAsync(fn: Node): boolean {
 export function memoById<K extends object, V>(store: WeakMap<K, Map<number, V>>, owner: K, node: Node, compute: (node: Node) => V): V {
   let byId = store.get(owner);
   if (!byId) store.set(owner, byId = new Map());
+  return memoIn(byId, node, compute);
+}
+
+/** `compute(node)` cached by node id in `byId`. */
+export function memoIn<V>(byId: Map<number, V>, node: Node, compute: (node: Node) => V): V {
   if (byId.has(node.id)) return byId.get(node.id)!;
   const v = compute(node);
   byId.set(node.id, v);

@@ -7,7 +7,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
 import {
-  classBases, decoratorsOf, memoById, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
+  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
 } from './semantics';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);
@@ -19,16 +19,9 @@ const KSERVE_METHODS = new Set(['predict', 'preprocess', 'postprocess', 'explain
 const VIEW_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch_request']);
 const CACHED = /(^|\.)(lru_cache|cache|cached_property|cached|cache_resource|cache_data|experimental_singleton|singleton|memoize)$/;
 
-const memo = new WeakMap<PythonModule, Map<number, string>>();
-
 /** Function node id → why it runs per request ("a route handler (@app.post)"). */
 export function requestHandlers(mod: PythonModule): Map<number, string> {
-  let out = memo.get(mod);
-  if (!out) {
-    out = computeHandlers(mod);
-    memo.set(mod, out);
-  }
-  return out;
+  return cached(mod, 'handlers', () => computeHandlers(mod));
 }
 
 function decoratorCallee(dec: Node): Node | undefined {
@@ -36,11 +29,9 @@ function decoratorCallee(dec: Node): Node | undefined {
   return (e?.type === 'call' ? e.childForFieldName('function') : e) ?? undefined;
 }
 
-const decoratorMemo = new WeakMap<PythonModule, Map<number, string[]>>();
-
 /** Qualified decorator names of a definition (memoised: every method of a class asks for the class's). */
 export function decoratorNames(mod: PythonModule, def: Node): string[] {
-  return memoById(decoratorMemo, mod, def, () =>
+  return memoIn(cached(mod, 'decorators', () => new Map<number, string[]>()), def, () =>
     decoratorsOf(def).map((d) => dottedName(decoratorCallee(d) ?? null)).filter((n): n is string => !!n).map((n) => qualify(mod, n)));
 }
 

@@ -1,6 +1,6 @@
 /** Edit builders the Python rules share: import insertion, wrapping a statement, inserting after a statement. */
 import type { Node } from 'web-tree-sitter';
-import type { PythonModule } from '../../code/python/semantics';
+import { cached, PythonModule } from '../../code/python/semantics';
 import type { TextEdit } from '../types';
 import { insertionAt, linesOf } from '../helpers';
 
@@ -10,12 +10,10 @@ export function localModuleName(mod: PythonModule, pkg: string): string | undefi
   return undefined;
 }
 
-const importMemo = new WeakMap<PythonModule, Map<string, { name: string; edits: TextEdit[] }>>();
 
 /** The name to write for `pkg` and, when the file does not import it, the edit that does (memoised per module). */
 export function ensureImport(mod: PythonModule, pkg: string, alias?: string): { name: string; edits: TextEdit[] } {
-  let byPkg = importMemo.get(mod);
-  if (!byPkg) importMemo.set(mod, byPkg = new Map());
+  const byPkg = cached(mod, 'imports', () => new Map<string, { name: string; edits: TextEdit[] }>());
   const key = `${pkg} ${alias ?? ''}`;
   let hit = byPkg.get(key);
   if (!hit) byPkg.set(key, hit = computeImport(mod, pkg, alias));

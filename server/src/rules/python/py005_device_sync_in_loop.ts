@@ -59,27 +59,28 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   const flaggedLines = new Set<number>();
   const tensorsByScope = new Map<number, Set<string>>();
+  const runsModel = new Map<number, boolean>();
   for (const call of ctx.module.calls) {
     const m = methodName(call);
     const isSync = qualifiedCallee(ctx.module, call) === 'torch.cuda.synchronize';
     if (!isSync && !(m && SYNC_METHODS.has(m))) continue;
     const loop = enclosingLoop(call);
-    if (!loop) continue;
-    const scope = enclosingFunction(call) ?? ctx.module.unit.node;
-    let tensors = tensorsByScope.get(scope.id);
-    if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
-    const loopRunsModel = loop.descendantsOfType('call').some((c) => !!c && isTorchInference(ctx.module, facts, c));
+    const line = call.startPosition.row;
+    if (!loop || flaggedLines.has(line)) continue;
     if (isSync) {
+      let loopRunsModel = runsModel.get(loop.id);
+      if (loopRunsModel === undefined) runsModel.set(loop.id, loopRunsModel = loop.descendantsOfType('call').some((c) => !!c && isTorchInference(ctx.module, facts, c)));
       if (!loopRunsModel) continue;
     } else {
+      const scope = enclosingFunction(call) ?? ctx.module.unit.node;
+      let tensors = tensorsByScope.get(scope.id);
+      if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
       const recv = receiver(call);
       const loopVars = tensorLoopTargets(loop, tensors);
-      const recvIsTensor = !!recv && (ids(recv).some((n) => tensors!.has(n) || loopVars.has(n)) ||
+      const recvIsTensor = !!recv && (ids(recv).some((n) => tensors.has(n) || loopVars.has(n)) ||
         [recv, ...recv.descendantsOfType('call')].some((c) => c?.type === 'call' && (isTorchInference(ctx.module, facts, c) || /^torch\./.test(qualifiedCallee(ctx.module, c) ?? ''))));
       if (!recvIsTensor) continue;
     }
-    const line = call.startPosition.row;
-    if (flaggedLines.has(line)) continue;
     flaggedLines.add(line);
     const what = isSync ? '`torch.cuda.synchronize()`' : `\`.${m}()\``;
     findings.push({
