@@ -18,6 +18,11 @@ describe('PY001 model load on the request path', () => {
     await assertFixture(path.join(dir, 'per_item_models.py'), 'PY001');
   });
 
+  it('fires in an uncached FastAPI dependency provider, not in a cached one', async () => {
+    const [f] = await assertFixture(path.join(dir, 'depends_provider.py'), 'PY001');
+    assert.match(f.message, /`get_tokenizer`, a FastAPI dependency \(Depends\), resolved per request/);
+  });
+
   it('stays silent on module-level, lazy, cached and one-off loads', async () => {
     await assertFixture(path.join(dir, 'clean.py'), 'PY001');
   });

@@ -192,7 +192,7 @@ function same(a: Unit, b: Unit): boolean {
   return a.text === b.text && a.startColumn === b.startColumn;
 }
 
-const EMPTY_DECLS: UnitDecls = { keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } };
+const EMPTY_DECLS: UnitDecls = { keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [], flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } };
 const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0 };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {

@@ -63,6 +63,8 @@ export interface UnitDecls {
   factory?: [string, (FactoryModel | null)[]];
   /** `x = f(...)` calls of plain functions: f and the tails of the names assigned */
   callAssignments: [string, string[]][];
+  /** `ModelDep = Annotated[Model, Depends(get_model)]`: type aliases parameters are annotated with */
+  typeAliases: [string, string][];
   flags: TextFlags;
 }
 
@@ -128,6 +130,8 @@ export interface ModuleContext {
   strings: Map<string, string>;
   /** top-level functions that return models, by name */
   factories: Map<string, (FactoryModel | null)[]>;
+  /** module-level `Annotated[...]` type aliases, by name */
+  typeAliases: Map<string, string>;
   /** filled once every unit's exports are merged */
   bindings: Map<string, GlobalBinding>;
   hasHandlers: boolean;
@@ -173,7 +177,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     }
   }
   return {
-    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(),
+    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
   };
@@ -189,7 +193,7 @@ export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string
 /** The context before any unit's exports are merged: imports, classes and every unit's declarations. */
 export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
   // Filled in place: module views made before the merge hold these same collections.
-  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.bentoServices, ctx.bindings]) c.clear();
+  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings]) c.clear();
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
   const tails = new Set<string>();
@@ -200,6 +204,7 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const s of decls.bentoServices) ctx.bentoServices.add(s);
     for (const [n, v] of decls.strings) if (!ctx.strings.has(n)) ctx.strings.set(n, v);
     if (decls.factory && !ctx.factories.has(decls.factory[0])) ctx.factories.set(...decls.factory);
+    for (const [n, t] of decls.typeAliases) ctx.typeAliases.set(n, t);
     for (const t of decls.keyTails) tails.add(t);
     if (decls.topFunction === 'model_fn' && !ctx.sagemakerReturns) ctx.sagemakerReturns = decls.returnNames ?? [];
     for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
@@ -283,7 +288,7 @@ export function declsDigest(ctx: ModuleContext, alias: KeyAlias): string {
   const sorted = <T>(it: Iterable<T>): T[] => [...it].sort();
   return JSON.stringify([
     sorted(ctx.moduleNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
-    ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings], [...ctx.factories],
+    ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings], [...ctx.factories], [...ctx.typeAliases],
   ]);
 }
 

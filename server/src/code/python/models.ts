@@ -127,6 +127,8 @@ export function keyOf(node: Node | null | undefined): string | undefined {
   if (node.type === 'subscript') {
     const v = node.childForFieldName('value'), s = node.childForFieldName('subscript');
     if (v?.type === 'identifier' && s?.type === 'string') return `${v.text}[${s.text.replace(/'/g, '"')}]`;
+    // `SESSIONS[tenant]`: some item, which only a collection-wide binding (`SESSIONS[*]`) can name.
+    if (v?.type === 'identifier' && s && s.type !== 'slice') return `${v.text}[*]`;
   }
   return undefined;
 }
@@ -138,27 +140,47 @@ const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
   [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],
 ];
 
-/** Parameters that hold a model: annotated with a model type, or named like one (`model`, `session`, `pipe`...) without an annotation saying otherwise. */
-function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string }[] {
-  const out: { name: string; kind: ModelKind; loader: string }[] = [];
+/**
+ * Parameters that hold a model: annotated with a model type (a library's, a torch module class of the
+ * file, through an `Annotated[...]` alias too), injected by FastAPI (`= Depends(get_model)` with a model
+ * factory), or named like one (`model`, `session`, `pipe`...) without an annotation saying otherwise.
+ * `injected`: the framework passes it per request, so nothing upstream holds no_grad for it.
+ */
+function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string; injected: boolean }[] {
+  const out: { name: string; kind: ModelKind; loader: string; injected: boolean }[] = [];
   const params = fn.childForFieldName('parameters');
+  const aliases = mod.context.typeAliases;
   // Most signatures name no model at all: one text test before walking the parameters.
-  if (!params || !MODEL_SIGNATURE.test(params.text)) return out;
+  if (!params) return out;
+  const sig = params.text;
+  if (!MODEL_SIGNATURE.test(sig) && ![...aliases.keys(), ...mod.context.moduleClasses.keys()].some((a) => sig.includes(a))) return out;
   for (const p of params.namedChildren) {
     if (!p) continue;
-    const id = p.type === 'identifier' ? p : p.type === 'typed_parameter' || p.type === 'default_parameter' || p.type === 'typed_default_parameter'
-      ? (p.type === 'default_parameter' || p.type === 'typed_default_parameter' ? p.childForFieldName('name') : p.namedChild(0)) : null;
+    const hasDefault = p.type === 'default_parameter' || p.type === 'typed_default_parameter';
+    const id = p.type === 'identifier' ? p : hasDefault ? p.childForFieldName('name') : p.type === 'typed_parameter' ? p.namedChild(0) : null;
     if (id?.type !== 'identifier') continue;
-    const annotation = p.type.startsWith('typed') ? p.childForFieldName('type')?.text : undefined;
-    const byAnnotation = annotation !== undefined ? ANNOTATION_KINDS.find(([re]) => re.test(qualify(mod, annotation)))?.[1] : undefined;
-    if (annotation !== undefined && !byAnnotation) continue;
+    let annotation = p.type.startsWith('typed') ? p.childForFieldName('type')?.text : undefined;
+    if (annotation !== undefined && aliases.has(annotation)) annotation = aliases.get(annotation);
+    const dflt = hasDefault ? p.childForFieldName('value') : undefined;
+    const depends = /^(\w+\.)?(Depends|Security)\((?:dependency\s*=\s*)?(\w+)/.exec(dflt?.text ?? '') ?? /(?:Depends|Security)\((?:dependency\s*=\s*)?(\w+)/.exec(annotation ?? '');
+    const provider = depends?.[depends.length - 1];
+    const inner = annotation && /^(typing\.)?Annotated\[/.test(annotation) ? annotation.replace(/^(typing\.)?Annotated\[/, '').split(',')[0].trim() : annotation;
+    const byAnnotation = inner !== undefined ? annotationKind(mod, inner) : undefined;
+    const byProvider = provider ? mod.context.factories.get(provider)?.[0] ?? undefined : undefined;
     const name = id.text;
-    if (!byAnnotation && !MODEL_PARAM.test(name)) continue;
-    const kind = byAnnotation ?? (/session/.test(name) ? 'ort' : name === 'pipe' ? 'pipeline' : /encoder|embedder|reranker/.test(name) ? 'encoder'
+    if (inner !== undefined && !byAnnotation && !byProvider) continue;
+    if (!byAnnotation && !byProvider && !MODEL_PARAM.test(name)) continue;
+    const kind = byAnnotation ?? byProvider?.kind ?? (/session/.test(name) ? 'ort' : name === 'pipe' ? 'pipeline' : /encoder|embedder|reranker/.test(name) ? 'encoder'
       : importsPackage(mod, 'transformers') ? 'hf-model' : importsPackage(mod, 'torch') ? 'torch' : 'other');
-    out.push({ name, kind, loader: `parameter \`${name}\`` });
+    out.push({ name, kind, loader: byProvider?.loader ?? `parameter \`${name}\``, injected: !!provider });
   }
   return out;
+}
+
+function annotationKind(mod: PythonModule, annotation: string): ModelKind | undefined {
+  const q = qualify(mod, annotation);
+  if (mod.context.moduleClasses.has(annotation)) return 'torch';
+  return ANNOTATION_KINDS.find(([re]) => re.test(q))?.[1];
 }
 
 /**
@@ -371,7 +393,7 @@ function computeFacts(mod: PythonModule): ModelFacts {
   const tails = new Set(ctx.keyTails);
   for (const fn of mod.functions) {
     for (const p of modelParameters(mod, fn)) {
-      facts.byScope.set(`${fn.id}:${p.name}`, { key: p.name, kind: p.kind, loader: p.loader, methods: new Set(), escapes: false, param: true });
+      facts.byScope.set(`${fn.id}:${p.name}`, { key: p.name, kind: p.kind, loader: p.loader, methods: new Set(), escapes: false, param: !p.injected });
       tails.add(p.name);
     }
   }
@@ -386,6 +408,7 @@ function computeFacts(mod: PythonModule): ModelFacts {
     if (!scope) exports.moduleBindings.push(exported(b, site.chain));
   }
   facts.pending = moduleScope.map((b, i) => ({ b, gid: moduleGid(b.key), owner: `${mod.unit.index}#${i}` }));
+  followAliases(mod, facts);
   // What a factory returns is made to be used elsewhere: count it as used, and as handed to code we cannot see.
   const factory = factoryOf(mod);
   if (factory) {
@@ -431,6 +454,35 @@ function computeFacts(mod: PythonModule): ModelFacts {
     }
   }
   return facts;
+}
+
+/**
+ * `m = app.state.model`, `s = SESSIONS.get(tenant)`: a local name for a binding made elsewhere; and
+ * `app.state.encoder = encoder` (in a lifespan): a module-scope name for a local binding, exported
+ * so that handlers reading `request.app.state.encoder` find the same model.
+ */
+function followAliases(mod: PythonModule, facts: ModelFacts): void {
+  const tails = new Set(facts.keyTails);
+  for (const a of mod.aliases) {
+    const left = a.childForFieldName('left'), right = a.childForFieldName('right');
+    const key = keyOf(left);
+    if (!key || !left || !right) continue;
+    const source = right.type === 'call' ? right.childForFieldName('function')?.childForFieldName('object') : right;
+    const sourceKey = right.type === 'call' ? (keyOf(source) && `${keyOf(source)}[*]`) : keyOf(source);
+    if (!source || !sourceKey || !tails.has(keyTail(sourceKey))) continue;
+    const target = resolveKey(facts, source, sourceKey);
+    if (!target) continue;
+    const scope = scopeOf(left, key);
+    if (scope) {
+      const b: Binding = 'local' in target ? target.local : { key, kind: 'other', loader: '', methods: new Set(), escapes: false, gid: target.gid };
+      facts.byScope.set(`${scope.id}:${key}`, b);
+      tails.add(keyTail(key));
+    } else if ('local' in target) {
+      facts.exports.moduleBindings.push(exported({ ...target.local, key }, [...target.local.methods]));
+      facts.pending.push({ b: target.local, gid: moduleGid(key), owner: `${mod.unit.index}#${facts.exports.moduleBindings.length - 1}` });
+    }
+  }
+  facts.keyTails = [...tails];
 }
 
 function gids(r: { gid: string; anyGid?: string }): string[] {
@@ -499,7 +551,10 @@ type Resolved = { local: Binding } | { gid: string; anyGid?: string };
 /** What a name refers to: a binding of a scope in this unit, or a global id (module scope, model_fn's result). */
 function resolve(facts: ModelFacts, expr: Node | null | undefined): Resolved | undefined {
   const key = keyOf(expr);
-  if (!key || !expr) return undefined;
+  return key && expr ? resolveKey(facts, expr, key) : undefined;
+}
+
+function resolveKey(facts: ModelFacts, expr: Node, key: string): Resolved | undefined {
   const any = anyItem(key);
   const local = (b: Binding | undefined): Resolved | undefined => (b ? (b.gid && !b.call ? { gid: b.gid } : { local: b }) : undefined);
   const inScope = (scope: Node): Binding | undefined => facts.byScope.get(`${scope.id}:${key}`) ?? (any ? facts.byScope.get(`${scope.id}:${any}`) : undefined);

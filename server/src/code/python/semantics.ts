@@ -21,6 +21,8 @@ export interface PythonModule {
   functions: Node[];
   classes: Node[];
   importNodes: Node[];
+  /** assignments of a plain reference (`m = app.state.model`, `app.state.m = m`, `s = SESSIONS.get(k)`): model aliases */
+  aliases: Node[];
   /** qualifiedCallee results by call id (rules ask for the same calls many times) */
   callees: Map<number, string | undefined>;
   /** source text of each call's callee expression, by call id */
@@ -43,6 +45,7 @@ export interface UnitNodes {
   functions: Node[];
   classes: Node[];
   importNodes: Node[];
+  aliases: Node[];
   calleeText: Map<number, string>;
 }
 
@@ -53,7 +56,8 @@ function structureQuery(language: Language): Query {
     // The containers ancestry needs come with the same pass (functions and classes are captured already).
     const containers = ANCESTRY_NODE_TYPES.filter((t) => t !== 'function_definition' && t !== 'class_definition').map((t) => `(${t}) @${t}`).join(' ');
     q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls ' +
-      `[(import_statement) (import_from_statement)] @import ${containers}`);
+      `[(import_statement) (import_from_statement)] @import ${containers} ` +
+      '(assignment right: [(identifier) (attribute) (subscript) (call function: (attribute attribute: (identifier) @get (#eq? @get "get")))]) @alias');
     queries.set(language, q);
   }
   return q;
@@ -72,7 +76,7 @@ export function calleeDotted(mod: PythonModule, call: Node): string | undefined 
  * query pass instead of per-node walks, since every node API call crosses into WASM.
  */
 export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): UnitNodes[] {
-  const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], calleeText: new Map() }));
+  const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], aliases: [], calleeText: new Map() }));
   const containers: FoundNode[] = [];
   let u = 0;
   let lastCall: Node | undefined;
@@ -85,15 +89,16 @@ export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): Un
     else if (c.name === 'fn') { into.functions.push(c.node); containers.push({ node: c.node, type: 'function_definition' }); }
     else if (c.name === 'cls') { into.classes.push(c.node); containers.push({ node: c.node, type: 'class_definition' }); }
     else if (c.name === 'import') into.importNodes.push(c.node);
-    else containers.push({ node: c.node, type: c.name });
+    else if (c.name === 'alias') into.aliases.push(c.node);
+    else if (c.name !== 'get') containers.push({ node: c.node, type: c.name });
   }
   provideContainers(root, containers);
   return out;
 }
 
 export function moduleView(tree: Tree, unit: Unit, nodes: UnitNodes, context: ModuleContext): PythonModule {
-  const { calls, functions, classes, importNodes, calleeText } = nodes;
-  return { tree, unit, context, imports: context.imports, moduleNames: context.moduleNames, calls, functions, classes, importNodes, calleeText, callees: new Map(), memo: new Map() };
+  const { calls, functions, classes, importNodes, aliases, calleeText } = nodes;
+  return { tree, unit, context, imports: context.imports, moduleNames: context.moduleNames, calls, functions, classes, importNodes, aliases, calleeText, callees: new Map(), memo: new Map() };
 }
 
 /** A class's base classes, qualified through imports (memoised: handlers and model facts both ask). */

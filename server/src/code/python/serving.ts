@@ -56,7 +56,8 @@ function computeHandlers(mod: PythonModule): Map<number, string> {
     if (!name || seen.has(name)) continue;
     seen.add(name);
     const kind = registrations.get(name);
-    if (kind && firstDefinition.get(name) === mod.unit.index && !out.has(fn.id)) out.set(fn.id, kind);
+    // A cached provider (`@lru_cache def get_model()`) runs its body once, not per request.
+    if (kind && firstDefinition.get(name) === mod.unit.index && !out.has(fn.id) && !isCachedFactory(mod, fn)) out.set(fn.id, kind);
   }
   return out;
 }

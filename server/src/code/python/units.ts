@@ -8,7 +8,7 @@ import {
   assignedNames, collectImports, functionName, keywordArg, positionalArgs, PythonModule, qualifiedCallee,
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
-import { callAssignments, factoryOf, keyTail, loaderSites } from './models';
+import { callAssignments, factoryOf, keyOf, keyTail, loaderSites } from './models';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {
@@ -36,7 +36,7 @@ export function outlineOf(mod: PythonModule): UnitOutline {
   return { imports: [...imports], nestedImports: [...nested], classes };
 }
 
-const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path)$/;
+const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path|Depends|Security)$/;
 const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
 const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 const SETUP = /^(__init__|setup|initialize|load_model|startup|lifespan)$/;
@@ -46,16 +46,19 @@ export function declsOf(mod: PythonModule): UnitDecls {
   const unit = mod.unit.node;
   const flags = textFlags(mod.unit.text);
   const decls: UnitDecls = {
-    keyTails: [...new Set(loaderSites(mod).map((s) => keyTail(s.key)))],
+    // Tails of every key a loader or an alias (`app.state.encoder = encoder`) binds: a superset is only a looser filter.
+    keyTails: [...new Set([...loaderSites(mod).map((s) => s.key), ...mod.aliases.map((a) => keyOf(a.childForFieldName('left')) ?? '')].filter(Boolean).map(keyTail))],
     moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
-    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags, callAssignments: callAssignments(mod),
+    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags, callAssignments: callAssignments(mod), typeAliases: [],
   };
   const factory = factoryOf(mod);
   if (factory) decls.factory = [factory.name, factory.returns];
   const assign = unit.type === 'expression_statement' ? unit.namedChild(0) : undefined;
-  if (assign?.type === 'assignment' && assign.childForFieldName('right')?.type === 'string') {
-    const left = assign.childForFieldName('left')?.text;
-    if (left) decls.strings.push([left, assign.childForFieldName('right')!.text]);
+  const right = assign?.type === 'assignment' ? assign.childForFieldName('right') : undefined;
+  const left = assign?.childForFieldName('left');
+  if (right && left?.type === 'identifier') {
+    if (right.type === 'string') decls.strings.push([left.text, right.text]);
+    else if (right.type === 'subscript' && /^(typing\.)?Annotated\[/.test(right.text)) decls.typeAliases.push([left.text, right.text]);
   }
   if (unit.type === 'function_definition') {
     decls.topFunction = functionName(unit);
@@ -109,6 +112,8 @@ function registrationsOf(mod: PythonModule): [string, string][] {
     if (streamlit) register(keywordArg(call, 'on_click') ?? keywordArg(call, 'on_change'), 'a Streamlit widget callback');
     const q = qualifiedCallee(mod, call);
     if (q === 'django.urls.path' || q === 'django.urls.re_path') register(pos[1], 'a Django view (urls.path)');
+    // FastAPI resolves a dependency again for every request that needs it (use_cache lasts one request).
+    if (q === 'fastapi.Depends' || q === 'fastapi.Security' || q === 'fastapi.params.Depends') register(keywordArg(call, 'dependency') ?? pos[0], 'a FastAPI dependency (Depends), resolved per request');
   }
   return out;
 }
