@@ -7,7 +7,8 @@
  * context comes out unchanged (compared by digest); otherwise the whole file is analysed again.
  */
 import type { Node } from 'web-tree-sitter';
-import type { FactoryModel, ModelKind } from './models';
+import type { ModelKind } from './models';
+import type { FactoryModel } from './bindings';
 
 export interface Unit {
   node: Node;

@@ -8,7 +8,7 @@ import {
   assignedNames, collectImports, functionName, keywordArg, positionalArgs, PythonModule, qualifiedCallee,
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
-import { callAssignments, factoryOf, keyOf, keyTail, loaderSites } from './models';
+import { callAssignments, factoryOf, keyOf, keyTail, loaderSites } from './bindings';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {

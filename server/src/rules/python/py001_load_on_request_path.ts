@@ -5,7 +5,7 @@ import {
   qualifiedCallee, topLevelStatement, assignedNames,
 } from '../../code/python/semantics';
 import { isCachedFactory, requestContext } from '../../code/python/serving';
-import { loaderKind } from '../../code/python/models';
+import { loaderKind } from '../../code/python/bindings';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
 const NO_CLASSES = new Map<string, Node>();

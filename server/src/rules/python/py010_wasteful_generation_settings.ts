@@ -1,7 +1,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
 import { importsPackage, keywordArg, methodName, receiver } from '../../code/python/semantics';
-import { bindingOf, loaderKind, modelFacts } from '../../code/python/models';
+import { bindingOf, modelFacts } from '../../code/python/models';
+import { loaderKind } from '../../code/python/bindings';
 import { qualifiedCallee } from '../../code/python/semantics';
 import { nodeRange } from '../helpers';
 

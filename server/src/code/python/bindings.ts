@@ -1,0 +1,300 @@
+/**
+ * Where models get bound to names: loader calls assigned to a name (through `.to(d).eval()` chains), the
+ * file's own factories (`model = load_model()`, `tokenizer, model = load(p)`), collections built by a
+ * comprehension (`X = {h: load(h) for h in H}` binds `X[*]`), and parameters that hold a model by
+ * annotation, by FastAPI injection or by name. models.ts turns these into bindings and resolves uses.
+ */
+import type { Node } from 'web-tree-sitter';
+import { cached, dottedName, importsPackage, positionalArgs, PythonModule, qualify, qualifiedCallee } from './semantics';
+import { ancestry } from './ancestry';
+import type { ModelKind } from './models';
+
+const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load', 'torch.jit.script', 'torch.export.load', 'timm.create_model']);
+const OTHER_LOADERS = new Set([
+  'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model', 'whisper.load_model', 'ultralytics.YOLO',
+  'spacy.load', 'joblib.load', 'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file', 'open_clip.create_model_and_transforms',
+  'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator', 'tensorflow.saved_model.load', 'xgboost.Booster',
+  'lightgbm.Booster', 'mlflow.pyfunc.load_model', 'tflite_runtime.interpreter.Interpreter', 'tensorflow.lite.Interpreter',
+]);
+export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
+  if (q === 'onnxruntime.InferenceSession') return 'ort';
+  if (q === 'transformers.pipeline' || /^diffusers\.\w*Pipeline\w*\.from_pretrained$/.test(q)) return 'pipeline';
+  if (/^sentence_transformers\.(SentenceTransformer|CrossEncoder)$/.test(q)) return 'encoder';
+  if (q.endsWith('.from_pretrained') && !q.includes('()')) {
+    const cls = q.split('.').slice(-2)[0];
+    if (/Tokenizer|Processor|FeatureExtractor/.test(cls)) return 'tokenizer';
+    if (/^(transformers|peft)\./.test(q)) return 'hf-model';
+    return 'other';
+  }
+  if (TORCH_LOADERS.has(q) || /^torchvision\.models\.(\w+\.)?[a-z]\w*$/.test(q) && !/\.(get_weight|list_models|get_model_weights)$/.test(q)) return 'torch';
+  if (moduleClasses.has(q)) return 'torch';
+  if (OTHER_LOADERS.has(q)) return 'other';
+  return undefined;
+}
+
+/** A binding key for an assignment target or a use: `x`, `self.x`, `app.state.x`, `M["k"]`; undefined otherwise. */
+export function keyOf(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute') {
+    const d = dottedName(node);
+    if (!d) return undefined;
+    const state = /\.state\.(\w+)$/.exec(d);
+    return state ? `state.${state[1]}` : d;
+  }
+  if (node.type === 'subscript') {
+    const v = node.childForFieldName('value'), s = node.childForFieldName('subscript');
+    if (v?.type === 'identifier' && s?.type === 'string') return `${v.text}[${s.text.replace(/'/g, '"')}]`;
+    // `SESSIONS[tenant]`: some item, which only a collection-wide binding (`SESSIONS[*]`) can name.
+    if (v?.type === 'identifier' && s && s.type !== 'slice') return `${v.text}[*]`;
+  }
+  return undefined;
+}
+
+const MODEL_PARAM = /^(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)$/;
+const MODEL_SIGNATURE = /\b(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)\b|InferenceSession|Pipeline|SentenceTransformer|CrossEncoder|PreTrained|AutoModel|Module|Sequential/;
+const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
+  [/InferenceSession/, 'ort'], [/Pipeline/, 'pipeline'], [/SentenceTransformer|CrossEncoder/, 'encoder'],
+  [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],
+];
+
+/**
+ * Parameters that hold a model: annotated with a model type (a library's, a torch module class of the
+ * file, through an `Annotated[...]` alias too), injected by FastAPI (`= Depends(get_model)` with a model
+ * factory), or named like one (`model`, `session`, `pipe`...) without an annotation saying otherwise.
+ * `injected`: the framework passes it per request, so nothing upstream holds no_grad for it.
+ */
+export function modelParameters(mod: PythonModule, fn: Node): { name: string; kind: ModelKind; loader: string; injected: boolean }[] {
+  const out: { name: string; kind: ModelKind; loader: string; injected: boolean }[] = [];
+  const params = fn.childForFieldName('parameters');
+  const aliases = mod.context.typeAliases;
+  // Most signatures name no model at all: one text test before walking the parameters.
+  if (!params) return out;
+  const sig = params.text;
+  if (!MODEL_SIGNATURE.test(sig) && ![...aliases.keys(), ...mod.context.moduleClasses.keys()].some((a) => sig.includes(a))) return out;
+  for (const p of params.namedChildren) {
+    if (!p) continue;
+    const hasDefault = p.type === 'default_parameter' || p.type === 'typed_default_parameter';
+    const id = p.type === 'identifier' ? p : hasDefault ? p.childForFieldName('name') : p.type === 'typed_parameter' ? p.namedChild(0) : null;
+    if (id?.type !== 'identifier') continue;
+    let annotation = p.type.startsWith('typed') ? p.childForFieldName('type')?.text : undefined;
+    if (annotation !== undefined && aliases.has(annotation)) annotation = aliases.get(annotation);
+    const dflt = hasDefault ? p.childForFieldName('value') : undefined;
+    const depends = /^(\w+\.)?(Depends|Security)\((?:dependency\s*=\s*)?(\w+)/.exec(dflt?.text ?? '') ?? /(?:Depends|Security)\((?:dependency\s*=\s*)?(\w+)/.exec(annotation ?? '');
+    const provider = depends?.[depends.length - 1];
+    const inner = annotation && /^(typing\.)?Annotated\[/.test(annotation) ? annotation.replace(/^(typing\.)?Annotated\[/, '').split(',')[0].trim() : annotation;
+    const byAnnotation = inner !== undefined ? annotationKind(mod, inner) : undefined;
+    const byProvider = provider ? mod.context.factories.get(provider)?.[0] ?? undefined : undefined;
+    const name = id.text;
+    if (inner !== undefined && !byAnnotation && !byProvider) continue;
+    if (!byAnnotation && !byProvider && !MODEL_PARAM.test(name)) continue;
+    const kind = byAnnotation ?? byProvider?.kind ?? (/session/.test(name) ? 'ort' : name === 'pipe' ? 'pipeline' : /encoder|embedder|reranker/.test(name) ? 'encoder'
+      : importsPackage(mod, 'transformers') ? 'hf-model' : importsPackage(mod, 'torch') ? 'torch' : 'other');
+    out.push({ name, kind, loader: byProvider?.loader ?? `parameter \`${name}\``, injected: !!provider });
+  }
+  return out;
+}
+
+function annotationKind(mod: PythonModule, annotation: string): ModelKind | undefined {
+  const q = qualify(mod, annotation);
+  if (mod.context.moduleClasses.has(annotation)) return 'torch';
+  return ANNOTATION_KINDS.find(([re]) => re.test(q))?.[1];
+}
+
+/**
+ * The part of a key that shows in the text of every use: `model` of `self.model`, `"bert"]` of
+ * `MODELS["bert"]`, `SESSIONS` of `SESSIONS[*]` (any item). A cheap filter before resolving names.
+ */
+export function keyTail(key: string): string {
+  if (key.endsWith('[*]')) return key.slice(0, -3).split('.').pop()!;
+  return key.split('.').pop()!.replace(/^\w+\[/, '');
+}
+
+/** `X[*]` for `X["k"]`: the binding of every item of a collection built by a comprehension. */
+export function anyItem(key: string): string | undefined {
+  const m = /^(.+)\[[^\]]*\]$/.exec(key);
+  return m ? `${m[1]}[*]` : undefined;
+}
+
+/** A loader call bound to a name: `key = load(...).to(d).eval()` (and `await`). */
+export interface BindingSite {
+  key: string;
+  kind: ModelKind;
+  loader: string;
+  call: Node;
+  left: Node;
+  /** methods chained on the load */
+  chain: string[];
+  /** bound to what one of the file's own factories returns (the load itself is in the factory) */
+  viaFactory?: boolean;
+}
+
+
+/** Every loader call of the unit that is assigned to a name, in document order. */
+export function bindingSites(mod: PythonModule): BindingSite[] {
+  return cached(mod, 'sites', () => findBindingSites(mod, true));
+}
+
+
+/** Loader calls bound to names, without the file's factories (what a unit declares before the context is merged). */
+export function loaderSites(mod: PythonModule): BindingSite[] {
+  return cached(mod, 'loaderSites', () => findBindingSites(mod, false));
+}
+
+const NOT_FACTORIES = /^(print|len|int|str|float|bool|list|dict|set|tuple|range|enumerate|zip|isinstance|getattr|sorted|min|max|sum|any|all|open|super|type|repr|round|abs|iter|next|map|filter)$/;
+
+/**
+ * Loader calls bound to names; with `factories`, calls of the file's own model factories too
+ * (`model = load_model()`, `tokenizer, model = load(path)`), which need the merged context.
+ */
+function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] {
+  if (factories) {
+    const names = mod.context.factories;
+    const callsOne = names.size > 0 && mod.calls.some((c) => names.has(mod.calleeText.get(c.id) ?? ''));
+    if (!callsOne) return loaderSites(mod);
+  }
+  const out: BindingSite[] = [];
+  for (const call of mod.calls) {
+    const q = qualifiedCallee(mod, call);
+    if (!q) continue;
+    const kind = loaderKind(q, mod.context.moduleClasses);
+    const made = !kind && factories && !q.includes('.') ? mod.context.factories.get(q) : undefined;
+    if (!kind && !made) continue;
+    // Climb the chain `load(...).to(d).eval()` to the assignment that binds it.
+    const { left, chain, top } = assignedFrom(call);
+    if (!left) {
+      const item = kind && collectionItem(top);
+      if (item) out.push({ ...item, kind, loader: q, call, chain });
+      continue;
+    }
+    if (kind) {
+      const key = keyOf(left);
+      if (key) out.push({ key, kind, loader: q, call, left, chain });
+      continue;
+    }
+    // A factory's result: one model, or a tuple unpacked into as many names.
+    const targets = made!.length === 1 ? [left] : /pattern_list|tuple_pattern/.test(left.type) ? left.namedChildren : [];
+    if (targets.length !== made!.length) continue;
+    targets.forEach((t, i) => {
+      const m = made![i], key = keyOf(t);
+      if (m && key && t) out.push({ key, kind: m.kind, loader: m.loader, call, left: t, chain: [...m.methods, ...chain], viaFactory: true });
+    });
+  }
+  return out;
+}
+
+/** The assignment target a call's value lands in (through `.to(d).eval()` chains), with the chained methods. */
+function assignedFrom(call: Node): { left?: Node; chain: string[]; top: Node } {
+  let top: Node = call;
+  const chain: string[] = [];
+  while (top.parent?.type === 'attribute' && top.parent.parent?.type === 'call') {
+    chain.push(top.parent.childForFieldName('attribute')!.text);
+    top = top.parent.parent;
+  }
+  const assign = top.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== top.id) return { chain, top };
+  return { left: assign.childForFieldName('left') ?? undefined, chain, top };
+}
+
+/** A load that is an item of a collection assigned to a name: `X = {h: load(h) for h in H}`, `[load(p) for p in P]`, `{"a": load(a)}`. */
+function collectionItem(top: Node): { key: string; left: Node } | undefined {
+  let value: Node = top, literalKey: string | undefined;
+  const p = top.parent;
+  if (p?.type === 'pair' && p.childForFieldName('value')?.id === top.id) {
+    const k = p.childForFieldName('key');
+    literalKey = k?.type === 'string' ? k.text.replace(/'/g, '"') : undefined;
+    value = p;
+  }
+  const coll = value.parent;
+  if (!coll || !/^(dictionary|dictionary_comprehension|list_comprehension|list|set_comprehension)$/.test(coll.type)) return undefined;
+  const { left } = assignedFromValue(coll);
+  const base = left && keyOf(left);
+  if (!base || !left) return undefined;
+  if (coll.type === 'dictionary') return literalKey ? { key: `${base}[${literalKey}]`, left } : undefined;
+  return coll.type === 'list' ? undefined : { key: `${base}[*]`, left };
+}
+
+function assignedFromValue(value: Node): { left?: Node } {
+  const assign = value.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== value.id) return {};
+  return { left: assign.childForFieldName('left') ?? undefined };
+}
+
+/** What a model factory returns, position by position (null: not a model). */
+export interface FactoryModel { kind: ModelKind; loader: string; methods: string[] }
+
+/**
+ * When the unit is a top-level function that returns models (`return model`, `return tokenizer, model`,
+ * `return AutoModel.from_pretrained(p)`, a lazily set global), what each returned value is.
+ */
+export function factoryOf(mod: PythonModule): Factory | undefined {
+  return cached(mod, 'factory', () => findFactory(mod));
+}
+
+interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
+
+function findFactory(mod: PythonModule): Factory | undefined {
+  // A factory binds a loaded model in its body or returns a call: most functions do neither.
+  if (!loaderSites(mod).length && !/\breturn\s+[\w.]+\(/.test(mod.unit.text)) return undefined;
+  const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
+  if (fn?.type !== 'function_definition') return undefined;
+  const sites = loaderSites(mod);
+  const used: BindingSite[] = [];
+  for (const ret of fn.descendantsOfType('return_statement')) {
+    if (!ret || ancestry(ret).fn?.id !== fn.id) continue;
+    const value = ret.namedChild(0);
+    if (!value || value.type === 'none') continue;
+    const items = value.type === 'expression_list' || value.type === 'tuple' ? value.namedChildren : [value];
+    const returns = items.map((item): FactoryModel | null => {
+      if (item?.type === 'identifier') {
+        const site = [...sites].reverse().find((s) => s.key === item.text && s.call.startIndex > fn.startIndex && s.call.startIndex < ret.startIndex);
+        if (!site) return null;
+        used.push(site);
+        return { kind: site.kind, loader: site.loader, methods: [...site.chain, ...methodsCalledOn(mod, item.text, fn, ret)] };
+      }
+      if (item?.type !== 'call') return null;
+      let inner: Node = item;
+      const chain: string[] = [];
+      for (let f = inner.childForFieldName('function'); f?.type === 'attribute' && f.childForFieldName('object')?.type === 'call'; f = inner.childForFieldName('function')) {
+        chain.unshift(f.childForFieldName('attribute')!.text);
+        inner = f.childForFieldName('object')!;
+      }
+      const q = qualifiedCallee(mod, inner);
+      const kind = q ? loaderKind(q, mod.context.moduleClasses) : undefined;
+      return kind && q ? { kind, loader: q, methods: chain } : null;
+    });
+    if (returns.some((r) => r)) return { name: fn.childForFieldName('name')?.text ?? '', returns, sites: used };
+  }
+  return undefined;
+}
+
+/** Methods called on `name` inside `fn` before `until` (`model.eval()`, `model.train(False)` → eval). */
+function methodsCalledOn(mod: PythonModule, name: string, fn: Node, until: Node): string[] {
+  const out: string[] = [];
+  for (const call of mod.calls) {
+    if (call.startIndex < fn.startIndex || call.startIndex > until.startIndex) continue;
+    const callee = mod.calleeText.get(call.id) ?? '';
+    if (!callee.startsWith(`${name}.`) || callee.indexOf('.', name.length + 1) >= 0) continue;
+    const m = callee.slice(name.length + 1);
+    const arg = positionalArgs(call)[0]?.text;
+    out.push(m === 'train' && arg === 'False' ? 'eval' : m);
+    if (m === 'requires_grad_' && arg === 'False') out.push('no_grad');
+  }
+  return out;
+}
+
+/** Tails of names assigned from calls of plain functions (`x = f(...)`): bound to a model when `f` turns out to be a factory. */
+export function callAssignments(mod: PythonModule): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const call of mod.calls) {
+    const callee = mod.calleeText.get(call.id) ?? '';
+    if (!/^[A-Za-z_]\w*$/.test(callee) || NOT_FACTORIES.test(callee) || mod.imports.has(callee)) continue;
+    const { left } = assignedFrom(call);
+    if (!left) continue;
+    const targets = /pattern_list|tuple_pattern/.test(left.type) ? left.namedChildren : [left];
+    const tails = targets.map((t) => { const k = keyOf(t); return k && keyTail(k); }).filter((t): t is string => !!t);
+    if (tails.length) out.push([callee, tails]);
+  }
+  return out;
+}
+
