@@ -34,6 +34,8 @@ interface UnitState {
 }
 
 interface State {
+  /** `module`, or `ERROR` when recovery wrapped the whole file: the units' parent, which rules look at */
+  rootType: string;
   units: UnitState[];
   /** the merged context the findings were computed with */
   context: ModuleContext;
@@ -58,7 +60,7 @@ export class PythonAnalysis {
   analyze(text: string, tree: Tree, rules: UnitRules, models?: ModelResolver): Finding[] {
     const units = unitsOf(tree, text);
     const prev = this.state;
-    const next = prev && prev.rules === rules ? this.incremental(prev, text, tree, units, rules, models) : undefined;
+    const next = prev && prev.rules === rules && prev.rootType === tree.rootNode.type ? this.incremental(prev, text, tree, units, rules, models) : undefined;
     this.state = next ?? this.full(text, tree, units, rules, models);
     // A finding on a module-level constant can come from several units that use it: report it once.
     const seen = new Set<string>();
@@ -91,7 +93,7 @@ export class PythonAnalysis {
       return s;
     });
     this.lastStats = { analysed: units.length, units: units.length, full: true };
-    return { units: states, context: ctx, rules };
+    return { rootType: tree.rootNode.type, units: states, context: ctx, rules };
   }
 
   /** The state after an edit, or undefined when the edit reaches beyond its units (then `full` runs). */
@@ -184,7 +186,7 @@ export class PythonAnalysis {
       return s;
     });
     this.lastStats = { analysed, units: units.length, full: false };
-    return { units: states, context: ctx, rules };
+    return { rootType: prev.rootType, units: states, context: ctx, rules };
   }
 }
 

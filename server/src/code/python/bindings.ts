@@ -84,7 +84,8 @@ export function modelParameters(mod: PythonModule, fn: Node): { name: string; ki
     const provider = depends?.[depends.length - 1];
     const inner = annotation && /^(typing\.)?Annotated\[/.test(annotation) ? annotation.replace(/^(typing\.)?Annotated\[/, '').split(',')[0].trim() : annotation;
     const byAnnotation = inner !== undefined ? annotationKind(mod, inner) : undefined;
-    const byProvider = provider ? mod.context.factories.get(provider)?.[0] ?? undefined : undefined;
+    const made = provider ? mod.context.factories.get(provider)?.[0] : undefined;
+    const byProvider = made && 'kind' in made ? made : undefined;
     const name = id.text;
     if (inner !== undefined && !byAnnotation && !byProvider) continue;
     if (!byAnnotation && !byProvider && !MODEL_PARAM.test(name)) continue;
@@ -127,6 +128,8 @@ export interface BindingSite {
   chain: string[];
   /** bound to what one of the file's own factories returns (the load itself is in the factory) */
   viaFactory?: boolean;
+  /** bound to a module-scope key a getter returns: the binding is whatever that key holds */
+  ref?: string;
 }
 
 
@@ -177,7 +180,9 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
     if (targets.length !== made!.length) continue;
     targets.forEach((t, i) => {
       const m = made![i], key = keyOf(t);
-      if (m && key && t) out.push({ key, kind: m.kind, loader: m.loader, call, left: t, chain: [...m.methods, ...chain], viaFactory: true });
+      if (!m || !key || !t) return;
+      if ('ref' in m) out.push({ key, kind: 'other', loader: '', call, left: t, chain: [], viaFactory: true, ref: m.ref });
+      else out.push({ key, kind: m.kind, loader: m.loader, call, left: t, chain: [...m.methods, ...chain], viaFactory: true });
     });
   }
   return out;
@@ -223,6 +228,11 @@ function assignedFromValue(value: Node): { left?: Node } {
 /** What a model factory returns, position by position (null: not a model). */
 export interface FactoryModel { kind: ModelKind; loader: string; methods: string[] }
 
+/** A getter's result: a module-level name (`return ENCODER`, `return SESSIONS.get(t)` → `SESSIONS[*]`) bound elsewhere, or not. */
+export interface FactoryRef { ref: string }
+
+export type FactoryResult = FactoryModel | FactoryRef | null;
+
 /**
  * When the unit is a top-level function that returns models (`return model`, `return tokenizer, model`,
  * `return AutoModel.from_pretrained(p)`, a lazily set global), what each returned value is.
@@ -231,11 +241,11 @@ export function factoryOf(mod: PythonModule): Factory | undefined {
   return cached(mod, 'factory', () => findFactory(mod));
 }
 
-interface Factory { name: string; returns: (FactoryModel | null)[]; sites: BindingSite[] }
+interface Factory { name: string; returns: FactoryResult[]; sites: BindingSite[] }
 
 function findFactory(mod: PythonModule): Factory | undefined {
-  // A factory binds a loaded model in its body or returns a call: most functions do neither.
-  if (!loaderSites(mod).length && !/\breturn\s+[\w.]+\(/.test(mod.unit.text)) return undefined;
+  // A factory binds a loaded model in its body, returns a call or a module-level name: most functions do none of these.
+  if (!loaderSites(mod).length && !/\breturn\s+([\w.]+\(|[A-Z_])/.test(mod.unit.text)) return undefined;
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
   if (fn?.type !== 'function_definition') return undefined;
   const sites = loaderSites(mod);
@@ -245,13 +255,15 @@ function findFactory(mod: PythonModule): Factory | undefined {
     const value = ret.namedChild(0);
     if (!value || value.type === 'none') continue;
     const items = value.type === 'expression_list' || value.type === 'tuple' ? value.namedChildren : [value];
-    const returns = items.map((item): FactoryModel | null => {
+    const returns = items.map((item): FactoryResult => {
       if (item?.type === 'identifier') {
         const site = [...sites].reverse().find((s) => s.key === item.text && s.call.startIndex > fn.startIndex && s.call.startIndex < ret.startIndex);
-        if (!site) return null;
+        if (!site) return GLOBAL_NAME.test(item.text) ? { ref: item.text } : null;
         used.push(site);
         return { kind: site.kind, loader: site.loader, methods: [...site.chain, ...methodsCalledOn(mod, item.text, fn, ret)] };
       }
+      const ref = globalRef(item);
+      if (ref) return { ref };
       if (item?.type !== 'call') return null;
       let inner: Node = item;
       const chain: string[] = [];
@@ -266,6 +278,21 @@ function findFactory(mod: PythonModule): Factory | undefined {
     if (returns.some((r) => r)) return { name: fn.childForFieldName('name')?.text ?? '', returns, sites: used };
   }
   return undefined;
+}
+
+/** Names a getter returns from module scope: constants and private globals (`ENCODER`, `_session`). */
+const GLOBAL_NAME = /^(_|[A-Z])/;
+
+/** `app.state.model`, `MODELS[name]`, `SESSIONS.get(t, FALLBACK)`: a module-scope key a getter returns. */
+function globalRef(item: Node | null): string | undefined {
+  if (!item) return undefined;
+  if (item.type === 'attribute') {
+    const key = keyOf(item);
+    return key?.startsWith('state.') ? key : undefined;
+  }
+  const base = item.type === 'subscript' ? item.childForFieldName('value')
+    : item.type === 'call' && item.childForFieldName('function')?.childForFieldName('attribute')?.text === 'get' ? item.childForFieldName('function')?.childForFieldName('object') : undefined;
+  return base?.type === 'identifier' && GLOBAL_NAME.test(base.text) ? `${base.text}[*]` : undefined;
 }
 
 /** Methods called on `name` inside `fn` before `until` (`model.eval()`, `model.train(False)` → eval). */

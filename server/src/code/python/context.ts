@@ -8,7 +8,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { ModelKind } from './models';
-import type { FactoryModel } from './bindings';
+import type { FactoryResult } from './bindings';
 
 export interface Unit {
   node: Node;
@@ -61,7 +61,7 @@ export interface UnitDecls {
   /** `NAME = "literal"` when the unit is one */
   strings: [string, string][];
   /** the unit is a top-level function returning models: its name and what it returns */
-  factory?: [string, (FactoryModel | null)[]];
+  factory?: [string, FactoryResult[]];
   /** `x = f(...)` calls of plain functions: f and the tails of the names assigned */
   callAssignments: [string, string[]][];
   /** `ModelDep = Annotated[Model, Depends(get_model)]`: type aliases parameters are annotated with */
@@ -130,7 +130,7 @@ export interface ModuleContext {
   /** module-level `NAME = "..."` constants, first per name */
   strings: Map<string, string>;
   /** top-level functions that return models, by name */
-  factories: Map<string, (FactoryModel | null)[]>;
+  factories: Map<string, FactoryResult[]>;
   /** module-level `Annotated[...]` type aliases, by name */
   typeAliases: Map<string, string>;
   /** filled once every unit's exports are merged */
@@ -210,6 +210,11 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     if (decls.topFunction === 'model_fn' && !ctx.sagemakerReturns) ctx.sagemakerReturns = decls.returnNames ?? [];
     for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
   });
+  // A getter's results count when they name something of the module (`ENCODER`, `SESSIONS[*]`, `state.x`).
+  for (const [name, results] of [...ctx.factories]) {
+    const kept = results.map((r) => (r && 'ref' in r && !r.ref.startsWith('state.') && !ctx.moduleNames.has(r.ref.replace(/\[\*\]$/, '')) ? null : r));
+    if (kept.some((r) => r)) ctx.factories.set(name, kept); else ctx.factories.delete(name);
+  }
   for (const d of decls) for (const [callee, names] of d.callAssignments) if (ctx.factories.has(callee)) for (const t of names) tails.add(t);
   ctx.keyTails = [...tails].sort();
 }

@@ -112,6 +112,12 @@ function computeFacts(mod: PythonModule): ModelFacts {
   facts.keyTails = [...tails];
   const moduleScope: Binding[] = [];
   for (const site of bindingSites(mod)) {
+    if (site.ref) {
+      // A getter's result: whatever the module binds under that key (resolved through the context).
+      const scope = scopeOf(site.left, site.key);
+      if (scope) facts.byScope.set(`${scope.id}:${site.key}`, { key: site.key, kind: 'other', loader: '', methods: new Set(), escapes: false, gid: moduleGid(site.ref) });
+      continue;
+    }
     const b: Binding = { key: site.key, kind: site.kind, loader: site.loader, call: site.call, methods: new Set(site.chain), escapes: false, viaFactory: site.viaFactory };
     facts.bindings.push(b);
     const scope = scopeOf(site.left, site.key);
