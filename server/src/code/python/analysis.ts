@@ -10,7 +10,10 @@ import type { Tree } from 'web-tree-sitter';
 import type { Finding, Position } from '../../rules/types';
 import type { ModelResolver, ResolvedModel } from '../../cost/figures';
 import { moduleView, PythonModule, scanNodes, UnitNodes } from './semantics';
-import { contributionDigest, declsDigest, exportsDigest, KeyAlias, mergeDecls, mergeExports, mergeOutlines, ModuleContext, outlineDigest, Unit, UnitDecls, UnitExports, UnitOutline } from './context';
+import {
+  contributionDigest, declsDigest, exportsDigest, mergeDecls, mergeExports, mergeOutlines, ModuleContext, outlineDigest,
+  Unit, UnitAlias, UnitDecls, UnitExports, UnitOutline,
+} from './context';
 import { declsOf, importPlace, outlineOf, unitsOf } from './units';
 import { adoptGlobals, modelFacts } from './models';
 
@@ -134,7 +137,7 @@ export class PythonAnalysis {
       // Merge again; the context must come out the same for the other units' findings to stand.
       ctx = mergeOutlines(outlines, place.anchor, place.line);
       if (outlineDigest(ctx) !== outlineDigest(prev.context)) return undefined;
-      const alias = (count: number): KeyAlias => (i) => (i < head ? `h${i}` : i >= count - tail ? `t${count - 1 - i}` : `m${i - head}`);
+      const alias = (count: number): UnitAlias => (i) => (i < head ? `h${i}` : i >= count - tail ? `t${count - 1 - i}` : `m${i - head}`);
       const newAlias = alias(units.length), oldAlias = alias(old.length);
       for (const [i, v] of views) views.set(i, moduleView(tree, units[i], v, ctx));
       decls = units.map((u, i) => oldOf(i)?.decls ?? declsOf(views.get(i)!));
@@ -194,7 +197,10 @@ function same(a: Unit, b: Unit): boolean {
   return a.text === b.text && a.startColumn === b.startColumn;
 }
 
-const EMPTY_DECLS: UnitDecls = { keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [], flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } };
+const EMPTY_DECLS: UnitDecls = {
+  keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [],
+  flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
+};
 const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0 };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {

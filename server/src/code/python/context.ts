@@ -198,9 +198,9 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
   const tails = new Set<string>();
-  decls.forEach((decls, key) => {
+  decls.forEach((decls, index) => {
     for (const n of decls.moduleNames) ctx.moduleNames.add(n);
-    for (const n of decls.functionNames) if (!ctx.firstDefinition.has(n)) ctx.firstDefinition.set(n, key);
+    for (const n of decls.functionNames) if (!ctx.firstDefinition.has(n)) ctx.firstDefinition.set(n, index);
     for (const [n, kind] of decls.registrations) if (!ctx.registrations.has(n)) ctx.registrations.set(n, kind);
     for (const s of decls.bentoServices) ctx.bentoServices.add(s);
     for (const [n, v] of decls.strings) if (!ctx.strings.has(n)) ctx.strings.set(n, v);
@@ -277,9 +277,9 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
 }
 
 /** Renames unit indices in a digest: the same unit before and after an edit gets the same name. */
-export type KeyAlias = (index: number) => string;
+export type UnitAlias = (index: number) => string;
 
-const ownerAlias = (alias: KeyAlias, owner: string): string => {
+const ownerAlias = (alias: UnitAlias, owner: string): string => {
   const at = owner.lastIndexOf('#');
   return `${alias(Number(owner.slice(0, at)))}${owner.slice(at)}`;
 };
@@ -290,7 +290,7 @@ export function outlineDigest(ctx: ModuleContext): string {
 }
 
 /** A canonical string of what mergeDecls adds (units named through `alias`). */
-export function declsDigest(ctx: ModuleContext, alias: KeyAlias): string {
+export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
   const sorted = <T>(it: Iterable<T>): T[] => [...it].sort();
   return JSON.stringify([
     sorted(ctx.moduleNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
@@ -299,7 +299,7 @@ export function declsDigest(ctx: ModuleContext, alias: KeyAlias): string {
 }
 
 /** A canonical string of what mergeExports adds. */
-export function exportsDigest(ctx: ModuleContext, alias: KeyAlias): string {
+export function exportsDigest(ctx: ModuleContext, alias: UnitAlias): string {
   return JSON.stringify([ctx.hasHandlers,
     [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
 }
