@@ -1,7 +1,6 @@
 /** Serving-code diagnostics: debounced analysis of open Python/JS/TS documents, and their quick fixes. */
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { analyzeTree } from '../engine';
 import { PythonAnalysis } from '../code/python/analysis';

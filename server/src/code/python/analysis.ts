@@ -9,7 +9,7 @@
 import type { Tree } from 'web-tree-sitter';
 import type { Finding, Position } from '../../rules/types';
 import type { ModelResolver, ResolvedModel } from '../../cost/figures';
-import { moduleView, PythonModule, scanNodes, UnitNodes } from './semantics';
+import { moduleView, PythonModule, scanNodes } from './semantics';
 import {
   contributionDigest, declsDigest, exportsDigest, mergeDecls, mergeExports, mergeOutlines, ModuleContext, outlineDigest,
   Unit, UnitAlias, UnitDecls, UnitExports, UnitOutline,
@@ -128,11 +128,11 @@ export class PythonAnalysis {
       const was = old[i];
       return contributionDigest(f.outline, f.decls, f.exports) === contributionDigest(was.outline, was.decls, was.exports);
     });
-    const outlines = units.map((u, i) => oldOf(i)?.outline ?? fresh.get(i)!.outline);
+    const outlines = units.map((_, i) => oldOf(i)?.outline ?? fresh.get(i)!.outline);
     let decls: UnitDecls[], exports: UnitExports[];
     if (unchanged) {
-      decls = units.map((u, i) => oldOf(i)?.decls ?? fresh.get(i)!.decls);
-      exports = units.map((u, i) => oldOf(i)?.exports ?? fresh.get(i)!.exports);
+      decls = units.map((_, i) => oldOf(i)?.decls ?? fresh.get(i)!.decls);
+      exports = units.map((_, i) => oldOf(i)?.exports ?? fresh.get(i)!.exports);
     } else {
       // Merge again; the context must come out the same for the other units' findings to stand.
       ctx = mergeOutlines(outlines, place.anchor, place.line);
@@ -140,10 +140,10 @@ export class PythonAnalysis {
       const alias = (count: number): UnitAlias => (i) => (i < head ? `h${i}` : i >= count - tail ? `t${count - 1 - i}` : `m${i - head}`);
       const newAlias = alias(units.length), oldAlias = alias(old.length);
       for (const [i, v] of views) views.set(i, moduleView(tree, units[i], v, ctx));
-      decls = units.map((u, i) => oldOf(i)?.decls ?? declsOf(views.get(i)!));
+      decls = units.map((_, i) => oldOf(i)?.decls ?? declsOf(views.get(i)!));
       mergeDecls(ctx, decls);
       if (declsDigest(ctx, newAlias) !== declsDigest(prev.context, oldAlias)) return undefined;
-      exports = units.map((u, i) => oldOf(i)?.exports ?? modelFacts(views.get(i)!).exports);
+      exports = units.map((_, i) => oldOf(i)?.exports ?? modelFacts(views.get(i)!).exports);
       mergeExports(ctx, exports);
       if (exportsDigest(ctx, newAlias) !== exportsDigest(prev.context, oldAlias)) return undefined;
     }

@@ -51,8 +51,9 @@ export function keyOf(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-const MODEL_PARAM = /^(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)$/;
-const MODEL_SIGNATURE = /\b(model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer)\b|InferenceSession|Pipeline|SentenceTransformer|CrossEncoder|PreTrained|AutoModel|Module|Sequential/;
+const MODEL_NAMES = 'model|net|encoder|embedder|reranker|session|ort_session|pipe|classifier|detector|llm|segmenter|recognizer';
+const MODEL_PARAM = new RegExp(`^(${MODEL_NAMES})$`);
+const MODEL_SIGNATURE = new RegExp(`\\b(${MODEL_NAMES})\\b|InferenceSession|Pipeline|SentenceTransformer|CrossEncoder|PreTrained|AutoModel|Module|Sequential`);
 const ANNOTATION_KINDS: [RegExp, ModelKind][] = [
   [/InferenceSession/, 'ort'], [/Pipeline/, 'pipeline'], [/SentenceTransformer|CrossEncoder/, 'encoder'],
   [/PreTrained\w*Model|AutoModel\w*/, 'hf-model'], [/(^|\.)(Module|Sequential)$/, 'torch'],

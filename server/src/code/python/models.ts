@@ -45,7 +45,7 @@ export interface Binding {
 
 const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad',
   'torch.autograd.grad_mode.inference_mode']);
-const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
+export const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 
 export interface ModelFacts {
   /** bindings made in this unit, in document order */
@@ -251,7 +251,7 @@ function linkSageMaker(mod: PythonModule, facts: ModelFacts): void {
   const param = unit.childForFieldName('parameters')?.namedChildren[1];
   const pname = param?.type === 'identifier' ? param.text : param?.namedChild(0)?.text;
   if (!pname) return;
-  // A placeholder: resolving it yields the global id, looked up in the merged context.
+  // A stand-in holding only the global id: resolving it reads the binding from the merged context.
   const external = (i: number): Binding => ({ key: '', kind: 'other', loader: '', methods: new Set(), escapes: false, gid: sagemakerGid(i) });
   if (returns.length === 1 && returns[0]) facts.byScope.set(`${unit.id}:${pname}`, external(0));
   for (const stmt of unit.childForFieldName('body')?.namedChildren ?? []) {

@@ -7,7 +7,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
 import {
-  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, keywordArg, positionalArgs, PythonModule, qualify, qualifiedCallee,
+  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, PythonModule, qualify,
 } from './semantics';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);

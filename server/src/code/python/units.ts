@@ -9,6 +9,7 @@ import {
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
 import { callAssignments, factoryOf, keyOf, keyTail, loaderSites } from './bindings';
+import { SET_GRAD } from './models';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {
@@ -38,7 +39,6 @@ export function outlineOf(mod: PythonModule): UnitOutline {
 
 const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path|Depends|Security)$/;
 const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
-const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 const SETUP = /^(__init__|setup|initialize|load_model|startup|lifespan)$/;
 
 /** What a unit declares for the rest of the file (needs the context's imports and module classes). */

@@ -1,5 +1,5 @@
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { Binding, usedForInference, inEvalMode, modelFacts } from '../../code/python/models';
+import { usedForInference, inEvalMode, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { insertAfter, ownLineStatement } from './fixes';
 
