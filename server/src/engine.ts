@@ -19,16 +19,19 @@ import type { Config } from './config';
 import type { Tree } from 'web-tree-sitter';
 import type { ModelResolver } from './cost/figures';
 import type { Performance } from './cost/model';
+import type { ExternalFacts } from './code/python/context';
+import { summarizeContext, PythonSummary } from './code/python/summary';
+import { WorkspaceIndex } from './code/workspace/index';
 
 /**
  * Runs the code rules over a parsed tree (the server passes its incrementally updated tree). A Python
  * document's `analysis`, kept between calls, makes re-analysis after an edit incremental.
  */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver, analysis?: PythonAnalysis): Finding[] {
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver, analysis?: PythonAnalysis, external?: ExternalFacts): Finding[] {
   const findings: Finding[] = [];
   if (lang === 'python') {
     // Severities are set as each unit is analysed (kept findings keep theirs): no copy per finding here.
-    const all = (analysis ?? new PythonAnalysis()).analyze(text, tree, unitRules(config), models);
+    const all = (analysis ?? new PythonAnalysis()).analyze(text, tree, unitRules(config), models, external);
     return sortByPosition(suppressed(all, text, lang));
   } else {
     const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
@@ -37,13 +40,43 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
   return finalize(suppressed(findings, text, lang), config);
 }
 
-export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver): Finding[] {
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver, external?: ExternalFacts): Finding[] {
   const tree = parse(lang, text);
   try {
-    return analyzeTree(text, tree, lang, config, models);
+    return analyzeTree(text, tree, lang, config, models, undefined, external);
   } finally {
     tree.delete();
   }
+}
+
+const NO_RULES: UnitRules = { code: () => [], models: () => [] };
+
+/** What the workspace index needs of a Python file: its module context, without running any rule. */
+export function summarizePython(text: string, tree?: Tree): PythonSummary {
+  const own = tree ?? parse('python', text);
+  try {
+    const analysis = new PythonAnalysis();
+    analysis.analyze(text, own, NO_RULES);
+    return summarizeContext(analysis.context!);
+  } finally {
+    if (!tree) own.delete();
+  }
+}
+
+/**
+ * Code files analysed as one workspace: every Python file is summarised first, so that each file's
+ * rules see what the others define (imported model classes, bindings, factories, request paths).
+ */
+export function analyzeCodeFiles(files: readonly { file: string; text: string; lang: CodeLanguage }[], configFor: (file: string) => Config,
+  modelsFor?: (file: string) => ModelResolver | undefined): Map<string, Finding[]> {
+  const index = new WorkspaceIndex();
+  for (const f of files) if (f.lang === 'python') index.set(f.file, summarizePython(f.text));
+  const out = new Map<string, Finding[]>();
+  for (const f of files) {
+    const external = f.lang === 'python' ? index.externalFor(f.file) : undefined;
+    out.set(f.file, analyzeCode(f.text, f.lang, configFor(f.file), modelsFor?.(f.file), external));
+  }
+  return out;
 }
 
 export interface ModelReport {

@@ -1,7 +1,7 @@
 /** `inference-lens analyze`: the server's rules over files and folders, as text or JSON. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeCode } from '../engine';
+import { analyzeCodeFiles } from '../engine';
 import { collectFiles, kindOf } from '../files';
 import { initParsers, languageOfPath } from '../code/treeSitter';
 import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from '../config';
@@ -51,6 +51,18 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
   };
   const results: FileResult[] = [];
   const models = new ModelCache();
+  // Code is read first and analysed as one workspace (imports between the files resolve).
+  const code: { file: string; text: string; lang: NonNullable<ReturnType<typeof languageOfPath>> }[] = [];
+  const unreadable = new Map<string, string>();
+  for (const file of files) {
+    if (kindOf(file) !== 'code') continue;
+    try {
+      code.push({ file, text: fs.readFileSync(file, 'utf8'), lang: languageOfPath(file)! });
+    } catch (e) {
+      unreadable.set(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    }
+  }
+  const codeFindings = analyzeCodeFiles(code, configFor, (file) => modelResolver(file, [findWorkspaceConfigDir(file) ?? process.cwd()], models, configFor(file)));
   for (const file of files) {
     const kind = kindOf(file);
     const rel = path.relative(process.cwd(), file) || file;
@@ -64,19 +76,14 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
       }
       results.push({ path: rel, kind, diagnostics: report.findings.map(diag), model });
     } else if (kind === 'code') {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (e) {
-        const msg = `cannot read ${rel}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      const problem = unreadable.get(file);
+      if (problem !== undefined) {
+        const msg = `cannot read ${rel}: ${problem}`;
         log(`inference-lens: ${msg}`);
         results.push({ path: rel, kind, diagnostics: [], error: msg });
         continue;
       }
-      const config = configFor(file);
-      const resolve = modelResolver(file, [findWorkspaceConfigDir(file) ?? process.cwd()], models, config);
-      const findings = analyzeCode(text, languageOfPath(file)!, config, resolve);
-      results.push({ path: rel, kind, diagnostics: findings.map(diag) });
+      results.push({ path: rel, kind, diagnostics: (codeFindings.get(file) ?? []).map(diag) });
     }
   }
   return { tool: TOOL, version: VERSION, files: results };

@@ -11,7 +11,7 @@ import type { Finding, Position } from '../../rules/types';
 import type { ModelResolver, ResolvedModel } from '../../cost/figures';
 import { moduleView, PythonModule, scanNodes } from './semantics';
 import {
-  contributionDigest, declsDigest, exportsDigest, mergeDecls, mergeExports, mergeOutlines, ModuleContext, outlineDigest,
+  contributionDigest, declsDigest, exportsDigest, ExternalFacts, externalDigest, mergeDecls, mergeExports, mergeOutlines, ModuleContext, NO_EXTERNAL, outlineDigest,
   Unit, UnitAlias, UnitDecls, UnitExports, UnitOutline,
 } from './context';
 import { declsOf, importPlace, outlineOf, unitsOf } from './units';
@@ -60,11 +60,13 @@ export class PythonAnalysis {
   lastStats: AnalysisStats = { analysed: 0, units: 0, full: true };
 
   /** Findings (positions in `text`) of every unit; incremental when the previous call saw an earlier version. */
-  analyze(text: string, tree: Tree, rules: UnitRules, models?: ModelResolver): Finding[] {
+  analyze(text: string, tree: Tree, rules: UnitRules, models?: ModelResolver, external: ExternalFacts = NO_EXTERNAL): Finding[] {
     const units = unitsOf(tree, text);
     const prev = this.state;
-    const next = prev && prev.rules === rules && prev.rootType === tree.rootNode.type ? this.incremental(prev, text, tree, units, rules, models) : undefined;
-    this.state = next ?? this.full(text, tree, units, rules, models);
+    // What the workspace tells this file changed: every unit may read it.
+    const sameWorld = prev && externalDigest(prev.context.external) === externalDigest(external);
+    const next = prev && sameWorld && prev.rules === rules && prev.rootType === tree.rootNode.type ? this.incremental(prev, text, tree, units, rules, models) : undefined;
+    this.state = next ?? this.full(text, tree, units, rules, models, external);
     // A finding on a module-level constant can come from several units that use it: report it once.
     const seen = new Set<string>();
     const out: Finding[] = [];
@@ -78,12 +80,17 @@ export class PythonAnalysis {
     return out;
   }
 
-  private full(text: string, tree: Tree, units: Unit[], rules: UnitRules, models?: ModelResolver): State {
+  /** The merged module context of the last analysis (what the workspace summary of this file is made of). */
+  get context(): ModuleContext | undefined {
+    return this.state?.context;
+  }
+
+  private full(text: string, tree: Tree, units: Unit[], rules: UnitRules, models: ModelResolver | undefined, external: ExternalFacts): State {
     const nodes = scanNodes(tree, tree.rootNode, units.map((u) => u.startIndex));
     const place = importPlace(units);
     const bare = mergeOutlines([], place.anchor, place.line);
     const outlines = units.map((u, i) => outlineOf(moduleView(tree, u, nodes[i], bare)));
-    const ctx = mergeOutlines(outlines, place.anchor, place.line);
+    const ctx = mergeOutlines(outlines, place.anchor, place.line, external);
     const views = units.map((u, i) => moduleView(tree, u, nodes[i], ctx));
     const decls = views.map(declsOf);
     mergeDecls(ctx, decls);
@@ -135,7 +142,7 @@ export class PythonAnalysis {
       exports = units.map((_, i) => oldOf(i)?.exports ?? fresh.get(i)!.exports);
     } else {
       // Merge again; the context must come out the same for the other units' findings to stand.
-      ctx = mergeOutlines(outlines, place.anchor, place.line);
+      ctx = mergeOutlines(outlines, place.anchor, place.line, prev.context.external);
       if (outlineDigest(ctx) !== outlineDigest(prev.context)) return undefined;
       const alias = (count: number): UnitAlias => (i) => (i < head ? `h${i}` : i >= count - tail ? `t${count - 1 - i}` : `m${i - head}`);
       const newAlias = alias(units.length), oldAlias = alias(old.length);
@@ -198,10 +205,10 @@ function same(a: Unit, b: Unit): boolean {
 }
 
 const EMPTY_DECLS: UnitDecls = {
-  keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [],
+  keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
   flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
 };
-const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0 };
+const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0, handlerNames: [] };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {
   s.asked = [];

@@ -162,7 +162,9 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
     const kind = loaderKind(q, mod.context.moduleClasses);
-    const made = !kind && factories && !q.includes('.') ? mod.context.factories.get(q) : undefined;
+    // The file's own factories, and those imported from other files of the workspace, by the name called.
+    const bare = mod.calleeText.get(call.id) ?? '';
+    const made = !kind && factories && !bare.includes('.') ? mod.context.factories.get(bare) : undefined;
     if (!kind && !made) continue;
     // Climb the chain `load(...).to(d).eval()` to the assignment that binds it.
     const { left, chain, top } = assignedFrom(call);
@@ -316,7 +318,7 @@ export function callAssignments(mod: PythonModule): [string, string[]][] {
   const out: [string, string[]][] = [];
   for (const call of mod.calls) {
     const callee = mod.calleeText.get(call.id) ?? '';
-    if (!/^[A-Za-z_]\w*$/.test(callee) || NOT_FACTORIES.test(callee) || mod.imports.has(callee)) continue;
+    if (!/^[A-Za-z_]\w*$/.test(callee) || NOT_FACTORIES.test(callee)) continue;
     const { left } = assignedFrom(call);
     if (!left) continue;
     const targets = /pattern_list|tuple_pattern/.test(left.type) ? left.namedChildren : [left];

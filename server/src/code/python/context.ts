@@ -9,6 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { ModelKind } from './models';
 import type { FactoryResult } from './bindings';
+import { CallEdge, FunctionDef, MODULE_CODE, RequestPath, requestPaths } from './callGraph';
 
 export interface Unit {
   node: Node;
@@ -67,6 +68,12 @@ export interface UnitDecls {
   /** `ModelDep = Annotated[Model, Depends(get_model)]`: type aliases parameters are annotated with */
   typeAliases: [string, string][];
   flags: TextFlags;
+  /** the unit's functions and methods, by qualified name (callGraph.ts) */
+  defs: FunctionDef[];
+  /** calls that may reach the file's own functions */
+  edges: CallEdge[];
+  /** module-level objects built from a class call: [name, class] */
+  instances: [string, string][];
 }
 
 export interface TextFlags {
@@ -99,6 +106,8 @@ export interface UnitExports {
   /** global binding ids handed to code we cannot see */
   escapes: Set<string>;
   handlers: number;
+  /** the unit's request handlers: [qualified name, why it runs per request] */
+  handlerNames: [string, string][];
 }
 
 export interface GlobalBinding extends ExportedBinding {
@@ -136,6 +145,20 @@ export interface ModuleContext {
   /** filled once every unit's exports are merged */
   bindings: Map<string, GlobalBinding>;
   hasHandlers: boolean;
+  /** every class defined at any level of the file, by name */
+  fileClasses: Set<string>;
+  /** the file's functions and methods by qualified name, the calls between them, its module-level objects */
+  defs: Map<string, FunctionDef>;
+  edges: CallEdge[];
+  instances: Map<string, string>;
+  /** functions the handlers reach (not the handlers themselves), filled with the exports */
+  requestPaths: Map<string, RequestPath>;
+  /** the file's request handlers by qualified name (filled with the exports) */
+  handlers: Map<string, string>;
+  /** every class of the file with its bases qualified (what the workspace summary needs) */
+  classInfos: ClassInfo[];
+  /** what the other files of the workspace contribute */
+  external: ExternalFacts;
 }
 
 const FLAGS = {
@@ -164,16 +187,20 @@ export function classInfo(name: string, bases: string[], text: string): ClassInf
 const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/;
 
 /** A context with only imports and torch module classes, from every unit's outline in document order. */
-export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: number, importLine: number): ModuleContext {
+export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: number, importLine: number, external: ExternalFacts = NO_EXTERNAL): ModuleContext {
   const imports = new Map<string, string>();
   for (const o of outlines) for (const [k, v] of o.imports) imports.set(k, v);
   // Imports inside functions (common in handlers) are resolved too; module ones win on conflict.
   for (const o of outlines) for (const [k, v] of o.nestedImports) if (!imports.has(k)) imports.set(k, v);
-  // A class is a torch module when a base is nn.Module (or similar) or an earlier module class.
-  const moduleClasses = new Map<string, ClassInfo>();
+  // A class is a torch module when a base is nn.Module (or similar) or an earlier module class, here or imported.
+  const moduleClasses = new Map<string, ClassInfo>(external.classes);
+  const fileClasses = new Set<string>();
+  const classInfos: ClassInfo[] = [];
+  for (const o of outlines) for (const c of o.classes) if (c.name) fileClasses.add(c.name);
   for (const o of outlines) {
     for (const c of o.classes) {
       const bases = c.bases.map((b) => qualifyWith(imports, b));
+      classInfos.push({ ...c, bases });
       if (c.name && bases.some((b) => TORCH_MODULE.test(b) || moduleClasses.has(b))) moduleClasses.set(c.name, { ...c, bases });
     }
   }
@@ -181,6 +208,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
+    fileClasses, defs: new Map(), edges: [], instances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
   };
 }
 
@@ -194,8 +222,9 @@ export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string
 /** The context before any unit's exports are merged: imports, classes and every unit's declarations. */
 export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
   // Filled in place: module views made before the merge hold these same collections.
-  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings]) c.clear();
-  Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined,
+  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings,
+    ctx.defs, ctx.instances, ctx.requestPaths]) c.clear();
+  Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined, edges: [],
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
   const tails = new Set<string>();
   decls.forEach((decls, index) => {
@@ -209,7 +238,13 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const t of decls.keyTails) tails.add(t);
     if (decls.topFunction === 'model_fn' && !ctx.sagemakerReturns) ctx.sagemakerReturns = decls.returnNames ?? [];
     for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
+    for (const d of decls.defs) if (!ctx.defs.has(d.name)) ctx.defs.set(d.name, d);
+    for (const e of decls.edges) ctx.edges.push(e);
+    for (const [name, cls] of decls.instances) if (ctx.fileClasses.has(cls)) ctx.instances.set(name, cls);
   });
+  // Imported factories and model bindings of other files: the file's own names win.
+  for (const [n, results] of ctx.external.factories) if (!ctx.factories.has(n)) ctx.factories.set(n, results);
+  for (const b of ctx.external.bindings) tails.add(b.key);
   // A getter's results count when they name something of the module (`ENCODER`, `SESSIONS[*]`, `state.x`).
   for (const [name, results] of [...ctx.factories]) {
     const kept = results.map((r) => (r && 'ref' in r && !r.ref.startsWith('state.') && !ctx.moduleNames.has(r.ref.replace(/\[\*\]$/, '')) ? null : r));
@@ -218,6 +253,24 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
   for (const d of decls) for (const [callee, names] of d.callAssignments) if (ctx.factories.has(callee)) for (const t of names) tails.add(t);
   ctx.keyTails = [...tails].sort();
 }
+
+/**
+ * What the rest of the workspace tells one file (code/workspace/index.ts computes it from the other
+ * files' summaries): torch module classes, model bindings and factories it imports, and which of its
+ * functions handlers in other files reach. Plain data, compared by digest like the rest of the context.
+ */
+export interface ExternalFacts {
+  /** qualified import path (`model.Net`, `.nets.Encoder`) → a torch module class defined in another file */
+  classes: [string, ClassInfo][];
+  /** local names bound by `from m import x` to a model another file binds at module scope */
+  bindings: ExportedBinding[];
+  /** local names of factories imported from other files */
+  factories: [string, FactoryResult[]][];
+  /** this file's functions reached from handlers in other files */
+  entries: [string, RequestPath][];
+}
+
+export const NO_EXTERNAL: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [] };
 
 /** Global id of a module-scope key. */
 export function moduleGid(key: string): string {
@@ -247,7 +300,13 @@ export function isInferenceMethod(kind: ModelKind, method: string): boolean {
 /** Completes the context with every unit's exports: the effective binding per global id and its uses. */
 export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]): void {
   const bindings = new Map<string, GlobalBinding>();
+  for (const b of ctx.external.bindings) bindings.set(moduleGid(b.key), { ...b, gid: moduleGid(b.key), owner: 'external', methods: new Set(b.chain), escapes: false, used: false });
   let handlers = 0;
+  const handlerNames = ctx.handlers;
+  handlerNames.clear();
+  // The Streamlit script body reruns on every interaction: what module code calls runs per interaction too.
+  if ([...ctx.imports.values()].some((q) => q === 'streamlit' || q.startsWith('streamlit.'))) handlerNames.set(MODULE_CODE, 'the Streamlit script body, which reruns on every interaction');
+  for (const e of exports) for (const [n, kind] of e.handlerNames) if (!handlerNames.has(n)) handlerNames.set(n, kind);
   exports.forEach((e, u) => {
     e.moduleBindings.forEach((b, i) => bindings.set(moduleGid(b.key), { ...b, gid: moduleGid(b.key), owner: `${u}#${i}`, methods: new Set(b.chain), escapes: false, used: false }));
     e.returned?.forEach((b, i) => { if (b) bindings.set(sagemakerGid(i), { ...b, gid: sagemakerGid(i), owner: `${u}#r${i}`, methods: new Set(b.chain), escapes: false, used: false }); });
@@ -274,6 +333,9 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
   ctx.bindings.clear();
   for (const [k, b] of bindings) ctx.bindings.set(k, b);
   ctx.hasHandlers = handlers > 0;
+  ctx.requestPaths.clear();
+  const paths = requestPaths({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses, handlers: handlerNames, entries: ctx.external.entries });
+  for (const [k, p] of paths) ctx.requestPaths.set(k, p);
 }
 
 /** Renames unit indices in a digest: the same unit before and after an edit gets the same name. */
@@ -286,7 +348,7 @@ const ownerAlias = (alias: UnitAlias, owner: string): string => {
 
 /** A canonical string of the imports and module classes. */
 export function outlineDigest(ctx: ModuleContext): string {
-  return JSON.stringify([[...ctx.imports], [...ctx.moduleClasses.values()]]);
+  return JSON.stringify([[...ctx.imports], [...ctx.moduleClasses], ctx.external]);
 }
 
 /** A canonical string of what mergeDecls adds (units named through `alias`). */
@@ -300,11 +362,16 @@ export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
 
 /** A canonical string of what mergeExports adds. */
 export function exportsDigest(ctx: ModuleContext, alias: UnitAlias): string {
-  return JSON.stringify([ctx.hasHandlers,
+  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
 }
 
 /** A canonical string of one unit's contributions: equal before and after an edit, the merged context is unchanged. */
 export function contributionDigest(outline: UnitOutline, decls: UnitDecls, exports: UnitExports): string {
   return JSON.stringify([outline, decls, exports], (_k, v: unknown) => (v instanceof Map ? [...v].map(([k, x]) => [k, x instanceof Set ? [...x] : x]) : v instanceof Set ? [...v] : v));
+}
+
+/** A canonical string of what the workspace tells a file. */
+export function externalDigest(e: ExternalFacts): string {
+  return e === NO_EXTERNAL ? '' : JSON.stringify(e);
 }

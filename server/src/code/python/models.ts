@@ -12,6 +12,7 @@ import {
 import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
 import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
+import { qualifiedName } from './callGraph';
 import { ClassInfo, ExportedBinding, isInferenceMethod, moduleGid, sagemakerGid, UnitExports } from './context';
 
 /**
@@ -96,7 +97,10 @@ const EXCLUDED_CALLEES = /^(torch\.|self\.|print$|len$|isinstance$|getattr$|seta
 
 function computeFacts(mod: PythonModule): ModelFacts {
   const ctx = mod.context;
-  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: requestHandlers(mod).size };
+  const handlers = requestHandlers(mod);
+  const handlerNames: [string, string][] = [];
+  for (const fn of mod.functions) { const kind = handlers.get(fn.id); if (kind) handlerNames.push([qualifiedName(fn), kind]); }
+  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: handlers.size, handlerNames };
   const facts: ModelFacts = {
     bindings: [], moduleClasses: ctx.moduleClasses, byScope: new Map(), exported: new Map(), exports, pending: [], inference: new Map(), keyTails: ctx.keyTails,
     gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,

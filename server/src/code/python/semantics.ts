@@ -214,14 +214,16 @@ export function collectImports(stmt: Node, into: Map<string, string>): void {
       }
     }
   } else if (stmt.type === 'import_from_statement') {
+    // Relative imports keep their dots (`.model.Net`): the workspace index resolves them against the file's folder.
     const mod = stmt.childForFieldName('module_name')?.text;
-    if (!mod || mod.startsWith('.')) return;
+    if (!mod) return;
+    const join = (name: string): string => (mod.endsWith('.') ? `${mod}${name}` : `${mod}.${name}`);
     for (const child of stmt.childrenForFieldName('name')) {
       if (!child) continue;
-      if (child.type === 'dotted_name') into.set(child.text, `${mod}.${child.text}`);
+      if (child.type === 'dotted_name') into.set(child.text, join(child.text));
       else if (child.type === 'aliased_import') {
         const name = child.childForFieldName('name')?.text, alias = child.childForFieldName('alias')?.text;
-        if (name && alias) into.set(alias, `${mod}.${name}`);
+        if (name && alias) into.set(alias, join(name));
       }
     }
   }

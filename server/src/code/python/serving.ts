@@ -6,6 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
+import { MODULE_CODE, qualifiedName } from './callGraph';
 import {
   cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, PythonModule, qualify,
 } from './semantics';
@@ -116,11 +117,18 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
 export interface RequestContext {
   /** why the code runs per request */
   kind: string;
-  /** the handler function; absent for a Streamlit script body */
+  /** the handler function, or the helper a handler reaches; absent for a Streamlit script body */
   fn?: Node;
+  /** reached through calls: the qualified names from the handler to `fn` */
+  chain?: string[];
+  /** reached through direct calls from an async handler: it runs on the event loop */
+  onLoop?: boolean;
 }
 
-/** Whether `node` runs once per request: inside a handler (or a function nested in one), or a Streamlit script body. */
+/**
+ * Whether `node` runs once per request: inside a handler (or a function nested in one), inside a
+ * function a handler calls (transitively, see callGraph.ts), or in a Streamlit script body.
+ */
 export function requestContext(mod: PythonModule, node: Node): RequestContext | undefined {
   const handlers = requestHandlers(mod);
   const a = ancestry(node);
@@ -128,8 +136,21 @@ export function requestContext(mod: PythonModule, node: Node): RequestContext | 
     const kind = handlers.get(scope.id);
     if (kind) return { kind, fn: scope };
   }
+  const paths = mod.context.requestPaths;
+  if (paths.size) {
+    for (let fn = a.fn; fn; fn = ancestry(fn).fn) {
+      const p = paths.get(qualifiedName(fn));
+      if (p) return { kind: reachedKind(p.chain, p.rootKind), fn, chain: p.chain, onLoop: p.onLoop };
+    }
+  }
   if (!a.scope && !a.cls && importsPackage(mod, 'streamlit')) return { kind: 'the Streamlit script body, which reruns on every interaction' };
   return undefined;
+}
+
+/** "which runs per request: `detect` → `run_model` (`detect` is a route handler (@app.post))". */
+function reachedKind(chain: readonly string[], rootKind: string): string {
+  const shown = chain.map((n) => (n === MODULE_CODE ? 'the script body' : `\`${n}\``));
+  return `which runs per request: ${shown.join(' → ')} (${shown[0]} is ${rootKind})`;
 }
 
 /** Whether the file is serving code: it has a request handler or imports a serving framework. */

@@ -17,9 +17,22 @@ function check(ctx: PythonContext): Finding[] {
     const inf = inferenceCall(ctx.module, facts, call);
     if (!inf) continue;
     const fn = enclosingFunction(call);
-    if (!fn || !isAsync(fn) || call.parent?.type === 'await' || insideLambda(call, fn)) continue;
+    if (!fn || call.parent?.type === 'await' || insideLambda(call, fn)) continue;
     const req = requestContext(ctx.module, call);
-    if (req?.fn?.id !== fn.id || /Ray Serve/.test(req.kind)) continue;
+    if (!req || req.fn?.id !== fn.id || /Ray Serve/.test(req.kind)) continue;
+    if (req.chain) {
+      // A helper an async handler calls directly (no thread in between): it runs on the event loop too.
+      if (!req.onLoop) continue;
+      findings.push({
+        rule: PY008.id,
+        message: `\`${inf.binding.key}\` runs inference synchronously in \`${functionName(fn)}\`, which an async handler calls on its event loop ` +
+          `(${req.chain.map((n) => `\`${n}\``).join(' → ')}): every other request on this worker waits for the whole call. ` +
+          `Call \`${req.chain[1] ?? functionName(fn)}\` through \`await asyncio.to_thread(...)\` in \`${req.chain[0]}\`, or make the handler a plain \`def\`.`,
+        range: nodeRange(call.childForFieldName('function') ?? call),
+      });
+      continue;
+    }
+    if (!isAsync(fn)) continue;
     findings.push({
       rule: PY008.id,
       message: `\`${inf.binding.key}\` runs inference synchronously inside \`async def ${functionName(fn)}\`: the event loop is blocked ` +

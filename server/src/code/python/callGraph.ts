@@ -1,0 +1,245 @@
+/**
+ * The request path as a call graph. Each unit declares, as plain data, the functions it defines
+ * (by qualified name: `run_model`, `Classifier.classify`), the calls each makes to names that may be
+ * the file's own functions (`run_model(x)`, `self.classify(x)`, `worker.embed(x)` on a module-level
+ * object, `Classifier()`), and the module-level objects it creates. Once every unit is merged, the
+ * request path is everything the handlers reach through those calls (context.ts `requestPaths`):
+ * a rule about per-request work then sees a load inside a helper that a route calls.
+ */
+import type { Node } from 'web-tree-sitter';
+import { ancestry } from './ancestry';
+import { functionName, isAsync, keywordArg, positionalArgs, PythonModule } from './semantics';
+
+/** The pseudo-function of module-level code (the Streamlit script body reruns it per interaction). */
+export const MODULE_CODE = '<module>';
+
+/** A call from one of the unit's functions to something that may be a function of the file. */
+export interface CallEdge {
+  /** qualified name of the calling function (the outermost one: nested functions belong to it) */
+  from: string;
+  /** `f`, `C.m`, `@obj.m` (a method of a module-level object, resolved once instances are known) */
+  to: string;
+  /** the callee is only handed over (`to_thread(f, x)`, `Thread(target=f)`, `executor.submit(f)`): it runs, but not on this thread */
+  deferred: boolean;
+  awaited: boolean;
+}
+
+export interface FunctionDef {
+  name: string;
+  async: boolean;
+  /** cached with lru_cache / st.cache_resource: its body runs once per key, never per request */
+  cached: boolean;
+}
+
+/**
+ * The function holding `node`, by qualified name; MODULE_CODE at module level. A nested function is
+ * its own node of the graph (a route defined inside `create_app()` is a handler, `create_app` is not),
+ * named by its plain name, as the enclosing function calls it.
+ */
+export function ownerOf(node: Node): { name: string; fn?: Node } {
+  const fn = ancestry(node).fn;
+  return fn ? { name: qualifiedName(fn), fn } : { name: MODULE_CODE };
+}
+
+/** `C.m` for a method of class C, the plain name for any other function. */
+export function qualifiedName(fn: Node): string {
+  const name = functionName(fn);
+  const holder = fn.parent?.type === 'decorated_definition' ? fn.parent.parent : fn.parent;
+  const cls = holder?.type === 'block' ? holder.parent : undefined;
+  return cls?.type === 'class_definition' ? `${cls.childForFieldName('name')?.text ?? '?'}.${name}` : name;
+}
+
+/** The unit's function definitions, nested ones included (`cached`: decorated with a cache, serving.ts decides). */
+export function functionDefs(mod: PythonModule, cached: (fn: Node) => boolean): FunctionDef[] {
+  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn) }));
+}
+
+const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
+/** Calls that run a function handed to them somewhere else (a thread, an executor, a process). */
+const HAND_OVER = /(^|\.)(to_thread|run_in_threadpool|run_in_executor|submit|map|apply_async|run_sync|sync_to_async|Thread|Process|create_task|ensure_future|partial)$/;
+const IDENT = /^[A-Za-z_]\w*$/;
+const SELF_CALL = /^(self|cls)\.(\w+)$/;
+const OBJECT_CALL = /^([A-Za-z_]\w*)\.(\w+)$/;
+
+/** The unit's calls that may reach the file's own functions. */
+export function callEdges(mod: PythonModule): CallEdge[] {
+  const out: CallEdge[] = [];
+  for (const call of mod.calls) {
+    const callee = mod.calleeText.get(call.id) ?? '';
+    const target = targetOf(call, callee);
+    const handsOver = HAND_OVER.test(callee);
+    if (!target && !handsOver && !call.childForFieldName('arguments')?.text.includes('target')) continue;
+    const owner = ownerOf(call);
+    if (lazilyGuarded(call, owner.fn)) continue;
+    if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await' });
+    // Functions handed over as arguments run too, though not on this thread (and not awaited here).
+    const args = handsOver ? positionalArgs(call) : [];
+    const named = keywordArg(call, 'target') ?? keywordArg(call, 'func') ?? keywordArg(call, 'fn');
+    for (const arg of named ? [...args, named] : args) {
+      const ref = referenceOf(arg);
+      if (ref) out.push({ from: owner.name, to: ref, deferred: true, awaited: false });
+    }
+  }
+  return out;
+}
+
+/** What a call's callee names among the file's functions: `f`, `C.m` (self/cls), `@obj.m`. */
+function targetOf(call: Node, callee: string): string | undefined {
+  if (IDENT.test(callee)) return callee;
+  const self = SELF_CALL.exec(callee);
+  if (self) {
+    const cls = ancestry(call).cls;
+    const name = cls?.childForFieldName('name')?.text;
+    return name ? `${name}.${self[2]}` : undefined;
+  }
+  const obj = OBJECT_CALL.exec(callee);
+  return obj ? `@${obj[1]}.${obj[2]}` : undefined;
+}
+
+/** A function passed by reference: `f`, `self.m`, `obj.m`. */
+function referenceOf(arg: Node): string | undefined {
+  if (arg.type === 'identifier') return arg.text;
+  if (arg.type !== 'attribute') return undefined;
+  const self = SELF_CALL.exec(arg.text);
+  if (self) {
+    const name = ancestry(arg).cls?.childForFieldName('name')?.text;
+    return name ? `${name}.${self[2]}` : undefined;
+  }
+  const obj = OBJECT_CALL.exec(arg.text);
+  return obj ? `@${obj[1]}.${obj[2]}` : undefined;
+}
+
+/** `if MODEL is None: MODEL = load_model()`: the call runs once, whoever reaches it. */
+function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
+  if (!fn) return false;
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === 'if_statement' && LAZY_GUARD.test(p.childForFieldName('condition')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/**
+ * Module-level objects built from a class call: `worker = ModelWorker(...)` at module scope, under
+ * `if __name__ == "__main__":`, or through `global worker` in a function. The class is resolved
+ * against the file's classes once the context is merged.
+ */
+export function instancesOf(mod: PythonModule): [string, string][] {
+  const out: [string, string][] = [];
+  for (const call of mod.calls) {
+    const callee = mod.calleeText.get(call.id) ?? '';
+    if (!IDENT.test(callee) || !/^[A-Z]/.test(callee)) continue;
+    const assign = call.parent;
+    if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) continue;
+    const left = assign.childForFieldName('left');
+    if (left?.type !== 'identifier') continue;
+    const fn = ancestry(call).fn;
+    if (fn && !declaresGlobal(fn, left.text)) continue;
+    if (!fn && ancestry(call).cls) continue;
+    out.push([left.text, callee]);
+  }
+  return out;
+}
+
+function declaresGlobal(fn: Node, name: string): boolean {
+  const body = fn.childForFieldName('body');
+  return !!body && /\bglobal\b/.test(body.text) && body.descendantsOfType('global_statement').some((g) => !!g && g.namedChildren.some((n) => n?.text === name));
+}
+
+/** How a function is reached from a request handler. */
+export interface RequestPath {
+  /** qualified names from the handler to this function (both included) */
+  chain: string[];
+  /** why the handler at the head of the chain runs per request */
+  rootKind: string;
+  /** some path runs it on an async handler's event loop: every step a direct call, none handed to a thread */
+  onLoop: boolean;
+}
+
+export interface CallGraphInput {
+  defs: ReadonlyMap<string, FunctionDef>;
+  edges: readonly CallEdge[];
+  /** module-level object → class name */
+  instances: ReadonlyMap<string, string>;
+  classes: ReadonlySet<string>;
+  /** handler qualified name → why it runs per request */
+  handlers: ReadonlyMap<string, string>;
+  /** functions reached from handlers of other files (their chains start there) */
+  entries?: readonly [string, RequestPath][];
+}
+
+/** Longer chains than this are not followed: the finding would be too far from what the user reads. */
+export const MAX_DEPTH = 8;
+
+/** A call target (`f`, `C.m`, `@obj.m`, a class) as one of the file's functions, when it is one. */
+export function resolveTarget(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes'>, to: string): string | undefined {
+  if (to.startsWith('@')) {
+    const dot = to.indexOf('.');
+    const obj = to.slice(1, dot), method = to.slice(dot + 1);
+    const cls = g.instances.get(obj) ?? (g.classes.has(obj) ? obj : undefined);
+    return cls && g.defs.has(`${cls}.${method}`) ? `${cls}.${method}` : undefined;
+  }
+  if (g.defs.has(to)) return to;
+  return g.classes.has(to) && g.defs.has(`${to}.__init__`) ? `${to}.__init__` : undefined;
+}
+
+/**
+ * Every function the handlers reach, with the shortest chain from a handler (handlers first in the
+ * order given), skipping cached factories (they run once per key) and other handlers (they have their
+ * own context). Pure: the module context calls it once per merge.
+ */
+export function requestPaths(g: CallGraphInput): Map<string, RequestPath> {
+  const out = new Map<string, { chain: string[]; rootKind: string; onLoop: boolean }>();
+  const next = new Map<string, { to: string; direct: boolean }[]>();
+  for (const e of g.edges) {
+    const to = resolveTarget(g, e.to);
+    if (!to || to === e.from) continue;
+    let list = next.get(e.from);
+    if (!list) next.set(e.from, list = []);
+    list.push({ to, direct: !e.deferred });
+  }
+  const skip = (name: string): boolean => g.handlers.has(name) || !!g.defs.get(name)?.cached;
+  const roots: [string, string, string[]][] = [...g.handlers].map(([h, kind]) => [h, kind, [h]]);
+  for (const [name, p] of g.entries ?? []) {
+    if (skip(name) || out.has(name)) continue;
+    out.set(name, { chain: p.chain, rootKind: p.rootKind, onLoop: false });
+    roots.push([name, p.rootKind, p.chain]);
+  }
+  // Shortest chains, breadth first from every handler (and every entry from another file).
+  for (const [root, rootKind, rootChain] of roots) {
+    let frontier = [root];
+    for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
+      const following: string[] = [];
+      for (const from of frontier) {
+        const chainTo = from === root ? rootChain : out.get(from)!.chain;
+        for (const { to } of next.get(from) ?? []) {
+          if (skip(to) || out.has(to)) continue;
+          out.set(to, { chain: [...chainTo, to], rootKind, onLoop: false });
+          following.push(to);
+        }
+      }
+      frontier = following;
+    }
+  }
+  // On the loop: reached from an async handler through direct calls only (a fixpoint over all paths).
+  const loop: string[] = [];
+  for (const [h, kind] of g.handlers) if (g.defs.get(h)?.async && !/Ray Serve/.test(kind)) loop.push(h);
+  for (const [name, p] of g.entries ?? []) if (p.onLoop && out.get(name)?.chain === p.chain) { out.get(name)!.onLoop = true; loop.push(name); }
+  markOnLoop(loop, next, out);
+  return out;
+}
+
+/** Marks `onLoop` on every path reached from `roots` through direct calls (each function once). */
+export function markOnLoop<K>(roots: readonly K[], next: ReadonlyMap<K, readonly { to: K; direct: boolean }[]>, paths: ReadonlyMap<K, RequestPath>): void {
+  const seen = new Set(roots);
+  const stack = [...roots];
+  while (stack.length) {
+    const from = stack.pop()!;
+    for (const { to, direct } of next.get(from) ?? []) {
+      const p = paths.get(to);
+      if (!direct || seen.has(to) || !p) continue;
+      seen.add(to);
+      p.onLoop = true;
+      stack.push(to);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The workspace index: one summary per Python file (code/python/summary.ts) and what follows from
+ * all of them together. For each file it answers what the rest of the workspace tells it
+ * (`externalFor`): the torch module classes, model bindings and factories it imports from other
+ * files, and which of its functions handlers of other files reach (the request path across modules).
+ * Plain data in, plain data out; reading files and parsing them is the caller's business.
+ */
+import * as path from 'path';
+import { CallEdge, markOnLoop, MAX_DEPTH, RequestPath, resolveTarget } from '../python/callGraph';
+import type { ClassInfo, ExportedBinding, ExternalFacts } from '../python/context';
+import type { FactoryResult } from '../python/bindings';
+import type { PythonSummary } from '../python/summary';
+import { ModuleMap } from './modules';
+
+const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/;
+
+interface Entry {
+  summary: PythonSummary;
+  digest: string;
+  defs: Map<string, PythonSummary['defs'][number]>;
+  instances: Map<string, string>;
+  classes: Set<string>;
+  imports: Map<string, string>;
+}
+
+/** A function of a workspace file: `file\0qualified name`. */
+type NodeId = string;
+const nodeId = (file: string, name: string): NodeId => `${file}\0${name}`;
+
+export class WorkspaceIndex {
+  private readonly files = new Map<string, Entry>();
+  private readonly modules = new ModuleMap();
+  /** derived facts, dropped whenever a summary changes: every reached function, and those a call from another file reaches */
+  private reach?: { paths: Map<NodeId, RequestPath>; entries: Set<NodeId> };
+  private readonly torchMemo = new Map<string, ClassInfo | null>();
+  /** bumps whenever a summary changes: callers compare it to know whether to ask again */
+  generation = 0;
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  has(file: string): boolean {
+    return this.files.has(file);
+  }
+
+  /** Records a file's summary; false when it is the same as before (nothing derived changes). */
+  set(file: string, summary: PythonSummary): boolean {
+    const digest = JSON.stringify(summary);
+    if (this.files.get(file)?.digest === digest) return false;
+    this.files.set(file, {
+      summary, digest, defs: new Map(summary.defs.map((d) => [d.name, d])), instances: new Map(summary.instances),
+      classes: new Set(summary.classes.map((c) => c.name)), imports: new Map(summary.imports),
+    });
+    this.modules.add(file);
+    this.invalidate();
+    return true;
+  }
+
+  delete(file: string): boolean {
+    if (!this.files.delete(file)) return false;
+    this.modules.delete(file);
+    this.invalidate();
+    return true;
+  }
+
+  private invalidate(): void {
+    this.reach = undefined;
+    this.torchMemo.clear();
+    this.generation++;
+  }
+
+  /** What the other files tell `file` (empty lists when it imports nothing of the workspace). */
+  externalFor(file: string): ExternalFacts {
+    const me = this.files.get(file);
+    const facts: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [] };
+    if (me) {
+      for (const [local, q] of me.imports) this.importedFacts(file, local, q, facts);
+      facts.classes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    }
+    const { paths, entries } = this.requestReach();
+    const prefix = `${file}\0`;
+    for (const id of entries) if (id.startsWith(prefix)) facts.entries.push([id.slice(prefix.length), paths.get(id)!]);
+    facts.entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return facts;
+  }
+
+  /** The facts one import brings: a class, a model binding, a factory, or every torch class of an imported module. */
+  private importedFacts(file: string, local: string, q: string, facts: ExternalFacts): void {
+    const r = this.modules.resolveQualified(file, q);
+    if (!r || r.file === file) return;
+    const target = this.files.get(r.file);
+    if (!target) return;
+    if (r.rest === '') {
+      for (const c of target.summary.classes) {
+        const info = this.torchClass(r.file, c.name);
+        if (info) facts.classes.push([`${q}.${c.name}`, info]);
+      }
+      return;
+    }
+    if (r.rest.includes('.')) return;
+    const info = this.torchClass(r.file, r.rest);
+    if (info) facts.classes.push([q, info]);
+    const b = target.summary.bindings.find((x) => x.key === r.rest);
+    if (b) facts.bindings.push({ ...b, key: local });
+    const f = target.summary.factories.find(([n]) => n === r.rest);
+    if (f) facts.factories.push([local, f[1].map((res) => settleRef(res, target.summary.bindings))]);
+  }
+
+  /** A class of `file` that is a torch module, following bases into other files (cycles end as "no"). */
+  private torchClass(file: string, name: string, depth = 0): ClassInfo | undefined {
+    const key = nodeId(file, name);
+    if (this.torchMemo.has(key)) return this.torchMemo.get(key) ?? undefined;
+    this.torchMemo.set(key, null);
+    const e = this.files.get(file);
+    const c = e?.summary.classes.find((x) => x.name === name);
+    let found: ClassInfo | undefined;
+    if (e && c && depth < 8) {
+      const torch = e.summary.torchClasses.includes(name) || c.bases.some((b) => {
+        if (TORCH_MODULE.test(b)) return true;
+        const r = this.modules.resolveQualified(file, b);
+        if (r && r.file !== file && r.rest && !r.rest.includes('.')) return !!this.torchClass(r.file, r.rest, depth + 1);
+        return e.classes.has(b) && b !== name && !!this.torchClass(file, b, depth + 1);
+      });
+      if (torch) found = c;
+    }
+    this.torchMemo.set(key, found ?? null);
+    return found;
+  }
+
+  /** Where a call of `file` lands among the workspace's functions. */
+  private target(file: string, e: Entry, to: string): NodeId | undefined {
+    const local = resolveTarget({ defs: e.defs, instances: e.instances, classes: e.classes }, to);
+    if (local) return nodeId(file, local);
+    const obj = to.startsWith('@') ? to.slice(1, to.indexOf('.')) : to;
+    const method = to.startsWith('@') ? to.slice(to.indexOf('.') + 1) : undefined;
+    const q = e.imports.get(obj);
+    if (!q) return undefined;
+    const r = this.modules.resolveQualified(file, q);
+    if (!r || r.file === file) return undefined;
+    const t = this.files.get(r.file);
+    if (!t) return undefined;
+    const inTarget = (name: string): NodeId | undefined =>
+      t.defs.has(name) ? nodeId(r.file, name) : t.classes.has(name) && t.defs.has(`${name}.__init__`) ? nodeId(r.file, `${name}.__init__`) : undefined;
+    if (method === undefined) return r.rest && !r.rest.includes('.') ? inTarget(r.rest) : undefined;
+    if (r.rest === '') return inTarget(method);
+    if (r.rest.includes('.')) return undefined;
+    const cls = t.instances.get(r.rest) ?? (t.classes.has(r.rest) ? r.rest : undefined);
+    return cls && t.defs.has(`${cls}.${method}`) ? nodeId(r.file, `${cls}.${method}`) : undefined;
+  }
+
+  /** Every function the workspace's handlers reach, with the shortest chain (names shown across modules as `module.fn`). */
+  private requestReach(): { paths: Map<NodeId, RequestPath>; entries: Set<NodeId> } {
+    if (this.reach) return this.reach;
+    const next = new Map<NodeId, { to: NodeId; direct: boolean }[]>();
+    const handlers = new Map<NodeId, string>();
+    const asyncRoots: NodeId[] = [];
+    for (const [file, e] of this.files) {
+      for (const [h, kind] of e.summary.handlers) {
+        handlers.set(nodeId(file, h), kind);
+        if (e.defs.get(h)?.async && !/Ray Serve/.test(kind)) asyncRoots.push(nodeId(file, h));
+      }
+      for (const edge of e.summary.edges) addEdge(next, nodeId(file, edge.from), this.target(file, e, edge.to), edge);
+    }
+    const out = new Map<NodeId, RequestPath>();
+    const entries = new Set<NodeId>();
+    const shown = (id: NodeId, from: NodeId): string => {
+      const [file, name] = id.split('\0');
+      return file === from.split('\0')[0] ? name : `${path.basename(file).replace(/\.pyi?$/, '')}.${name}`;
+    };
+    const skip = (id: NodeId): boolean => {
+      const [file, name] = id.split('\0');
+      return handlers.has(id) || !!this.files.get(file)?.defs.get(name)?.cached;
+    };
+    for (const [root, rootKind] of handlers) {
+      let frontier = [root];
+      for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
+        const following: NodeId[] = [];
+        for (const from of frontier) {
+          const chain = from === root ? [root.split('\0')[1]] : out.get(from)!.chain;
+          for (const { to } of next.get(from) ?? []) {
+            if (skip(to) || out.has(to)) continue;
+            out.set(to, { chain: [...chain, shown(to, from)], rootKind, onLoop: false });
+            if (to.split('\0')[0] !== from.split('\0')[0]) entries.add(to);
+            following.push(to);
+          }
+        }
+        frontier = following;
+      }
+    }
+    markOnLoop(asyncRoots, next, out);
+    return this.reach = { paths: out, entries };
+  }
+}
+
+function addEdge(next: Map<NodeId, { to: NodeId; direct: boolean }[]>, from: NodeId, to: NodeId | undefined, edge: CallEdge): void {
+  if (!to || to === from) return;
+  let list = next.get(from);
+  if (!list) next.set(from, list = []);
+  list.push({ to, direct: !edge.deferred });
+}
+
+/** A factory's `return ENCODER` names a binding of its own module: hand over the model, not the name. */
+function settleRef(r: FactoryResult, bindings: readonly ExportedBinding[]): FactoryResult {
+  if (!r || !('ref' in r)) return r;
+  const b = bindings.find((x) => x.key === r.ref);
+  return b ? { kind: b.kind, loader: b.loader, methods: b.chain } : null;
+}
