@@ -208,7 +208,7 @@ const EMPTY_DECLS: UnitDecls = {
   keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
   flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
 };
-const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0, handlerNames: [] };
+const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0, handlerNames: [], inference: [] };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {
   s.asked = [];

@@ -10,18 +10,30 @@ import { ancestry } from './ancestry';
 import type { ModelKind } from './models';
 
 const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load', 'torch.jit.script', 'torch.export.load', 'timm.create_model']);
+/**
+ * Loaders of the libraries real serving code uses, by qualified name. Each returns a model object whose
+ * calls run inference (context.ts INFER_METHODS says which methods per kind). Also every
+ * `<package>.load_model(...)` of an imported package (whisper, whisperx, keras, mlflow...).
+ */
 const OTHER_LOADERS = new Set([
   'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model', 'whisper.load_model', 'ultralytics.YOLO',
-  'spacy.load', 'joblib.load', 'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file', 'open_clip.create_model_and_transforms',
-  'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator', 'tensorflow.saved_model.load', 'xgboost.Booster',
-  'lightgbm.Booster', 'mlflow.pyfunc.load_model', 'tflite_runtime.interpreter.Interpreter', 'tensorflow.lite.Interpreter',
+  'ultralytics.RTDETR', 'ultralytics.SAM', 'spacy.load', 'joblib.load', 'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file',
+  'open_clip.create_model_and_transforms', 'clip.load', 'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator',
+  'tensorflow.saved_model.load', 'xgboost.Booster', 'lightgbm.Booster', 'mlflow.pyfunc.load_model', 'tflite_runtime.interpreter.Interpreter',
+  'tensorflow.lite.Interpreter', 'onnx.load', 'gfpgan.GFPGANer', 'gfpgan.utils.GFPGANer', 'realesrgan.RealESRGANer', 'basicsr.archs.rrdbnet_arch.RRDBNet',
+  'easyocr.Reader', 'paddleocr.PaddleOCR', 'TTS.api.TTS', 'insightface.app.FaceAnalysis', 'whisperx.load_align_model', 'whisperx.DiarizationPipeline',
+  'pyannote.audio.Pipeline.from_pretrained', 'transformers.TextClassificationPipeline', 'stable_whisper.load_model', 'nemo.collections.asr.models.ASRModel.from_pretrained',
 ]);
+/** Sentence and reranker encoders (their encode/compute_score run without autograd). */
+const ENCODERS = /^(sentence_transformers\.(SentenceTransformer|CrossEncoder)|FlagEmbedding\.(FlagModel|FlagReranker|BGEM3FlagModel|FlagLLMReranker)|langchain\w*(\.\w+)*\.(HuggingFaceEmbeddings|HuggingFaceBgeEmbeddings|HuggingFaceInstructEmbeddings))$/;
 export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
   if (q === 'onnxruntime.InferenceSession') return 'ort';
   if (q === 'transformers.pipeline' || /^diffusers\.\w*Pipeline\w*\.from_pretrained$/.test(q)) return 'pipeline';
-  if (/^sentence_transformers\.(SentenceTransformer|CrossEncoder)$/.test(q)) return 'encoder';
+  if (ENCODERS.test(q)) return 'encoder';
   if (q.endsWith('.from_pretrained') && !q.includes('()')) {
     const cls = q.split('.').slice(-2)[0];
+    // A torch module class of the workspace with a transformers base (`BertForNER.from_pretrained`).
+    if (moduleClasses.has(q.slice(0, -'.from_pretrained'.length))) return 'hf-model';
     if (/Tokenizer|Processor|FeatureExtractor/.test(cls)) return 'tokenizer';
     if (/^(transformers|peft)\./.test(q)) return 'hf-model';
     return 'other';
@@ -29,6 +41,7 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown
   if (TORCH_LOADERS.has(q) || /^torchvision\.models\.(\w+\.)?[a-z]\w*$/.test(q) && !/\.(get_weight|list_models|get_model_weights)$/.test(q)) return 'torch';
   if (moduleClasses.has(q)) return 'torch';
   if (OTHER_LOADERS.has(q)) return 'other';
+  if (/^[a-z_][\w]*(\.[a-z_]\w*)*\.load_model$/.test(q) && !/^(self|cls|os|json|pickle|torch)\./.test(q)) return 'other';
   return undefined;
 }
 

@@ -22,6 +22,8 @@ export interface CallEdge {
   /** the callee is only handed over (`to_thread(f, x)`, `Thread(target=f)`, `executor.submit(f)`): it runs, but not on this thread */
   deferred: boolean;
   awaited: boolean;
+  /** the call is iterated where it is made (`for x in gen()`, `next(gen())`): a generator's body runs here */
+  iterated: boolean;
 }
 
 export interface FunctionDef {
@@ -29,6 +31,8 @@ export interface FunctionDef {
   async: boolean;
   /** cached with lru_cache / st.cache_resource: its body runs once per key, never per request */
   cached: boolean;
+  /** a generator function: calling it runs nothing until the generator is iterated */
+  generator: boolean;
 }
 
 /**
@@ -51,7 +55,13 @@ export function qualifiedName(fn: Node): string {
 
 /** The unit's function definitions, nested ones included (`cached`: decorated with a cache, serving.ts decides). */
 export function functionDefs(mod: PythonModule, cached: (fn: Node) => boolean): FunctionDef[] {
-  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn) }));
+  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn), generator: isGenerator(fn) }));
+}
+
+function isGenerator(fn: Node): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body || !/\byield\b/.test(body.text)) return false;
+  return body.descendantsOfType('yield').some((y) => !!y && ancestry(y).fn?.id === fn.id);
 }
 
 const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
@@ -71,16 +81,32 @@ export function callEdges(mod: PythonModule): CallEdge[] {
     if (!target && !handsOver && !call.childForFieldName('arguments')?.text.includes('target')) continue;
     const owner = ownerOf(call);
     if (lazilyGuarded(call, owner.fn)) continue;
-    if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await' });
+    if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await', iterated: iterated(call) });
     // Functions handed over as arguments run too, though not on this thread (and not awaited here).
     const args = handsOver ? positionalArgs(call) : [];
     const named = keywordArg(call, 'target') ?? keywordArg(call, 'func') ?? keywordArg(call, 'fn');
     for (const arg of named ? [...args, named] : args) {
       const ref = referenceOf(arg);
-      if (ref) out.push({ from: owner.name, to: ref, deferred: true, awaited: false });
+      if (ref) out.push({ from: owner.name, to: ref, deferred: true, awaited: false, iterated: false });
     }
   }
   return out;
+}
+
+const ITERATES = /^(next|list|tuple|sorted|enumerate|zip|sum|any|all|join)$/;
+
+/** `for x in f()`, `next(f())`, `list(f())`: the value is consumed where the call is. */
+function iterated(call: Node): boolean {
+  const p = call.parent;
+  if ((p?.type === 'for_statement' || p?.type === 'for_in_clause') && p.childForFieldName('right')?.id === call.id) return true;
+  const outer = p?.type === 'argument_list' ? p.parent : undefined;
+  const name = outer?.type === 'call' ? outer.childForFieldName('function')?.text ?? '' : '';
+  return ITERATES.test(name.slice(name.lastIndexOf('.') + 1));
+}
+
+/** A step of the request path runs on the caller's thread: a direct call, and for a generator, one iterated there. */
+export function runsInCaller(e: CallEdge, target: FunctionDef | undefined): boolean {
+  return !e.deferred && (!target?.generator || e.iterated);
 }
 
 /** What a call's callee names among the file's functions: `f`, `C.m` (self/cls), `@obj.m`. */
@@ -165,6 +191,17 @@ export interface CallGraphInput {
   handlers: ReadonlyMap<string, string>;
   /** functions reached from handlers of other files (their chains start there) */
   entries?: readonly [string, RequestPath][];
+  /** the file serves async handlers on an event loop (servesOnLoop) */
+  eventLoop?: boolean;
+}
+
+/** Frameworks that run async handlers on an event loop shared by every request of the worker (not Flask: its async views get a thread). */
+const EVENT_LOOP_FRAMEWORKS = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp', 'kserve', 'jina'];
+
+/** Whether a file with these qualified imports serves async handlers on a shared event loop. */
+export function servesOnLoop(importValues: Iterable<string>): boolean {
+  for (const q of importValues) if (EVENT_LOOP_FRAMEWORKS.some((p) => q === p || q.startsWith(`${p}.`))) return true;
+  return false;
 }
 
 /** Longer chains than this are not followed: the finding would be too far from what the user reads. */
@@ -195,7 +232,7 @@ export function requestPaths(g: CallGraphInput): Map<string, RequestPath> {
     if (!to || to === e.from) continue;
     let list = next.get(e.from);
     if (!list) next.set(e.from, list = []);
-    list.push({ to, direct: !e.deferred });
+    list.push({ to, direct: runsInCaller(e, g.defs.get(to)) });
   }
   const skip = (name: string): boolean => g.handlers.has(name) || !!g.defs.get(name)?.cached;
   const roots: [string, string, string[]][] = [...g.handlers].map(([h, kind]) => [h, kind, [h]]);
@@ -222,7 +259,7 @@ export function requestPaths(g: CallGraphInput): Map<string, RequestPath> {
   }
   // On the loop: reached from an async handler through direct calls only (a fixpoint over all paths).
   const loop: string[] = [];
-  for (const [h, kind] of g.handlers) if (g.defs.get(h)?.async && !/Ray Serve/.test(kind)) loop.push(h);
+  if (g.eventLoop) for (const [h, kind] of g.handlers) if (g.defs.get(h)?.async && !/Ray Serve/.test(kind)) loop.push(h);
   for (const [name, p] of g.entries ?? []) if (p.onLoop && out.get(name)?.chain === p.chain) { out.get(name)!.onLoop = true; loop.push(name); }
   markOnLoop(loop, next, out);
   return out;

@@ -9,7 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { ModelKind } from './models';
 import type { FactoryResult } from './bindings';
-import { CallEdge, FunctionDef, MODULE_CODE, RequestPath, requestPaths } from './callGraph';
+import { CallEdge, FunctionDef, MODULE_CODE, RequestPath, requestPaths, servesOnLoop } from './callGraph';
 
 export interface Unit {
   node: Node;
@@ -108,6 +108,8 @@ export interface UnitExports {
   handlers: number;
   /** the unit's request handlers: [qualified name, why it runs per request] */
   handlerNames: [string, string][];
+  /** calls that may run inference: [calling function, global id of the model ('' when settled as inference here), method] */
+  inference: [string, string, string][];
 }
 
 export interface GlobalBinding extends ExportedBinding {
@@ -155,6 +157,8 @@ export interface ModuleContext {
   requestPaths: Map<string, RequestPath>;
   /** the file's request handlers by qualified name (filled with the exports) */
   handlers: Map<string, string>;
+  /** functions that run inference themselves (filled with the exports) */
+  inferring: Set<string>;
   /** every class of the file with its bases qualified (what the workspace summary needs) */
   classInfos: ClassInfo[];
   /** what the other files of the workspace contribute */
@@ -184,7 +188,8 @@ export function classInfo(name: string, bases: string[], text: string): ClassInf
   };
 }
 
-const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/;
+/** Bases that make a class a torch module: nn.Module, Lightning, and transformers' pretrained-model bases (custom heads on BERT & co.). */
+export const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$|^transformers\.(\w+\.)*\w*PreTrainedModel$/;
 
 /** A context with only imports and torch module classes, from every unit's outline in document order. */
 export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: number, importLine: number, external: ExternalFacts = NO_EXTERNAL): ModuleContext {
@@ -209,6 +214,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
     fileClasses, defs: new Map(), edges: [], instances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
+    inferring: new Set(),
   };
 }
 
@@ -283,13 +289,14 @@ export function sagemakerGid(i: number): string {
 
 const INFER_METHODS: Record<ModelKind, Set<string>> = {
   'torch': new Set(['forward', 'generate', 'predict', 'predict_step', 'transcribe', 'detect', 'encode_image', 'encode_text']),
-  'hf-model': new Set(['forward', 'generate']),
+  // chat/stream_chat/chat_stream/stream_generate: the generation helpers of remote-code chat models (ChatGLM, Qwen, InternLM, Baichuan).
+  'hf-model': new Set(['forward', 'generate', 'chat', 'stream_chat', 'chat_stream', 'stream_generate', 'encode_image', 'encode_text', 'get_image_features', 'get_text_features']),
   'tokenizer': new Set(),
   'pipeline': new Set(['predict']),
-  'encoder': new Set(['encode', 'predict', 'rank']),
+  'encoder': new Set(['encode', 'predict', 'rank', 'compute_score', 'encode_queries', 'encode_corpus', 'embed_query', 'embed_documents']),
   'ort': new Set(['run', 'run_with_iobinding', 'run_with_ort_values']),
   'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
-    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track']),
+    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track', 'enhance', 'readtext', 'ocr', 'tts', 'align', 'detect', 'segment', 'infer']),
 };
 
 /** Whether a call of `method` ('__call__' for `model(x)`) on a binding of `kind` runs inference. */
@@ -333,8 +340,16 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
   ctx.bindings.clear();
   for (const [k, b] of bindings) ctx.bindings.set(k, b);
   ctx.hasHandlers = handlers > 0;
+  ctx.inferring.clear();
+  for (const e of exports) {
+    for (const [fn, gid, method] of e.inference) {
+      const b = gid ? bindings.get(gid) : undefined;
+      if (!gid || (b && isInferenceMethod(b.kind, method))) ctx.inferring.add(fn);
+    }
+  }
   ctx.requestPaths.clear();
-  const paths = requestPaths({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses, handlers: handlerNames, entries: ctx.external.entries });
+  const paths = requestPaths({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses, handlers: handlerNames, entries: ctx.external.entries,
+    eventLoop: servesOnLoop(ctx.imports.values()) });
   for (const [k, p] of paths) ctx.requestPaths.set(k, p);
 }
 
@@ -362,7 +377,7 @@ export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
 
 /** A canonical string of what mergeExports adds. */
 export function exportsDigest(ctx: ModuleContext, alias: UnitAlias): string {
-  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)), [...ctx.inferring].sort(),
     [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
 }
 

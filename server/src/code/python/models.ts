@@ -12,7 +12,7 @@ import {
 import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
 import { decoratorNames, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
-import { qualifiedName } from './callGraph';
+import { ownerOf, qualifiedName } from './callGraph';
 import { ClassInfo, ExportedBinding, isInferenceMethod, moduleGid, sagemakerGid, UnitExports } from './context';
 
 /**
@@ -100,7 +100,7 @@ function computeFacts(mod: PythonModule): ModelFacts {
   const handlers = requestHandlers(mod);
   const handlerNames: [string, string][] = [];
   for (const fn of mod.functions) { const kind = handlers.get(fn.id); if (kind) handlerNames.push([qualifiedName(fn), kind]); }
-  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: handlers.size, handlerNames };
+  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: handlers.size, handlerNames, inference: [] };
   const facts: ModelFacts = {
     bindings: [], moduleClasses: ctx.moduleClasses, byScope: new Map(), exported: new Map(), exports, pending: [], inference: new Map(), keyTails: ctx.keyTails,
     gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,
@@ -161,9 +161,13 @@ function computeFacts(mod: PythonModule): ModelFacts {
         if (m === 'requires_grad_' && positionalArgs(call)[0]?.text === 'False') names.push('no_grad');
         if (target && 'local' in target) for (const n of names) target.local.methods.add(n);
         else if (target) for (const gid of gids(target)) for (const n of names) note(exports.methods, gid, n);
+        // Which functions run inference: settled here for local names, at the merge for module ones.
+        if (target && 'local' in target) { if (isInferenceMethod(target.local.kind, m)) exports.inference.push([ownerOf(call).name, '', m]); }
+        else if (target) for (const gid of gids(target)) exports.inference.push([ownerOf(call).name, gid, m]);
       }
       const direct = resolve(facts, call.childForFieldName('function'));
-      if (direct && 'gid' in direct) for (const gid of gids(direct)) exports.called.add(gid);
+      if (direct && 'gid' in direct) for (const gid of gids(direct)) { exports.called.add(gid); exports.inference.push([ownerOf(call).name, gid, '__call__']); }
+      else if (direct && isInferenceMethod(direct.local.kind, '__call__')) exports.inference.push([ownerOf(call).name, '', '__call__']);
     }
     const q = qualifiedCallee(mod, call) ?? '';
     if (EXCLUDED_CALLEES.test(q)) continue;

@@ -6,13 +6,12 @@
  * Plain data in, plain data out; reading files and parsing them is the caller's business.
  */
 import * as path from 'path';
-import { CallEdge, markOnLoop, MAX_DEPTH, RequestPath, resolveTarget } from '../python/callGraph';
-import type { ClassInfo, ExportedBinding, ExternalFacts } from '../python/context';
+import { markOnLoop, MAX_DEPTH, RequestPath, resolveTarget, runsInCaller, servesOnLoop } from '../python/callGraph';
+import { ClassInfo, ExportedBinding, ExternalFacts, TORCH_MODULE } from '../python/context';
 import type { FactoryResult } from '../python/bindings';
 import type { PythonSummary } from '../python/summary';
 import { ModuleMap } from './modules';
 
-const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$/;
 
 interface Entry {
   summary: PythonSummary;
@@ -158,9 +157,13 @@ export class WorkspaceIndex {
     for (const [file, e] of this.files) {
       for (const [h, kind] of e.summary.handlers) {
         handlers.set(nodeId(file, h), kind);
-        if (e.defs.get(h)?.async && !/Ray Serve/.test(kind)) asyncRoots.push(nodeId(file, h));
+        if (e.defs.get(h)?.async && !/Ray Serve/.test(kind) && servesOnLoop(e.imports.values())) asyncRoots.push(nodeId(file, h));
       }
-      for (const edge of e.summary.edges) addEdge(next, nodeId(file, edge.from), this.target(file, e, edge.to), edge);
+      for (const edge of e.summary.edges) {
+        const to = this.target(file, e, edge.to);
+        const [tf, name] = to?.split('\0') ?? [];
+        addEdge(next, nodeId(file, edge.from), to, runsInCaller(edge, to ? this.files.get(tf)?.defs.get(name) : undefined));
+      }
     }
     const out = new Map<NodeId, RequestPath>();
     const entries = new Set<NodeId>();
@@ -193,11 +196,11 @@ export class WorkspaceIndex {
   }
 }
 
-function addEdge(next: Map<NodeId, { to: NodeId; direct: boolean }[]>, from: NodeId, to: NodeId | undefined, edge: CallEdge): void {
+function addEdge(next: Map<NodeId, { to: NodeId; direct: boolean }[]>, from: NodeId, to: NodeId | undefined, direct: boolean): void {
   if (!to || to === from) return;
   let list = next.get(from);
   if (!list) next.set(from, list = []);
-  list.push({ to, direct: !edge.deferred });
+  list.push({ to, direct });
 }
 
 /** A factory's `return ENCODER` names a binding of its own module: hand over the model, not the name. */

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
 import {
   enclosingFunction, enclosingLoop, enclosingStatement, functionLocals, functionName, PythonModule,
-  qualifiedCallee, topLevelStatement, assignedNames,
+  qualifiedCallee, topLevelStatement, assignedNames, positionalArgs,
 } from '../../code/python/semantics';
 import { isCachedFactory, requestContext } from '../../code/python/serving';
 import { loaderKind } from '../../code/python/bindings';
@@ -13,6 +13,8 @@ const NO_CLASSES = new Map<string, Node>();
 /** What a call loads (a model, tokenizer, session, pipeline), by qualified callee; undefined when nothing. */
 export function loaderName(mod: PythonModule, call: Node): string | undefined {
   const q = qualifiedCallee(mod, call);
+  // `torch.load(io.BytesIO(body))` deserialises a request's tensor, not a model.
+  if (q === 'torch.load' && /^(io\.)?BytesIO\(/.test(positionalArgs(call)[0]?.text ?? '')) return undefined;
   return q && loaderKind(q, NO_CLASSES) ? q : undefined;
 }
 

@@ -6,11 +6,11 @@ import { inferenceCall, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { ancestry } from '../../code/python/ancestry';
 import { ensureImport } from './fixes';
+import { servesOnLoop } from '../../code/python/callGraph';
 
 function check(ctx: PythonContext): Finding[] {
   // Flask runs async views to completion in the request's own worker thread: nothing else waits on that loop.
-  const asgi = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp'].some((p) => importsPackage(ctx.module, p));
-  if (!asgi) return [];
+  const asgi = servesOnLoop(ctx.module.imports.values());
   const facts = modelFacts(ctx.module);
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
@@ -21,18 +21,19 @@ function check(ctx: PythonContext): Finding[] {
     const req = requestContext(ctx.module, call);
     if (!req || req.fn?.id !== fn.id || /Ray Serve/.test(req.kind)) continue;
     if (req.chain) {
-      // A helper an async handler calls directly (no thread in between): it runs on the event loop too.
+      // A function an async handler runs on its loop (called directly, or an async helper it awaits) blocks it too.
       if (!req.onLoop) continue;
       findings.push({
         rule: PY008.id,
-        message: `\`${inf.binding.key}\` runs inference synchronously in \`${functionName(fn)}\`, which an async handler calls on its event loop ` +
+        message: `\`${inf.binding.key}\` runs inference synchronously in \`${functionName(fn)}\`, which an async handler runs on its event loop ` +
           `(${req.chain.map((n) => `\`${n}\``).join(' → ')}): every other request on this worker waits for the whole call. ` +
-          `Call \`${req.chain[1] ?? functionName(fn)}\` through \`await asyncio.to_thread(...)\` in \`${req.chain[0]}\`, or make the handler a plain \`def\`.`,
+          `Hand the call to a thread (\`await asyncio.to_thread(...)\`) where the async code makes it, or make the handler a plain \`def\`.`,
         range: nodeRange(call.childForFieldName('function') ?? call),
+        ...(isAsync(fn) && { fixes: fixesFor(ctx, call, fn) }),
       });
       continue;
     }
-    if (!isAsync(fn)) continue;
+    if (!isAsync(fn) || !asgi) continue;
     findings.push({
       rule: PY008.id,
       message: `\`${inf.binding.key}\` runs inference synchronously inside \`async def ${functionName(fn)}\`: the event loop is blocked ` +
