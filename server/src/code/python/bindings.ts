@@ -34,6 +34,7 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown
     const cls = q.split('.').slice(-2)[0];
     // A torch module class of the workspace with a transformers base (`BertForNER.from_pretrained`).
     if (moduleClasses.has(q.slice(0, -'.from_pretrained'.length))) return 'hf-model';
+    if (/Config$/.test(cls)) return undefined;
     if (/Tokenizer|Processor|FeatureExtractor/.test(cls)) return 'tokenizer';
     if (/^(transformers|peft)\./.test(q)) return 'hf-model';
     return 'other';

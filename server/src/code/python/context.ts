@@ -179,12 +179,15 @@ export function textFlags(text: string): TextFlags {
   };
 }
 
+const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)\.from_pretrained\(/;
+
 export function classInfo(name: string, bases: string[], text: string): ClassInfo {
   return {
     name, bases,
     setsEval: /\bself\.eval\(\)|\.train\(False\)/.test(text),
     modeDependent: /Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(text),
-    linearHeavy: (text.match(/\bLinear\(/g)?.length ?? 0) >= 2 && !/Conv\d?d\(/.test(text),
+    // Linear layers, or a transformer backbone with a head (`self.bert = BertModel.from_pretrained(...)`), and no convolutions.
+    linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text)) && !/Conv\d?d\(/.test(text),
   };
 }
 

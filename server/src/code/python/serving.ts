@@ -73,6 +73,7 @@ function decoratedKind(mod: PythonModule, fn: Node, bentoServices: ReadonlySet<s
       return `a BentoML API (@${name})`;
     }
     if (q === 'ray.serve.batch') return 'a Ray Serve batch handler (@serve.batch)';
+    if (q === 'jina.requests') return 'a Jina executor endpoint (@requests)';
     if (LITESTAR.test(q)) return `a Litestar route handler (@${name})`;
     if (DJANGO_DECORATORS.test(q)) return `a Django view (@${name})`;
     if (callee.type === 'attribute') {
@@ -106,6 +107,7 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
     return `a TorchServe handler's \`${name}\``;
   }
   if (name === 'execute' && className === 'TritonPythonModel') return "the Triton Python backend's `execute`";
+  if (name === 'predict' && bases.some((b) => /^cog\.(BasePredictor|predictor\.BasePredictor)$/.test(b))) return "a Cog predictor's `predict`";
   if (KSERVE_METHODS.has(name) && bases.some((b) => /^kserve\.(Model|model\.Model)$/.test(b))) return `a KServe model's \`${name}\``;
   if (name === 'predict' && bases.some((b) => /^mlflow\.pyfunc\.(PythonModel|model\.PythonModel)$/.test(b))) return "an MLflow pyfunc model's `predict`";
   if (usesViews && VIEW_METHODS.has(name) && bases.some((b) => /(^|\.)(\w*View|APIView|ViewSet|MethodView)$/.test(b))) {

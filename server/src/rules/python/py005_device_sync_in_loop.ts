@@ -1,15 +1,28 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { assignedNames, enclosingFunction, enclosingLoop, methodName, qualifiedCallee, receiver } from '../../code/python/semantics';
+import { assignedNames, classBases, enclosingClass, enclosingFunction, enclosingLoop, methodName, qualifiedCallee, receiver } from '../../code/python/semantics';
 import { inferenceCall, modelFacts, ModelFacts } from '../../code/python/models';
 import type { PythonModule } from '../../code/python/semantics';
 import { nodeRange } from '../helpers';
 
 const SYNC_METHODS = new Set(['item', 'cpu', 'numpy', 'tolist']);
 
+/** A call of a model whose outputs are device tensors: torch and transformers models, ultralytics results. */
 function isTorchInference(mod: PythonModule, facts: ModelFacts, call: Node): boolean {
   const inf = inferenceCall(mod, facts, call);
-  return !!inf && (inf.binding.kind === 'torch' || inf.binding.kind === 'hf-model');
+  return !!inf && (inf.binding.kind === 'torch' || inf.binding.kind === 'hf-model' || inf.binding.loader.startsWith('ultralytics.'));
+}
+
+/** Parameters that by their name hold a model's outputs (`postprocess(self, outputs)`): tensors handed over from inference. */
+const OUTPUT_PARAM = /^(outputs?|logits|preds?|predictions|probs|probabilities|scores|embeddings|hidden_states|detections|results)$/;
+
+/** The value ends on the host: `x.cpu()`, `x.numpy()`, `x.tolist()`, `x.item()`, `float(x)`. */
+function onHost(expr: Node): boolean {
+  const e = expr.type === 'conditional_expression' ? expr.namedChild(0) : expr;
+  if (e?.type !== 'call') return false;
+  const fn = e.childForFieldName('function');
+  if (fn?.type === 'identifier') return /^(float|int|bool|list)$/.test(fn.text);
+  return fn?.type === 'attribute' && SYNC_METHODS.has(fn.childForFieldName('attribute')?.text ?? '');
 }
 
 function ids(node: Node | null | undefined): string[] {
@@ -24,6 +37,11 @@ function ids(node: Node | null | undefined): string[] {
  */
 function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<string> {
   const names = new Set<string>();
+  for (const p of scope.type === 'function_definition' ? scope.childForFieldName('parameters')?.namedChildren ?? [] : []) {
+    const id = p?.type === 'identifier' ? p : p?.namedChild(0);
+    if (id?.type === 'identifier' && OUTPUT_PARAM.test(id.text)) names.add(id.text);
+  }
+  const host = new Set<string>();
   const stmts = scope.descendantsOfType(['expression_statement', 'for_statement']).filter((s): s is Node => !!s);
   const producesTensor = (expr: Node): boolean =>
     ids(expr).some((n) => names.has(n)) ||
@@ -34,6 +52,8 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
       let targets: string[] = [];
       if (s.type === 'expression_statement') {
         const right = s.namedChild(0)?.childForFieldName('right');
+        // `x = t.cpu()`: x lives on the host from here on (a copy taken once, before any loop that reads it).
+        if (right && onHost(right)) { for (const n of assignedNames(s)) host.add(n); continue; }
         if (right && producesTensor(right)) targets = assignedNames(s);
       } else {
         const right = s.childForFieldName('right');
@@ -42,6 +62,7 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
       for (const t of targets) if (!names.has(t)) { names.add(t); changed = true; }
     }
   }
+  for (const h of host) names.delete(h);
   return names;
 }
 
@@ -51,6 +72,25 @@ function tensorLoopTargets(loop: Node, tensors: Set<string>): Set<string> {
   const iterable = clause?.childForFieldName('right');
   if (!clause || !ids(iterable).some((n) => tensors.has(n))) return new Set();
   return new Set(ids(clause.childForFieldName('left')));
+}
+
+/** Generation hooks run once per decoding step by design: a stop test there is the decode loop's own. */
+const STEP_HOOKS = /(^|\.)(StoppingCriteria|LogitsProcessor|LogitsWarper|TextStreamer|BaseStreamer)$/;
+
+/**
+ * Loops whose host copies are inherent, not per element of a batch: decoding loops (a `while` or a
+ * token-budget `range` that runs the model, iterating a streaming generator or streamer: the host needs
+ * each token to stream it or to stop), loops over a dict's named outputs (a handful of heads of one
+ * result), and per-step generation hooks.
+ */
+function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: Node): boolean {
+  const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
+  const iterable = clause?.childForFieldName('right')?.text ?? '';
+  if (/\bstream|\bstreamer\b|generate_stream|\.(items|values|keys)\(\)$/.test(iterable)) return true;
+  const decodes = loop.type === 'while_statement' || /^range\(.*\b(max_new_tokens|max_length|max_tokens|new_tokens|max_gen_len|gen_len|num_steps|steps)\b/.test(iterable);
+  if (decodes && loop.descendantsOfType('call').some((c) => !!c && (isTorchInference(mod, facts, c) || /\b(generate|forward|sample)\b/.test(mod.calleeText.get(c.id) ?? '')))) return true;
+  const cls = enclosingClass(call);
+  return !!cls && classBases(mod, cls).some((b) => STEP_HOOKS.test(b));
 }
 
 function check(ctx: PythonContext): Finding[] {
@@ -66,7 +106,7 @@ function check(ctx: PythonContext): Finding[] {
     if (!isSync && !(m && SYNC_METHODS.has(m))) continue;
     const loop = enclosingLoop(call);
     const line = call.startPosition.row;
-    if (!loop || flaggedLines.has(line)) continue;
+    if (!loop || flaggedLines.has(line) || inherentLoop(ctx.module, facts, loop, call)) continue;
     if (isSync) {
       let loopRunsModel = runsModel.get(loop.id);
       if (loopRunsModel === undefined) runsModel.set(loop.id, loopRunsModel = loop.descendantsOfType('call').some((c) => !!c && isTorchInference(ctx.module, facts, c)));

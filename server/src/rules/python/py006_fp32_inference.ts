@@ -2,7 +2,7 @@ import type { Finding, Fix, PythonContext, PythonRule } from '../types';
 import { Binding, LocalBinding, usedForInference, loaderHasKeyword, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { requestContext } from '../../code/python/serving';
-import { enclosingLoop } from '../../code/python/semantics';
+import { enclosingClass, enclosingLoop, keywordArg } from '../../code/python/semantics';
 import { appendArguments, ensureImport, insertAfter, ownLineStatement } from './fixes';
 
 /** The file already chooses a precision somewhere: trust it. */
@@ -21,6 +21,11 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const b of usedForInference(ctx.module, facts)) {
     if (!linearHeavy(facts, b) || loaderHasKeyword(b.call, 'model_kwargs')) continue;
+    // Remote code (ChatGLM, Qwen, ...) builds its layers in the dtype its config names, often float16 already.
+    if (keywordArg(b.call, 'trust_remote_code')?.text === 'True') continue;
+    // A backbone inside a torch module class is a part: the precision is chosen where the whole model is.
+    const cls = /^self\./.test(b.key) ? enclosingClass(b.call)?.childForFieldName('name')?.text : undefined;
+    if (cls && facts.moduleClasses.has(cls)) continue;
     // Loaded per request or per item: PY001's finding comes first; precision follows once the load is hoisted.
     if (requestContext(ctx.module, b.call) || enclosingLoop(b.call)) continue;
     const gpu = facts.usesAccelerator;

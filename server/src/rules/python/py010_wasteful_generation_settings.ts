@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { importsPackage, keywordArg, methodName, receiver } from '../../code/python/semantics';
+import { enclosingFunction, importsPackage, keywordArg, methodName, receiver } from '../../code/python/semantics';
 import { bindingOf, modelFacts } from '../../code/python/models';
 import { loaderKind } from '../../code/python/bindings';
 import { qualifiedCallee } from '../../code/python/semantics';
@@ -38,6 +38,27 @@ function check(ctx: PythonContext): Finding[] {
         range: nodeRange(padding),
       });
     }
+    const padMax = kwNode(call, 'pad_to_max_length');
+    if (padMax && !staticShapes && !facts.trains && keywordArg(call, 'pad_to_max_length')?.text === 'True' && isTokenizerCall(ctx, facts, call)) {
+      findings.push({
+        rule: PY010.id,
+        message: '`pad_to_max_length=True` (the older spelling of `padding="max_length"`) pads every input to the full length, so the model ' +
+          'computes on padding tokens. Use `padding=True` (pad to the longest in the batch) with `truncation=True`.',
+        range: nodeRange(padMax),
+      });
+    }
+    if (m === 'generate' || /(^|\.)GenerationConfig$/.test(qualifiedCallee(ctx.module, call) ?? '')) {
+      for (const [kw, field] of EXTRA_OUTPUTS) {
+        const node = kwNode(call, kw);
+        if (!node || keywordArg(call, kw)?.text !== 'True' || readsOutput(call, field)) continue;
+        findings.push({
+          rule: PY010.id,
+          message: `\`${kw}=True\` makes \`generate\` keep ${field === 'scores' ? 'a vocabulary-sized score tensor per generated token' : `every layer's ${field} for every step`}, ` +
+            `but \`.${field}\` is never read here: that memory (and its device-to-host traffic) buys nothing. Drop it.`,
+          range: nodeRange(node),
+        });
+      }
+    }
     const useFast = kwNode(call, 'use_fast');
     if (useFast && keywordArg(call, 'use_fast')?.text === 'False') {
       const q = qualifiedCallee(ctx.module, call) ?? '';
@@ -51,6 +72,15 @@ function check(ctx: PythonContext): Finding[] {
     }
   }
   return findings;
+}
+
+/** `generate` options that return more than the tokens, with the output field that holds it. */
+const EXTRA_OUTPUTS: [string, string][] = [['output_scores', 'scores'], ['output_attentions', 'attentions'], ['output_hidden_states', 'hidden_states'], ['output_logits', 'logits']];
+
+/** Whether the function (or module code) that makes the call reads that output anywhere (`.scores`, `["scores"]`). */
+function readsOutput(call: Node, field: string): boolean {
+  const scope = enclosingFunction(call) ?? call.tree.rootNode;
+  return new RegExp(`\\.${field}\\b|\\[["']${field}["']\\]|\\b${field}\\s*=|get\\(["']${field}`).test(scope.text);
 }
 
 function isTokenizerCall(ctx: PythonContext, facts: ReturnType<typeof modelFacts>, call: Node): boolean {
