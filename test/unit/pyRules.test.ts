@@ -17,7 +17,7 @@ const byRule = (found: Finding[], id: string): Finding[] => found.filter((f) => 
 
 /** Every fixture file of every rule: `fires*.py` fire on their marked lines, everything else stays silent. */
 describe('Python rules over their fixtures', () => {
-  for (const id of ['PY002', 'PY003', 'PY004', 'PY005', 'PY006', 'PY007', 'PY008', 'PY009', 'PY010', 'PY012']) {
+  for (const id of ['PY002', 'PY003', 'PY004', 'PY005', 'PY006', 'PY007', 'PY008', 'PY009', 'PY010', 'PY012', 'PY013']) {
     for (const file of fs.readdirSync(path.join(FIXTURES, 'python', id)).sort()) {
       it(`${id} ${file}`, async () => {
         await assertFixture(fx(id, file), id);

@@ -15,6 +15,7 @@ import { PY009 } from './python/py009_per_request_setup';
 import { PY010 } from './python/py010_wasteful_generation_settings';
 import { PY011 } from './python/py011_onnx_model_worth_quantizing';
 import { PY012 } from './python/py012_allocator_flush_per_request';
+import { PY013 } from './python/py013_constant_input_encoded_per_request';
 import { ONNX000 } from './onnx/onnx000_unreadable_model';
 import { ONNX090 } from './onnx/onnx090_over_budget';
 import { PY090 } from './python/py090_model_over_budget';
@@ -65,6 +66,7 @@ export const RULES: readonly Rule[] = [
   PY010,
   PY011,
   PY012,
+  PY013,
   PY090,
   JS001,
   JS002,

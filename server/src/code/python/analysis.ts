@@ -205,7 +205,7 @@ function same(a: Unit, b: Unit): boolean {
 }
 
 const EMPTY_DECLS: UnitDecls = {
-  keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
+  keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], literals: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
   flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
 };
 const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0, handlerNames: [], inference: [] };

@@ -61,6 +61,8 @@ export interface UnitDecls {
   bentoServices: string[];
   /** `NAME = "literal"` when the unit is one */
   strings: [string, string][];
+  /** `NAME = <literal>` (a string, number or a list/tuple/set of them) when the unit is one */
+  literals: string[];
   /** the unit is a top-level function returning models: its name and what it returns */
   factory?: [string, FactoryResult[]];
   /** `x = f(...)` calls of plain functions: f and the tails of the names assigned */
@@ -140,6 +142,8 @@ export interface ModuleContext {
   importLine: number;
   /** module-level `NAME = "..."` constants, first per name */
   strings: Map<string, string>;
+  /** module-level names bound to a literal (strings, numbers, lists of them): constants a request cannot change */
+  literalNames: Set<string>;
   /** top-level functions that return models, by name */
   factories: Map<string, FactoryResult[]>;
   /** module-level `Annotated[...]` type aliases, by name */
@@ -213,7 +217,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     }
   }
   return {
-    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
+    imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), literalNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
     fileClasses, defs: new Map(), edges: [], instances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
@@ -231,7 +235,7 @@ export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string
 /** The context before any unit's exports are merged: imports, classes and every unit's declarations. */
 export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
   // Filled in place: module views made before the merge hold these same collections.
-  for (const c of [ctx.moduleNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings,
+  for (const c of [ctx.moduleNames, ctx.literalNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings,
     ctx.defs, ctx.instances, ctx.requestPaths]) c.clear();
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined, edges: [],
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
@@ -242,6 +246,7 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const [n, kind] of decls.registrations) if (!ctx.registrations.has(n)) ctx.registrations.set(n, kind);
     for (const s of decls.bentoServices) ctx.bentoServices.add(s);
     for (const [n, v] of decls.strings) if (!ctx.strings.has(n)) ctx.strings.set(n, v);
+    for (const n of decls.literals) ctx.literalNames.add(n);
     if (decls.factory && !ctx.factories.has(decls.factory[0])) ctx.factories.set(...decls.factory);
     for (const [n, t] of decls.typeAliases) ctx.typeAliases.set(n, t);
     for (const t of decls.keyTails) tails.add(t);
@@ -373,7 +378,7 @@ export function outlineDigest(ctx: ModuleContext): string {
 export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
   const sorted = <T>(it: Iterable<T>): T[] => [...it].sort();
   return JSON.stringify([
-    sorted(ctx.moduleNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
+    sorted(ctx.moduleNames), sorted(ctx.literalNames), [...ctx.firstDefinition].map(([n, k]) => [n, alias(k)]), [...ctx.registrations], sorted(ctx.bentoServices),
     ctx.sagemakerReturns ?? null, ctx.keyTails, ctx.flags, ctx.importAnchor < 0 ? -1 : alias(ctx.importAnchor), [...ctx.strings], [...ctx.factories], [...ctx.typeAliases],
   ]);
 }

@@ -51,7 +51,7 @@ export function declsOf(mod: PythonModule): UnitDecls {
     // Tails of every key a loader or an alias (`app.state.encoder = encoder`) binds: a superset is only a looser filter.
     keyTails: [...new Set([...loaderSites(mod).map((s) => s.key), ...mod.aliases.map((a) => keyOf(a.childForFieldName('left')) ?? '')].filter(Boolean).map(keyTail))],
     moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
-    registrations: registrationsOf(mod), bentoServices: [], strings: [], flags, callAssignments: callAssignments(mod), typeAliases: [],
+    registrations: registrationsOf(mod), bentoServices: [], strings: [], literals: [], flags, callAssignments: callAssignments(mod), typeAliases: [],
     defs: functionDefs(mod, (fn) => isCachedFactory(mod, fn)), edges: callEdges(mod), instances: instancesOf(mod),
   };
   const factory = factoryOf(mod);
@@ -61,6 +61,7 @@ export function declsOf(mod: PythonModule): UnitDecls {
   const left = assign?.childForFieldName('left');
   if (right && left?.type === 'identifier') {
     if (right.type === 'string') decls.strings.push([left.text, right.text]);
+    if (isLiteral(right)) decls.literals.push(left.text);
     else if (right.type === 'subscript' && /^(typing\.)?Annotated\[/.test(right.text)) decls.typeAliases.push([left.text, right.text]);
   }
   if (unit.type === 'function_definition') {
@@ -81,6 +82,14 @@ export function declsOf(mod: PythonModule): UnitDecls {
       (call.parent.parent?.type === 'module' || inSetupMethod(call))) flags.gradOff = true;
   }
   return decls;
+}
+
+/** A string (without interpolation), a number, or a list/tuple/set of them: a value no request can change. */
+export function isLiteral(node: Node, depth = 0): boolean {
+  if (node.type === 'string') return !node.namedChildren.some((c) => c?.type === 'interpolation');
+  if (node.type === 'integer' || node.type === 'float' || node.type === 'concatenated_string') return node.type !== 'concatenated_string' || node.namedChildren.every((c) => !!c && isLiteral(c, depth));
+  if ((node.type === 'list' || node.type === 'tuple' || node.type === 'set') && depth < 3) return node.namedChildren.every((c) => !!c && (c.type === 'comment' || isLiteral(c, depth + 1)));
+  return false;
 }
 
 function inSetupMethod(node: Node): boolean {
