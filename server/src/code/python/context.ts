@@ -183,7 +183,7 @@ export function textFlags(text: string): TextFlags {
   };
 }
 
-const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)\.from_pretrained\(/;
+const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)(\.from_pretrained)?\(|\bclass\s+\w+\(\s*(\w+\.)*\w*PreTrainedModel\s*\)/;
 
 export function classInfo(name: string, bases: string[], text: string): ClassInfo {
   return {

@@ -178,6 +178,16 @@ function computeFacts(mod: PythonModule): ModelFacts {
       if (target && 'local' in target) target.local.escapes = true;
       else if (target) for (const gid of gids(target)) exports.escapes.add(gid);
     }
+    // Handed over to run inference elsewhere: `pipeline(task, model=m)`, `Thread(target=m.generate, ...)`.
+    for (const kw of ['model', 'target']) {
+      const v = keywordArg(call, kw);
+      const ref = v?.type === 'attribute' && kw === 'target' ? v.childForFieldName('object') : v;
+      const method = v?.type === 'attribute' && kw === 'target' ? v.childForFieldName('attribute')?.text ?? '' : '__call__';
+      const target = ref ? resolve(facts, ref) : undefined;
+      if (!target) continue;
+      if ('local' in target) { if (isInferenceMethod(target.local.kind, method)) target.local.usedElsewhere = true; }
+      else for (const gid of gids(target)) note(exports.methods, gid, method);
+    }
   }
   return facts;
 }
