@@ -32,6 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       fileEvents: [
         vscode.workspace.createFileSystemWatcher('**/inference-lens.json'),
         vscode.workspace.createFileSystemWatcher('**/*.onnx'),
+        // Python files feed the workspace index (imported model classes, helpers a route calls in other modules).
+        vscode.workspace.createFileSystemWatcher('**/*.py'),
       ],
     },
     outputChannel: output,

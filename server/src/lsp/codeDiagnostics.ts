@@ -1,5 +1,5 @@
 /** Serving-code diagnostics: debounced analysis of open Python/JS/TS documents, and their quick fixes. */
-import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'url';
 import { analyzeTree } from '../engine';
@@ -11,6 +11,8 @@ import { docsUrl, Finding, Severity } from '../rules/types';
 import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
 import { modelResolver } from '../cost/resolve';
+import { WorkspaceIndexer } from './workspaceIndex';
+import { externalDigest } from '../code/python/context';
 
 const DEBOUNCE_MS = 150;
 
@@ -38,6 +40,18 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   const analyses = new Map<string, PythonAnalysis>();
   onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
+  /** Python files of the workspace, summarised: what each open file imports from the others. */
+  const indexer = new WorkspaceIndexer();
+  /** The external facts each open Python document was last analysed with (by digest). */
+  const externalSeen = new Map<string, string>();
+
+  /** After a summary changed: analyse again the open Python documents whose external facts differ now. */
+  function recheckDependents(except?: string): void {
+    for (const doc of documents.all()) {
+      if (doc.uri === except || !externalSeen.has(doc.uri) || !doc.uri.startsWith('file:')) continue;
+      if (externalDigest(indexer.externalFor(fileURLToPath(doc.uri))) !== externalSeen.get(doc.uri)) schedule(doc, 0);
+    }
+  }
 
   /** Debounced: a burst of keystrokes analyses once; a result for an outdated version is dropped. */
   function schedule(doc: TextDocument, delay: number): void {
@@ -62,7 +76,12 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
       const models = file ? modelResolver(file, ctx.workspaceRoots(), ctx.models, ctx.config(), ctx.measured) : undefined;
       let analysis = analyses.get(doc.uri);
       if (lang === 'python' && !analysis) analyses.set(doc.uri, analysis = new PythonAnalysis());
-      findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis);
+      const external = lang === 'python' && file ? indexer.externalFor(file) : undefined;
+      findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis, external);
+      if (analysis && file && external) {
+        externalSeen.set(doc.uri, externalDigest(external));
+        if (analysis.context && indexer.fromAnalysis(file, analysis.context)) recheckDependents(doc.uri);
+      }
     } catch (e) {
       trees.close(doc.uri); // never reuse a tree or an analysis from a failed run
       analyses.delete(doc.uri);
@@ -81,18 +100,47 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     timers.delete(e.document.uri);
     trees.close(e.document.uri);
     analyses.delete(e.document.uri);
+    externalSeen.delete(e.document.uri);
+    if (e.document.uri.startsWith('file:') && indexer.closed(fileURLToPath(e.document.uri))) recheckDependents();
     if (lastFindings.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
   const reanalyzeAll = (): void => { for (const doc of documents.all()) schedule(doc, 0); };
+
+  /** The background pass over the workspace's Python files, with progress where the client shows it. */
+  async function indexWorkspace(): Promise<void> {
+    const roots = ctx.workspaceRoots();
+    if (!roots.length) return;
+    let progress: WorkDoneProgressServerReporter | undefined;
+    try {
+      progress = await connection.window.createWorkDoneProgress();
+      progress.begin('Inference Lens: indexing Python files', 0, undefined, false);
+    } catch { progress = undefined; }
+    const t0 = Date.now();
+    try {
+      const n = await indexer.indexRoots(roots, (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} files`), () => false);
+      ctx.log(`indexed ${n} Python file(s) in ${Date.now() - t0} ms`);
+    } catch (e) {
+      ctx.log(`workspace indexing failed: ${(e as Error).message}`);
+    } finally {
+      progress?.done();
+    }
+    recheckDependents();
+  }
 
   return {
     async start() {
       await initParsers();
       started = true;
       reanalyzeAll();
+      void indexWorkspace();
     },
     configChanged: reanalyzeAll,
+    filesChanged(uris) {
+      let changed = false;
+      for (const uri of uris) if (uri.endsWith('.py') && uri.startsWith('file:')) changed = indexer.fromDisk(fileURLToPath(uri)) || changed;
+      if (changed) recheckDependents();
+    },
     codeActions(params) {
       const last = lastFindings.get(params.textDocument.uri);
       const doc = documents.get(params.textDocument.uri);

@@ -78,17 +78,20 @@ function tensorLoopTargets(loop: Node, tensors: Set<string>): Set<string> {
 const STEP_HOOKS = /(^|\.)(StoppingCriteria|LogitsProcessor|LogitsWarper|TextStreamer|BaseStreamer)$/;
 
 /**
- * Loops whose host copies are inherent, not per element of a batch: decoding loops (a `while` or a
- * token-budget `range` that runs the model, iterating a streaming generator or streamer: the host needs
- * each token to stream it or to stop), loops over a dict's named outputs (a handful of heads of one
- * result), and per-step generation hooks.
+ * Loops whose host copies are inherent, not per element of a batch: streaming decode loops (a `while`
+ * or a token-budget `range` that runs the model and streams each token out; iterating a streaming
+ * generator or streamer), loops over a dict's named outputs (a handful of heads of one
+ * result), and per-step generation hooks. A greedy loop that collects tokens or tests each for EOS is still flagged.
  */
 function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: Node): boolean {
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const iterable = clause?.childForFieldName('right')?.text ?? '';
   if (/\bstream|\bstreamer\b|generate_stream|\.(items|values|keys)\(\)$/.test(iterable)) return true;
   const decodes = loop.type === 'while_statement' || /^range\(.*\b(max_new_tokens|max_length|max_tokens|new_tokens|max_gen_len|gen_len|num_steps|steps)\b/.test(iterable);
-  if (decodes && loop.descendantsOfType('call').some((c) => !!c && (isTorchInference(mod, facts, c) || /\b(generate|forward|sample)\b/.test(mod.calleeText.get(c.id) ?? '')))) return true;
+  // Streaming each token to the client needs it on the host; collecting tokens, or testing each for the end of
+  // sequence, could stay on the device (the rule's own example), so those loops are still flagged.
+  const needsToken = /\byield\b|\.put\(|\bcallback\(|\.send\(|\bon_token\(/.test(loop.childForFieldName('body')?.text ?? '');
+  if (decodes && needsToken && loop.descendantsOfType('call').some((c) => !!c && (isTorchInference(mod, facts, c) || /\b(generate|forward|sample)\b/.test(mod.calleeText.get(c.id) ?? '')))) return true;
   const cls = enclosingClass(call);
   return !!cls && classBases(mod, cls).some((b) => STEP_HOOKS.test(b));
 }

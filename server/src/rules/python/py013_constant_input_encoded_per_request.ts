@@ -35,8 +35,10 @@ function isConstant(mod: PythonModule, value: Node, fn: Node | undefined): boole
   if (fn) {
     const assigned = fn.descendantsOfType(['assignment', 'augmented_assignment']).filter((a) => !!a && a.childForFieldName('left')?.text === value.text);
     if (assigned.length) {
-      const only = assigned[0]!;
-      return assigned.length === 1 && only.type === 'assignment' && only.startIndex < value.startIndex && isLiteral(only.childForFieldName('right')!);
+      const only = assigned[0]!, right = only.childForFieldName('right')!;
+      // `texts = []` filled by `texts.append(...)` is built per call, not a constant.
+      const mutated = new RegExp(`\\b${value.text}\\.(append|extend|insert|update|add)\\(`).test(fn.text);
+      return assigned.length === 1 && only.type === 'assignment' && only.startIndex < value.startIndex && isLiteral(right) && right.namedChildCount + (right.type === 'string' ? 1 : 0) > 0 && !mutated;
     }
     const params = fn.childForFieldName('parameters')?.descendantsOfType('identifier').some((p) => p?.text === value.text);
     if (params) return false;

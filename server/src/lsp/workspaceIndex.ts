@@ -1,0 +1,72 @@
+/**
+ * The workspace index as the server keeps it: every Python file under the workspace roots summarised
+ * in the background (with `$/progress`), open documents re-summarised after each analysis, files on
+ * disk re-read when they change. Reports which files' summaries changed, so that only open documents
+ * whose external facts differ are analysed again.
+ */
+import * as fs from 'fs';
+import { collectFiles } from '../files';
+import { summarizePython } from '../engine';
+import { summarizeContext } from '../code/python/summary';
+import type { ModuleContext, ExternalFacts } from '../code/python/context';
+import { WorkspaceIndex } from '../code/workspace/index';
+
+/** Files larger than this are not summarised (generated code, vendored bundles). */
+const MAX_BYTES = 1 << 20;
+
+export class WorkspaceIndexer {
+  readonly index = new WorkspaceIndex();
+  /** files whose text an open document owns: disk changes do not replace their summaries */
+  private readonly open = new Set<string>();
+
+  /** Summarises every Python file under `roots`, yielding to the event loop between files; `report(done, total)`. */
+  async indexRoots(roots: readonly string[], report: (done: number, total: number) => void, cancelled: () => boolean): Promise<number> {
+    const files = collectFiles([...roots]).files.filter((f) => f.endsWith('.py'));
+    let done = 0;
+    for (const file of files) {
+      if (cancelled()) break;
+      if (!this.open.has(file)) this.fromDisk(file);
+      done++;
+      if (done % 20 === 0) {
+        report(done, files.length);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    report(done, files.length);
+    return done;
+  }
+
+  /** Re-reads a file from disk (or drops it when gone); true when its summary changed. */
+  fromDisk(file: string): boolean {
+    if (this.open.has(file)) return false;
+    let text: string;
+    try {
+      const st = fs.statSync(file);
+      if (!st.isFile() || st.size > MAX_BYTES) return this.index.delete(file);
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return this.index.delete(file);
+    }
+    try {
+      return this.index.set(file, summarizePython(text));
+    } catch {
+      return this.index.delete(file); // a file the parser cannot take is simply not part of the index
+    }
+  }
+
+  /** An open document's summary, from the analysis the server just ran; true when it changed. */
+  fromAnalysis(file: string, ctx: ModuleContext): boolean {
+    this.open.add(file);
+    return this.index.set(file, summarizeContext(ctx));
+  }
+
+  /** The document closed: its file on disk is the truth again. */
+  closed(file: string): boolean {
+    this.open.delete(file);
+    return this.fromDisk(file);
+  }
+
+  externalFor(file: string): ExternalFacts {
+    return this.index.externalFor(file);
+  }
+}
