@@ -7,7 +7,8 @@ import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import { collectImports } from './imports';
 import { findHandlers } from './handlers';
 
-export type ModelKind = 'session' | 'pipeline';
+/** An ORT session, a transformers.js pipeline, or a transformers.js model class (`AutoModel.from_pretrained`). */
+export type ModelKind = 'session' | 'pipeline' | 'model';
 
 export interface ScriptModule {
   tree: Tree;
@@ -220,6 +221,14 @@ export function isPretrainedLoad(mod: ScriptModule, call: Node): boolean {
   return !!q && /^transformers\.\w+\.from_pretrained$/.test(q);
 }
 
+/** Classes whose `from_pretrained` loads something that prepares inputs (a load, but nothing to run or batch). */
+const INPUT_PREPARERS = /(Tokenizer|Processor|FeatureExtractor|Config)$/;
+
+/** `AutoModel.from_pretrained(...)`, `CLIPVisionModelWithProjection.from_pretrained(...)`: a model to run (not a tokenizer). */
+export function isPretrainedModel(mod: ScriptModule, call: Node): boolean {
+  return isPretrainedLoad(mod, call) && !INPUT_PREPARERS.test(qualifiedCallee(mod, call)!.split('.').slice(-2)[0]);
+}
+
 function unwrap(node: Node | null | undefined): Node | undefined {
   let n = node ?? undefined;
   while (n && (n.type === 'await_expression' || n.type === 'parenthesized_expression' || n.type === 'non_null_expression' || n.type === 'as_expression' || n.type === 'satisfies_expression')) n = n.namedChild(0) ?? undefined;
@@ -233,6 +242,7 @@ export function modelKindOf(mod: ScriptModule, expr: Node | null | undefined): M
   if (n.type === 'call_expression') {
     if (isSessionCreate(mod, n)) return 'session';
     if (isPipelineCall(mod, n)) return 'pipeline';
+    if (isPretrainedModel(mod, n)) return 'model';
     const callee = calleeName(mod, n);
     if (callee) return mod.factories.get(callee) ?? mod.factories.get(callee.split('.').pop()!);
     return undefined;
@@ -302,6 +312,7 @@ function typeKind(mod: ScriptModule, type: string): ModelKind | undefined {
     const q = qualify(mod, m[0]);
     if (q === 'onnxruntime.InferenceSession') return 'session';
     if (/^transformers\.\w*Pipeline$/.test(q)) return 'pipeline';
+    if (/^transformers\.(PreTrainedModel|\w*Model(For\w+|With\w+)?|\w+For[A-Z]\w*)$/.test(q)) return 'model';
   }
   return undefined;
 }
@@ -326,7 +337,10 @@ export function functionName(fn: Node): string {
   return functionRefName(fn) ?? '<anonymous>';
 }
 
-/** A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`. */
+/**
+ * A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`,
+ * and for transformers.js model classes `model(inputs)` / `model.generate(...)`.
+ */
 export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
   if (mod.invocations.has(call.id)) return mod.invocations.get(call.id);
   const found = findInvocation(mod, call);
@@ -334,20 +348,23 @@ export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKin
   return found;
 }
 
+/** The method that runs each kind of model when called on it (pipelines and models are also called directly). */
+const RUN_METHOD: Record<ModelKind, string | undefined> = { session: 'run', pipeline: undefined, model: 'generate' };
+
 function findInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
   const name = calleeName(mod, call);
-  // Text first: a `.run(` call, or a call of a name that holds a pipeline.
-  if (name ? !name.endsWith('.run') && mod.models.get(name) !== 'pipeline' : !/\.\s*run\s*\(/.test(call.text.slice(0, 400))) return undefined;
+  const held = name ? mod.models.get(name) : undefined;
+  // Text first: a `.run(` / `.generate(` call, or a call of a name that holds a pipeline or model.
+  if (name ? !/\.(run|generate)$/.test(name) && held !== 'pipeline' && held !== 'model' : !/\.\s*(run|generate)\s*\(/.test(call.text.slice(0, 400))) return undefined;
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
-  if (fn.type === 'member_expression' && fn.childForFieldName('property')?.text === 'run') {
+  if (fn.type === 'member_expression') {
+    const method = fn.childForFieldName('property')?.text;
     const recv = fn.childForFieldName('object')!;
-    if (modelKindOf(mod, recv) === 'session') return { kind: 'session', receiver: recv };
+    const kind = method === 'run' || method === 'generate' ? modelKindOf(mod, recv) : undefined;
+    if (kind && RUN_METHOD[kind] === method) return { kind, receiver: recv };
   }
-  if (fn.type === 'identifier' || fn.type === 'member_expression') {
-    const name = dottedName(fn);
-    if (name && mod.models.get(name) === 'pipeline') return { kind: 'pipeline', receiver: fn };
-  }
+  if ((fn.type === 'identifier' || fn.type === 'member_expression') && (held === 'pipeline' || held === 'model')) return { kind: held, receiver: fn };
   return undefined;
 }
 
