@@ -77,6 +77,29 @@ describe('JS001 session created on the request path', () => {
   });
 });
 
+describe('JS002 through helpers', () => {
+  it('names the helper and the pipeline it runs', async () => {
+    const code = [
+      "import { pipeline } from '@huggingface/transformers';",
+      'let cached;',
+      "const getExtractor = () => (cached ??= pipeline('feature-extraction', 'Xenova/all-MiniLM-L6-v2'));",
+      'async function embed(text) {',
+      '  const extractor = await getExtractor();',
+      "  const out = await extractor(text, { pooling: 'mean', normalize: true });",
+      '  return Array.from(out.data);',
+      '}',
+      'export async function index(chunks) {',
+      '  const vectors = [];',
+      '  for (const chunk of chunks) vectors.push(await embed(chunk));',
+      '  return vectors;',
+      '}',
+    ].join('\n');
+    const found = await findingsFor(code, 'javascript');
+    assert.deepStrictEqual(found.map((f) => [f.rule, f.range.start.line]), [['JS002', 10]]);
+    assert.match(found[0].message, /`embed\(\.\.\.\)` \(which runs the `extractor` pipeline\).*let `embed` take the whole array/);
+  });
+});
+
 describe('JS003 / JS004 quick fixes', () => {
   it('JS003 adds explicit options', async () => {
     const code = "import * as ort from 'onnxruntime-node';\nimport Fastify from 'fastify';\nconst s = await ort.InferenceSession.create('m.onnx');\n";

@@ -32,6 +32,8 @@ export interface ScriptModule {
   models: Map<string, ModelKind>;
   /** functions whose result (awaited) is a model: `getSession()`, `PipelineSingleton.getInstance()` */
   factories: Map<string, ModelKind>;
+  /** names holding an instance of a class declared in this file (`this.embedder` → `Embedder`), to resolve method calls */
+  instances: Map<string, string>;
   /** nodes of the INDEXED_TYPES by type, from one walk of the tree (each walk of a big tree is costly) */
   index: Map<string, Node[]>;
   /** every variable declarator in the file, collected once */
@@ -106,7 +108,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
     tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
-    models: new Map(), factories: new Map(),
+    models: new Map(), factories: new Map(), instances: new Map(),
     declarators,
     index, calls: [], callees: new Map(), qualified: new Map(),
     invocations: new Map(),
@@ -115,6 +117,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
   collectCalls(mod);
   collectDeclarations(mod);
   collectModels(mod);
+  collectInstances(mod);
   for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
   propagatePerCall(mod);
   return mod;
@@ -440,8 +443,7 @@ function propagatePerCall(mod: ScriptModule): void {
       if (!call) continue;
       const callee = calleeName(mod, call);
       if (!callee) continue;
-      const target = mod.functions.get(callee) ?? (callee.startsWith('this.') ? undefined : undefined);
-      const resolved = target ?? (callee.startsWith('this.') ? methodByTail(mod, call, callee.slice(5)) : undefined);
+      const resolved = resolveCall(mod, call);
       if (!resolved || mod.handlers.has(resolved.id) || mod.perCall.has(resolved.id)) continue;
       if (enclosingFunctions(call).some((f) => f.id === resolved.id)) continue; // recursion
       const why = perRequestReason(mod, call);
@@ -456,6 +458,54 @@ function propagatePerCall(mod: ScriptModule): void {
 function methodByTail(mod: ScriptModule, call: Node, name: string): Node | undefined {
   const cls = enclosingClassName(call);
   return cls ? mod.functions.get(`${cls}.${name}`) : undefined;
+}
+
+/**
+ * The function of this file a call runs: `embed(x)`, `Cls.method(x)`, `this.method(x)` in the class,
+ * `this.embedder.embed(x)` / `embedder.embed(x)` where the receiver holds an instance of a class declared here.
+ */
+export function resolveCall(mod: ScriptModule, call: Node): Node | undefined {
+  const callee = calleeName(mod, call);
+  if (!callee) return undefined;
+  const direct = mod.functions.get(callee);
+  if (direct) return direct;
+  const dot = callee.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const recv = callee.slice(0, dot), method = callee.slice(dot + 1);
+  if (recv === 'this') return methodByTail(mod, call, method);
+  const cls = mod.instances.get(recv);
+  return cls ? mod.functions.get(`${cls}.${method}`) : undefined;
+}
+
+/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file. */
+function collectInstances(mod: ScriptModule): void {
+  const classes = new Set<string>();
+  for (const key of mod.functions.keys()) if (key.includes('.')) classes.add(key.split('.')[0]);
+  if (!classes.size) return;
+  const classOf = (value: Node | null | undefined): string | undefined => {
+    const n = unwrap(value);
+    const ctor = n?.type === 'new_expression' ? n.childForFieldName('constructor')?.text : undefined;
+    return ctor && classes.has(ctor) ? ctor : undefined;
+  };
+  for (const b of nodesOf(mod, 'variable_declarator', 'assignment_expression', 'public_field_definition', 'field_definition')) {
+    if (!/\bnew\s/.test(b.text.slice(0, 200))) continue;
+    const field = b.type.endsWith('field_definition');
+    const target = field ? b.childForFieldName('property') ?? b.childForFieldName('name') : b.childForFieldName(b.type === 'variable_declarator' ? 'name' : 'left');
+    const cls = classOf(b.childForFieldName(b.type === 'assignment_expression' ? 'right' : 'value'));
+    const name = dottedName(target);
+    if (cls && name) mod.instances.set(field ? `this.${name}` : name, cls);
+  }
+  for (const ann of nodesOf(mod, 'type_annotation')) {
+    const cls = ann.text.replace(/^:\s*/, '');
+    if (!classes.has(cls)) continue;
+    const owner = ann.parent;
+    const target = owner?.childForFieldName('pattern') ?? owner?.childForFieldName('name') ?? owner?.childForFieldName('property');
+    const name = dottedName(target);
+    if (!owner || !name) continue;
+    // `constructor(private readonly embedder: Embedder)` and fields are read as `this.embedder`.
+    const member = owner.type.endsWith('field_definition') || owner.children.some((c) => c?.type === 'accessibility_modifier' || c?.type === 'readonly');
+    mod.instances.set(member ? `this.${name}` : name, cls);
+  }
 }
 
 /** Why `node` runs once per request or per item, or undefined when it runs once. */

@@ -1,0 +1,81 @@
+/**
+ * Helpers of this file that run a model on their own arguments, so that one call of the helper is one
+ * run: `async function embed(text) { const e = await getExtractor(); return (await e(text, opts)).data }`,
+ * a class's `embed(text)` method over `this.session`, and functions that pass their arguments on to
+ * such a helper. JS002/JS005 treat `await embed(chunk)` in a loop like `await extractor(chunk)`.
+ * Only helpers declared in this file are followed (an imported helper is not seen).
+ */
+import type { Node } from 'web-tree-sitter';
+import {
+  dottedName, enclosingFunction, enclosingLoop, functionName, modelInvocation, resolveCall,
+  type ModelKind, type ScriptModule,
+} from '../../code/script/semantics';
+import { callInputs } from './common';
+
+export interface Runner {
+  /** the helper's own name (`embed` for a function or a method) */
+  name: string;
+  kind: ModelKind;
+  /** the session, pipeline or model it runs, as the helper names it (`extractor`, `this.session`) */
+  model: string;
+  /** the helper that runs the model itself, when this one reaches it through others */
+  inner?: string;
+}
+
+/** How many helpers deep a run is followed (`embedOne` → `embed` → the pipeline). */
+const MAX_DEPTH = 3;
+
+const cache = new WeakMap<ScriptModule, Map<number, Runner>>();
+
+/** function node id → the run that one call of it makes. */
+export function runners(mod: ScriptModule): Map<number, Runner> {
+  let found = cache.get(mod);
+  if (!found) cache.set(mod, found = findRunners(mod));
+  return found;
+}
+
+/** The helper a call runs, when that helper runs a model on the arguments it is given. */
+export function runnerCall(mod: ScriptModule, call: Node): Runner | undefined {
+  const all = runners(mod);
+  if (!all.size) return undefined;
+  const fn = resolveCall(mod, call);
+  return fn ? all.get(fn.id) : undefined;
+}
+
+function findRunners(mod: ScriptModule): Map<number, Runner> {
+  const out = new Map<number, Runner>();
+  for (const call of mod.calls) {
+    const inv = modelInvocation(mod, call);
+    const fn = inv && runsOnParameters(call);
+    if (!inv || !fn || out.has(fn.id)) continue;
+    out.set(fn.id, { name: functionName(fn), kind: inv.kind, model: dottedName(inv.receiver) ?? inv.receiver.text });
+  }
+  for (let depth = 1; depth < MAX_DEPTH && out.size; depth++) {
+    const added: [number, Runner][] = [];
+    for (const call of mod.calls) {
+      const target = resolveCall(mod, call);
+      const inner = target && out.get(target.id);
+      const fn = inner && runsOnParameters(call);
+      if (!inner || !fn || out.has(fn.id) || fn.id === target.id) continue;
+      added.push([fn.id, { name: functionName(fn), kind: inner.kind, model: inner.model, inner: inner.inner ?? inner.name }]);
+    }
+    if (!added.length) break;
+    for (const [id, r] of added) if (!out.has(id)) out.set(id, r);
+  }
+  return out;
+}
+
+/**
+ * The named function whose body makes `call` once per call of the function (not in a loop of its
+ * own: that loop is reported where it is) with inputs derived from the function's parameters.
+ */
+function runsOnParameters(call: Node): Node | undefined {
+  const fn = enclosingFunction(call);
+  if (!fn || enclosingLoop(call) || functionName(fn) === '<anonymous>') return undefined;
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  const paramNames = params?.type === 'identifier' ? [params.text]
+    : (params?.descendantsOfType('identifier') ?? []).filter((id) => id && !/type/.test(id.parent?.type ?? '')).map((id) => id!.text);
+  if (!paramNames.length) return undefined;
+  const inputs = callInputs(fn, call);
+  return paramNames.some((p) => inputs.has(p)) ? fn : undefined;
+}
