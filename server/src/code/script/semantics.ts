@@ -32,6 +32,8 @@ export interface ScriptModule {
   models: Map<string, ModelKind>;
   /** functions whose result (awaited) is a model: `getSession()`, `PipelineSingleton.getInstance()` */
   factories: Map<string, ModelKind>;
+  /** functions whose result is a list of them, by position: `return Promise.all([this.tokenizer, this.model])` */
+  tupleFactories: Map<string, (ModelKind | undefined)[]>;
   /** names holding an instance of a class declared in this file (`this.embedder` → `Embedder`), to resolve method calls */
   instances: Map<string, string>;
   /** nodes of the INDEXED_TYPES by type, from one walk of the tree (each walk of a big tree is costly) */
@@ -108,7 +110,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
     tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
-    models: new Map(), factories: new Map(), instances: new Map(),
+    models: new Map(), factories: new Map(), tupleFactories: new Map(), instances: new Map(),
     declarators,
     index, calls: [], callees: new Map(), qualified: new Map(),
     invocations: new Map(),
@@ -274,8 +276,8 @@ function collectModels(mod: ScriptModule): void {
     if (name && !mod.models.has(name)) mod.models.set(name, kind);
   }
   for (let round = 0; round < 4; round++) {
-    const before = mod.models.size + mod.factories.size;
-    const known = [...mod.models.keys(), ...mod.factories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
+    const before = mod.models.size + mod.factories.size + mod.tupleFactories.size;
+    const known = [...mod.models.keys(), ...mod.factories.keys(), ...mod.tupleFactories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
     const mentions = new RegExp(['create', 'pipeline', 'from_pretrained', ...known].join('|'));
     for (const b of binders) {
       if (!b || !mentions.test(b.text.slice(0, 200))) continue; // the value's head decides (await x.create(...), f())
@@ -286,6 +288,14 @@ function collectModels(mod: ScriptModule): void {
       let name = dottedName(target);
       if (b.type.endsWith('field_definition') && name) name = `this.${name}`;
       if (kind && name && !mod.models.has(name)) mod.models.set(name, kind);
+      // `const [tokenizer, model] = await Promise.all([...])` / `= await Holder.getInstance()`
+      if (!kind && target?.type === 'array_pattern') {
+        const kinds = tupleKindsOf(mod, value);
+        target.namedChildren.forEach((el, i) => {
+          const k = kinds?.[i], n = el?.type === 'identifier' ? el.text : undefined;
+          if (k && n && !mod.models.has(n)) mod.models.set(n, k);
+        });
+      }
       // A static field read as `this.x` in static methods and `Cls.x` outside.
       if (kind && name?.startsWith('this.')) {
         const cls = enclosingClassName(b);
@@ -299,14 +309,32 @@ function collectModels(mod: ScriptModule): void {
       const kind = modelKindOf(mod, value);
       const fn = r.type === 'arrow_function' ? r : enclosingFunction(r);
       const name = fn && functionRefName(fn);
+      const cls = fn?.type === 'method_definition' ? enclosingClassName(fn) : undefined;
       if (kind && name && !mod.factories.has(name)) {
         mod.factories.set(name, kind);
-        const cls = fn.type === 'method_definition' ? enclosingClassName(fn) : undefined;
         if (cls) mod.factories.set(`${cls}.${name}`, kind);
       }
+      const kinds = !kind && name && !mod.tupleFactories.has(name) ? tupleKindsOf(mod, value) : undefined;
+      if (kinds && name) {
+        mod.tupleFactories.set(name, kinds);
+        if (cls) mod.tupleFactories.set(`${cls}.${name}`, kinds);
+      }
     }
-    if (mod.models.size + mod.factories.size === before) break;
+    if (mod.models.size + mod.factories.size + mod.tupleFactories.size === before) break;
   }
+}
+
+/** Kinds by position of `[a, b]`, `Promise.all([a, b])` or a call of a tuple factory; undefined when none is a model. */
+function tupleKindsOf(mod: ScriptModule, expr: Node | null | undefined): (ModelKind | undefined)[] | undefined {
+  let n = unwrap(expr);
+  if (n?.type === 'call_expression') {
+    const callee = calleeName(mod, n);
+    if (callee === 'Promise.all') n = unwrap(n.childForFieldName('arguments')?.namedChild(0));
+    else return callee ? mod.tupleFactories.get(callee) ?? mod.tupleFactories.get(callee.split('.').pop()!) : undefined;
+  }
+  if (n?.type !== 'array') return undefined;
+  const kinds = n.namedChildren.map((el) => modelKindOf(mod, el));
+  return kinds.some((k) => k) ? kinds : undefined;
 }
 
 /** `ort.InferenceSession`, `InferenceSession | undefined`, `Promise<InferenceSession>`, `*Pipeline` from transformers. */
