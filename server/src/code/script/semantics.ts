@@ -436,14 +436,22 @@ export type Loop = { node: Node; kind: 'statement' | 'callback' };
  * (within the same function), or an array-iteration callback (`xs.map(x => ...)`).
  */
 export function enclosingLoop(node: Node): Loop | undefined {
+  return innerScope(node).loop;
+}
+
+/**
+ * One walk up from `node`: the innermost loop that runs it per iteration (as enclosingLoop) and, when
+ * no loop comes first, its enclosing function. Cheaper than asking for both (each step is a call into wasm).
+ */
+export function innerScope(node: Node): { loop?: Loop; fn?: Node } {
   for (let p = node.parent, child: Node = node; p; child = p, p = p.parent) {
     if (isFunction(p)) {
       const it = iterationCallOf(p);
-      return it ? { node: it, kind: 'callback' } : undefined;
+      return it ? { loop: { node: it, kind: 'callback' }, fn: p } : { fn: p };
     }
-    if (/^(for_statement|for_in_statement|while_statement|do_statement)$/.test(p.type) && child.id === p.childForFieldName('body')?.id) return { node: p, kind: 'statement' };
+    if (/^(for_statement|for_in_statement|while_statement|do_statement)$/.test(p.type) && child.id === p.childForFieldName('body')?.id) return { loop: { node: p, kind: 'statement' } };
   }
-  return undefined;
+  return {};
 }
 
 /** Every loop around `node` up to its function, innermost first (same rules as enclosingLoop). */

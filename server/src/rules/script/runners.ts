@@ -7,7 +7,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingFunction, enclosingLoop, functionName, modelInvocation, resolveCall,
+  dottedName, functionName, innerScope, modelInvocation, resolveCall,
   type ModelKind, type ScriptModule,
 } from '../../code/script/semantics';
 import { callInputs } from './common';
@@ -44,9 +44,10 @@ export function runnerCall(mod: ScriptModule, call: Node): Runner | undefined {
 
 function findRunners(mod: ScriptModule): Map<number, Runner> {
   const out = new Map<number, Runner>();
+  const params = new Map<number, string[]>();
   for (const call of mod.calls) {
     const inv = modelInvocation(mod, call);
-    const fn = inv && runsOnParameters(call);
+    const fn = inv && runsOnParameters(call, params);
     if (!inv || !fn || out.has(fn.id)) continue;
     out.set(fn.id, { name: functionName(fn), kind: inv.kind, model: dottedName(inv.receiver) ?? inv.receiver.text });
   }
@@ -55,7 +56,7 @@ function findRunners(mod: ScriptModule): Map<number, Runner> {
     for (const call of mod.calls) {
       const target = resolveCall(mod, call);
       const inner = target && out.get(target.id);
-      const fn = inner && runsOnParameters(call);
+      const fn = inner && runsOnParameters(call, params);
       if (!inner || !fn || out.has(fn.id) || fn.id === target.id) continue;
       added.push([fn.id, { name: functionName(fn), kind: inner.kind, model: inner.model, inner: inner.inner ?? inner.name }]);
     }
@@ -69,13 +70,21 @@ function findRunners(mod: ScriptModule): Map<number, Runner> {
  * The named function whose body makes `call` once per call of the function (not in a loop of its
  * own: that loop is reported where it is) with inputs derived from the function's parameters.
  */
-function runsOnParameters(call: Node): Node | undefined {
-  const fn = enclosingFunction(call);
-  if (!fn || enclosingLoop(call) || functionName(fn) === '<anonymous>') return undefined;
-  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
-  const paramNames = params?.type === 'identifier' ? [params.text]
-    : (params?.descendantsOfType('identifier') ?? []).filter((id) => id && !/type/.test(id.parent?.type ?? '')).map((id) => id!.text);
-  if (!paramNames.length) return undefined;
+function runsOnParameters(call: Node, params: Map<number, string[]>): Node | undefined {
+  const { loop, fn } = innerScope(call);
+  if (loop || !fn) return undefined;
+  let names = params.get(fn.id);
+  if (!names) params.set(fn.id, names = parameterNames(fn));
+  if (!names.length || functionName(fn) === '<anonymous>') return undefined;
+  // Most helpers pass a parameter straight in (`extractor(text, opts)`): the text says so without a walk.
+  const args = call.childForFieldName('arguments')?.text ?? '';
+  if (names.some((p) => new RegExp(`(^|[^\\w$.])${p.replace(/\$/g, '\\$')}(?![\\w$])`).test(args))) return fn;
   const inputs = callInputs(fn, call);
-  return paramNames.some((p) => inputs.has(p)) ? fn : undefined;
+  return names.some((p) => inputs.has(p)) ? fn : undefined;
+}
+
+function parameterNames(fn: Node): string[] {
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  if (params?.type === 'identifier') return [params.text];
+  return (params?.descendantsOfType('identifier') ?? []).filter((id) => id && !/type/.test(id.parent?.type ?? '')).map((id) => id!.text);
 }
