@@ -7,7 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import {
   calleeName, dottedName, enclosingLoop, isFunction, modelInvocation, type ModelKind, type ScriptModule,
 } from '../../code/script/semantics';
-import { callArgs, callInputs } from './common';
+import { callArgs, callInputs, identifiersIn } from './common';
 import { runnerCall, type Runner } from './runners';
 
 export interface PerItemRun {
@@ -35,7 +35,10 @@ export function perItemRuns(mod: ScriptModule, loopKind: 'statement' | 'callback
     const callee = calleeName(mod, call) ?? call.childForFieldName('function')?.text ?? '';
     const receiver = inv ? dottedName(inv.receiver) ?? inv.receiver.text : callee;
     const head = receiver.split('.')[0];
-    if (boundIn(loop.node).has(head)) continue; // a different session/pipeline per item (an ensemble)
+    const bound = boundIn(loop.node);
+    if (bound.has(head)) continue; // a different session/pipeline per item (an ensemble)
+    const modelArg = via?.modelArg !== undefined ? callArgs(call)[via.modelArg] : undefined;
+    if (modelArg && identifiersIn(modelArg).some((id) => bound.has(id))) continue; // the same, through a helper
     out.push({ call, kind: inv?.kind ?? via!.kind, loop: loop.node, receiver, callee, via });
   }
   return out;

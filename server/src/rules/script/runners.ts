@@ -20,6 +20,8 @@ export interface Runner {
   model: string;
   /** the helper that runs the model itself, when this one reaches it through others */
   inner?: string;
+  /** the model is the helper's own parameter at this position (`score(session, feeds)`): the caller picks it */
+  modelArg?: number;
 }
 
 /** How many helpers deep a run is followed (`embedOne` → `embed` → the pipeline). */
@@ -49,13 +51,16 @@ function findRunners(mod: ScriptModule): Map<number, Runner> {
     const inv = modelInvocation(mod, call);
     const fn = inv && runsOnParameters(call, params);
     if (!inv || !fn || out.has(fn.id)) continue;
-    out.set(fn.id, { name: functionName(fn), kind: inv.kind, model: dottedName(inv.receiver) ?? inv.receiver.text });
+    const model = dottedName(inv.receiver) ?? inv.receiver.text;
+    const modelArg = topLevelParams(fn).indexOf(model.split('.')[0]);
+    out.set(fn.id, { name: functionName(fn), kind: inv.kind, model, modelArg: modelArg >= 0 ? modelArg : undefined });
   }
   for (let depth = 1; depth < MAX_DEPTH && out.size; depth++) {
     const added: [number, Runner][] = [];
     for (const call of mod.calls) {
       const target = resolveCall(mod, call);
       const inner = target && out.get(target.id);
+      if (inner?.modelArg !== undefined) continue; // whose model the outer helper passes on is not followed
       const fn = inner && runsOnParameters(call, params);
       if (!inner || !fn || out.has(fn.id) || fn.id === target.id) continue;
       added.push([fn.id, { name: functionName(fn), kind: inner.kind, model: inner.model, inner: inner.inner ?? inner.name }]);
@@ -81,6 +86,16 @@ function runsOnParameters(call: Node, params: Map<number, string[]>): Node | und
   if (names.some((p) => new RegExp(`(^|[^\\w$.])${p.replace(/\$/g, '\\$')}(?![\\w$])`).test(args))) return fn;
   const inputs = callInputs(fn, call);
   return names.some((p) => inputs.has(p)) ? fn : undefined;
+}
+
+/** `(session, { feeds }, ...rest)` → ['session', '', ''] (only plain names). */
+function topLevelParams(fn: Node): string[] {
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  if (params?.type === 'identifier') return [params.text];
+  return (params?.namedChildren ?? []).filter((p) => p && p.type !== 'comment').map((p) => {
+    const pattern = p!.childForFieldName('pattern') ?? p!;
+    return pattern.type === 'identifier' ? pattern.text : '';
+  });
 }
 
 function parameterNames(fn: Node): string[] {
