@@ -1,7 +1,8 @@
 /**
  * Shared by JS002 and JS005: model invocations (direct, or through a helper of the file that makes
- * one) that run once per element of a collection, where one batched call could do the work. A loop that feeds a call's output back into the next call
- * (token-by-token generation, a recurrent state) cannot be batched and is left alone.
+ * one) that run once per element of a collection, where one batched call could do the work. A loop
+ * that feeds a call's output back into the next call (token-by-token generation, a recurrent state)
+ * cannot be batched and is left alone.
  */
 import type { Node } from 'web-tree-sitter';
 import {
