@@ -77,13 +77,43 @@ describe('JS001 session created on the request path', () => {
   });
 });
 
+describe('JS002 through helpers', () => {
+  it('names the helper and the pipeline it runs', async () => {
+    const code = [
+      "import { pipeline } from '@huggingface/transformers';",
+      'let cached;',
+      "const getExtractor = () => (cached ??= pipeline('feature-extraction', 'Xenova/all-MiniLM-L6-v2'));",
+      'async function embed(text) {',
+      '  const extractor = await getExtractor();',
+      "  const out = await extractor(text, { pooling: 'mean', normalize: true });",
+      '  return Array.from(out.data);',
+      '}',
+      'export async function index(chunks) {',
+      '  const vectors = [];',
+      '  for (const chunk of chunks) vectors.push(await embed(chunk));',
+      '  return vectors;',
+      '}',
+    ].join('\n');
+    const found = await findingsFor(code, 'javascript');
+    assert.deepStrictEqual(found.map((f) => [f.rule, f.range.start.line]), [['JS002', 10]]);
+    assert.match(found[0].message, /`embed\(\.\.\.\)` \(which runs the `extractor` pipeline\).*let `embed` take the whole array/);
+  });
+});
+
 describe('JS003 / JS004 quick fixes', () => {
   it('JS003 adds explicit options', async () => {
-    const code = "import * as ort from 'onnxruntime-node';\nconst s = await ort.InferenceSession.create('m.onnx');\n";
+    const code = "import * as ort from 'onnxruntime-node';\nimport Fastify from 'fastify';\nconst s = await ort.InferenceSession.create('m.onnx');\n";
     const [f] = await findingsFor(code, 'javascript');
     assert.strictEqual(f.severity, 'information');
     assert.strictEqual(applyEdits(code, f.fixes![0].edits),
-      "import * as ort from 'onnxruntime-node';\nconst s = await ort.InferenceSession.create('m.onnx', { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) || 1 });\n");
+      "import * as ort from 'onnxruntime-node';\nimport Fastify from 'fastify';\nconst s = await ort.InferenceSession.create('m.onnx', { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: Number(process.env.ORT_INTRA_OP_THREADS) || 1 });\n");
+  });
+
+  it('JS003 stays silent in a one-off script and fires once the file serves', async () => {
+    const script = "const ort = require('onnxruntime-node');\nasync function main() {\n  const s = await ort.InferenceSession.create('./model.onnx');\n  console.log(await s.run({}));\n}\nmain();\n";
+    assert.deepStrictEqual(await findingsFor(script, 'javascript'), []);
+    const served = `${script}require('node:http').createServer((req, res) => res.end()).listen(8080);\n`;
+    assert.deepStrictEqual((await findingsFor(served, 'javascript')).map((f) => [f.rule, f.range.start.line]), [['JS003', 2]]);
   });
 
   it('JS004 switches to the quantized variant', async () => {

@@ -2,11 +2,12 @@
  * Which functions run once per request (or per message): Express/Fastify/Koa/Hono/Azure routes,
  * `http.createServer` callbacks, Next.js/SvelteKit/Astro method exports, pages/api and Vercel
  * default exports, serverless `handler` exports, Workers `fetch`, worker `message` listeners,
- * queue job processors (BullMQ, Bull), NestJS route/message handlers, Next.js server actions.
+ * queue job processors (BullMQ, Bull), NestJS route/message handlers, Next.js server actions; and
+ * whether a file is server code at all (servingReason).
  */
 import type { Node } from 'web-tree-sitter';
 import { dottedName, isFunction, nodesOf, type ScriptModule } from './semantics';
-import { stringValue } from './imports';
+import { packageFamily, stringValue } from './imports';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'del', 'patch', 'all', 'head', 'options', 'use', 'route', 'on', 'http', 'handle']);
 const HTTP_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ALL']);
@@ -250,4 +251,23 @@ function commonJsHandlers(mod: ScriptModule, stmt: Node, add: Add): void {
     if (name === 'handler') add(fn, `a serverless handler (${left})`);
     else if (REQ_PARAM.test(firstParamName(fn) ?? '')) add(fn, `an HTTP function (${left})`);
   }
+}
+
+/** Packages whose import marks a file as server code (clients such as `ws` or `socket.io-client` are not). */
+const SERVER_PACKAGES = /^(express|fastify|koa|@koa\/router|koa-router|hono|@hono\/[\w-]+|@nestjs\/[\w-]+|next|next\/server|@vercel\/node|@netlify\/functions|aws-lambda|@azure\/functions|@google-cloud\/functions-framework|restify|@hapi\/hapi|elysia|h3|polka|micro|@trpc\/server|socket\.io|bull|bullmq)$/;
+
+/**
+ * Why the file is code that serves requests or messages: a handler found here, a server framework
+ * import, or `http.createServer`. Undefined for one-off scripts, CLIs and quick-start examples
+ * (`async function main() { ... } main();`).
+ */
+export function servingReason(mod: ScriptModule): string | undefined {
+  const [first] = mod.handlers.values();
+  if (first) return first;
+  for (const spec of mod.specs) if (SERVER_PACKAGES.test(packageFamily(spec))) return `it imports '${spec}'`;
+  for (const call of mod.calls) {
+    const callee = call.childForFieldName('function')?.text ?? '';
+    if (/(^|\.)createServer$/.test(callee)) return `it calls ${callee}`;
+  }
+  return undefined;
 }

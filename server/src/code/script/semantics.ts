@@ -7,7 +7,8 @@ import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import { collectImports } from './imports';
 import { findHandlers } from './handlers';
 
-export type ModelKind = 'session' | 'pipeline';
+/** An ORT session, a transformers.js pipeline, or a transformers.js model class (`AutoModel.from_pretrained`). */
+export type ModelKind = 'session' | 'pipeline' | 'model';
 
 export interface ScriptModule {
   tree: Tree;
@@ -31,6 +32,10 @@ export interface ScriptModule {
   models: Map<string, ModelKind>;
   /** functions whose result (awaited) is a model: `getSession()`, `PipelineSingleton.getInstance()` */
   factories: Map<string, ModelKind>;
+  /** functions whose result is a list of them, by position: `return Promise.all([this.tokenizer, this.model])` */
+  tupleFactories: Map<string, (ModelKind | undefined)[]>;
+  /** names holding an instance of a class declared in this file (`this.embedder` → `Embedder`), to resolve method calls */
+  instances: Map<string, string>;
   /** nodes of the INDEXED_TYPES by type, from one walk of the tree (each walk of a big tree is costly) */
   index: Map<string, Node[]>;
   /** every variable declarator in the file, collected once */
@@ -105,7 +110,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
     tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),
     moduleNames: new Map(), functions: new Map(), handlers: new Map(), perCall: new Map(),
-    models: new Map(), factories: new Map(),
+    models: new Map(), factories: new Map(), tupleFactories: new Map(), instances: new Map(),
     declarators,
     index, calls: [], callees: new Map(), qualified: new Map(),
     invocations: new Map(),
@@ -114,6 +119,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
   collectCalls(mod);
   collectDeclarations(mod);
   collectModels(mod);
+  collectInstances(mod);
   for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
   propagatePerCall(mod);
   return mod;
@@ -220,6 +226,14 @@ export function isPretrainedLoad(mod: ScriptModule, call: Node): boolean {
   return !!q && /^transformers\.\w+\.from_pretrained$/.test(q);
 }
 
+/** Classes whose `from_pretrained` loads something that prepares inputs (a load, but nothing to run or batch). */
+const INPUT_PREPARERS = /(Tokenizer|Processor|FeatureExtractor|Config)$/;
+
+/** `AutoModel.from_pretrained(...)`, `CLIPVisionModelWithProjection.from_pretrained(...)`: a model to run (not a tokenizer). */
+export function isPretrainedModel(mod: ScriptModule, call: Node): boolean {
+  return isPretrainedLoad(mod, call) && !INPUT_PREPARERS.test(qualifiedCallee(mod, call)!.split('.').slice(-2)[0]);
+}
+
 function unwrap(node: Node | null | undefined): Node | undefined {
   let n = node ?? undefined;
   while (n && (n.type === 'await_expression' || n.type === 'parenthesized_expression' || n.type === 'non_null_expression' || n.type === 'as_expression' || n.type === 'satisfies_expression')) n = n.namedChild(0) ?? undefined;
@@ -233,6 +247,7 @@ export function modelKindOf(mod: ScriptModule, expr: Node | null | undefined): M
   if (n.type === 'call_expression') {
     if (isSessionCreate(mod, n)) return 'session';
     if (isPipelineCall(mod, n)) return 'pipeline';
+    if (isPretrainedModel(mod, n)) return 'model';
     const callee = calleeName(mod, n);
     if (callee) return mod.factories.get(callee) ?? mod.factories.get(callee.split('.').pop()!);
     return undefined;
@@ -261,8 +276,8 @@ function collectModels(mod: ScriptModule): void {
     if (name && !mod.models.has(name)) mod.models.set(name, kind);
   }
   for (let round = 0; round < 4; round++) {
-    const before = mod.models.size + mod.factories.size;
-    const known = [...mod.models.keys(), ...mod.factories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
+    const before = mod.models.size + mod.factories.size + mod.tupleFactories.size;
+    const known = [...mod.models.keys(), ...mod.factories.keys(), ...mod.tupleFactories.keys()].map((k) => k.split('.').pop()!.replace(/[$]/g, '\\$&'));
     const mentions = new RegExp(['create', 'pipeline', 'from_pretrained', ...known].join('|'));
     for (const b of binders) {
       if (!b || !mentions.test(b.text.slice(0, 200))) continue; // the value's head decides (await x.create(...), f())
@@ -273,6 +288,14 @@ function collectModels(mod: ScriptModule): void {
       let name = dottedName(target);
       if (b.type.endsWith('field_definition') && name) name = `this.${name}`;
       if (kind && name && !mod.models.has(name)) mod.models.set(name, kind);
+      // `const [tokenizer, model] = await Promise.all([...])` / `= await Holder.getInstance()`
+      if (!kind && target?.type === 'array_pattern') {
+        const kinds = tupleKindsOf(mod, value);
+        target.namedChildren.forEach((el, i) => {
+          const k = kinds?.[i], n = el?.type === 'identifier' ? el.text : undefined;
+          if (k && n && !mod.models.has(n)) mod.models.set(n, k);
+        });
+      }
       // A static field read as `this.x` in static methods and `Cls.x` outside.
       if (kind && name?.startsWith('this.')) {
         const cls = enclosingClassName(b);
@@ -286,14 +309,32 @@ function collectModels(mod: ScriptModule): void {
       const kind = modelKindOf(mod, value);
       const fn = r.type === 'arrow_function' ? r : enclosingFunction(r);
       const name = fn && functionRefName(fn);
+      const cls = fn?.type === 'method_definition' ? enclosingClassName(fn) : undefined;
       if (kind && name && !mod.factories.has(name)) {
         mod.factories.set(name, kind);
-        const cls = fn.type === 'method_definition' ? enclosingClassName(fn) : undefined;
         if (cls) mod.factories.set(`${cls}.${name}`, kind);
       }
+      const kinds = !kind && name && !mod.tupleFactories.has(name) ? tupleKindsOf(mod, value) : undefined;
+      if (kinds && name) {
+        mod.tupleFactories.set(name, kinds);
+        if (cls) mod.tupleFactories.set(`${cls}.${name}`, kinds);
+      }
     }
-    if (mod.models.size + mod.factories.size === before) break;
+    if (mod.models.size + mod.factories.size + mod.tupleFactories.size === before) break;
   }
+}
+
+/** Kinds by position of `[a, b]`, `Promise.all([a, b])` or a call of a tuple factory; undefined when none is a model. */
+function tupleKindsOf(mod: ScriptModule, expr: Node | null | undefined): (ModelKind | undefined)[] | undefined {
+  let n = unwrap(expr);
+  if (n?.type === 'call_expression') {
+    const callee = calleeName(mod, n);
+    if (callee === 'Promise.all') n = unwrap(n.childForFieldName('arguments')?.namedChild(0));
+    else return callee ? mod.tupleFactories.get(callee) ?? mod.tupleFactories.get(callee.split('.').pop()!) : undefined;
+  }
+  if (n?.type !== 'array') return undefined;
+  const kinds = n.namedChildren.map((el) => modelKindOf(mod, el));
+  return kinds.some((k) => k) ? kinds : undefined;
 }
 
 /** `ort.InferenceSession`, `InferenceSession | undefined`, `Promise<InferenceSession>`, `*Pipeline` from transformers. */
@@ -302,6 +343,7 @@ function typeKind(mod: ScriptModule, type: string): ModelKind | undefined {
     const q = qualify(mod, m[0]);
     if (q === 'onnxruntime.InferenceSession') return 'session';
     if (/^transformers\.\w*Pipeline$/.test(q)) return 'pipeline';
+    if (/^transformers\.(PreTrainedModel|\w*Model(For\w+|With\w+)?|\w+For[A-Z]\w*)$/.test(q)) return 'model';
   }
   return undefined;
 }
@@ -326,7 +368,10 @@ export function functionName(fn: Node): string {
   return functionRefName(fn) ?? '<anonymous>';
 }
 
-/** A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`. */
+/**
+ * A call that runs a model: `session.run(...)`, `(await getSession()).run(...)`, `classifier(text)`,
+ * and for transformers.js model classes `model(inputs)` / `model.generate(...)`.
+ */
 export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
   if (mod.invocations.has(call.id)) return mod.invocations.get(call.id);
   const found = findInvocation(mod, call);
@@ -334,20 +379,23 @@ export function modelInvocation(mod: ScriptModule, call: Node): { kind: ModelKin
   return found;
 }
 
+/** The method that runs each kind of model when called on it (pipelines and models are also called directly). */
+const RUN_METHOD: Record<ModelKind, string | undefined> = { session: 'run', pipeline: undefined, model: 'generate' };
+
 function findInvocation(mod: ScriptModule, call: Node): { kind: ModelKind; receiver: Node } | undefined {
   const name = calleeName(mod, call);
-  // Text first: a `.run(` call, or a call of a name that holds a pipeline.
-  if (name ? !name.endsWith('.run') && mod.models.get(name) !== 'pipeline' : !/\.\s*run\s*\(/.test(call.text.slice(0, 400))) return undefined;
+  const held = name ? mod.models.get(name) : undefined;
+  // Text first: a `.run(` / `.generate(` call, or a call of a name that holds a pipeline or model.
+  if (name ? !/\.(run|generate)$/.test(name) && held !== 'pipeline' && held !== 'model' : !/\.\s*(run|generate)\s*\(/.test(call.text.slice(0, 400))) return undefined;
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
-  if (fn.type === 'member_expression' && fn.childForFieldName('property')?.text === 'run') {
+  if (fn.type === 'member_expression') {
+    const method = fn.childForFieldName('property')?.text;
     const recv = fn.childForFieldName('object')!;
-    if (modelKindOf(mod, recv) === 'session') return { kind: 'session', receiver: recv };
+    const kind = method === 'run' || method === 'generate' ? modelKindOf(mod, recv) : undefined;
+    if (kind && RUN_METHOD[kind] === method) return { kind, receiver: recv };
   }
-  if (fn.type === 'identifier' || fn.type === 'member_expression') {
-    const name = dottedName(fn);
-    if (name && mod.models.get(name) === 'pipeline') return { kind: 'pipeline', receiver: fn };
-  }
+  if ((fn.type === 'identifier' || fn.type === 'member_expression') && (held === 'pipeline' || held === 'model')) return { kind: held, receiver: fn };
   return undefined;
 }
 
@@ -388,14 +436,22 @@ export type Loop = { node: Node; kind: 'statement' | 'callback' };
  * (within the same function), or an array-iteration callback (`xs.map(x => ...)`).
  */
 export function enclosingLoop(node: Node): Loop | undefined {
+  return innerScope(node).loop;
+}
+
+/**
+ * One walk up from `node`: the innermost loop that runs it per iteration (as enclosingLoop) and, when
+ * no loop comes first, its enclosing function. Cheaper than asking for both (each step is a call into wasm).
+ */
+export function innerScope(node: Node): { loop?: Loop; fn?: Node } {
   for (let p = node.parent, child: Node = node; p; child = p, p = p.parent) {
     if (isFunction(p)) {
       const it = iterationCallOf(p);
-      return it ? { node: it, kind: 'callback' } : undefined;
+      return it ? { loop: { node: it, kind: 'callback' }, fn: p } : { fn: p };
     }
-    if (/^(for_statement|for_in_statement|while_statement|do_statement)$/.test(p.type) && child.id === p.childForFieldName('body')?.id) return { node: p, kind: 'statement' };
+    if (/^(for_statement|for_in_statement|while_statement|do_statement)$/.test(p.type) && child.id === p.childForFieldName('body')?.id) return { loop: { node: p, kind: 'statement' } };
   }
-  return undefined;
+  return {};
 }
 
 /** Every loop around `node` up to its function, innermost first (same rules as enclosingLoop). */
@@ -423,8 +479,7 @@ function propagatePerCall(mod: ScriptModule): void {
       if (!call) continue;
       const callee = calleeName(mod, call);
       if (!callee) continue;
-      const target = mod.functions.get(callee) ?? (callee.startsWith('this.') ? undefined : undefined);
-      const resolved = target ?? (callee.startsWith('this.') ? methodByTail(mod, call, callee.slice(5)) : undefined);
+      const resolved = resolveCall(mod, call);
       if (!resolved || mod.handlers.has(resolved.id) || mod.perCall.has(resolved.id)) continue;
       if (enclosingFunctions(call).some((f) => f.id === resolved.id)) continue; // recursion
       const why = perRequestReason(mod, call);
@@ -439,6 +494,54 @@ function propagatePerCall(mod: ScriptModule): void {
 function methodByTail(mod: ScriptModule, call: Node, name: string): Node | undefined {
   const cls = enclosingClassName(call);
   return cls ? mod.functions.get(`${cls}.${name}`) : undefined;
+}
+
+/**
+ * The function of this file a call runs: `embed(x)`, `Cls.method(x)`, `this.method(x)` in the class,
+ * `this.embedder.embed(x)` / `embedder.embed(x)` where the receiver holds an instance of a class declared here.
+ */
+export function resolveCall(mod: ScriptModule, call: Node): Node | undefined {
+  const callee = calleeName(mod, call);
+  if (!callee) return undefined;
+  const direct = mod.functions.get(callee);
+  if (direct) return direct;
+  const dot = callee.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const recv = callee.slice(0, dot), method = callee.slice(dot + 1);
+  if (recv === 'this') return methodByTail(mod, call, method);
+  const cls = mod.instances.get(recv);
+  return cls ? mod.functions.get(`${cls}.${method}`) : undefined;
+}
+
+/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file. */
+function collectInstances(mod: ScriptModule): void {
+  const classes = new Set<string>();
+  for (const key of mod.functions.keys()) if (key.includes('.')) classes.add(key.split('.')[0]);
+  if (!classes.size) return;
+  const classOf = (value: Node | null | undefined): string | undefined => {
+    const n = unwrap(value);
+    const ctor = n?.type === 'new_expression' ? n.childForFieldName('constructor')?.text : undefined;
+    return ctor && classes.has(ctor) ? ctor : undefined;
+  };
+  for (const b of nodesOf(mod, 'variable_declarator', 'assignment_expression', 'public_field_definition', 'field_definition')) {
+    if (!/\bnew\s/.test(b.text.slice(0, 200))) continue;
+    const field = b.type.endsWith('field_definition');
+    const target = field ? b.childForFieldName('property') ?? b.childForFieldName('name') : b.childForFieldName(b.type === 'variable_declarator' ? 'name' : 'left');
+    const cls = classOf(b.childForFieldName(b.type === 'assignment_expression' ? 'right' : 'value'));
+    const name = dottedName(target);
+    if (cls && name) mod.instances.set(field ? `this.${name}` : name, cls);
+  }
+  for (const ann of nodesOf(mod, 'type_annotation')) {
+    const cls = ann.text.replace(/^:\s*/, '');
+    if (!classes.has(cls)) continue;
+    const owner = ann.parent;
+    const target = owner?.childForFieldName('pattern') ?? owner?.childForFieldName('name') ?? owner?.childForFieldName('property');
+    const name = dottedName(target);
+    if (!owner || !name) continue;
+    // `constructor(private readonly embedder: Embedder)` and fields are read as `this.embedder`.
+    const member = owner.type.endsWith('field_definition') || owner.children.some((c) => c?.type === 'accessibility_modifier' || c?.type === 'readonly');
+    mod.instances.set(member ? `this.${name}` : name, cls);
+  }
 }
 
 /** Why `node` runs once per request or per item, or undefined when it runs once. */

@@ -1,30 +1,62 @@
 /**
- * Shared by JS002 and JS005: model invocations that run once per element of a collection, where
- * one batched call could do the work. A loop that feeds a call's output back into the next call
- * (token-by-token generation, a recurrent state) cannot be batched and is left alone.
+ * Shared by JS002 and JS005: model invocations (direct, or through a helper of the file that makes
+ * one) that run once per element of a collection, where one batched call could do the work. A loop
+ * that feeds a call's output back into the next call (token-by-token generation, a recurrent state)
+ * cannot be batched and is left alone.
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, enclosingLoop, isFunction, modelInvocation, type ModelKind, type ScriptModule,
+  calleeName, dottedName, enclosingLoop, isFunction, modelInvocation, type ModelKind, type ScriptModule,
 } from '../../code/script/semantics';
-import { callArgs, identifiersIn } from './common';
+import { callArgs, callInputs, identifiersIn } from './common';
+import { runnerCall, type Runner } from './runners';
 
-export interface PerItemRun { call: Node; kind: ModelKind; loop: Node; receiver: string }
+export interface PerItemRun {
+  call: Node; kind: ModelKind; loop: Node;
+  /** what the call runs: the session/pipeline/model, or the helper (`embed`, `this.embedder.embed`) */
+  receiver: string;
+  /** `model.generate` / `embed`: the callee as written */
+  callee: string;
+  /** set when the call is of a helper of this file that runs the model (see runners.ts) */
+  via?: Runner;
+}
 
-/** Model invocations (`session.run`, `classifier(x)`) with the loop that runs them per item. */
+/**
+ * Model invocations (`session.run`, `classifier(x)`, `model.generate(...)`) and calls of helpers that
+ * make one (`embed(chunk)`), with the loop that runs them per item.
+ */
 export function perItemRuns(mod: ScriptModule, loopKind: 'statement' | 'callback'): PerItemRun[] {
   const out: PerItemRun[] = [];
   for (const call of mod.calls) {
     const inv = modelInvocation(mod, call);
-    if (!inv) continue;
+    const via = inv ? undefined : runnerCall(mod, call);
+    if (!inv && !via) continue;
     const loop = enclosingLoop(call);
     if (!loop || loop.kind !== loopKind) continue;
-    const receiver = dottedName(inv.receiver) ?? inv.receiver.text;
+    const callee = calleeName(mod, call) ?? call.childForFieldName('function')?.text ?? '';
+    const receiver = inv ? dottedName(inv.receiver) ?? inv.receiver.text : callee;
     const head = receiver.split('.')[0];
-    if (boundIn(loop.node).has(head)) continue; // a different session/pipeline per item (an ensemble)
-    out.push({ call, kind: inv.kind, loop: loop.node, receiver });
+    const bound = boundIn(loop.node);
+    if (bound.has(head)) continue; // a different session/pipeline per item (an ensemble)
+    const modelArg = via?.modelArg !== undefined ? callArgs(call)[via.modelArg] : undefined;
+    if (modelArg && identifiersIn(modelArg).some((id) => bound.has(id))) continue; // the same, through a helper
+    out.push({ call, kind: inv?.kind ?? via!.kind, loop: loop.node, receiver, callee, via });
   }
   return out;
+}
+
+/** What a per-item run runs, for messages: `` `session.run(...)` ``, `` the `extractor` pipeline ``, `` `embed(...)` (which runs ...) ``. */
+export function describeRun(run: PerItemRun): string {
+  if (run.via) {
+    const through = run.via.inner ? ` through \`${run.via.inner}\`` : '';
+    return `\`${run.callee}(...)\` (which runs ${describeModel(run.via.kind, run.via.model)}${through})`;
+  }
+  if (run.kind === 'session') return `\`${run.receiver}.run(...)\``;
+  return run.callee === run.receiver ? describeModel(run.kind, run.receiver) : `\`${run.callee}(...)\``;
+}
+
+function describeModel(kind: ModelKind, name: string): string {
+  return kind === 'session' ? `the \`${name}\` session` : kind === 'pipeline' ? `the \`${name}\` pipeline` : `the \`${name}\` model`;
 }
 
 /** Names bound per iteration: the loop variable / callback parameters and declarations in the body. */
@@ -53,8 +85,7 @@ export function iteratesCollection(loop: Node): boolean {
     if (loop.children.some((c) => c?.type === 'await')) return false;
     // `for (const n of [1, 8, 32])`: a literal list is a warm-up or a sweep, not data to batch.
     if (loop.childForFieldName('right')?.type === 'array') return false;
-    // `for (const batch of chunks(xs, 64))`: each item already is a batch.
-    return !/batch|chunk/i.test(`${loop.childForFieldName('left')?.text} ${loop.childForFieldName('right')?.text}`);
+    return !overBatches(loop.childForFieldName('right'), loop.childForFieldName('left'));
   }
   if (loop.type === 'for_statement') {
     // `for (let i = 0; i < xs.length; i += BATCH)` walks in chunks: already batched.
@@ -63,6 +94,16 @@ export function iteratesCollection(loop: Node): boolean {
     return /\.(length|size)\b/.test(loop.childForFieldName('condition')?.text ?? '');
   }
   return false;
+}
+
+/**
+ * `for (const batch of batches)`, `for (const rows of chunks(xs, 64))`, `groups.map((batch) => ...)`: each
+ * item already is a batch. A plain `for (const chunk of chunks)` is not: in retrieval code a chunk is one
+ * piece of text, so "chunk" counts only where a call makes the chunks (`chunk(xs, 64)`, `_.chunk(...)`).
+ */
+export function overBatches(list: Node | null | undefined, item: Node | null | undefined): boolean {
+  if (/batch/i.test(`${list?.text ?? ''} ${item?.text ?? ''}`)) return true;
+  return list?.type === 'call_expression' && /chunk/i.test(list.childForFieldName('function')?.text ?? '');
 }
 
 /** `break`/`return` in the loop's own body: it stops early on some result, so every run may not happen. */
@@ -86,17 +127,7 @@ export function exitsEarly(loop: Node): boolean {
 export function loopCarried(loop: Node, call: Node): boolean {
   const body = loopBody(loop);
   if (!body) return false;
-  // What the call reads, through declarations earlier in the body (`const feeds = { ids: new Tensor(ids) }`).
-  const deps = new Set(callArgs(call).flatMap(identifiersIn));
-  const decls = body.descendantsOfType('variable_declarator').filter((d): d is Node => !!d && d.startIndex < call.startIndex);
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const d of decls) {
-      const names = identifiersIn(d.childForFieldName('name')!).concat(d.childForFieldName('name')?.type === 'identifier' ? [d.childForFieldName('name')!.text] : []);
-      if (!names.some((n) => deps.has(n))) continue;
-      for (const id of identifiersIn(d.childForFieldName('value') ?? d)) if (!deps.has(id)) { deps.add(id); changed = true; }
-    }
-  }
+  const deps = callInputs(body, call);
   const updated = (n: Node): string | undefined => dottedName(n)?.split('.')[0];
   for (const a of body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression', 'update_expression'])) {
     if (!a || a.startIndex < call.endIndex) continue;

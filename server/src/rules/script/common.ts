@@ -64,3 +64,21 @@ export function loadsOnce(call: Node): boolean {
 export function identifiersIn(node: Node): string[] {
   return node.descendantsOfType(['identifier', 'shorthand_property_identifier']).flatMap((id) => (id ? [id.text] : []));
 }
+
+/**
+ * What a call reads, through declarations of `scope` made before it (`const feeds = { ids: new Tensor(ids) }`
+ * then `session.run(feeds)` reads `ids` too).
+ */
+export function callInputs(scope: Node, call: Node): Set<string> {
+  const deps = new Set(callArgs(call).flatMap(identifiersIn));
+  const decls = scope.descendantsOfType('variable_declarator').filter((d): d is Node => !!d && d.startIndex < call.startIndex);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const d of decls) {
+      const names = identifiersIn(d.childForFieldName('name')!).concat(d.childForFieldName('name')?.type === 'identifier' ? [d.childForFieldName('name')!.text] : []);
+      if (!names.some((n) => deps.has(n))) continue;
+      for (const id of identifiersIn(d.childForFieldName('value') ?? d)) if (!deps.has(id)) { deps.add(id); changed = true; }
+    }
+  }
+  return deps;
+}

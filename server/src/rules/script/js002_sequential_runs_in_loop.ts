@@ -1,15 +1,19 @@
 import type { Finding, ScriptContext, ScriptRule } from '../types';
 import { nodeRange } from '../helpers';
-import { exitsEarly, isAwaited, iteratesCollection, loopCarried, perItemRuns } from './batching';
+import { describeRun, exitsEarly, isAwaited, iteratesCollection, loopCarried, perItemRuns } from './batching';
 
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
   for (const run of perItemRuns(ctx.module, 'statement')) {
     if (!isAwaited(run.call) || !iteratesCollection(run.loop) || exitsEarly(run.loop) || loopCarried(run.loop, run.call)) continue;
-    const what = run.kind === 'session' ? `\`${run.receiver}.run(...)\`` : `the \`${run.receiver}\` pipeline`;
-    const how = run.kind === 'session'
-      ? 'stack the inputs into one tensor with a batch dimension and run once'
-      : `pass the whole array: \`await ${run.receiver}(items)\``;
+    const what = describeRun(run);
+    const how = run.via
+      ? `let \`${run.via.name}\` take the whole array and run \`${run.via.model}\` once over it`
+      : run.kind === 'session'
+        ? 'stack the inputs into one tensor with a batch dimension and run once'
+        : run.kind === 'model'
+          ? `prepare the inputs of the whole array at once (tokenizer or processor with \`padding: true\`) and call \`${run.callee}\` once`
+          : `pass the whole array: \`await ${run.receiver}(items)\``;
     findings.push({
       rule: JS002.id,
       message: `${what} is awaited once per item of this loop: ${how}.`,
@@ -25,10 +29,15 @@ export const JS002: ScriptRule = {
   target: 'script',
   defaultSeverity: 'warning',
   docs: {
-    summary: 'An ONNX Runtime session or transformers.js pipeline is awaited one item at a time in a loop.',
+    summary: 'An ONNX Runtime session, transformers.js pipeline or model is awaited one item at a time in a loop.',
     whatItDoes:
-      'Flags `await session.run(...)` and `await pipe(item)` inside a `for`/`for...of` loop over a collection ' +
-      '(or an index loop bounded by `.length`), when the session or pipeline is the same for every item. ' +
+      'Flags `await session.run(...)`, `await pipe(item)` and, for transformers.js model classes ' +
+      '(`AutoModel.from_pretrained(...)` and the like), `await model(inputs)` / `await model.generate(...)` ' +
+      'inside a `for`/`for...of` loop over a collection (or an index loop bounded by `.length`), when the ' +
+      'session, pipeline or model is the same for every item. A helper of the same file that runs one on its ' +
+      'argument counts as a run too: `await embed(chunk)` where `embed(text)` awaits the pipeline (held in a ' +
+      'variable, returned by a lazy getter or a singleton class\'s `getInstance()`), or `await this.embedder.embed(chunk)` ' +
+      'where that class is declared in the file. Helpers imported from other files are not followed yet. ' +
       'Loops whose next input depends on the previous output (token-by-token generation, recurrent state, ' +
       'a growing message list), `for await` streams, loops that `break`/`return` early and `while` loops ' +
       'are left alone: they cannot simply be batched.',

@@ -1,6 +1,7 @@
 import type { Finding, Fix, ScriptContext, ScriptRule } from '../types';
 import type { Node } from 'web-tree-sitter';
 import { isSessionCreate } from '../../code/script/semantics';
+import { servingReason } from '../../code/script/handlers';
 import { callArgs } from './common';
 import { nodeRange } from '../helpers';
 
@@ -15,7 +16,8 @@ function optionsMissing(args: Node[]): boolean {
 }
 
 function check(ctx: ScriptContext): Finding[] {
-  if (!ctx.module.nodeRuntime) return [];
+  // Only server code: a one-off script pays the defaults once, in one process, on the machine at hand.
+  if (!ctx.module.nodeRuntime || !servingReason(ctx.module)) return [];
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     if (!call || !isSessionCreate(ctx.module, call)) continue;
@@ -46,12 +48,16 @@ export const JS003: ScriptRule = {
   target: 'script',
   defaultSeverity: 'information',
   docs: {
-    summary: 'An onnxruntime-node `InferenceSession` is created with no options at all.',
+    summary: 'An onnxruntime-node `InferenceSession` is created with no options at all in server code.',
     whatItDoes:
-      'Flags `InferenceSession.create(path)` (and `create(buffer)`, `create(path, {})`) in files that load ' +
+      'Flags `InferenceSession.create(path)` (and `create(buffer)`, `create(path, {})`) in server code that loads ' +
       '`onnxruntime-node`, when no options are passed: no `executionProviders`, no `intraOpNumThreads`/' +
       '`interOpNumThreads`, no `graphOptimizationLevel`. Any options object (or a variable holding one) ' +
-      'silences it. Browser code (`onnxruntime-web`) is not flagged.',
+      'silences it. Server code is a file with a request handler (Express, Fastify, Koa, Hono, NestJS, Next.js ' +
+      'route or server action, pages/api, Lambda/Vercel/Workers handler, queue processor, worker `message` ' +
+      'listener), a server framework import (`express`, `fastify`, `@nestjs/*`, `next/server`, ...) or an ' +
+      '`http.createServer` call. One-off scripts, command-line and batch jobs and quick-start examples ' +
+      '(`async function main() { ... } main();`) are not flagged, nor is browser code (`onnxruntime-web`).',
     whyItCosts:
       'With defaults, the intra-op thread pool sizes itself to every core the host reports, not the CPU quota ' +
       'of the container or the share one worker process should use: in a container limited to 2 CPUs on a ' +
@@ -60,11 +66,13 @@ export const JS003: ScriptRule = {
       'build silently runs on CPU. Explicit settings make the cost a deployment decision.',
     example: [
       "import * as ort from 'onnxruntime-node';",
+      "import express from 'express';",
       '',
       "const session = await ort.InferenceSession.create('model.onnx');",
     ].join('\n'),
     useInstead: [
       "import * as ort from 'onnxruntime-node';",
+      "import express from 'express';",
       '',
       "const session = await ort.InferenceSession.create('model.onnx', {",
       "  executionProviders: ['cpu'],",

@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, ScriptContext, ScriptRule } from '../types';
-import { isPipelineCall, isPretrainedLoad } from '../../code/script/semantics';
+import { isPipelineCall, isPretrainedModel } from '../../code/script/semantics';
 import { stringValue } from '../../code/script/imports';
 import { callArgs } from './common';
 import { nodeRange } from '../helpers';
@@ -30,7 +30,7 @@ function fullPrecisionDtype(value: Node | null): boolean {
 function check(ctx: ScriptContext): Finding[] {
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
-    if (!call || !(isPipelineCall(ctx.module, call) || isPretrainedLoad(ctx.module, call))) continue;
+    if (!call || !(isPipelineCall(ctx.module, call) || isPretrainedModel(ctx.module, call))) continue;
     const opts = callArgs(call).find((a) => a.type === 'object');
     if (!opts) continue;
     const p = pairs(opts);
@@ -69,7 +69,7 @@ export const JS004: ScriptRule = {
     summary: "A transformers.js pipeline or model is loaded at full precision (`dtype: 'fp32'`, `quantized: false`).",
     whatItDoes:
       "Flags `pipeline(...)` and `X.from_pretrained(...)` from `@huggingface/transformers` / `@xenova/transformers` " +
-      "whose options ask for the float32 weights: `dtype: 'fp32'` (v3, also per-module dtype objects that are all " +
+      "(model classes, not tokenizers or processors, which have no weights) whose options ask for the float32 weights: `dtype: 'fp32'` (v3, also per-module dtype objects that are all " +
       "fp32) or `quantized: false` (v2). Loads with `device: 'webgpu'` (or another GPU device) are left alone: " +
       'there fp32/fp16 is the usual choice. Hub repositories converted for transformers.js (Xenova/*, ' +
       'onnx-community/*) ship quantized variants beside the fp32 model.',

@@ -1,6 +1,6 @@
 import type { Finding, ScriptContext, ScriptRule } from '../types';
 import { nodeRange } from '../helpers';
-import { perItemRuns } from './batching';
+import { describeRun, overBatches, perItemRuns } from './batching';
 import type { Node } from 'web-tree-sitter';
 import { dottedName } from '../../code/script/semantics';
 import { callArgs } from './common';
@@ -8,11 +8,9 @@ import { callArgs } from './common';
 const FAN_OUT = new Set(['map', 'flatMap', 'forEach']);
 
 /** `batches.map((batch) => classifier(batch))`: each element already is a batch. */
-function overBatches(loop: Node): boolean {
-  const list = loop.childForFieldName('function')?.childForFieldName('object')?.text ?? '';
+function mapsBatches(loop: Node): boolean {
   const cb = callArgs(loop)[0];
-  const params = cb?.childForFieldName('parameters') ?? cb?.childForFieldName('parameter');
-  return /batch|chunk/i.test(`${list} ${params?.text ?? ''}`);
+  return overBatches(loop.childForFieldName('function')?.childForFieldName('object'), cb?.childForFieldName('parameters') ?? cb?.childForFieldName('parameter'));
 }
 
 function check(ctx: ScriptContext): Finding[] {
@@ -22,8 +20,8 @@ function check(ctx: ScriptContext): Finding[] {
     const method = callee?.childForFieldName('property')?.text ?? '';
     if (!FAN_OUT.has(method)) continue;
     if (dottedName(callee?.childForFieldName('object')) === 'Array') continue;
-    if (overBatches(run.loop)) continue;
-    const what = run.kind === 'session' ? `\`${run.receiver}.run(...)\`` : `the \`${run.receiver}\` pipeline`;
+    if (mapsBatches(run.loop)) continue;
+    const what = describeRun(run);
     findings.push({
       rule: JS005.id,
       message: `${what} is started once per element by \`.${method}(...)\`: the runs compete for one ` +
@@ -42,8 +40,10 @@ export const JS005: ScriptRule = {
   docs: {
     summary: 'One session or pipeline is run once per element via `.map`/`.forEach` (e.g. under `Promise.all`).',
     whatItDoes:
-      'Flags `session.run(...)` and `pipe(item)` inside the callback of `items.map(...)`, `.flatMap(...)` or ' +
-      '`.forEach(...)` when every element uses the same session or pipeline: the usual ' +
+      'Flags `session.run(...)`, `pipe(item)`, a transformers.js `model(inputs)` / `model.generate(...)`, or a ' +
+      'helper of the same file that runs one of them on its argument (`embed(text)`), inside the callback of ' +
+      '`items.map(...)`, `.flatMap(...)` or `.forEach(...)` when every element uses the same session, pipeline ' +
+      'or model: the usual ' +
       '`await Promise.all(items.map((x) => session.run(toFeeds(x))))` fan-out. Callbacks that pick a different ' +
       'session per element (ensembles) and `Array.from({ length: n }, ...)` (warm-up, benchmarks) are left alone.',
     whyItCosts:
