@@ -16,6 +16,10 @@ import { ModuleMap } from './modules';
 interface Entry {
   summary: PythonSummary;
   digest: string;
+  /** what other files' calls resolve against (functions, classes, objects, imports): a change here re-resolves every file */
+  shape: string;
+  /** this file's calls resolved to workspace functions, kept until this file or some file's shape changes */
+  adjacency?: [NodeId, NodeId, boolean][];
   defs: Map<string, PythonSummary['defs'][number]>;
   instances: Map<string, string>;
   classes: Set<string>;
@@ -46,27 +50,44 @@ export class WorkspaceIndex {
   /** Records a file's summary; false when it is the same as before (nothing derived changes). */
   set(file: string, summary: PythonSummary): boolean {
     const digest = JSON.stringify(summary);
-    if (this.files.get(file)?.digest === digest) return false;
+    const old = this.files.get(file);
+    if (old?.digest === digest) return false;
+    const shape = JSON.stringify([summary.defs, summary.classes.map((c) => c.name), summary.instances, summary.imports]);
     this.files.set(file, {
-      summary, digest, defs: new Map(summary.defs.map((d) => [d.name, d])), instances: new Map(summary.instances),
+      summary, digest, shape, defs: new Map(summary.defs.map((d) => [d.name, d])), instances: new Map(summary.instances),
       classes: new Set(summary.classes.map((c) => c.name)), imports: new Map(summary.imports),
     });
-    this.modules.add(file);
-    this.invalidate();
+    if (!old || old.shape !== shape) this.modules.add(file);
+    this.invalidate(!old || old.shape !== shape);
     return true;
   }
 
   delete(file: string): boolean {
     if (!this.files.delete(file)) return false;
     this.modules.delete(file);
-    this.invalidate();
+    this.invalidate(true);
     return true;
   }
 
-  private invalidate(): void {
+  /** Derived facts go; with `shapes`, every file's resolved calls too (what they resolve against changed). */
+  private invalidate(shapes: boolean): void {
     this.reach = undefined;
     this.torchMemo.clear();
+    if (shapes) for (const e of this.files.values()) e.adjacency = undefined;
     this.generation++;
+  }
+
+  /** A file's calls as edges between workspace functions (resolved once, then kept). */
+  private adjacencyOf(file: string, e: Entry): [NodeId, NodeId, boolean][] {
+    if (e.adjacency) return e.adjacency;
+    const out: [NodeId, NodeId, boolean][] = [];
+    for (const edge of e.summary.edges) {
+      const to = this.target(file, e, edge.to);
+      if (!to) continue;
+      const [tf, name] = to.split('\0');
+      out.push([nodeId(file, edge.from), to, runsInCaller(edge, this.files.get(tf)?.defs.get(name))]);
+    }
+    return e.adjacency = out;
   }
 
   /** What the other files tell `file` (empty lists when it imports nothing of the workspace). */
@@ -159,11 +180,7 @@ export class WorkspaceIndex {
         handlers.set(nodeId(file, h), kind);
         if (e.defs.get(h)?.async && !/Ray Serve/.test(kind) && servesOnLoop(e.imports.values())) asyncRoots.push(nodeId(file, h));
       }
-      for (const edge of e.summary.edges) {
-        const to = this.target(file, e, edge.to);
-        const [tf, name] = to?.split('\0') ?? [];
-        addEdge(next, nodeId(file, edge.from), to, runsInCaller(edge, to ? this.files.get(tf)?.defs.get(name) : undefined));
-      }
+      for (const [from, to, direct] of this.adjacencyOf(file, e)) addEdge(next, from, to, direct);
     }
     const out = new Map<NodeId, RequestPath>();
     const entries = new Set<NodeId>();

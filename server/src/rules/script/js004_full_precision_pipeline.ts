@@ -34,8 +34,11 @@ function check(ctx: ScriptContext): Finding[] {
     const opts = callArgs(call).find((a) => a.type === 'object');
     if (!opts) continue;
     const p = pairs(opts);
-    const device = stringValue(p.get('device')?.childForFieldName('value'));
+    const deviceNode = p.get('device')?.childForFieldName('value');
+    const device = stringValue(deviceNode);
     if (device && GPU_DEVICES.test(device)) continue; // fp32/fp16 is the usual choice on GPU
+    // `device: navigator.gpu ? 'webgpu' : 'wasm'`: a GPU where there is one, and fp32 is chosen for it.
+    if (!device && deviceNode?.descendantsOfType('string').some((s) => !!s && GPU_DEVICES.test(stringValue(s) ?? ''))) continue;
     const dtype = p.get('dtype'), quantized = p.get('quantized');
     const dtypeValue = dtype?.childForFieldName('value') ?? null;
     if (dtype && fullPrecisionDtype(dtypeValue)) {
