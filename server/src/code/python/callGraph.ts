@@ -65,6 +65,28 @@ function isGenerator(fn: Node): boolean {
 }
 
 const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
+const LAZY_GUARD_TEXT = /\bif\s+not\b|\bis\s+None\b|\bnot\s+in\b/;
+/** Builtins and the packages real serving code calls most: never a function of the workspace. */
+const BUILTINS = new Set(['print', 'len', 'range', 'str', 'int', 'float', 'bool', 'list', 'dict', 'set', 'tuple', 'isinstance', 'getattr', 'setattr',
+  'hasattr', 'open', 'super', 'enumerate', 'zip', 'sorted', 'min', 'max', 'sum', 'any', 'all', 'map', 'filter', 'type', 'repr', 'round', 'abs', 'iter',
+  'next', 'format', 'id', 'hash', 'vars', 'dir', 'callable', 'bytes', 'bytearray', 'divmod', 'pow', 'reversed', 'slice', 'frozenset', 'issubclass',
+  'ValueError', 'TypeError', 'KeyError', 'RuntimeError', 'Exception', 'HTTPException', 'NotImplementedError', 'AssertionError']);
+const LIBRARIES = new Set(['os', 'sys', 're', 'json', 'time', 'math', 'random', 'logging', 'typing', 'datetime', 'pathlib', 'collections', 'itertools',
+  'functools', 'subprocess', 'shutil', 'io', 'base64', 'uuid', 'hashlib', 'threading', 'asyncio', 'numpy', 'torch', 'transformers', 'PIL', 'cv2',
+  'pandas', 'requests', 'fastapi', 'flask', 'django', 'pydantic', 'uvicorn', 'gradio', 'streamlit', 'onnxruntime', 'tensorflow', 'keras', 'sklearn',
+  'scipy', 'matplotlib', 'tqdm', 'yaml', 'argparse', 'copy', 'glob', 'traceback', 'warnings', 'string', 'struct', 'pickle', 'tempfile', 'inspect',
+  'dataclasses', 'enum', 'abc', 'contextlib', 'socket', 'urllib', 'http', 'csv', 'sqlite3', 'boto3', 'redis', 'ray', 'bentoml', 'starlette', 'aiohttp',
+  'httpx', 'openai', 'langchain', 'diffusers', 'accelerate', 'peft', 'safetensors', 'huggingface_hub', 'sentence_transformers', 'ultralytics',
+  'librosa', 'soundfile', 'torchvision', 'torchaudio', 'timm', 'einops', 'werkzeug', 'click', 'gc', 'platform', 'signal', 'queue', 'concurrent']);
+
+/** A callee that names a builtin or goes through a library import (`np.array`, `os.path.join`): no edge to look for. */
+function cannotBeWorkspace(mod: PythonModule, callee: string): boolean {
+  const dot = callee.indexOf('.');
+  const head = dot < 0 ? callee : callee.slice(0, dot);
+  if (dot < 0 && BUILTINS.has(head)) return true;
+  const q = mod.imports.get(head);
+  return !!q && LIBRARIES.has(q.split('.')[0]);
+}
 /** Calls that run a function handed to them somewhere else (a thread, an executor, a process). */
 const HAND_OVER = /(^|\.)(to_thread|run_in_threadpool|run_in_executor|submit|map|apply_async|run_sync|sync_to_async|Thread|Process|create_task|ensure_future|partial)$/;
 const IDENT = /^[A-Za-z_]\w*$/;
@@ -74,13 +96,21 @@ const OBJECT_CALL = /^([A-Za-z_]\w*)\.(\w+)$/;
 /** The unit's calls that may reach the file's own functions. */
 export function callEdges(mod: PythonModule): CallEdge[] {
   const out: CallEdge[] = [];
+  const owners = new Map<number, { name: string; fn?: Node; guards: boolean }>();
   for (const call of mod.calls) {
     const callee = mod.calleeText.get(call.id) ?? '';
-    const target = targetOf(call, callee);
     const handsOver = HAND_OVER.test(callee);
+    const target = handsOver || cannotBeWorkspace(mod, callee) ? undefined : targetOf(call, callee);
+    if (!target && !handsOver && !mod.calleeText.has(call.id)) continue;
     if (!target && !handsOver && !call.childForFieldName('arguments')?.text.includes('target')) continue;
-    const owner = ownerOf(call);
-    if (lazilyGuarded(call, owner.fn)) continue;
+    // The owner and whether it has lazy-init guards at all, once per function (each node access crosses into WASM).
+    const fn = ancestry(call).fn;
+    let owner = owners.get(fn?.id ?? -1);
+    if (!owner) {
+      owner = fn ? { name: qualifiedName(fn), fn, guards: LAZY_GUARD_TEXT.test(fn.text) } : { name: MODULE_CODE, guards: false };
+      owners.set(fn?.id ?? -1, owner);
+    }
+    if (owner.guards && lazilyGuarded(call, owner.fn)) continue;
     if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await', iterated: iterated(call) });
     // Functions handed over as arguments run too, though not on this thread (and not awaited here).
     const args = handsOver ? positionalArgs(call) : [];
