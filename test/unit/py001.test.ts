@@ -27,6 +27,13 @@ describe('PY001 model load on the request path', () => {
     await assertFixture(path.join(dir, 'clean.py'), 'PY001');
   });
 
+  it('follows the request path through helpers, methods of module-level objects and Cog predictors', async () => {
+    const found = await assertFixture(path.join(dir, 'helpers.py'), 'PY001');
+    assert.match(found[0].message, /`embed` → `run_model` → `fresh_encoder`/);
+    assert.match(found[1].message, /`score` → `Scorer\.score`/);
+    await assertFixture(path.join(dir, 'cog_predictor.py'), 'PY001');
+  });
+
   it('resolves import aliases', async () => {
     const code = 'import onnxruntime as rt\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    s = rt.InferenceSession("m.onnx")\n    return s\n';
     const [f] = await findingsFor(code);

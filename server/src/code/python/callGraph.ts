@@ -24,6 +24,8 @@ export interface CallEdge {
   awaited: boolean;
   /** the call is iterated where it is made (`for x in gen()`, `next(gen())`): a generator's body runs here */
   iterated: boolean;
+  /** made under `torch.no_grad()`/`inference_mode()` (the callee then runs without autograd, on this thread) */
+  noGrad: boolean;
 }
 
 export interface FunctionDef {
@@ -94,7 +96,7 @@ const SELF_CALL = /^(self|cls)\.(\w+)$/;
 const OBJECT_CALL = /^([A-Za-z_]\w*)\.(\w+)$/;
 
 /** The unit's calls that may reach the file's own functions. */
-export function callEdges(mod: PythonModule): CallEdge[] {
+export function callEdges(mod: PythonModule, noGrad: (call: Node) => boolean): CallEdge[] {
   const out: CallEdge[] = [];
   const owners = new Map<number, { name: string; fn?: Node; guards: boolean }>();
   for (const call of mod.calls) {
@@ -111,13 +113,13 @@ export function callEdges(mod: PythonModule): CallEdge[] {
       owners.set(fn?.id ?? -1, owner);
     }
     if (owner.guards && lazilyGuarded(call, owner.fn)) continue;
-    if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await', iterated: iterated(call) });
+    if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await', iterated: iterated(call), noGrad: noGrad(call) });
     // Functions handed over as arguments run too, though not on this thread (and not awaited here).
     const args = handsOver ? positionalArgs(call) : [];
     const named = keywordArg(call, 'target') ?? keywordArg(call, 'func') ?? keywordArg(call, 'fn');
     for (const arg of named ? [...args, named] : args) {
       const ref = referenceOf(arg);
-      if (ref) out.push({ from: owner.name, to: ref, deferred: true, awaited: false, iterated: false });
+      if (ref) out.push({ from: owner.name, to: ref, deferred: true, awaited: false, iterated: false, noGrad: false });
     }
   }
   return out;
@@ -309,4 +311,29 @@ export function markOnLoop<K>(roots: readonly K[], next: ReadonlyMap<K, readonly
       stack.push(to);
     }
   }
+}
+
+/**
+ * Functions whose every caller in the file calls them under no_grad (or is itself such a function):
+ * their bodies run without autograd. Work handed to a thread does not inherit no_grad (it is
+ * thread-local), and a function nobody in the file calls is not one of them.
+ */
+export function gradOffFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes' | 'edges'>): Set<string> {
+  const incoming = new Map<string, CallEdge[]>();
+  for (const e of g.edges) {
+    const to = resolveTarget(g, e.to);
+    if (!to || to === e.from) continue;
+    let list = incoming.get(to);
+    if (!list) incoming.set(to, list = []);
+    list.push(e);
+  }
+  const out = new Set<string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [fn, edges] of incoming) {
+      if (out.has(fn)) continue;
+      if (edges.every((e) => !e.deferred && (e.noGrad || out.has(e.from)))) { out.add(fn); changed = true; }
+    }
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { ModelKind } from './models';
 import type { FactoryResult } from './bindings';
-import { CallEdge, FunctionDef, MODULE_CODE, RequestPath, requestPaths, servesOnLoop } from './callGraph';
+import { CallEdge, FunctionDef, gradOffFunctions, MODULE_CODE, RequestPath, requestPaths, servesOnLoop } from './callGraph';
 
 export interface Unit {
   node: Node;
@@ -161,6 +161,8 @@ export interface ModuleContext {
   requestPaths: Map<string, RequestPath>;
   /** the file's request handlers by qualified name (filled with the exports) */
   handlers: Map<string, string>;
+  /** functions every caller in the file runs under no_grad (callGraph.gradOffFunctions) */
+  gradOff: Set<string>;
   /** functions that run inference themselves (filled with the exports) */
   inferring: Set<string>;
   /** every class of the file with its bases qualified (what the workspace summary needs) */
@@ -221,7 +223,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
     fileClasses, defs: new Map(), edges: [], instances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
-    inferring: new Set(),
+    inferring: new Set(), gradOff: new Set(),
   };
 }
 
@@ -355,6 +357,8 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
       if (!gid || (b && isInferenceMethod(b.kind, method))) ctx.inferring.add(fn);
     }
   }
+  ctx.gradOff.clear();
+  for (const f of gradOffFunctions({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses })) ctx.gradOff.add(f);
   ctx.requestPaths.clear();
   const paths = requestPaths({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses, handlers: handlerNames, entries: ctx.external.entries,
     eventLoop: servesOnLoop(ctx.imports.values()) });
@@ -385,7 +389,7 @@ export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
 
 /** A canonical string of what mergeExports adds. */
 export function exportsDigest(ctx: ModuleContext, alias: UnitAlias): string {
-  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)), [...ctx.inferring].sort(),
+  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)), [...ctx.inferring].sort(), [...ctx.gradOff].sort(),
     [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
 }
 

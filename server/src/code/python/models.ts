@@ -10,7 +10,7 @@ import {
   cached, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
 } from './semantics';
 import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
-import { decoratorNames, requestHandlers } from './serving';
+import { decoratorNames, inNoGradScope, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
 import { ownerOf, qualifiedName } from './callGraph';
 import { ClassInfo, ExportedBinding, isInferenceMethod, moduleGid, sagemakerGid, UnitExports } from './context';
@@ -44,9 +44,6 @@ export interface Binding {
   viaFactory?: boolean;
 }
 
-const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad',
-  'torch.autograd.grad_mode.inference_mode']);
-export const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 
 export interface ModelFacts {
   /** bindings made in this unit, in document order */
@@ -363,21 +360,10 @@ export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<Loca
 
 /** Whether `node` runs with autograd off: under `with torch.no_grad()/inference_mode()`, or in a function decorated with one. */
 export function underNoGrad(mod: PythonModule, facts: ModelFacts, node: Node): boolean {
-  if (facts.gradOffEverywhere) return true;
-  const a = ancestry(node);
-  for (let w = a.withStmt; w; w = ancestry(w).withStmt) {
-    {
-      const p = w;
-      for (const item of p.descendantsOfType('with_item')) {
-        const value = item?.childForFieldName('value');
-        const call = value?.type === 'as_pattern' ? value.namedChild(0) : value;
-        if (call?.type !== 'call') continue;
-        const q = qualifiedCallee(mod, call) ?? '';
-        if (NO_GRAD.has(q) || (SET_GRAD.has(q) && positionalArgs(call)[0]?.text === 'False')) return true;
-      }
-    }
-  }
-  for (let f = a.fn; f; f = ancestry(f).fn) if (decoratorNames(mod, f).some((d) => NO_GRAD.has(d))) return true;
+  if (facts.gradOffEverywhere || inNoGradScope(mod, node)) return true;
+  // A helper every caller runs under no_grad (`with torch.no_grad(): return run_model(x)`) runs without autograd too.
+  const gradOff = mod.context.gradOff;
+  for (let f = ancestry(node).fn; f && gradOff.size; f = ancestry(f).fn) if (gradOff.has(qualifiedName(f))) return true;
   return false;
 }
 

@@ -8,7 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
 import { MODULE_CODE, qualifiedName } from './callGraph';
 import {
-  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, PythonModule, qualify,
+  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, positionalArgs, PythonModule, qualifiedCallee, qualify,
 } from './semantics';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);
@@ -18,6 +18,9 @@ const TORCHSERVE_METHODS = new Set(['handle', 'preprocess', 'inference', 'postpr
 const SAGEMAKER_FNS = new Set(['input_fn', 'predict_fn', 'output_fn', 'transform_fn']);
 const KSERVE_METHODS = new Set(['predict', 'preprocess', 'postprocess', 'explain']);
 const VIEW_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'dispatch_request']);
+export const NO_GRAD = new Set(['torch.no_grad', 'torch.inference_mode', 'torch.autograd.no_grad', 'torch.autograd.grad_mode.no_grad',
+  'torch.autograd.grad_mode.inference_mode']);
+export const SET_GRAD = new Set(['torch.set_grad_enabled', 'torch.autograd.set_grad_enabled']);
 const CACHED = /(^|\.)(lru_cache|cache|cached_property|cached|cache_resource|cache_data|experimental_singleton|singleton|memoize)$/;
 
 /** Function node id → why it runs per request ("a route handler (@app.post)"). */
@@ -161,4 +164,20 @@ export function isServingModule(mod: PythonModule): boolean {
   return ['fastapi', 'flask', 'starlette', 'django', 'litestar', 'ray.serve', 'bentoml', 'gradio', 'streamlit', 'ts', 'triton_python_backend_utils',
     'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado']
     .some((p) => importsPackage(mod, p));
+}
+
+/** Whether `node` runs under `with torch.no_grad()/inference_mode()/set_grad_enabled(False)` or in a function decorated with one. */
+export function inNoGradScope(mod: PythonModule, node: Node): boolean {
+  const a = ancestry(node);
+  for (let w = a.withStmt; w; w = ancestry(w).withStmt) {
+    for (const item of w.descendantsOfType('with_item')) {
+      const value = item?.childForFieldName('value');
+      const call = value?.type === 'as_pattern' ? value.namedChild(0) : value;
+      if (call?.type !== 'call') continue;
+      const q = qualifiedCallee(mod, call) ?? '';
+      if (NO_GRAD.has(q) || (SET_GRAD.has(q) && positionalArgs(call)[0]?.text === 'False')) return true;
+    }
+  }
+  for (let f = a.fn; f; f = ancestry(f).fn) if (decoratorNames(mod, f).some((d) => NO_GRAD.has(d))) return true;
+  return false;
 }

@@ -9,9 +9,8 @@ import {
 } from './semantics';
 import { ClassInfo, classInfo, textFlags, Unit, UnitDecls, UnitOutline } from './context';
 import { callAssignments, factoryOf, keyOf, keyTail, loaderSites } from './bindings';
-import { SET_GRAD } from './models';
 import { callEdges, functionDefs, instancesOf } from './callGraph';
-import { isCachedFactory } from './serving';
+import { inNoGradScope, isCachedFactory, SET_GRAD } from './serving';
 
 /** The module's named children with their text (units compare by text across edits). */
 export function unitsOf(tree: Tree, text: string): Unit[] {
@@ -52,7 +51,7 @@ export function declsOf(mod: PythonModule): UnitDecls {
     keyTails: [...new Set([...loaderSites(mod).map((s) => s.key), ...mod.aliases.map((a) => keyOf(a.childForFieldName('left')) ?? '')].filter(Boolean).map(keyTail))],
     moduleNames: assignedNames(unit), functionNames: mod.functions.map(functionName),
     registrations: registrationsOf(mod), bentoServices: [], strings: [], literals: [], flags, callAssignments: callAssignments(mod), typeAliases: [],
-    defs: functionDefs(mod, (fn) => isCachedFactory(mod, fn)), edges: callEdges(mod), instances: instancesOf(mod),
+    defs: functionDefs(mod, (fn) => isCachedFactory(mod, fn)), edges: callEdges(mod, (call) => inNoGradScope(mod, call)), instances: instancesOf(mod),
   };
   const factory = factoryOf(mod);
   if (factory) decls.factory = [factory.name, factory.returns];

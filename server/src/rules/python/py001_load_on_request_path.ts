@@ -136,7 +136,10 @@ export const PY001: PythonRule = {
       'whisper, ultralytics, vLLM, llama.cpp, spaCy, Keras, joblib, ...) inside a request handler or a loop body. Request ' +
       'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`), ' +
       'Ray Serve `__call__`, BentoML APIs, TorchServe `handle`/`preprocess`/`inference`/`postprocess`, Triton `execute`, ' +
-      'KServe and MLflow `predict`, SageMaker `predict_fn`, Gradio callbacks and the Streamlit script body. Lazy ' +
+      'KServe and MLflow `predict`, SageMaker `predict_fn`, Cog `predict`, Jina `@requests`, Gradio callbacks and the ' +
+      'Streamlit script body, and everything they call: helpers of the file or of other modules of the workspace, `self.` ' +
+      'methods, methods of module-level objects (the message names the chain). A load inside a helper is reported in the ' +
+      'helper. `torch.load(io.BytesIO(...))` of a request body is not a model load. Lazy ' +
       'initialisation (`if MODEL is None:`), cached factories (`lru_cache`, `st.cache_resource`) and loops outside a ' +
       'request that load a different model per item (`{h: load(f"{h}.onnx") for h in HEADS}` at start-up) are not flagged.',
     whyItCosts:

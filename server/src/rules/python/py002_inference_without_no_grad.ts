@@ -58,8 +58,10 @@ export const PY002: PythonRule = {
     whatItDoes:
       'Flags calls of a loaded torch or transformers model (`model(x)`, `model.forward(x)`, including `self.model` set in ' +
       '`__init__`/`initialize`) that are not under `with torch.no_grad()`/`torch.inference_mode()` and not in a function ' +
-      'decorated with either. Stays silent in files that train (backward, optimizers, Trainer), for transformers `generate` ' +
-      'and HF/diffusers pipelines and sentence-transformers `encode` (they disable autograd themselves), for submodules ' +
+      'decorated with either. Models of nn.Module classes defined in other files of the workspace count. Stays silent in ' +
+      'files that train (backward, optimizers, Trainer), for transformers `generate` and the chat helpers of remote-code ' +
+      'LLMs built on it (`chat`, `stream_chat`, `stream_generate`), HF/diffusers pipelines and sentence-transformers ' +
+      '`encode` (they disable autograd themselves), for submodules ' +
       'called inside a model\'s own `forward`, and when parameters are frozen (`requires_grad_(False)`) or grad is disabled ' +
       'for the whole module.',
     whyItCosts:

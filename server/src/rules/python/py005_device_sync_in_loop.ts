@@ -146,7 +146,11 @@ export const PY005: PythonRule = {
     whatItDoes:
       'Flags host transfers of tensors (values derived from a torch model call or a `torch.*` function) and ' +
       '`torch.cuda.synchronize()` inside loop bodies and comprehensions, in files that put work on an accelerator ' +
-      '(cuda, mps, `device_map`, `.to(device)`). Silent in CPU-only code, where these calls do not wait on a device.',
+      '(cuda, mps, `device_map`, `.to(device)`); ultralytics results and parameters named like model outputs (`outputs`, ' +
+      '`logits`, `preds`) count as device tensors. Silent in CPU-only code, on values already copied to the host before ' +
+      'the loop (`x = t.cpu()`), in streaming decode loops (the host needs each token to send it: a loop that yields or ' +
+      'iterates a streamer), in loops over a dict\'s named outputs (a few heads of one result) and in generation hooks ' +
+      '(`StoppingCriteria`, `LogitsProcessor`). A greedy loop that only collects tokens or tests each for EOS is flagged.',
     whyItCosts:
       'CUDA runs asynchronously: Python queues kernels and moves on. Each `.item()`/`.cpu()` forces the host to wait until ' +
       'every queued kernel finishes, then copies a few bytes over PCIe (~10-50 us of latency each, plus the lost overlap). ' +

@@ -79,7 +79,9 @@ export const PY006: PythonRule = {
       'loaded without a dtype and used for inference in a file that never chooses a precision (no `torch_dtype`, `.half()`, ' +
       'autocast, bitsandbytes or `quantize_dynamic`). The quick fix fits the device the file uses: `torch_dtype=torch.float16` ' +
       '(or `.half()`) when it runs on a GPU, `torch.ao.quantization.quantize_dynamic` on a CPU. Convolutional families ' +
-      '(ResNet, ConvNeXt, YOLO...) are left alone.',
+      '(ResNet, ConvNeXt, YOLO...) are left alone, and so are `trust_remote_code` loads (their code picks the dtype from the ' +
+      'config) and backbones loaded inside a model class (the whole model is where precision is chosen). Diffusers ' +
+      'pipelines loaded without `torch_dtype` in a GPU file are flagged too: float16 is their standard precision there.',
     whyItCosts:
       'Transformer inference is dominated by matrix multiplies over the weights. In float16/bfloat16 tensor cores run them ' +
       '2-4x faster and the weights take half the memory (so twice the batch or replicas per GPU). On CPUs, int8 dynamic ' +

@@ -85,10 +85,14 @@ export const PY008: PythonRule = {
     summary: 'Blocking model inference runs directly inside an `async def` request handler.',
     whatItDoes:
       'Flags synchronous inference calls (torch/transformers models, pipelines, ONNX Runtime `session.run`, sentence-transformers ' +
-      '`encode`, ...) made directly in the body of an `async def` handler of an ASGI framework (FastAPI, Starlette, Litestar, ' +
-      'Django async views, BentoML async APIs, Gradio async callbacks). Silent for awaited calls, for calls inside a nested ' +
-      '`def`/lambda handed to a thread, for Flask (async views run in their own thread) and for Ray Serve deployments ' +
-      '(each replica queues its own requests).',
+      '`encode`, ...) that run on the event loop of an `async def` handler of an event-loop framework (FastAPI, Starlette, ' +
+      'Litestar, Django async views, BentoML async APIs, Gradio async callbacks, KServe, Jina): in the handler\'s body, or in ' +
+      'any function it runs on the loop: a plain helper it calls directly, an async helper it awaits, a generator it ' +
+      'iterates, in this file or another module of the workspace (the message names the chain; the finding sits on the ' +
+      'inference call). Silent for awaited calls, for work handed to a thread (`asyncio.to_thread`, `run_in_executor`, ' +
+      '`run_in_threadpool`, a nested `def`/lambda), for sync generators given to a streaming response (Starlette iterates ' +
+      'them in a thread), for Flask (async views run in their own thread) and for Ray Serve deployments (each replica ' +
+      'queues its own requests).',
     whyItCosts:
       'An ASGI server runs every request of a worker on one event loop. A 50 ms forward pass inside `async def` holds that ' +
       'loop for 50 ms: health checks, streaming responses and all concurrent requests stall behind it, so p95 latency grows ' +

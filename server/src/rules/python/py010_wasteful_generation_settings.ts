@@ -101,9 +101,11 @@ export const PY010: PythonRule = {
   docs: {
     summary: 'Generation or tokenisation settings that waste compute: `use_cache=False`, fixed `max_length` padding, slow tokenizers.',
     whatItDoes:
-      'Flags `use_cache=False` passed to `generate(...)`; `padding="max_length"` in tokenizer calls (unless the file ' +
-      'feeds a static-shape runtime such as ONNX Runtime, TensorRT, OpenVINO, XLA or Neuron, where fixed shapes are ' +
-      'required); and `use_fast=False` when loading a tokenizer or pipeline.',
+      'Flags `use_cache=False` passed to `generate(...)`; `padding="max_length"` and its older spelling ' +
+      '`pad_to_max_length=True` in tokenizer calls (unless the file feeds a static-shape runtime such as ONNX Runtime, ' +
+      'TensorRT, OpenVINO, XLA or Neuron, where fixed shapes are required); `use_fast=False` when loading a tokenizer or ' +
+      'pipeline; and `output_scores`/`output_attentions`/`output_hidden_states`/`output_logits=True` passed to `generate` ' +
+      '(or a `GenerationConfig`) when the function never reads that field of the result.',
     whyItCosts:
       'Without the KV cache every generated token re-runs attention over the whole prefix: generating n tokens costs ' +
       'O(n^2) instead of O(n), often 5-20x the time for long outputs. Padding a 20-token request to 512 multiplies ' +

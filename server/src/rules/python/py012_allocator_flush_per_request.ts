@@ -17,7 +17,7 @@ function check(ctx: PythonContext): Finding[] {
     let recovering = false;
     for (let p = call.parent; p && !recovering; p = p.parent) recovering = p.type === 'except_clause';
     if (recovering) continue;
-    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
+    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`${req.chain ? ` (${req.kind})` : ''}, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
     findings.push({
       rule: PY012.id,
       message: `\`${q}()\` runs ${where}: it ${q === 'gc.collect' ? 'walks every Python object (tens of ms with a model loaded)' : 'synchronises the device and returns cached blocks that the next request must allocate again'}. Leave memory to the allocator; cap it with settings instead.`,
@@ -36,7 +36,9 @@ export const PY012: PythonRule = {
     summary: '`torch.cuda.empty_cache()` or `gc.collect()` runs on every request or item.',
     whatItDoes:
       'Flags `torch.cuda.empty_cache()`, `torch.mps.empty_cache()` and `gc.collect()` in request handlers (every framework ' +
-      'Inference Lens knows) and loop bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged.',
+      'Inference Lens knows), in every function they call (here or in another module of the workspace) and in loop ' +
+      'bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged; `finally` blocks run on ' +
+      'every request and are.',
     whyItCosts:
       'PyTorch\'s caching allocator keeps freed GPU blocks so that the next request allocates without a `cudaMalloc`. ' +
       '`empty_cache()` synchronises the device and hands those blocks back, so the next request pays `cudaMalloc`/`cudaFree` ' +

@@ -58,7 +58,7 @@ function check(ctx: PythonContext): Finding[] {
     const loop = enclosingLoop(call);
     const req = requestContext(ctx.module, call);
     if (!req && !loop) continue;
-    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
+    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`${req.chain ? ` (${req.kind})` : ''}, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
     const shown = text.text.length > 40 ? `${text.text.slice(0, 37)}...` : text.text;
     findings.push({
       rule: PY013.id,

@@ -1,0 +1,105 @@
+/**
+ * The request path as a call graph (pure), module resolution, and the workspace index: facts one file
+ * gets from the others, computed from real summaries of parsed files.
+ */
+import * as assert from 'assert';
+import { requestPaths, gradOffFunctions, CallEdge, FunctionDef } from '../../server/src/code/python/callGraph';
+import { ModuleMap } from '../../server/src/code/workspace/modules';
+import { WorkspaceIndex } from '../../server/src/code/workspace/index';
+import { analyzeCodeFiles, summarizePython } from '../../server/src/engine';
+import { initParsers } from '../../server/src/code/treeSitter';
+import { mergeConfig } from '../../server/src/config';
+
+const def = (name: string, extra: Partial<FunctionDef> = {}): [string, FunctionDef] => [name, { name, async: false, cached: false, generator: false, ...extra }];
+const edge = (from: string, to: string, extra: Partial<CallEdge> = {}): CallEdge => ({ from, to, deferred: false, awaited: false, iterated: false, noGrad: false, ...extra });
+
+describe('request paths (call graph)', () => {
+  const defs = new Map([def('route', { async: true }), def('helper'), def('deep'), def('Worker.run'), def('cached', { cached: true }), def('threaded'), def('gen', { generator: true })]);
+  const g = {
+    defs, instances: new Map([['worker', 'Worker']]), classes: new Set(['Worker']), handlers: new Map([['route', 'a route handler (@app.post)']]), eventLoop: true,
+    edges: [edge('route', 'helper'), edge('helper', 'deep'), edge('route', '@worker.run'), edge('route', 'cached'), edge('route', 'threaded', { deferred: true }), edge('route', 'gen')],
+  };
+
+  it('reaches helpers, methods of module-level objects and handed-over functions, with the shortest chain', () => {
+    const p = requestPaths(g);
+    assert.deepStrictEqual(p.get('deep')?.chain, ['route', 'helper', 'deep']);
+    assert.deepStrictEqual(p.get('Worker.run')?.chain, ['route', 'Worker.run']);
+    assert.ok(p.has('threaded'));
+    assert.ok(!p.has('cached'), 'a cached factory runs once per key');
+    assert.ok(!p.has('route'), 'handlers have their own context');
+  });
+
+  it('knows what runs on an async handler\'s event loop', () => {
+    const p = requestPaths(g);
+    assert.strictEqual(p.get('deep')?.onLoop, true);
+    assert.strictEqual(p.get('threaded')?.onLoop, false, 'handed to a thread');
+    assert.strictEqual(p.get('gen')?.onLoop, false, 'a generator that is not iterated here runs elsewhere');
+    assert.strictEqual(requestPaths({ ...g, eventLoop: false }).get('deep')?.onLoop, false, 'Flask-style frameworks give async views a thread');
+  });
+
+  it('a helper is without autograd when every caller runs it under no_grad', () => {
+    const off = gradOffFunctions({ defs, instances: new Map(), classes: new Set(), edges: [edge('route', 'helper', { noGrad: true }), edge('helper', 'deep'), edge('route', 'threaded', { noGrad: true }), edge('other', 'threaded')] });
+    assert.deepStrictEqual([...off].sort(), ['deep', 'helper']);
+  });
+});
+
+describe('module resolution', () => {
+  const m = new ModuleMap();
+  for (const f of ['/ws/app/main.py', '/ws/app/models/__init__.py', '/ws/app/models/net.py', '/ws/other/net.py', '/ws/utils.py']) m.add(f);
+
+  it('resolves absolute, package and relative imports', () => {
+    assert.strictEqual(m.resolveModule('/ws/app/main.py', 'app.models.net'), '/ws/app/models/net.py');
+    assert.strictEqual(m.resolveModule('/ws/app/main.py', 'models'), '/ws/app/models/__init__.py');
+    assert.strictEqual(m.resolveModule('/ws/app/models/net.py', '..main'), '/ws/app/main.py');
+    assert.strictEqual(m.resolveModule('/ws/app/main.py', '.models.net'), '/ws/app/models/net.py');
+    assert.strictEqual(m.resolveModule('/ws/app/main.py', 'torch'), undefined);
+  });
+
+  it('prefers the candidate closest to the importing file', () => {
+    assert.strictEqual(m.resolveModule('/ws/other/serve.py', 'net'), '/ws/other/net.py');
+    assert.strictEqual(m.resolveModule('/ws/app/models/x.py', 'net'), '/ws/app/models/net.py');
+    assert.deepStrictEqual(m.resolveQualified('/ws/app/main.py', 'app.models.net.Net'), { file: '/ws/app/models/net.py', rest: 'Net' });
+  });
+});
+
+describe('workspace index', () => {
+  before(initParsers);
+
+  const NET = 'import torch.nn as nn\n\nclass Base(nn.Module):\n    pass\n\nclass Net(Base):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n        self.drop = nn.Dropout(0.1)\n';
+  const LOADER = 'import torch\nfrom transformers import AutoModel\n\nencoder = AutoModel.from_pretrained("x")\n\ndef load_model():\n    m = torch.jit.load("m.pt")\n    return m\n\ndef run(x):\n    return encoder(x)\n';
+  const APP = 'from fastapi import FastAPI\nfrom nets import Net\nfrom loader import encoder, load_model, run\n\napp = FastAPI()\n\n@app.post("/")\ndef route(x: list):\n    return run(x)\n';
+
+  it('tells a file the torch classes (through bases in other files), models, factories and entries it imports', () => {
+    const ix = new WorkspaceIndex();
+    ix.set('/ws/nets.py', summarizePython(NET));
+    ix.set('/ws/loader.py', summarizePython(LOADER));
+    ix.set('/ws/app.py', summarizePython(APP));
+    const app = ix.externalFor('/ws/app.py');
+    assert.deepStrictEqual(app.classes.map(([q]) => q), ['nets.Net']);
+    assert.deepStrictEqual(app.bindings.map((b) => [b.key, b.kind]), [['encoder', 'hf-model']]);
+    assert.deepStrictEqual(app.factories.map(([n]) => n), ['load_model']);
+    assert.deepStrictEqual(ix.externalFor('/ws/loader.py').entries.map(([n, p]) => [n, p.chain]), [['run', ['route', 'loader.run']]]);
+  });
+
+  it('changes nothing when a summary comes back the same, and forgets deleted files', () => {
+    const ix = new WorkspaceIndex();
+    assert.strictEqual(ix.set('/ws/loader.py', summarizePython(LOADER)), true);
+    assert.strictEqual(ix.set('/ws/loader.py', summarizePython(LOADER)), false);
+    ix.set('/ws/app.py', summarizePython(APP));
+    assert.strictEqual(ix.externalFor('/ws/loader.py').entries.length, 1);
+    assert.strictEqual(ix.delete('/ws/app.py'), true);
+    assert.strictEqual(ix.externalFor('/ws/loader.py').entries.length, 0);
+  });
+
+  it('analyses files as one workspace: a class from another file is a model, a helper another file routes to is on the request path', () => {
+    const files = [
+      { file: '/ws/nets.py', text: NET, lang: 'python' as const },
+      { file: '/ws/loader.py', text: 'from transformers import AutoModel\n\ndef run(x):\n    m = AutoModel.from_pretrained("x")\n    return m(x)\n', lang: 'python' as const },
+      { file: '/ws/app.py', text: 'import torch\nfrom fastapi import FastAPI\nfrom nets import Net\nfrom loader import run\n\napp = FastAPI()\nnet = Net()\n\n@app.post("/")\ndef route(x: list):\n    with torch.no_grad():\n        return net(torch.tensor(x)), run(x)\n', lang: 'python' as const },
+    ];
+    const found = analyzeCodeFiles(files, () => mergeConfig());
+    assert.deepStrictEqual(found.get('/ws/app.py')!.map((f) => `${f.rule}@${f.range.start.line}`), ['PY003@6']);
+    const loader = found.get('/ws/loader.py')!;
+    assert.ok(loader.some((f) => f.rule === 'PY001' && f.range.start.line === 3 && /`route` → `app\.run`|`route` → `loader\.run`/.test(f.message)), JSON.stringify(loader.map((f) => f.message)));
+  });
+});
