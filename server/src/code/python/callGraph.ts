@@ -337,3 +337,8 @@ export function gradOffFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 
   }
   return out;
 }
+
+/** The target of a call as `callEdges` names it (`f`, `C.m`, `@obj.m`), or undefined. */
+export function callTarget(call: Node, callee: string): string | undefined {
+  return targetOf(call, callee);
+}

@@ -3,6 +3,7 @@ import type { Finding, PythonContext, PythonRule } from '../types';
 import { assignedNames, enclosingLoop, positionalArgs } from '../../code/python/semantics';
 import { inferenceCall, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
+import { callTarget, resolveTarget } from '../../code/python/callGraph';
 
 /** Loop names that say the items already are batches (or chunks of a stream). */
 const ALREADY_BATCHED = /batch|chunk|loader|minibatch|shard|window/i;
@@ -43,9 +44,12 @@ function perItemNames(loop: Node, targets: Node | null): Set<string> {
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
   const findings: Finding[] = [];
+  const c = ctx.module.context;
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);
-    if (!inf) continue;
+    // A helper of this file that runs a model on what it is given (`caption(path)` per file) is a per-item run too.
+    const helper = inf || !c.inferring.size ? undefined : inferringHelper(ctx, call);
+    if (!inf && !helper) continue;
     const loop = enclosingLoop(call);
     const parts = loop && loopParts(loop);
     if (!loop || !parts) continue;
@@ -61,14 +65,26 @@ function check(ctx: PythonContext): Finding[] {
     const outputs = new Set(left && (left.type === 'identifier' || /pattern_list|tuple_pattern/.test(left.type)) ? identifiers(left) : []);
     if (identifiers(args).some((n) => outputs.has(n))) continue;
     const over = iterable?.text && iterable.text.length <= 40 ? ` of \`${iterable.text}\`` : '';
+    const who = inf ? `\`${inf.binding.key}\`` : `\`${helper}(...)\`, which runs a model,`;
     findings.push({
       rule: PY004.id,
-      message: `\`${inf.binding.key}\` runs once per element${over}: one call per item pays the per-call overhead (kernel launches, ` +
+      message: `${who} runs once per element${over}: one call per item pays the per-call overhead (kernel launches, ` +
         'Python dispatch, padding) every time and leaves the hardware idle. Batch the items into one call.',
       range: nodeRange(call.childForFieldName('function') ?? call),
     });
   }
   return findings;
+}
+
+/** The callee's name when a call runs one of the file's functions that runs inference itself. */
+function inferringHelper(ctx: PythonContext, call: Node): string | undefined {
+  const c = ctx.module.context;
+  const callee = ctx.module.calleeText.get(call.id) ?? '';
+  const target = callTarget(call, callee);
+  const fn = target && resolveTarget({ defs: c.defs, instances: c.instances, classes: c.fileClasses }, target);
+  // Token-by-token generation behind a helper has per-request lengths: batching it is a serving design, not a loop fix.
+  if (!fn || /generat|chat|stream|decode/i.test(fn)) return undefined;
+  return c.inferring.has(fn) && !c.defs.get(fn)?.generator ? callee : undefined;
 }
 
 export const PY004: PythonRule = {
@@ -80,7 +96,9 @@ export const PY004: PythonRule = {
     summary: 'A model, session or pipeline is called once per element of a collection where the items could be batched.',
     whatItDoes:
       'Flags inference calls (`model(x)`, `session.run(...)`, `pipe(text)`, `encoder.encode(s)`, `model.generate(...)`) inside a ' +
-      '`for` loop or comprehension whose input depends on the loop item. Silent when the loop already walks batches ' +
+      '`for` loop or comprehension whose input depends on the loop item, and calls of the file\'s own helpers that run a ' +
+      'model themselves (`caption(path)` per file; not generation helpers, whose per-request lengths make batching a ' +
+      'serving design). Silent when the loop already walks batches ' +
       '(names with batch/chunk/loader, `range(0, n, step)`), for `async for` streams and `while` loops, and for ' +
       'autoregressive loops that feed a call\'s output into the next call.',
     whyItCosts:

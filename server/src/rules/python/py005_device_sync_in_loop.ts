@@ -41,7 +41,6 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
     const id = p?.type === 'identifier' ? p : p?.namedChild(0);
     if (id?.type === 'identifier' && OUTPUT_PARAM.test(id.text)) names.add(id.text);
   }
-  const host = new Set<string>();
   const stmts = scope.descendantsOfType(['expression_statement', 'for_statement']).filter((s): s is Node => !!s);
   const producesTensor = (expr: Node): boolean =>
     ids(expr).some((n) => names.has(n)) ||
@@ -52,8 +51,8 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
       let targets: string[] = [];
       if (s.type === 'expression_statement') {
         const right = s.namedChild(0)?.childForFieldName('right');
-        // `x = t.cpu()`: x lives on the host from here on (a copy taken once, before any loop that reads it).
-        if (right && onHost(right)) { for (const n of assignedNames(s)) host.add(n); continue; }
+        // `x = t.cpu()`: x is a host value from there on (see hostAt).
+        if (right && onHost(right)) continue;
         if (right && producesTensor(right)) targets = assignedNames(s);
       } else {
         const right = s.childForFieldName('right');
@@ -62,15 +61,38 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
       for (const t of targets) if (!names.has(t)) { names.add(t); changed = true; }
     }
   }
-  for (const h of host) names.delete(h);
   return names;
 }
 
-/** A loop's targets when it iterates over a tensor (`for row in logits`, `[p.item() for p in probs]`). */
-function tensorLoopTargets(loop: Node, tensors: Set<string>): Set<string> {
+/** Per name, where each assignment in a scope ends and whether it copies to the host (`x = t.cpu()`), in order. */
+function hostCopies(scope: Node): Map<string, { at: number; host: boolean }[]> {
+  const out = new Map<string, { at: number; host: boolean }[]>();
+  for (const s of scope.descendantsOfType('expression_statement')) {
+    const right = s?.namedChild(0)?.childForFieldName('right');
+    if (!s || !right) continue;
+    const host = onHost(right);
+    for (const n of assignedNames(s)) {
+      let list = out.get(n);
+      if (!list) out.set(n, list = []);
+      list.push({ at: s.endIndex, host });
+    }
+  }
+  return out;
+}
+
+/** Whether the last assignment of `name` that ends before `at` (in text order) left a host value. */
+function hostAt(copies: Map<string, { at: number; host: boolean }[]>, name: string, at: number): boolean {
+  let last: { at: number; host: boolean } | undefined;
+  for (const c of copies.get(name) ?? []) if (c.at < at) last = c;
+  return !!last?.host;
+}
+
+/** A loop's targets when it iterates over a device tensor (`for row in logits`, `[p.item() for p in probs]`; not `range(...)`). */
+function tensorLoopTargets(loop: Node, tensors: Set<string>, copies: Map<string, { at: number; host: boolean }[]>): Set<string> {
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const iterable = clause?.childForFieldName('right');
-  if (!clause || !ids(iterable).some((n) => tensors.has(n))) return new Set();
+  if (!clause || !iterable || /^range\(/.test(iterable.text)) return new Set();
+  if (!ids(iterable).some((n) => tensors.has(n) && !hostAt(copies, n, loop.startIndex))) return new Set();
   return new Set(ids(clause.childForFieldName('left')));
 }
 
@@ -102,6 +124,7 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   const flaggedLines = new Set<number>();
   const tensorsByScope = new Map<number, Set<string>>();
+  const copiesByScope = new Map<number, Map<string, { at: number; host: boolean }[]>>();
   const runsModel = new Map<number, boolean>();
   for (const call of ctx.module.calls) {
     const m = methodName(call);
@@ -119,8 +142,10 @@ function check(ctx: PythonContext): Finding[] {
       let tensors = tensorsByScope.get(scope.id);
       if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
       const recv = receiver(call);
-      const loopVars = tensorLoopTargets(loop, tensors);
-      const recvIsTensor = !!recv && (ids(recv).some((n) => tensors.has(n) || loopVars.has(n)) ||
+      let copies = copiesByScope.get(scope.id);
+      if (!copies) copiesByScope.set(scope.id, copies = hostCopies(scope));
+      const loopVars = tensorLoopTargets(loop, tensors, copies);
+      const recvIsTensor = !!recv && (ids(recv).some((n) => (tensors.has(n) && !hostAt(copies!, n, call.startIndex)) || loopVars.has(n)) ||
         [recv, ...recv.descendantsOfType('call')].some((c) => c?.type === 'call' && (isTorchInference(ctx.module, facts, c) || /^torch\./.test(qualifiedCallee(ctx.module, c) ?? ''))));
       if (!recvIsTensor) continue;
     }
