@@ -18,18 +18,22 @@ const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load',
 const OTHER_LOADERS = new Set([
   'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model', 'whisper.load_model', 'ultralytics.YOLO',
   'ultralytics.RTDETR', 'ultralytics.SAM', 'spacy.load', 'joblib.load', 'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file',
-  'open_clip.create_model_and_transforms', 'clip.load', 'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator',
+  'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator',
   'tensorflow.saved_model.load', 'xgboost.Booster', 'lightgbm.Booster', 'mlflow.pyfunc.load_model', 'tflite_runtime.interpreter.Interpreter',
   'tensorflow.lite.Interpreter', 'onnx.load', 'gfpgan.GFPGANer', 'gfpgan.utils.GFPGANer', 'realesrgan.RealESRGANer', 'basicsr.archs.rrdbnet_arch.RRDBNet',
   'easyocr.Reader', 'paddleocr.PaddleOCR', 'TTS.api.TTS', 'insightface.app.FaceAnalysis', 'whisperx.load_align_model', 'whisperx.DiarizationPipeline',
   'pyannote.audio.Pipeline.from_pretrained', 'transformers.TextClassificationPipeline', 'stable_whisper.load_model', 'nemo.collections.asr.models.ASRModel.from_pretrained',
 ]);
+/** Loaders whose result is a tuple with the model first. */
+const TUPLE_LOADERS = new Set(['clip.load', 'open_clip.create_model_and_transforms', 'open_clip.create_model_from_pretrained']);
 /** Sentence and reranker encoders (their encode/compute_score run without autograd). */
 const ENCODERS = /^(sentence_transformers\.(SentenceTransformer|CrossEncoder)|FlagEmbedding\.(FlagModel|FlagReranker|BGEM3FlagModel|FlagLLMReranker)|langchain\w*(\.\w+)*\.(HuggingFaceEmbeddings|HuggingFaceBgeEmbeddings|HuggingFaceInstructEmbeddings))$/;
-export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown>): ModelKind | undefined {
+export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, { weightless?: boolean }>): ModelKind | undefined {
   if (q === 'onnxruntime.InferenceSession') return 'ort';
   if (q === 'transformers.pipeline' || /^diffusers\.\w*Pipeline\w*\.from_pretrained$/.test(q)) return 'pipeline';
   if (ENCODERS.test(q)) return 'encoder';
+  // CLIP loaders hand back a torch module already in eval mode, like from_pretrained.
+  if (TUPLE_LOADERS.has(q)) return 'hf-model';
   if (q.endsWith('.from_pretrained') && !q.includes('()')) {
     const cls = q.split('.').slice(-2)[0];
     // A torch module class of the workspace with a transformers base (`BertForNER.from_pretrained`).
@@ -40,7 +44,8 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, unknown
     return 'other';
   }
   if (TORCH_LOADERS.has(q) || /^torchvision\.models\.(\w+\.)?[a-z]\w*$/.test(q) && !/\.(get_weight|list_models|get_model_weights)$/.test(q)) return 'torch';
-  if (moduleClasses.has(q)) return 'torch';
+  // A module class without weights is glue (an add, a reshape): calling it is not inference.
+  if (moduleClasses.has(q)) return moduleClasses.get(q)!.weightless ? undefined : 'torch';
   if (OTHER_LOADERS.has(q)) return 'other';
   if (/^[a-z_][\w]*(\.[a-z_]\w*)*\.load_model$/.test(q) && !/^(self|cls|os|json|pickle|torch)\./.test(q)) return 'other';
   return undefined;
@@ -188,8 +193,10 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
       continue;
     }
     if (kind) {
-      const key = keyOf(left);
-      if (key) out.push({ key, kind, loader: q, call, left, chain });
+      // `model, preprocess = clip.load(...)`: loaders that return the model first in a tuple.
+      const target = TUPLE_LOADERS.has(q) && /pattern_list|tuple_pattern/.test(left.type) ? left.namedChild(0) : left;
+      const key = keyOf(target);
+      if (key && target) out.push({ key, kind, loader: q, call, left: target, chain });
       continue;
     }
     // A factory's result: one model, or a tuple unpacked into as many names.

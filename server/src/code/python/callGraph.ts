@@ -136,9 +136,13 @@ function iterated(call: Node): boolean {
   return ITERATES.test(name.slice(name.lastIndexOf('.') + 1));
 }
 
-/** A step of the request path runs on the caller's thread: a direct call, and for a generator, one iterated there. */
+/**
+ * A step of the request path runs on the caller's thread: a direct call; for a plain generator, only one
+ * iterated there (Starlette iterates a sync generator handed to a response in its thread pool), while an
+ * async generator runs on the event loop wherever it is consumed.
+ */
 export function runsInCaller(e: CallEdge, target: FunctionDef | undefined): boolean {
-  return !e.deferred && (!target?.generator || e.iterated);
+  return !e.deferred && (!target?.generator || target.async || e.iterated);
 }
 
 /** What a call's callee names among the file's functions: `f`, `C.m` (self/cls), `@obj.m`. */

@@ -35,6 +35,8 @@ export interface ClassInfo {
   modeDependent: boolean;
   /** at least two Linear layers and no convolutions */
   linearHeavy: boolean;
+  /** no layer with weights and nothing loaded: glue code in a module's clothes (an add/sub, a reshape) */
+  weightless: boolean;
 }
 
 /** Facts that need only the unit's own text. */
@@ -187,6 +189,8 @@ export function textFlags(text: string): TextFlags {
 
 const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)(\.from_pretrained)?\(|\bclass\s+\w+\(\s*(\w+\.)*\w*PreTrainedModel\s*\)/;
 
+const WEIGHTS = /\b(Linear|Conv\w*|Embedding\w*|LSTM\w*|GRU\w*|RNN\w*|\w*Norm\w*|Parameter|MultiheadAttention|Transformer\w*|Bilinear|PReLU)\(|from_pretrained\(|load_state_dict|torch\.load|torch\.hub|timm\.|torchvision|models\.\w+\(|register_buffer|super\(\)\.__init__\(\s*\w/;
+
 export function classInfo(name: string, bases: string[], text: string): ClassInfo {
   return {
     name, bases,
@@ -194,6 +198,7 @@ export function classInfo(name: string, bases: string[], text: string): ClassInf
     modeDependent: /Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(text),
     // Linear layers, or a transformer backbone with a head (`self.bert = BertModel.from_pretrained(...)`), and no convolutions.
     linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text)) && !/Conv\d?d\(/.test(text),
+    weightless: !WEIGHTS.test(text),
   };
 }
 
@@ -215,7 +220,8 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     for (const c of o.classes) {
       const bases = c.bases.map((b) => qualifyWith(imports, b));
       classInfos.push({ ...c, bases });
-      if (c.name && bases.some((b) => TORCH_MODULE.test(b) || moduleClasses.has(b))) moduleClasses.set(c.name, { ...c, bases });
+      // Weightless only when nothing it inherits from can hold layers either.
+      if (c.name && bases.some((b) => TORCH_MODULE.test(b) || moduleClasses.has(b))) moduleClasses.set(c.name, { ...c, bases, weightless: c.weightless && !bases.some((b) => moduleClasses.has(b)) });
     }
   }
   return {

@@ -8,7 +8,7 @@ import { isCachedFactory, requestContext } from '../../code/python/serving';
 import { loaderKind } from '../../code/python/bindings';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
-const NO_CLASSES = new Map<string, Node>();
+const NO_CLASSES = new Map<string, { weightless?: boolean }>();
 
 /** What a call loads (a model, tokenizer, session, pipeline), by qualified callee; undefined when nothing. */
 export function loaderName(mod: PythonModule, call: Node): string | undefined {

@@ -83,7 +83,7 @@ function inferringHelper(ctx: PythonContext, call: Node): string | undefined {
   const target = callTarget(call, callee);
   const fn = target && resolveTarget({ defs: c.defs, instances: c.instances, classes: c.fileClasses }, target);
   // Token-by-token generation behind a helper has per-request lengths: batching it is a serving design, not a loop fix.
-  if (!fn || /generat|chat|stream|decode/i.test(fn)) return undefined;
+  if (!fn || /generat|chat|stream|decode|greedy|sampl|beam/i.test(fn)) return undefined;
   return c.inferring.has(fn) && !c.defs.get(fn)?.generator ? callee : undefined;
 }
 
