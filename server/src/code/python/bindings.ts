@@ -180,7 +180,9 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
   for (const call of mod.calls) {
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
-    const kind = loaderKind(q, mod.context.moduleClasses);
+    const hubYolo = q === 'torch.hub.load' && /yolo|ultralytics/i.test(positionalArgs(call)[0]?.text ?? '');
+    // YOLOv5 from torch.hub comes wrapped in AutoShape: eval mode and no_grad inside, like ultralytics' YOLO.
+    const kind = hubYolo ? 'other' : loaderKind(q, mod.context.moduleClasses);
     // The file's own factories, and those imported from other files of the workspace, by the name called.
     const bare = mod.calleeText.get(call.id) ?? '';
     const made = !kind && factories && !bare.includes('.') ? mod.context.factories.get(bare) : undefined;
@@ -196,7 +198,7 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
       // `model, preprocess = clip.load(...)`: loaders that return the model first in a tuple.
       const target = TUPLE_LOADERS.has(q) && /pattern_list|tuple_pattern/.test(left.type) ? left.namedChild(0) : left;
       const key = keyOf(target);
-      if (key && target) out.push({ key, kind, loader: q, call, left: target, chain });
+      if (key && target) out.push({ key, kind, loader: hubYolo ? 'ultralytics.yolov5 (torch.hub)' : q, call, left: target, chain });
       continue;
     }
     // A factory's result: one model, or a tuple unpacked into as many names.

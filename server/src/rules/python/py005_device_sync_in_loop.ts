@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { assignedNames, classBases, enclosingClass, enclosingFunction, enclosingLoop, methodName, qualifiedCallee, receiver } from '../../code/python/semantics';
+import { assignedNames, classBases, enclosingClass, enclosingFunction, enclosingLoop, methodName, positionalArgs, qualifiedCallee, receiver } from '../../code/python/semantics';
 import { inferenceCall, modelFacts, ModelFacts } from '../../code/python/models';
 import type { PythonModule } from '../../code/python/semantics';
 import { nodeRange } from '../helpers';
@@ -56,7 +56,8 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
         if (right && producesTensor(right)) targets = assignedNames(s);
       } else {
         const right = s.childForFieldName('right');
-        if (right && producesTensor(right)) targets = ids(s.childForFieldName('left'));
+        // `for row in t.tolist()` walks host values.
+        if (right && !onHost(right) && producesTensor(right)) targets = ids(s.childForFieldName('left'));
       }
       for (const t of targets) if (!names.has(t)) { names.add(t); changed = true; }
     }
@@ -91,7 +92,7 @@ function hostAt(copies: Map<string, { at: number; host: boolean }[]>, name: stri
 function tensorLoopTargets(loop: Node, tensors: Set<string>, copies: Map<string, { at: number; host: boolean }[]>): Set<string> {
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const iterable = clause?.childForFieldName('right');
-  if (!clause || !iterable || /^range\(/.test(iterable.text)) return new Set();
+  if (!clause || !iterable || /^range\(/.test(iterable.text) || onHost(iterable)) return new Set();
   if (!ids(iterable).some((n) => tensors.has(n) && !hostAt(copies, n, loop.startIndex))) return new Set();
   return new Set(ids(clause.childForFieldName('left')));
 }
@@ -109,6 +110,9 @@ function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: No
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const iterable = clause?.childForFieldName('right')?.text ?? '';
   if (/\bstream|\bstreamer\b|generate_stream|\.(items|values|keys)\(\)$/.test(iterable)) return true;
+  // A loop over the labels of one result (`zip(LABELS, probs[0])`, `enumerate(CLASSES)`): a handful, fixed by the code.
+  const literals = mod.context.literalNames;
+  if (literals.size && clause && (clause.childForFieldName('right')?.descendantsOfType('identifier') ?? []).some((n) => !!n && literals.has(n.text))) return true;
   const decodes = loop.type === 'while_statement' || /^range\(.*\b(max_new_tokens|max_length|max_tokens|new_tokens|max_gen_len|gen_len|num_steps|steps)\b/.test(iterable);
   // Streaming each token to the client needs it on the host; collecting tokens, or testing each for the end of
   // sequence, could stay on the device (the rule's own example), so those loops are still flagged.
@@ -129,7 +133,11 @@ function check(ctx: PythonContext): Finding[] {
   for (const call of ctx.module.calls) {
     const m = methodName(call);
     const isSync = qualifiedCallee(ctx.module, call) === 'torch.cuda.synchronize';
-    if (!isSync && !(m && SYNC_METHODS.has(m))) continue;
+    // `int(box[0])`, `float(score)`: converting one element of a device tensor waits for the device like `.item()`.
+    // Only elements (`int(det[0])`, `float(box.conf[0])`): a plain name may well hold a Python number already.
+    const arg0 = !m && !isSync && /^(int|float|bool)$/.test(ctx.module.calleeText.get(call.id) ?? '') ? positionalArgs(call)[0] : undefined;
+    const convert = arg0?.type === 'subscript' ? arg0 : undefined;
+    if (!isSync && !convert && !(m && SYNC_METHODS.has(m))) continue;
     const loop = enclosingLoop(call);
     const line = call.startPosition.row;
     if (!loop || flaggedLines.has(line) || inherentLoop(ctx.module, facts, loop, call)) continue;
@@ -141,7 +149,8 @@ function check(ctx: PythonContext): Finding[] {
       const scope = enclosingFunction(call) ?? ctx.module.unit.node;
       let tensors = tensorsByScope.get(scope.id);
       if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
-      const recv = receiver(call);
+      const recv = convert && !SYNC_METHODS.has(methodName(convert.type === 'call' ? convert : call) ?? '') ? convert : receiver(call);
+      if (convert && recv === receiver(call)) continue; // `int(x.item())`: the `.item()` is the one reported
       let copies = copiesByScope.get(scope.id);
       if (!copies) copiesByScope.set(scope.id, copies = hostCopies(scope));
       const loopVars = tensorLoopTargets(loop, tensors, copies);
@@ -150,7 +159,7 @@ function check(ctx: PythonContext): Finding[] {
       if (!recvIsTensor) continue;
     }
     flaggedLines.add(line);
-    const what = isSync ? '`torch.cuda.synchronize()`' : `\`.${m}()\``;
+    const what = isSync ? '`torch.cuda.synchronize()`' : convert ? `\`${ctx.module.calleeText.get(call.id)}(...)\` of a device tensor` : `\`.${m}()\``;
     findings.push({
       rule: PY005.id,
       message: `${what} inside a loop waits for the GPU and copies to the host on every iteration, so the device idles between steps. ` +
