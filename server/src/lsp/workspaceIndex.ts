@@ -13,6 +13,8 @@ import { WorkspaceIndex } from '../code/workspace/index';
 
 /** Files larger than this are not summarised (generated code, vendored bundles). */
 const MAX_BYTES = 1 << 20;
+/** A workspace root with more Python files than this (a home folder, a monorepo of vendored code) is indexed only this far. */
+const MAX_FILES = 20000;
 
 export class WorkspaceIndexer {
   readonly index = new WorkspaceIndex();
@@ -21,7 +23,7 @@ export class WorkspaceIndexer {
 
   /** Summarises every Python file under `roots`, yielding to the event loop between files; `report(done, total)`. */
   async indexRoots(roots: readonly string[], report: (done: number, total: number) => void, cancelled: () => boolean): Promise<number> {
-    const files = collectFiles([...roots]).files.filter((f) => f.endsWith('.py'));
+    const files = collectFiles([...roots]).files.filter((f) => f.endsWith('.py')).slice(0, MAX_FILES);
     let done = 0;
     for (const file of files) {
       if (cancelled()) break;
