@@ -6,9 +6,9 @@
  * request path is everything the handlers reach through those calls (context.ts `requestPaths`):
  * a rule about per-request work then sees a load inside a helper that a route calls.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
-import { functionName, isAsync, keywordArg, positionalArgs, PythonModule } from './semantics';
+import { functionName, isAsync, keywordArg, memoById, positionalArgs, PythonModule } from './semantics';
 
 /** The pseudo-function of module-level code (the Streamlit script body reruns it per interaction). */
 export const MODULE_CODE = '<module>';
@@ -47,8 +47,14 @@ export function ownerOf(node: Node): { name: string; fn?: Node } {
   return fn ? { name: qualifiedName(fn), fn } : { name: MODULE_CODE };
 }
 
-/** `C.m` for a method of class C, the plain name for any other function. */
+const qualifiedNames = new WeakMap<Tree, Map<number, string>>();
+
+/** `C.m` for a method of class C, the plain name for any other function (memoised per tree: rules ask often). */
 export function qualifiedName(fn: Node): string {
+  return memoById(qualifiedNames, fn.tree, fn, computeQualifiedName);
+}
+
+function computeQualifiedName(fn: Node): string {
   const name = functionName(fn);
   const holder = fn.parent?.type === 'decorated_definition' ? fn.parent.parent : fn.parent;
   const cls = holder?.type === 'block' ? holder.parent : undefined;
@@ -57,12 +63,18 @@ export function qualifiedName(fn: Node): string {
 
 /** The unit's function definitions, nested ones included (`cached`: decorated with a cache, serving.ts decides). */
 export function functionDefs(mod: PythonModule, cached: (fn: Node) => boolean): FunctionDef[] {
-  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn), generator: isGenerator(fn) }));
+  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn), generator: isGenerator(mod, fn) }));
 }
 
-function isGenerator(fn: Node): boolean {
+/** A node's text from the unit's own string (no copy out of WASM). */
+function textIn(mod: PythonModule, node: Node): string {
+  return mod.unit.text.slice(node.startIndex - mod.unit.startIndex, node.endIndex - mod.unit.startIndex);
+}
+
+function isGenerator(mod: PythonModule, fn: Node): boolean {
+  if (!/\byield\b/.test(textIn(mod, fn))) return false;
   const body = fn.childForFieldName('body');
-  if (!body || !/\byield\b/.test(body.text)) return false;
+  if (!body) return false;
   return body.descendantsOfType('yield').some((y) => !!y && ancestry(y).fn?.id === fn.id);
 }
 
@@ -103,13 +115,12 @@ export function callEdges(mod: PythonModule, noGrad: (call: Node) => boolean): C
     const callee = mod.calleeText.get(call.id) ?? '';
     const handsOver = HAND_OVER.test(callee);
     const target = handsOver || cannotBeWorkspace(mod, callee) ? undefined : targetOf(call, callee);
-    if (!target && !handsOver && !mod.calleeText.has(call.id)) continue;
-    if (!target && !handsOver && !call.childForFieldName('arguments')?.text.includes('target')) continue;
+    if (!target && !handsOver && !textIn(mod, call).includes('target')) continue;
     // The owner and whether it has lazy-init guards at all, once per function (each node access crosses into WASM).
     const fn = ancestry(call).fn;
     let owner = owners.get(fn?.id ?? -1);
     if (!owner) {
-      owner = fn ? { name: qualifiedName(fn), fn, guards: LAZY_GUARD_TEXT.test(fn.text) } : { name: MODULE_CODE, guards: false };
+      owner = fn ? { name: qualifiedName(fn), fn, guards: LAZY_GUARD_TEXT.test(textIn(mod, fn)) } : { name: MODULE_CODE, guards: false };
       owners.set(fn?.id ?? -1, owner);
     }
     if (owner.guards && lazilyGuarded(call, owner.fn)) continue;

@@ -17,6 +17,9 @@ const TOKENIZE_FUNCTIONS = /^(clip\.tokenize|open_clip\.tokenize)$/;
  * `clip.tokenize(x)`. Undefined for any other call.
  */
 function encodedText(mod: PythonModule, facts: ModelFacts, call: Node): Node | undefined {
+  // Most calls name no tokenizer at all: a text test on the callee before resolving anything.
+  const callee = mod.calleeText.get(call.id) ?? '';
+  if (!/tokeniz/i.test(callee) && !facts.keyTails.some((k) => callee.includes(k))) return undefined;
   const q = qualifiedCallee(mod, call) ?? '';
   const text = (): Node | undefined => keywordArg(call, 'text') ?? positionalArgs(call)[0];
   if (TOKENIZE_FUNCTIONS.test(q)) return text();
