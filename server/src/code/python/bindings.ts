@@ -8,32 +8,14 @@ import type { Node } from 'web-tree-sitter';
 import { cached, dottedName, importsPackage, positionalArgs, PythonModule, qualify, qualifiedCallee } from './semantics';
 import { ancestry } from './ancestry';
 import type { ModelKind } from './models';
+import { LOAD_MODEL_FUNCTION, LOADER_BY_NAME, LOADER_PATTERNS, NOT_A_PACKAGE, NOT_TORCHVISION_MODELS, WRAPPED_HUB_REPOSITORIES } from './library';
 
-const TORCH_LOADERS = new Set(['torch.load', 'torch.hub.load', 'torch.jit.load', 'torch.jit.script', 'torch.export.load', 'timm.create_model']);
-/**
- * Loaders of the libraries real serving code uses, by qualified name. Each returns a model object whose
- * calls run inference (context.ts INFER_METHODS says which methods per kind). Also every
- * `<package>.load_model(...)` of an imported package (whisper, whisperx, keras, mlflow...).
- */
-const OTHER_LOADERS = new Set([
-  'tensorflow.keras.models.load_model', 'keras.models.load_model', 'keras.saving.load_model', 'whisper.load_model', 'ultralytics.YOLO',
-  'ultralytics.RTDETR', 'ultralytics.SAM', 'spacy.load', 'joblib.load', 'vllm.LLM', 'llama_cpp.Llama', 'tokenizers.Tokenizer.from_file',
-  'faster_whisper.WhisperModel', 'ctranslate2.Translator', 'ctranslate2.Generator',
-  'tensorflow.saved_model.load', 'xgboost.Booster', 'lightgbm.Booster', 'mlflow.pyfunc.load_model', 'tflite_runtime.interpreter.Interpreter',
-  'tensorflow.lite.Interpreter', 'onnx.load', 'gfpgan.GFPGANer', 'gfpgan.utils.GFPGANer', 'realesrgan.RealESRGANer', 'basicsr.archs.rrdbnet_arch.RRDBNet',
-  'easyocr.Reader', 'paddleocr.PaddleOCR', 'TTS.api.TTS', 'insightface.app.FaceAnalysis', 'whisperx.load_align_model', 'whisperx.DiarizationPipeline',
-  'pyannote.audio.Pipeline.from_pretrained', 'transformers.TextClassificationPipeline', 'stable_whisper.load_model', 'nemo.collections.asr.models.ASRModel.from_pretrained',
-]);
-/** Loaders whose result is a tuple with the model first. */
-const TUPLE_LOADERS = new Set(['clip.load', 'open_clip.create_model_and_transforms', 'open_clip.create_model_from_pretrained']);
-/** Sentence and reranker encoders (their encode/compute_score run without autograd). */
-const ENCODERS = /^(sentence_transformers\.(SentenceTransformer|CrossEncoder)|FlagEmbedding\.(FlagModel|FlagReranker|BGEM3FlagModel|FlagLLMReranker)|langchain\w*(\.\w+)*\.(HuggingFaceEmbeddings|HuggingFaceBgeEmbeddings|HuggingFaceInstructEmbeddings))$/;
+/** What a call loads, by its qualified name: the tables in library.ts, the `from_pretrained` naming rules, the file's own nn.Module classes. */
 export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, { weightless?: boolean }>): ModelKind | undefined {
-  if (q === 'onnxruntime.InferenceSession') return 'ort';
-  if (q === 'transformers.pipeline' || /^diffusers\.\w*Pipeline\w*\.from_pretrained$/.test(q)) return 'pipeline';
-  if (ENCODERS.test(q)) return 'encoder';
-  // CLIP loaders hand back a torch module already in eval mode, like from_pretrained.
-  if (TUPLE_LOADERS.has(q)) return 'hf-model';
+  const known = LOADER_BY_NAME.get(q);
+  if (known) return known.kind;
+  const byPattern = LOADER_PATTERNS.find((p) => p.pattern.test(q) && !NOT_TORCHVISION_MODELS.test(q));
+  if (byPattern && byPattern.kind !== 'torch') return byPattern.kind;
   if (q.endsWith('.from_pretrained') && !q.includes('()')) {
     const cls = q.split('.').slice(-2)[0];
     // A torch module class of the workspace with a transformers base (`BertForNER.from_pretrained`).
@@ -43,11 +25,10 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, { weigh
     if (/^(transformers|peft)\./.test(q)) return 'hf-model';
     return 'other';
   }
-  if (TORCH_LOADERS.has(q) || /^torchvision\.models\.(\w+\.)?[a-z]\w*$/.test(q) && !/\.(get_weight|list_models|get_model_weights)$/.test(q)) return 'torch';
+  if (byPattern) return byPattern.kind;
   // A module class without weights is glue (an add, a reshape): calling it is not inference.
   if (moduleClasses.has(q)) return moduleClasses.get(q)!.weightless ? undefined : 'torch';
-  if (OTHER_LOADERS.has(q)) return 'other';
-  if (/^[a-z_][\w]*(\.[a-z_]\w*)*\.load_model$/.test(q) && !/^(self|cls|os|json|pickle|torch)\./.test(q)) return 'other';
+  if (LOAD_MODEL_FUNCTION.test(q) && !NOT_A_PACKAGE.test(q)) return 'other';
   return undefined;
 }
 
@@ -180,7 +161,7 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
   for (const call of mod.calls) {
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
-    const hubYolo = q === 'torch.hub.load' && /yolo|ultralytics/i.test(positionalArgs(call)[0]?.text ?? '');
+    const hubYolo = q === 'torch.hub.load' && WRAPPED_HUB_REPOSITORIES.test(positionalArgs(call)[0]?.text ?? '');
     // YOLOv5 from torch.hub comes wrapped in AutoShape: eval mode and no_grad inside, like ultralytics' YOLO.
     const kind = hubYolo ? 'other' : loaderKind(q, mod.context.moduleClasses);
     // The file's own factories, and those imported from other files of the workspace, by the name called.
@@ -196,7 +177,7 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
     }
     if (kind) {
       // `model, preprocess = clip.load(...)`: loaders that return the model first in a tuple.
-      const target = TUPLE_LOADERS.has(q) && /pattern_list|tuple_pattern/.test(left.type) ? left.namedChild(0) : left;
+      const target = LOADER_BY_NAME.get(q)?.tupleFirst && /pattern_list|tuple_pattern/.test(left.type) ? left.namedChild(0) : left;
       const key = keyOf(target);
       if (key && target) out.push({ key, kind, loader: hubYolo ? 'ultralytics.yolov5 (torch.hub)' : q, call, left: target, chain });
       continue;

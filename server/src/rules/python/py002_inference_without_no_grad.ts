@@ -2,9 +2,8 @@ import type { Finding, Fix, PythonContext, PythonRule } from '../types';
 import { enclosingClass, enclosingFunction, functionName, isAsync } from '../../code/python/semantics';
 import { gradNeverTracked, inferenceCall, modelFacts, underNoGrad } from '../../code/python/models';
 import { nodeRange, insertionAt } from '../helpers';
+import { AUTOGRAD_OFF_METHODS } from '../../code/python/library';
 import { ensureImport, indentOf, ownLineStatement, wrapStatement } from './fixes';
-
-const GENERATES = new Set(['generate', 'chat', 'stream_chat', 'chat_stream', 'stream_generate']);
 
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
@@ -14,7 +13,7 @@ function check(ctx: PythonContext): Finding[] {
     const inf = inferenceCall(ctx.module, facts, call);
     // A model handed in as a parameter: the caller may well run it under no_grad.
     if (!inf || (inf.binding.kind !== 'torch' && inf.binding.kind !== 'hf-model') || inf.binding.param) continue;
-    if (GENERATES.has(inf.method)) continue; // transformers' generate() and the chat helpers built on it already run under no_grad
+    if (AUTOGRAD_OFF_METHODS.has(inf.method)) continue; // transformers' generate() and the chat helpers built on it already run under no_grad
     if (gradNeverTracked(facts, inf.binding) || underNoGrad(ctx.module, facts, call)) continue;
     const cls = enclosingClass(call);
     const clsName = cls?.childForFieldName('name')?.text;

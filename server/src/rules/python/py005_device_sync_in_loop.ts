@@ -4,6 +4,7 @@ import { assignedNames, classBases, enclosingClass, enclosingFunction, enclosing
 import { inferenceCall, modelFacts, ModelFacts } from '../../code/python/models';
 import type { PythonModule } from '../../code/python/semantics';
 import { nodeRange } from '../helpers';
+import { STEP_HOOKS } from '../../code/python/library';
 
 const SYNC_METHODS = new Set(['item', 'cpu', 'numpy', 'tolist']);
 
@@ -97,8 +98,6 @@ function tensorLoopTargets(loop: Node, tensors: Set<string>, copies: Map<string,
   return new Set(ids(clause.childForFieldName('left')));
 }
 
-/** Generation hooks run once per decoding step by design: a stop test there is the decode loop's own. */
-const STEP_HOOKS = /(^|\.)(StoppingCriteria|LogitsProcessor|LogitsWarper|TextStreamer|BaseStreamer)$/;
 
 /**
  * Loops whose host copies are inherent, not per element of a batch: streaming decode loops (a `while`
