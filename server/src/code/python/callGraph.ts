@@ -182,11 +182,18 @@ function referenceOf(arg: Node): string | undefined {
   return obj ? `@${obj[1]}.${obj[2]}` : undefined;
 }
 
-/** `if MODEL is None: MODEL = load_model()`: the call runs once, whoever reaches it. */
+/**
+ * `if MODEL is None: MODEL = load_model()`: the call runs once, whoever reaches it. The guard must test
+ * the name the call's result is stored in (`if language is None: lang = detect(...)` is no cache).
+ */
 function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
   if (!fn) return false;
+  const assign = call.parent?.type === 'assignment' ? call.parent : undefined;
+  const stored = assign?.childForFieldName('left')?.text.replace(/^(self|cls)\./, '');
+  if (!stored) return false;
   for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
-    if (p.type === 'if_statement' && LAZY_GUARD.test(p.childForFieldName('condition')?.text ?? '')) return true;
+    const cond = p.type === 'if_statement' ? p.childForFieldName('condition')?.text ?? '' : '';
+    if (cond && LAZY_GUARD.test(cond) && new RegExp(`\\b${stored.replace(/[^\w]/g, '\\$&')}\\b`).test(cond)) return true;
   }
   return false;
 }

@@ -47,6 +47,8 @@ export const LOADERS: readonly LoaderEntry[] = [
   { name: 'faster_whisper.WhisperModel', kind: 'other', reason: 'CTranslate2 Whisper' },
   { name: 'whisperx.load_align_model', kind: 'other', reason: 'wav2vec2 alignment model' },
   { name: 'whisperx.DiarizationPipeline', kind: 'other', reason: 'pyannote diarization pipeline' },
+  { name: 'whisperx.diarize.DiarizationPipeline', kind: 'other', reason: 'pyannote diarization pipeline' },
+  { name: 'whisperx.load_model', kind: 'other', reason: 'faster-whisper ASR with VAD' },
   { name: 'pyannote.audio.Pipeline.from_pretrained', kind: 'other', reason: 'pyannote pipeline' },
   { name: 'nemo.collections.asr.models.ASRModel.from_pretrained', kind: 'other', reason: 'NeMo ASR model' },
   { name: 'ctranslate2.Translator', kind: 'other', reason: 'CTranslate2 seq2seq model' },
