@@ -6,6 +6,7 @@
 import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import { collectImports } from './imports';
 import { findHandlers } from './handlers';
+import type { ImportedLoader, ImportedRunner, ScriptExternal } from './summary';
 
 /** An ORT session, a transformers.js pipeline, or a transformers.js model class (`AutoModel.from_pretrained`). */
 export type ModelKind = 'session' | 'pipeline' | 'model';
@@ -48,6 +49,8 @@ export interface ScriptModule {
   qualified: Map<number, string | undefined>;
   /** call node id → what modelInvocation found (memo) */
   invocations: Map<number, { kind: ModelKind; receiver: Node } | undefined>;
+  /** what the workspace index tells this file about the helpers it imports, by callee as written here (`embed`, `lib.embed`) */
+  imported: { runners: Map<string, ImportedRunner>; loaders: Map<string, ImportedLoader> };
 }
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function']);
@@ -100,9 +103,11 @@ export function nodesOf(mod: ScriptModule, ...types: string[]): Node[] {
 /** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
 const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
 
-export function analyzeScript(tree: Tree): ScriptModule {
+/** `external`: the facts of the files it imports (code/workspace/scripts.ts); a file that calls a helper running a model is relevant too. */
+export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModule {
   const text = tree.rootNode.text;
-  const relevant = MODEL_RUNTIMES.test(text);
+  const imported = { runners: new Map(external?.runners), loaders: new Map(external?.loaders) };
+  const relevant = MODEL_RUNTIMES.test(text) || imported.runners.size + imported.loaders.size > 0;
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };
@@ -113,7 +118,7 @@ export function analyzeScript(tree: Tree): ScriptModule {
     models: new Map(), factories: new Map(), tupleFactories: new Map(), instances: new Map(),
     declarators,
     index, calls: [], callees: new Map(), qualified: new Map(),
-    invocations: new Map(),
+    invocations: new Map(), imported,
   };
   if (!relevant) return mod;
   collectCalls(mod);
@@ -513,10 +518,12 @@ export function resolveCall(mod: ScriptModule, call: Node): Node | undefined {
   return cls ? mod.functions.get(`${cls}.${method}`) : undefined;
 }
 
-/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file. */
+/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file or imported ones. */
 function collectInstances(mod: ScriptModule): void {
   const classes = new Set<string>();
   for (const key of mod.functions.keys()) if (key.includes('.')) classes.add(key.split('.')[0]);
+  // Classes imported from other files whose methods run or load a model (an injected NestJS service).
+  for (const key of [...mod.imported.runners.keys(), ...mod.imported.loaders.keys()]) if (/^[A-Z][\w$]*\.[\w$]+$/.test(key)) classes.add(key.split('.')[0]);
   if (!classes.size) return;
   const classOf = (value: Node | null | undefined): string | undefined => {
     const n = unwrap(value);
