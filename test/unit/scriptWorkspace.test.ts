@@ -128,8 +128,8 @@ describe('JS/TS workspace: imported helpers', () => {
       assert.strictEqual(index.set(vectors, summarizeScript(VECTORS_TS, 'typescript')), false, 'same summary: nothing changes');
       index.set(app, summarizeScript("import { vectorFor as embed } from './vectors.js';\nimport * as v from './vectors';\n", 'typescript'));
       const ext = index.externalFor(app);
-      assert.deepStrictEqual(ext.runners.map(([callee, r]) => [callee, r.helper, r.model]), [['embed', 'vectorFor', 'fx'], ['v.vectorFor', 'vectorFor', 'fx']]);
-      assert.deepStrictEqual(index.externalFor(vectors), { runners: [], loaders: [] });
+      assert.deepStrictEqual(ext.runners.map(([callee, r]) => [callee, r.helper, r.model]), [['embed', 'vectorFor', 'fx'], ['v.vectorFor', 'vectorFor', 'fx'], ['v.default.vectorFor', 'vectorFor', 'fx']]);
+      assert.deepStrictEqual(index.externalFor(vectors), { runners: [], loaders: [], factories: [] });
     });
   });
 
@@ -240,6 +240,52 @@ describe('JS/TS workspace: imported helpers', () => {
       }, 'src/notes/notes.service.ts', 'JS002');
       assert.deepStrictEqual(hits.map((h) => h.range.start.line), [5]);
       assert.match(hits[0].message, /`this\.encoder\.encode\(\.\.\.\)` \(imported from `\.\.\/encoder\.service`, where it is `EncoderService\.encode`: it runs the `this\.extractor` pipeline/);
+    });
+
+    it('JS002: a model returned by an imported factory (named import, and a dynamic import of a default export)', () => {
+      const all = analyzeProject({
+        'lib/session.js': lines(
+          "import * as ort from 'onnxruntime-node';",
+          'let open;',
+          "export async function rankerSession() { open ??= ort.InferenceSession.create('ranker.onnx'); return open; }",
+          'export function settings() { return { topK: 5 }; }',
+        ),
+        'lib/pipes.mjs': lines(
+          "import { pipeline } from '@huggingface/transformers';",
+          'const held = {};',
+          'async function pipeFor(task) {',
+          '  if (held[task]) return held[task];',
+          '  const made = await pipeline(task);',
+          '  held[task] = made;',
+          '  return made;',
+          '}',
+          'export default { pipeFor };',
+        ),
+        'src/rank.js': lines(
+          "import { rankerSession, settings } from '../lib/session.js';",
+          'export async function rankAll(pairs, toFeeds) {',
+          '  const s = await rankerSession();',
+          '  const conf = settings();',
+          '  const scores = [];',
+          '  for (const pair of pairs) scores.push(await s.run(toFeeds(pair, conf)));',
+          '  for (const pair of pairs) scores.push(await conf.topK(pair));',
+          '  return scores;',
+          '}',
+        ),
+        'src/moods.js': lines(
+          'export async function moods(lines) {',
+          "  const lib = await import('../lib/pipes.mjs');",
+          "  const clf = await lib.default.pipeFor('sentiment-analysis');",
+          '  const out = [];',
+          '  for (const line of lines) out.push(await clf(line));',
+          '  return out;',
+          '}',
+        ),
+      });
+      assert.deepStrictEqual(all.get('src/rank.js')!.filter((f) => f.rule === 'JS002').map((f) => f.range.start.line), [5]);
+      const moods = all.get('src/moods.js')!.filter((f) => f.rule === 'JS002');
+      assert.deepStrictEqual(moods.map((f) => f.range.start.line), [4]);
+      assert.match(moods[0].message, /the `clf` pipeline/);
     });
 
     it('stays silent: other helpers, package imports, batches, ensembles and shadowing local functions', () => {

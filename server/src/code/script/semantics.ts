@@ -50,7 +50,7 @@ export interface ScriptModule {
   /** call node id → what modelInvocation found (memo) */
   invocations: Map<number, { kind: ModelKind; receiver: Node } | undefined>;
   /** what the workspace index tells this file about the helpers it imports, by callee as written here (`embed`, `lib.embed`) */
-  imported: { runners: Map<string, ImportedRunner>; loaders: Map<string, ImportedLoader> };
+  imported: { runners: Map<string, ImportedRunner>; loaders: Map<string, ImportedLoader>; factories: Map<string, ModelKind> };
 }
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function']);
@@ -106,8 +106,8 @@ const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
 /** `external`: the facts of the files it imports (code/workspace/scripts.ts); a file that calls a helper running a model is relevant too. */
 export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModule {
   const text = tree.rootNode.text;
-  const imported = { runners: new Map(external?.runners), loaders: new Map(external?.loaders) };
-  const relevant = MODEL_RUNTIMES.test(text) || imported.runners.size + imported.loaders.size > 0;
+  const imported = { runners: new Map(external?.runners), loaders: new Map(external?.loaders), factories: new Map(external?.factories) };
+  const relevant = MODEL_RUNTIMES.test(text) || imported.runners.size + imported.loaders.size + imported.factories.size > 0;
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };
@@ -121,6 +121,7 @@ export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModu
     invocations: new Map(), imported,
   };
   if (!relevant) return mod;
+  for (const [name, kind] of imported.factories) mod.factories.set(name, kind);
   collectCalls(mod);
   collectDeclarations(mod);
   collectModels(mod);

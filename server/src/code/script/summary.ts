@@ -9,7 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import { relativeImports, type LocalImport } from './imports';
 import { loaderName, loadsOnce } from './loads';
 import { runners } from './runners';
-import { dottedName, enclosingFunction, enclosingLoop, isFunction, nodesOf, type ModelKind, type ScriptModule } from './semantics';
+import { dottedName, enclosingFunction, enclosingLoop, functionRefName, isFunction, nodesOf, type ModelKind, type ScriptModule } from './semantics';
 
 /** An exported function that runs a model on what it is given (`export async function embed(text)`). */
 export interface ExportedRunner {
@@ -35,16 +35,22 @@ export interface ScriptSummary {
   imports: LocalImport[];
   runners: ExportedRunner[];
   loaders: ExportedLoader[];
+  /** exported functions whose (awaited) result is a model: `getPipeline(task)`, `Holder.getInstance()` */
+  factories: { name: string; kind: ModelKind }[];
 }
 
 /** The summary of an analysed file (analyzeScript). Files that never mention a runtime export nothing to follow. */
 export function summarizeScript(mod: ScriptModule): ScriptSummary {
-  const summary: ScriptSummary = { imports: importsOf(mod), runners: [], loaders: [] };
+  const summary: ScriptSummary = { imports: importsOf(mod), runners: [], loaders: [], factories: [] };
   if (!mod.calls.length) return summary;
   const run = runners(mod);
   const loads = perCallLoads(mod);
-  if (!run.size && !loads.size) return summary;
+  if (!run.size && !loads.size && !mod.factories.size) return summary;
   for (const [name, fn] of exportedFunctions(mod)) {
+    const own = functionRefName(fn);
+    const cls = fn.type === 'method_definition' ? fn.parent?.parent?.childForFieldName('name')?.text : undefined;
+    const made = own ? mod.factories.get(cls ? `${cls}.${own}` : own) : undefined;
+    if (made) summary.factories.push({ name, kind: made });
     const r = run.get(fn.id);
     if (r) summary.runners.push({ name, kind: r.kind, model: r.model, ...(r.inner && { inner: r.inner }), ...(r.modelArg !== undefined && { modelArg: r.modelArg }) });
     const l = loads.get(fn.id);
@@ -88,29 +94,27 @@ export function exportedFunctions(mod: ScriptModule): [string, Node][] {
     if (!list) classes.set(key.slice(0, dot), list = []);
     list.push(fn);
   }
-  /** `name` exported as `as`: a function, a class's methods, an instance's methods. */
+  /**
+   * `value` exported as `as`: a function, a class's methods, an instance's methods, an object's members.
+   * `module.exports = value` is the default export, except that an object's members are the module's own names.
+   */
   const add = (as: string, value: Node | null | undefined): void => {
     if (!value) return;
-    if (isFunction(value)) { out.push([as, value]); return; }
-    if (value.type === 'class_declaration' || value.type === 'class') {
-      const cls = value.childForFieldName('name')?.text;
-      for (const m of cls ? classes.get(cls) ?? [] : []) out.push([`${as}.${m.childForFieldName('name')?.text}`, m]);
-      return;
-    }
-    if (value.type === 'new_expression') {
-      const cls = value.childForFieldName('constructor')?.text;
-      for (const m of cls ? classes.get(cls) ?? [] : []) out.push([`${as}.${m.childForFieldName('name')?.text}`, m]);
+    const own = as === CJS ? 'default' : as;
+    if (isFunction(value)) { out.push([own, value]); return; }
+    const cls = value.type === 'class_declaration' || value.type === 'class' ? value.childForFieldName('name')?.text
+      : value.type === 'new_expression' ? value.childForFieldName('constructor')?.text : undefined;
+    if (cls) {
+      for (const m of classes.get(cls) ?? []) out.push([`${own}.${m.childForFieldName('name')?.text}`, m]);
       return;
     }
     if (value.type === 'object') {
+      const prefix = as === CJS ? '' : `${as}.`;
       for (const p of value.namedChildren) {
-        if (p?.type === 'shorthand_property_identifier') add(`${as === 'default' ? '' : `${as}.`}${p.text}`, localValue(mod, p.text));
-        else if (p?.type === 'pair') {
-          const key = p.childForFieldName('key')?.text;
-          if (key) add(`${as === 'default' ? '' : `${as}.`}${key}`, p.childForFieldName('value'));
-        } else if (p?.type === 'method_definition') {
-          const key = p.childForFieldName('name')?.text;
-          if (key) add(`${as === 'default' ? '' : `${as}.`}${key}`, p);
+        if (p?.type === 'shorthand_property_identifier') add(prefix + p.text, localValue(mod, p.text));
+        else if (p?.type === 'pair' || p?.type === 'method_definition') {
+          const key = p.childForFieldName(p.type === 'pair' ? 'key' : 'name')?.text;
+          if (key) add(prefix + key, p.type === 'pair' ? p.childForFieldName('value') : p);
         }
       }
       return;
@@ -146,12 +150,14 @@ export function exportedFunctions(mod: ScriptModule): [string, Node][] {
       if (a?.type !== 'assignment_expression') continue;
       const left = dottedName(a.childForFieldName('left'));
       const right = a.childForFieldName('right');
-      if (left === 'module.exports') add('default', right);
+      if (left === 'module.exports') add(CJS, right);
       else if (left && /^(module\.)?exports\.[\w$]+$/.test(left)) add(left.split('.').pop()!, right);
     }
   }
   return out;
 }
+
+const CJS = 'module.exports';
 
 /** What a top-level name of the file is: its function, its class, or the value it was declared with. */
 function localValue(mod: ScriptModule, name: string): Node | undefined {
@@ -191,4 +197,6 @@ export interface ImportedLoader { loader: string; helper: string; from: string }
 export interface ScriptExternal {
   runners: [string, ImportedRunner][];
   loaders: [string, ImportedLoader][];
+  /** imported functions whose result is a model */
+  factories: [string, ModelKind][];
 }

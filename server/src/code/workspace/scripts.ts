@@ -1,13 +1,13 @@
 /**
  * The workspace index of JS/TS files, beside the Python one (index.ts): one summary per file
  * (code/script/summary.ts) and, for each file, what the files it imports tell it (`externalFor`):
- * which of its imported names run a model on their argument and which create a session or pipeline
- * on every call. Import resolution is pure: relative specifiers against the files the index knows.
+ * which of its imported names run a model on their argument, which create a session or pipeline on
+ * every call, and which return one. Import resolution is pure: relative specifiers against the files the index knows.
  */
 import * as path from 'path';
 import type { ScriptExternal, ScriptSummary } from '../script/summary';
 
-export const NO_SCRIPT_EXTERNAL: ScriptExternal = { runners: [], loaders: [] };
+export const NO_SCRIPT_EXTERNAL: ScriptExternal = { runners: [], loaders: [], factories: [] };
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
@@ -66,7 +66,7 @@ export class ScriptIndex {
   externalFor(file: string): ScriptExternal {
     const me = this.files.get(file);
     if (!me?.summary.imports.length) return NO_SCRIPT_EXTERNAL;
-    const out: ScriptExternal = { runners: [], loaders: [] };
+    const out: ScriptExternal = { runners: [], loaders: [], factories: [] };
     const known = (f: string): boolean => this.files.has(f);
     for (const imp of me.summary.imports) {
       const target = resolveScriptImport(file, imp.spec, known);
@@ -75,15 +75,18 @@ export class ScriptIndex {
       /** the callee as written here for an export `name` of the target */
       const callees = (name: string): string[] => {
         if (imp.name !== '*' && imp.name !== 'default') return name === imp.name ? [imp.local] : name.startsWith(`${imp.name}.`) ? [imp.local + name.slice(imp.name.length)] : [];
-        // The module object, or a default export (CommonJS interop makes it `module.exports`): `lib(x)`, `lib.embed(x)`.
-        if (name === 'default') return [imp.local];
-        return [`${imp.local}.${name.startsWith('default.') ? name.slice(8) : name}`];
+        // The module object, or a default export (CommonJS interop makes it `module.exports`): `lib(x)`, `lib.embed(x)`;
+        // a namespace (`import * as lib`, `await import('./lib')`) reaches the default export as `lib.default`.
+        const bare = name === 'default' ? imp.local : `${imp.local}.${name.startsWith('default.') ? name.slice(8) : name}`;
+        if (imp.name !== '*') return [bare];
+        return [bare, name.startsWith('default') ? `${imp.local}.${name}` : `${imp.local}.default.${name}`];
       };
       for (const r of t.runners) {
         for (const c of callees(r.name)) out.runners.push([c, { kind: r.kind, model: r.model, helper: r.name, from: imp.spec, ...(r.inner && { inner: r.inner }), ...(r.modelArg !== undefined && { modelArg: r.modelArg }) }]);
       }
       for (const l of t.loaders) for (const c of callees(l.name)) out.loaders.push([c, { loader: l.loader, helper: l.name, from: imp.spec }]);
+      for (const f of t.factories) for (const c of callees(f.name)) out.factories.push([c, f.kind]);
     }
-    return out.runners.length || out.loaders.length ? out : NO_SCRIPT_EXTERNAL;
+    return out.runners.length || out.loaders.length || out.factories.length ? out : NO_SCRIPT_EXTERNAL;
   }
 }
