@@ -129,7 +129,7 @@ describe('JS/TS workspace: imported helpers', () => {
       index.set(app, summarizeScript("import { vectorFor as embed } from './vectors.js';\nimport * as v from './vectors';\n", 'typescript'));
       const ext = index.externalFor(app);
       assert.deepStrictEqual(ext.runners.map(([callee, r]) => [callee, r.helper, r.model]), [['embed', 'vectorFor', 'fx'], ['v.vectorFor', 'vectorFor', 'fx'], ['v.default.vectorFor', 'vectorFor', 'fx']]);
-      assert.deepStrictEqual(index.externalFor(vectors), { runners: [], loaders: [], factories: [] });
+      assert.deepStrictEqual(index.externalFor(vectors), { runners: [], loaders: [], factories: [], entries: [] });
     });
   });
 
@@ -375,6 +375,50 @@ describe('JS/TS workspace: imported helpers', () => {
         ),
       }, 'src/server.ts', 'JS001');
       assert.deepStrictEqual(hits.map((h) => h.range.start.line), []);
+    });
+  });
+
+  describe('JS001 through handlers of other files', () => {
+    const QA = lines(
+      "import { pipeline } from '@huggingface/transformers';",
+      'export async function answer(question, context) {',
+      "  const qa = await pipeline('question-answering', 'org/reader');",
+      '  return qa(question, context);',
+      '}',
+      'async function tidy(text) { return text.trim(); }',
+      'export async function answerTidy(q, c) { return answer(await tidy(q), c); }',
+    );
+
+    it('fires in the helper file when a route of another file calls it, and names the chain', () => {
+      const all = analyzeProject({
+        'src/qa.js': QA,
+        'src/routes.js': lines(
+          "const { answerTidy } = require('./qa.js');",
+          'async function handleAsk(req, res) { res.json(await answerTidy(req.body.q, req.body.c)); }',
+          'module.exports = { handleAsk };',
+        ),
+        'src/server.js': lines(
+          "const express = require('express');",
+          "const { handleAsk } = require('./routes');",
+          'const app = express();',
+          "app.post('/ask', (req, res) => handleAsk(req, res));",
+        ),
+      });
+      const hits = all.get('src/qa.js')!.filter((f) => f.rule === 'JS001');
+      assert.deepStrictEqual(hits.map((h) => h.range.start.line), [2]);
+      assert.match(hits[0].message, /runs in `answer`, called from `answerTidy`, called from `handleAsk` \(routes\.js\), called from a route handler \(app\.post\('\/ask'\)\) in server\.js, so it loads the model on every request/);
+    });
+
+    it('stays silent when the helper is only called by a script, not by a handler', () => {
+      const all = analyzeProject({
+        'src/qa.js': QA,
+        'src/batch.js': lines(
+          "import { answer } from './qa.js';",
+          'export async function main(q, c) { console.log(await answer(q, c)); }',
+          'await main(process.argv[2], process.argv[3]);',
+        ),
+      });
+      assert.deepStrictEqual(all.get('src/qa.js')!.filter((f) => f.rule === 'JS001'), []);
     });
   });
 });

@@ -9,7 +9,10 @@ import type { Node } from 'web-tree-sitter';
 import { relativeImports, type LocalImport } from './imports';
 import { loaderName, loadsOnce } from './loads';
 import { runners } from './runners';
-import { dottedName, enclosingFunction, enclosingLoop, functionRefName, isFunction, nodesOf, type ModelKind, type ScriptModule } from './semantics';
+import {
+  calleeName, enclosingFunction, enclosingFunctions, enclosingLoop, exportedFunctions, functionName, functionRefName, nodesOf, resolveCall,
+  type ModelKind, type ScriptModule,
+} from './semantics';
 
 /** An exported function that runs a model on what it is given (`export async function embed(text)`). */
 export interface ExportedRunner {
@@ -37,16 +40,24 @@ export interface ScriptSummary {
   loaders: ExportedLoader[];
   /** exported functions whose (awaited) result is a model: `getPipeline(task)`, `Holder.getInstance()` */
   factories: { name: string; kind: ModelKind }[];
+  /** every exported function, by the name importers reach it */
+  exports: string[];
+  /** calls of imported names made per request by this file's own handlers (and what they call here) */
+  requestCalls: { callee: string; why: string }[];
+  /** calls of imported names an exported function makes (itself or through this file's functions it calls) */
+  exportCalls: { name: string; callee: string }[];
 }
 
 /** The summary of an analysed file (analyzeScript). Files that never mention a runtime export nothing to follow. */
 export function summarizeScript(mod: ScriptModule): ScriptSummary {
-  const summary: ScriptSummary = { imports: importsOf(mod), runners: [], loaders: [], factories: [] };
+  const summary: ScriptSummary = { imports: importsOf(mod), runners: [], loaders: [], factories: [], exports: [], requestCalls: [], exportCalls: [] };
   if (!mod.calls.length) return summary;
   const run = runners(mod);
   const loads = perCallLoads(mod);
-  if (!run.size && !loads.size && !mod.factories.size) return summary;
-  for (const [name, fn] of exportedFunctions(mod)) {
+  const exported = exportedFunctions(mod);
+  summary.exports = [...new Set(exported.map(([name]) => name))];
+  followImportedCalls(mod, summary, exported);
+  for (const [name, fn] of exported) {
     const own = functionRefName(fn);
     const cls = fn.type === 'method_definition' ? fn.parent?.parent?.childForFieldName('name')?.text : undefined;
     const made = own ? mod.factories.get(cls ? `${cls}.${own}` : own) : undefined;
@@ -59,12 +70,69 @@ export function summarizeScript(mod: ScriptModule): ScriptSummary {
   return summary;
 }
 
+/**
+ * The file's own call graph, as far as it leads to imported names: which of those calls its handlers
+ * make per request, and which each exported function makes. Only this file's handlers count (what
+ * other files' handlers reach is the index's business), so the summary never depends on other files.
+ */
+function followImportedCalls(mod: ScriptModule, summary: ScriptSummary, exported: [string, Node][]): void {
+  const locals = new Set(summary.imports.map((i) => i.local));
+  if (!locals.size) return;
+  /** function id → functions of this file it calls, and imported callees it calls (its nested functions' too) */
+  const next = new Map<number, Node[]>(), imported = new Map<number, string[]>();
+  const push = <T>(m: Map<number, T[]>, id: number, v: T): void => { let l = m.get(id); if (!l) m.set(id, l = []); l.push(v); };
+  for (const call of mod.calls) {
+    const callee = calleeName(mod, call);
+    if (!callee) continue;
+    const head = callee.split('.')[0];
+    const isImported = locals.has(head) && !mod.functions.has(head);
+    const target = isImported ? undefined : resolveCall(mod, call);
+    if (!isImported && !target) continue;
+    for (const fn of enclosingFunctions(call)) target ? push(next, fn.id, target) : push(imported, fn.id, callee);
+  }
+  if (!imported.size) return;
+  /** ids reached from `roots` (with why each runs, for handlers), through this file's calls */
+  const reach = (roots: [Node, string][]): Map<number, string> => {
+    const out = new Map<number, string>(roots.map(([fn, why]) => [fn.id, why]));
+    let frontier = roots.map(([fn]) => fn);
+    for (let depth = 0; depth < 4 && frontier.length; depth++) {
+      const following: Node[] = [];
+      for (const fn of frontier) {
+        for (const t of next.get(fn.id) ?? []) {
+          if (out.has(t.id)) continue;
+          out.set(t.id, `\`${functionName(t)}\`, called from ${out.get(fn.id)}`);
+          following.push(t);
+        }
+      }
+      frontier = following;
+    }
+    return out;
+  };
+  const handlerRoots: [Node, string][] = [];
+  for (const [id, why] of mod.handlers) {
+    const fn = handlerNode(mod, id);
+    if (fn) handlerRoots.push([fn, functionRefName(fn) ? `\`${functionRefName(fn)}\`, ${why}` : why]);
+  }
+  const seen = new Set<string>();
+  for (const [id, why] of reach(handlerRoots)) {
+    for (const callee of imported.get(id) ?? []) if (!seen.has(callee)) { seen.add(callee); summary.requestCalls.push({ callee, why }); }
+  }
+  for (const [name, fn] of exported) {
+    const names = new Set<string>();
+    for (const id of reach([[fn, '']]).keys()) for (const callee of imported.get(id) ?? []) names.add(callee);
+    for (const callee of names) summary.exportCalls.push({ name, callee });
+  }
+}
+
+/** The function node of a handler id (handlers are kept by id). */
+function handlerNode(mod: ScriptModule, id: number): Node | undefined {
+  for (const fn of nodesOf(mod, 'function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration')) if (fn.id === id) return fn;
+  return undefined;
+}
+
+/** Relative imports (a file without any was not indexed: it has none). */
 function importsOf(mod: ScriptModule): LocalImport[] {
-  if (mod.index.size) return relativeImports(nodesOf(mod, 'import_statement'), mod.declarators);
-  // A file with no model runtime was not indexed: walk it only when it names a file of the project.
-  if (!/(from|require\s*\(|import\s*\()\s*['"`]\.\.?\//.test(mod.text)) return [];
-  const found = mod.tree.rootNode.descendantsOfType(['import_statement', 'variable_declarator']).filter((n): n is Node => !!n);
-  return relativeImports(found.filter((n) => n.type === 'import_statement'), found.filter((n) => n.type === 'variable_declarator'));
+  return mod.index.size ? relativeImports(nodesOf(mod, 'import_statement'), mod.declarators) : [];
 }
 
 /** function node id → the load it makes on every call: not cached (loadsOnce), not in a loop of its own (reported where it is). */
@@ -77,105 +145,6 @@ function perCallLoads(mod: ScriptModule): Map<number, string> {
     if (fn && !out.has(fn.id)) out.set(fn.id, loader);
   }
   return out;
-}
-
-/**
- * Exported functions by the name importers call them: `export function f`, `export const f = () => ...`,
- * `export default f`, `export { f as g }`, `module.exports = { f, g: h }`, `module.exports = f`,
- * `exports.f = ...`; methods of exported classes (`Cls.m`) and of exported instances (`obj.m`).
- */
-export function exportedFunctions(mod: ScriptModule): [string, Node][] {
-  const out: [string, Node][] = [];
-  const classes = new Map<string, Node[]>();
-  for (const [key, fn] of mod.functions) {
-    const dot = key.indexOf('.');
-    if (dot < 0) continue;
-    let list = classes.get(key.slice(0, dot));
-    if (!list) classes.set(key.slice(0, dot), list = []);
-    list.push(fn);
-  }
-  /**
-   * `value` exported as `as`: a function, a class's methods, an instance's methods, an object's members.
-   * `module.exports = value` is the default export, except that an object's members are the module's own names.
-   */
-  const add = (as: string, value: Node | null | undefined): void => {
-    if (!value) return;
-    const own = as === CJS ? 'default' : as;
-    if (isFunction(value)) { out.push([own, value]); return; }
-    const cls = value.type === 'class_declaration' || value.type === 'class' ? value.childForFieldName('name')?.text
-      : value.type === 'new_expression' ? value.childForFieldName('constructor')?.text : undefined;
-    if (cls) {
-      for (const m of classes.get(cls) ?? []) out.push([`${own}.${m.childForFieldName('name')?.text}`, m]);
-      return;
-    }
-    if (value.type === 'object') {
-      const prefix = as === CJS ? '' : `${as}.`;
-      for (const p of value.namedChildren) {
-        if (p?.type === 'shorthand_property_identifier') add(prefix + p.text, localValue(mod, p.text));
-        else if (p?.type === 'pair' || p?.type === 'method_definition') {
-          const key = p.childForFieldName(p.type === 'pair' ? 'key' : 'name')?.text;
-          if (key) add(prefix + key, p.type === 'pair' ? p.childForFieldName('value') : p);
-        }
-      }
-      return;
-    }
-    if (value.type === 'identifier') {
-      const local = localValue(mod, value.text);
-      if (local && local.id !== value.id) add(as, local);
-    }
-  };
-  for (const stmt of mod.tree.rootNode.namedChildren) {
-    if (stmt?.type === 'export_statement') {
-      if (stmt.childForFieldName('source')) continue; // `export { x } from './y'`: that file's
-      const isDefault = stmt.children.some((c) => c?.type === 'default');
-      const decl = stmt.childForFieldName('declaration');
-      const value = stmt.childForFieldName('value');
-      if (isDefault) add('default', decl ?? value);
-      else if (decl && /function|class/.test(decl.type)) add(decl.childForFieldName('name')?.text ?? '', decl);
-      else if (decl) {
-        for (const d of decl.namedChildren) {
-          const name = d?.type === 'variable_declarator' ? d.childForFieldName('name') : undefined;
-          if (name?.type === 'identifier') add(name.text, d!.childForFieldName('value'));
-        }
-      }
-      for (const clause of stmt.namedChildren) {
-        if (clause?.type !== 'export_clause') continue;
-        for (const s of clause.namedChildren) {
-          const name = s?.childForFieldName('name')?.text, alias = s?.childForFieldName('alias')?.text;
-          if (name) add(alias ?? name, localValue(mod, name));
-        }
-      }
-    } else if (stmt?.type === 'expression_statement') {
-      const a = stmt.namedChild(0);
-      if (a?.type !== 'assignment_expression') continue;
-      const left = dottedName(a.childForFieldName('left'));
-      const right = a.childForFieldName('right');
-      if (left === 'module.exports') add(CJS, right);
-      else if (left && /^(module\.)?exports\.[\w$]+$/.test(left)) add(left.split('.').pop()!, right);
-    }
-  }
-  return out;
-}
-
-const CJS = 'module.exports';
-
-/** What a top-level name of the file is: its function, its class, or the value it was declared with. */
-function localValue(mod: ScriptModule, name: string): Node | undefined {
-  const fn = mod.functions.get(name);
-  if (fn) return fn;
-  for (const stmt of mod.tree.rootNode.namedChildren) {
-    const decl = stmt?.type === 'export_statement' ? stmt.childForFieldName('declaration') : stmt;
-    if ((decl?.type === 'class_declaration') && decl.childForFieldName('name')?.text === name) return decl;
-    if (decl?.type === 'lexical_declaration' || decl?.type === 'variable_declaration') {
-      for (const d of decl.namedChildren) {
-        if (d?.type === 'variable_declarator' && d.childForFieldName('name')?.text === name) {
-          const v = d.childForFieldName('value');
-          return v?.type === 'new_expression' || v?.type === 'object' || v?.type === 'class' ? v : undefined;
-        }
-      }
-    }
-  }
-  return undefined;
 }
 
 /** An imported helper that runs a model on its argument, as the importing file calls it. */
@@ -199,4 +168,6 @@ export interface ScriptExternal {
   loaders: [string, ImportedLoader][];
   /** imported functions whose result is a model */
   factories: [string, ModelKind][];
+  /** this file's exported functions that handlers of other files call per request, with the chain (`an Express route handler (...) in server.js`) */
+  entries: [string, string][];
 }

@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { ScriptExternal, ScriptSummary } from '../script/summary';
 
-export const NO_SCRIPT_EXTERNAL: ScriptExternal = { runners: [], loaders: [], factories: [] };
+export const NO_SCRIPT_EXTERNAL: ScriptExternal = { runners: [], loaders: [], factories: [], entries: [] };
 
 export const SCRIPT_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
@@ -35,6 +35,8 @@ export function resolveScriptImport(from: string, spec: string, known: (file: st
 
 export class ScriptIndex {
   private readonly files = new Map<string, { summary: ScriptSummary; digest: string }>();
+  /** derived, dropped whenever a summary changes: file → its exported functions other files' handlers reach */
+  private entries?: Map<string, Map<string, string>>;
   /** bumps whenever a summary changes */
   generation = 0;
 
@@ -52,12 +54,14 @@ export class ScriptIndex {
     const old = this.files.get(file);
     if (old?.digest === digest) return false;
     this.files.set(file, { summary, digest });
+    this.entries = undefined;
     this.generation++;
     return true;
   }
 
   delete(file: string): boolean {
     if (!this.files.delete(file)) return false;
+    this.entries = undefined;
     this.generation++;
     return true;
   }
@@ -65,8 +69,9 @@ export class ScriptIndex {
   /** For each name `file` imports from a file of the workspace: the runs and loads one call of it makes. */
   externalFor(file: string): ScriptExternal {
     const me = this.files.get(file);
-    if (!me?.summary.imports.length) return NO_SCRIPT_EXTERNAL;
-    const out: ScriptExternal = { runners: [], loaders: [], factories: [] };
+    const entries = [...this.requestEntries().get(file) ?? []].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    if (!me?.summary.imports.length) return entries.length ? { ...NO_SCRIPT_EXTERNAL, entries } : NO_SCRIPT_EXTERNAL;
+    const out: ScriptExternal = { runners: [], loaders: [], factories: [], entries };
     const known = (f: string): boolean => this.files.has(f);
     for (const imp of me.summary.imports) {
       const target = resolveScriptImport(file, imp.spec, known);
@@ -87,6 +92,56 @@ export class ScriptIndex {
       for (const l of t.loaders) for (const c of callees(l.name)) out.loaders.push([c, { loader: l.loader, helper: l.name, from: imp.spec }]);
       for (const f of t.factories) for (const c of callees(f.name)) out.factories.push([c, f.kind]);
     }
-    return out.runners.length || out.loaders.length || out.factories.length ? out : NO_SCRIPT_EXTERNAL;
+    return out.runners.length || out.loaders.length || out.factories.length || out.entries.length ? out : NO_SCRIPT_EXTERNAL;
+  }
+
+  /** The exported function of another file a call reaches (`embed`, `lib.embed`, `lib.default.embed`). */
+  private callTarget(file: string, summary: ScriptSummary, callee: string): { file: string; name: string } | undefined {
+    const head = callee.split('.')[0], rest = callee.slice(head.length);
+    const imp = summary.imports.find((i) => i.local === head);
+    const target = imp && resolveScriptImport(file, imp.spec, (f) => this.files.has(f));
+    const t = target && target !== file ? this.files.get(target)!.summary : undefined;
+    if (!imp || !t) return undefined;
+    let names: string[];
+    if (imp.name !== '*' && imp.name !== 'default') names = [imp.name + rest];
+    else if (!rest) names = ['default'];
+    else { const r = rest.slice(1).replace(/^default(\.|$)/, ''); names = r ? [r, `default.${r}`] : ['default']; }
+    const name = names.find((n) => t.exports.includes(n));
+    return name ? { file: target!, name } : undefined;
+  }
+
+  /** Exported functions that handlers of other files call per request, directly or through exported functions of others. */
+  private requestEntries(): Map<string, Map<string, string>> {
+    if (this.entries) return this.entries;
+    const out = new Map<string, Map<string, string>>();
+    type Item = { file: string; name: string; why: string };
+    const add = (it: Item | undefined, next: Item[]): void => {
+      if (!it) return;
+      let m = out.get(it.file);
+      if (!m) out.set(it.file, m = new Map());
+      if (m.has(it.name)) return;
+      m.set(it.name, it.why);
+      next.push(it);
+    };
+    let frontier: Item[] = [];
+    for (const [file, { summary }] of this.files) {
+      for (const rc of summary.requestCalls) {
+        const t = this.callTarget(file, summary, rc.callee);
+        add(t && { ...t, why: `${rc.why} in ${path.basename(file)}` }, frontier);
+      }
+    }
+    for (let depth = 0; depth < 4 && frontier.length; depth++) {
+      const following: Item[] = [];
+      for (const it of frontier) {
+        const s = this.files.get(it.file)!.summary;
+        for (const ec of s.exportCalls) {
+          if (ec.name !== it.name) continue;
+          const t = this.callTarget(it.file, s, ec.callee);
+          add(t && { ...t, why: `\`${it.name}\` (${path.basename(it.file)}), called from ${it.why}` }, following);
+        }
+      }
+      frontier = following;
+    }
+    return this.entries = out;
   }
 }

@@ -112,7 +112,8 @@ export const JS001: ScriptRule = {
       'Flags `InferenceSession.create(...)` (onnxruntime-node/-web), transformers.js `pipeline(...)` and ' +
       '`X.from_pretrained(...)`, and tfjs `loadGraphModel`/`loadLayersModel`, when they run inside a request ' +
       'handler (Express/Fastify/Koa/Hono routes, Next.js and SvelteKit route exports, pages/api and serverless ' +
-      '`handler` exports, Workers `fetch`, worker message listeners), inside a function those handlers call, or ' +
+      '`handler` exports, Workers `fetch`, worker message listeners), inside a function those handlers call (in the same file, or in another file of the workspace: the message ' +
+      'names the chain), or ' +
       'inside a loop. A call of a helper imported from another file of the workspace that creates a session or ' +
       'pipeline on every call (no cache in that file) counts as a load where it is called. ' +
       'Lazy initialisation (`session ??= ...`, `if (!session) ...`) and results stored in a ' +
