@@ -48,7 +48,9 @@ export function runnerCall(mod: ScriptModule, call: Node): Runner | undefined {
   const callee = importedCallee(mod, call);
   const r = callee ? mod.imported.runners.get(callee) : undefined;
   if (!r) return undefined;
-  return { name: r.helper, kind: r.kind, model: r.model, inner: r.inner, modelArg: r.modelArg, from: r.from };
+  // A default export is known here by the name it was imported as.
+  const name = r.helper === 'default' ? callee! : r.helper.replace(/^default\./, '');
+  return { name, kind: r.kind, model: r.model, inner: r.inner, modelArg: r.modelArg, from: r.from };
 }
 
 /**

@@ -21,7 +21,7 @@ const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['
  */
 export function resolveScriptImport(from: string, spec: string, known: (file: string) => boolean): string | undefined {
   if (!/^\.\.?(\/|$)/.test(spec)) return undefined;
-  const base = path.resolve(path.dirname(from), spec);
+  const base = path.join(path.dirname(from), spec); // relative stays relative: the known files are as the caller names them
   const ext = path.extname(base);
   const candidates: string[] = [];
   if (SCRIPT_EXTENSIONS.includes(ext)) {

@@ -50,7 +50,7 @@ export function describeRun(run: PerItemRun): string {
   if (run.via) {
     const through = run.via.inner ? ` through \`${run.via.inner}\`` : '';
     if (!run.via.from) return `\`${run.callee}(...)\` (which runs ${describeModel(run.via.kind, run.via.model)}${through})`;
-    const there = run.via.name !== 'default' && !run.callee.endsWith(run.via.name) ? `, where it is \`${run.via.name}\`` : '';
+    const there = !run.callee.endsWith(run.via.name) ? `, where it is \`${run.via.name}\`` : '';
     return `\`${run.callee}(...)\` (imported from \`${run.via.from}\`${there}: it runs ${describeModel(run.via.kind, run.via.model)}${through})`;
   }
   if (run.kind === 'session') return `\`${run.receiver}.run(...)\``;
