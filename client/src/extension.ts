@@ -32,8 +32,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       fileEvents: [
         vscode.workspace.createFileSystemWatcher('**/inference-lens.json'),
         vscode.workspace.createFileSystemWatcher('**/*.onnx'),
-        // Python files feed the workspace index (imported model classes, helpers a route calls in other modules).
+        // Code files feed the workspace index (imported model classes, helpers a route calls in other modules,
+        // imported JS/TS helpers that run or create a model); the server skips node_modules.
         vscode.workspace.createFileSystemWatcher('**/*.py'),
+        vscode.workspace.createFileSystemWatcher('**/*.{js,jsx,mjs,cjs,ts,tsx,mts,cts}'),
       ],
     },
     outputChannel: output,

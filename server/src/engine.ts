@@ -22,25 +22,44 @@ import type { Performance } from './cost/model';
 import type { ExternalFacts } from './code/python/context';
 import { summarizeContext, PythonSummary } from './code/python/summary';
 import { WorkspaceIndex } from './code/workspace/index';
+import { ScriptIndex } from './code/workspace/scripts';
+import { summarizeScript as summarizeScriptModule, type ScriptExternal, type ScriptSummary } from './code/script/summary';
 
 /**
  * Runs the code rules over a parsed tree (the server passes its incrementally updated tree). A Python
  * document's `analysis`, kept between calls, makes re-analysis after an edit incremental.
  */
-export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver, analysis?: PythonAnalysis, external?: ExternalFacts): Finding[] {
-  const findings: Finding[] = [];
+export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config: Config, models?: ModelResolver, analysis?: PythonAnalysis, external?: ExternalFacts | ScriptExternal): Finding[] {
   if (lang === 'python') {
     // Severities are set as each unit is analysed (kept findings keep theirs): no copy per finding here.
-    const all = (analysis ?? new PythonAnalysis()).analyze(text, tree, unitRules(config), models, external);
+    const all = (analysis ?? new PythonAnalysis()).analyze(text, tree, unitRules(config), models, external as ExternalFacts | undefined);
     return sortByPosition(suppressed(all, text, lang));
-  } else {
-    const ctx = { text, tree, language: lang, module: analyzeScript(tree), config };
-    for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
   }
-  return finalize(suppressed(findings, text, lang), config);
+  return analyzeScriptTree(text, tree, lang, config, external as ScriptExternal | undefined).findings;
 }
 
-export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver, external?: ExternalFacts): Finding[] {
+/**
+ * A JS/TS file's findings, and its summary for the script index (taken from the same analysis).
+ * `external`: what the files it imports tell it (ScriptIndex.externalFor).
+ */
+export function analyzeScriptTree(text: string, tree: Tree, lang: Exclude<CodeLanguage, 'python'>, config: Config, external?: ScriptExternal): { findings: Finding[]; summary: ScriptSummary } {
+  const findings: Finding[] = [];
+  const ctx = { text, tree, language: lang, module: analyzeScript(tree, external), config };
+  for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  return { findings: finalize(suppressed(findings, text, lang), config), summary: summarizeScriptModule(ctx.module) };
+}
+
+/** What the script index needs of a JS/TS file, without running any rule. */
+export function summarizeScript(text: string, lang: Exclude<CodeLanguage, 'python'>, tree?: Tree): ScriptSummary {
+  const own = tree ?? parse(lang, text);
+  try {
+    return summarizeScriptModule(analyzeScript(own));
+  } finally {
+    if (!tree) own.delete();
+  }
+}
+
+export function analyzeCode(text: string, lang: CodeLanguage, config: Config, models?: ModelResolver, external?: ExternalFacts | ScriptExternal): Finding[] {
   const tree = parse(lang, text);
   try {
     return analyzeTree(text, tree, lang, config, models, undefined, external);
@@ -64,16 +83,21 @@ export function summarizePython(text: string, tree?: Tree): PythonSummary {
 }
 
 /**
- * Code files analysed as one workspace: every Python file is summarised first, so that each file's
- * rules see what the others define (imported model classes, bindings, factories, request paths).
+ * Code files analysed as one workspace: every file is summarised first, so that each file's rules see
+ * what the others define (Python: imported model classes, bindings, factories, request paths; JS/TS:
+ * imported helpers that run a model or create one per call).
  */
 export function analyzeCodeFiles(files: readonly { file: string; text: string; lang: CodeLanguage }[], configFor: (file: string) => Config,
   modelsFor?: (file: string) => ModelResolver | undefined): Map<string, Finding[]> {
   const index = new WorkspaceIndex();
-  for (const f of files) if (f.lang === 'python') index.set(f.file, summarizePython(f.text));
+  const scripts = new ScriptIndex();
+  for (const f of files) {
+    if (f.lang === 'python') index.set(f.file, summarizePython(f.text));
+    else scripts.set(f.file, summarizeScript(f.text, f.lang));
+  }
   const out = new Map<string, Finding[]>();
   for (const f of files) {
-    const external = f.lang === 'python' ? index.externalFor(f.file) : undefined;
+    const external = f.lang === 'python' ? index.externalFor(f.file) : scripts.externalFor(f.file);
     out.set(f.file, analyzeCode(f.text, f.lang, configFor(f.file), modelsFor?.(f.file), external));
   }
   return out;

@@ -2,7 +2,7 @@
  * The workspace index through the real server: a file's findings depend on the other Python files of
  * the workspace (a torch class defined in another module, a helper in another module that a route
  * calls), closed files are read from disk, and an edit in one file re-diagnoses the open files that
- * depend on it.
+ * depend on it. The same for JS/TS: a helper imported from a closed file that runs a pipeline.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -51,6 +51,24 @@ def score(x: list):
     return {"y": y.tolist(), "e": embed(x)}
 `;
 
+const EMBED_JS = `const { pipeline } = require('@xenova/transformers');
+let pipe;
+async function toVector(text) {
+  pipe ??= await pipeline('feature-extraction', 'org/encoder');
+  return Array.from((await pipe(text, { pooling: 'mean' })).data);
+}
+module.exports = { toVector };
+`;
+
+const INGEST_JS = `const { toVector } = require('./lib/embed');
+async function ingest(parts) {
+  const rows = [];
+  for (const part of parts) rows.push(await toVector(part));
+  return rows;
+}
+module.exports = { ingest };
+`;
+
 describe('workspace index over LSP', function () {
   let server: ServerHandle;
   let ws: string;
@@ -61,6 +79,9 @@ describe('workspace index over LSP', function () {
     fs.writeFileSync(path.join(ws, 'nets.py'), NETS);
     fs.writeFileSync(path.join(ws, 'helpers.py'), HELPERS);
     fs.writeFileSync(path.join(ws, 'app.py'), APP);
+    fs.mkdirSync(path.join(ws, 'lib'));
+    fs.writeFileSync(path.join(ws, 'lib', 'embed.js'), EMBED_JS);
+    fs.writeFileSync(path.join(ws, 'ingest.js'), INGEST_JS);
     server = startServer();
     await server.initialize({ rootUri: pathToFileURL(ws).toString(), capabilities: {}, workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }] });
   });
@@ -89,5 +110,19 @@ describe('workspace index over LSP', function () {
       textDocument: { uri: uriOf('app.py'), version: 2 }, contentChanges: [{ text: edited }],
     });
     await server.waitForDiagnostics(uriOf('helpers.py'), (d) => !d.diagnostics.some((x) => x.code === 'PY001'), { latest: true });
+  });
+
+  it('JS/TS: flags a per-item call of a helper imported from a closed file, and drops it when the helper changes', async () => {
+    await server.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uriOf('ingest.js'), languageId: 'javascript', version: 1, text: INGEST_JS } });
+    const p = await server.waitForDiagnostics(uriOf('ingest.js'), (d) => d.diagnostics.some((x) => x.code === 'JS002'));
+    const js002 = p.diagnostics.find((x) => x.code === 'JS002')!;
+    assert.strictEqual(js002.range.start.line, 3);
+    assert.match(js002.message, /`toVector\(\.\.\.\)` \(imported from `\.\/lib\/embed`/);
+    const embedUri = pathToFileURL(path.join(ws, 'lib', 'embed.js')).toString();
+    await server.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: embedUri, languageId: 'javascript', version: 1, text: EMBED_JS } });
+    await server.conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: embedUri, version: 2 }, contentChanges: [{ text: EMBED_JS.replace('module.exports = { toVector };', 'module.exports = {};') }],
+    });
+    await server.waitForDiagnostics(uriOf('ingest.js'), (d) => !d.diagnostics.some((x) => x.code === 'JS002'), { latest: true });
   });
 });

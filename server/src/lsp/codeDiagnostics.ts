@@ -2,7 +2,7 @@
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'url';
-import { analyzeTree } from '../engine';
+import { analyzeScriptTree, analyzeTree } from '../engine';
 import { PythonAnalysis } from '../code/python/analysis';
 import { initParsers, languageOfId, languageOfPath } from '../code/treeSitter';
 import { DocumentTrees } from '../code/incremental';
@@ -11,7 +11,7 @@ import { docsUrl, Finding, Severity } from '../rules/types';
 import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
 import { modelResolver } from '../cost/resolve';
-import { WorkspaceIndexer } from './workspaceIndex';
+import { indexable, WorkspaceIndexer } from './workspaceIndex';
 import { externalDigest } from '../code/python/context';
 
 const DEBOUNCE_MS = 150;
@@ -40,16 +40,19 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   const analyses = new Map<string, PythonAnalysis>();
   onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
-  /** Python files of the workspace, summarised: what each open file imports from the others. */
+  /** Python and JS/TS files of the workspace, summarised: what each open file imports from the others. */
   const indexer = new WorkspaceIndexer();
-  /** The external facts each open Python document was last analysed with (by digest). */
+  /** The external facts each open document was last analysed with (by digest). */
   const externalSeen = new Map<string, string>();
+  /** The digest of what the index tells a file now, in the form its language gets. */
+  const externalNow = (file: string): string =>
+    languageOfPath(file) === 'python' ? externalDigest(indexer.externalFor(file)) : JSON.stringify(indexer.scriptExternalFor(file));
 
-  /** After a summary changed: analyse again the open Python documents whose external facts differ now. */
+  /** After a summary changed: analyse again the open documents whose external facts differ now. */
   function recheckDependents(except?: string): void {
     for (const doc of documents.all()) {
       if (doc.uri === except || !externalSeen.has(doc.uri) || !doc.uri.startsWith('file:')) continue;
-      if (externalDigest(indexer.externalFor(fileURLToPath(doc.uri))) !== externalSeen.get(doc.uri)) schedule(doc, 0);
+      if (externalNow(fileURLToPath(doc.uri)) !== externalSeen.get(doc.uri)) schedule(doc, 0);
     }
   }
 
@@ -76,11 +79,21 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
       const models = file ? modelResolver(file, ctx.workspaceRoots(), ctx.models, ctx.config(), ctx.measured) : undefined;
       let analysis = analyses.get(doc.uri);
       if (lang === 'python' && !analysis) analyses.set(doc.uri, analysis = new PythonAnalysis());
-      const external = lang === 'python' && file ? indexer.externalFor(file) : undefined;
-      findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis, external);
-      if (analysis && file && external) {
-        externalSeen.set(doc.uri, externalDigest(external));
-        if (analysis.context && indexer.fromAnalysis(file, analysis.context)) recheckDependents(doc.uri);
+      if (lang === 'python') {
+        const external = file ? indexer.externalFor(file) : undefined;
+        findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis, external);
+        if (analysis && file && external) {
+          externalSeen.set(doc.uri, externalDigest(external));
+          if (analysis.context && indexer.fromAnalysis(file, analysis.context)) recheckDependents(doc.uri);
+        }
+      } else {
+        const external = file ? indexer.scriptExternalFor(file) : undefined;
+        const result = analyzeScriptTree(text, tree, lang, ctx.config(), external);
+        findings = result.findings;
+        if (file && external) {
+          externalSeen.set(doc.uri, JSON.stringify(external));
+          if (indexer.fromScriptAnalysis(file, result.summary)) recheckDependents(doc.uri);
+        }
       }
     } catch (e) {
       trees.close(doc.uri); // never reuse a tree or an analysis from a failed run
@@ -107,19 +120,19 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
 
   const reanalyzeAll = (): void => { for (const doc of documents.all()) schedule(doc, 0); };
 
-  /** The background pass over the workspace's Python files, with progress where the client shows it. */
+  /** The background pass over the workspace's Python and JS/TS files, with progress where the client shows it. */
   async function indexWorkspace(): Promise<void> {
     const roots = ctx.workspaceRoots();
     if (!roots.length) return;
     let progress: WorkDoneProgressServerReporter | undefined;
     try {
       progress = await connection.window.createWorkDoneProgress();
-      progress.begin('Inference Lens: indexing Python files', 0, undefined, false);
+      progress.begin('Inference Lens: indexing code files', 0, undefined, false);
     } catch { progress = undefined; }
     const t0 = Date.now();
     try {
       const n = await indexer.indexRoots(roots, (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} files`), () => false);
-      ctx.log(`indexed ${n} Python file(s) in ${Date.now() - t0} ms`);
+      ctx.log(`indexed ${n} code file(s) in ${Date.now() - t0} ms`);
     } catch (e) {
       ctx.log(`workspace indexing failed: ${(e as Error).message}`);
     } finally {
@@ -138,7 +151,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     configChanged: reanalyzeAll,
     filesChanged(uris) {
       let changed = false;
-      for (const uri of uris) if (uri.endsWith('.py') && uri.startsWith('file:')) changed = indexer.fromDisk(fileURLToPath(uri)) || changed;
+      for (const uri of uris) if (uri.startsWith('file:') && indexable(fileURLToPath(uri))) changed = indexer.fromDisk(fileURLToPath(uri)) || changed;
       if (changed) recheckDependents();
     },
     codeActions(params) {

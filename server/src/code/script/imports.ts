@@ -79,19 +79,8 @@ export function collectImports(importStatements: Node[], declarators: Node[], fu
     if (!stmt || !spec) continue;
     specs.add(spec);
     const fam = packageFamily(spec);
-    const clause = stmt.namedChildren.find((c) => c?.type === 'import_clause');
-    for (const part of clause?.namedChildren ?? []) {
-      if (!part) continue;
-      if (part.type === 'identifier') imports.set(part.text, fam); // default import: the CJS namespace
-      else if (part.type === 'namespace_import') { const id = part.namedChild(0); if (id) imports.set(id.text, fam); }
-      else if (part.type === 'named_imports') {
-        for (const s of part.namedChildren) {
-          if (s?.type !== 'import_specifier') continue;
-          const name = s.childForFieldName('name')?.text, alias = s.childForFieldName('alias')?.text;
-          if (name) imports.set(alias ?? name, `${fam}.${name}`);
-        }
-      }
-    }
+    // A default import is the CJS namespace, like a namespace import.
+    for (const b of clauseBindings(stmt)) imports.set(b.local, b.name === 'default' || b.name === '*' ? fam : `${fam}.${b.name}`);
   }
   const loaders = moduleLoaders([...functions, ...declarators]);
   const loaderCall = loaders.size ? new RegExp(`(^|[^\\w$])(${[...loaders.keys()].map((k) => k.replace(/\$/g, '\\$')).join('|')})\\s*\\(`) : undefined;
@@ -104,15 +93,67 @@ export function collectImports(importStatements: Node[], declarators: Node[], fu
     const base = req.member ? `${packageFamily(req.spec)}.${req.member}` : packageFamily(req.spec);
     const name = decl.childForFieldName('name');
     if (name?.type === 'identifier') imports.set(name.text, base);
-    else if (name?.type === 'object_pattern') {
-      for (const p of name.namedChildren) {
-        if (p?.type === 'shorthand_property_identifier_pattern') imports.set(p.text, `${base}.${p.text}`);
-        else if (p?.type === 'pair_pattern') {
-          const key = p.childForFieldName('key')?.text, val = p.childForFieldName('value');
-          if (key && val?.type === 'identifier') imports.set(val.text, `${base}.${key}`);
-        }
+    for (const b of patternBindings(name)) imports.set(b.local, `${base}.${b.name}`);
+  }
+  return { imports, specs };
+}
+
+/** What an import statement binds: `x` (`default`), `* as x` (`*`), `{ a as b }` (`a` as `b`). */
+function clauseBindings(stmt: Node): { local: string; name: string }[] {
+  const out: { local: string; name: string }[] = [];
+  const clause = stmt.namedChildren.find((c) => c?.type === 'import_clause');
+  for (const part of clause?.namedChildren ?? []) {
+    if (part?.type === 'identifier') out.push({ local: part.text, name: 'default' });
+    else if (part?.type === 'namespace_import') { const id = part.namedChild(0); if (id) out.push({ local: id.text, name: '*' }); }
+    else if (part?.type === 'named_imports') {
+      for (const s of part.namedChildren) {
+        if (s?.type !== 'import_specifier') continue;
+        const name = s.childForFieldName('name')?.text, alias = s.childForFieldName('alias')?.text;
+        if (name) out.push({ local: alias ?? name, name });
       }
     }
   }
-  return { imports, specs };
+  return out;
+}
+
+/** What `const { a, b: c } = ...` binds: `a` as `a`, `b` as `c` (nothing for other patterns). */
+function patternBindings(pattern: Node | null): { local: string; name: string }[] {
+  if (pattern?.type !== 'object_pattern') return [];
+  const out: { local: string; name: string }[] = [];
+  for (const p of pattern.namedChildren) {
+    if (p?.type === 'shorthand_property_identifier_pattern') out.push({ local: p.text, name: p.text });
+    else if (p?.type === 'pair_pattern') {
+      const key = p.childForFieldName('key')?.text, val = p.childForFieldName('value');
+      if (key && val?.type === 'identifier') out.push({ local: val.text, name: key });
+    }
+  }
+  return out;
+}
+
+/**
+ * A name bound by importing a file of the project: `import { embed } from './embed.js'` (name `embed`),
+ * `import lib from '../lib'` (`default`), `import * as lib` / `const lib = require('./lib')` (`*`: the
+ * module object, whose `default` a direct call reaches), `const { embed: e } = require('./lib')`.
+ */
+export interface LocalImport { local: string; spec: string; name: string }
+
+/** Specifiers that name a file of the project (`./x`, `../lib/x`); bare package names are not. */
+export const RELATIVE_SPEC = /^\.\.?(\/|$)/;
+
+/** The file's imports of relative specifiers, in the order written (one walk over the top-level code). */
+export function relativeImports(importStatements: Node[], declarators: Node[]): LocalImport[] {
+  const out: LocalImport[] = [];
+  for (const stmt of importStatements) {
+    const spec = stringValue(stmt?.childForFieldName('source'));
+    if (stmt && spec && RELATIVE_SPEC.test(spec)) for (const b of clauseBindings(stmt)) out.push({ ...b, spec });
+  }
+  for (const decl of declarators) {
+    if (!/\b(require|import)\s*\(\s*['"`]\.\.?\//.test(decl.text.slice(0, 300))) continue;
+    const req = requiredModule(decl.childForFieldName('value'));
+    if (!req || !RELATIVE_SPEC.test(req.spec)) continue;
+    const name = decl.childForFieldName('name');
+    if (name?.type === 'identifier') out.push({ local: name.text, spec: req.spec, name: req.member ?? '*' });
+    else if (!req.member) for (const b of patternBindings(name)) out.push({ ...b, spec: req.spec });
+  }
+  return out;
 }

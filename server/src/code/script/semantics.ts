@@ -6,6 +6,7 @@
 import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
 import { collectImports } from './imports';
 import { findHandlers } from './handlers';
+import type { ImportedLoader, ImportedRunner, ScriptExternal } from './summary';
 
 /** An ORT session, a transformers.js pipeline, or a transformers.js model class (`AutoModel.from_pretrained`). */
 export type ModelKind = 'session' | 'pipeline' | 'model';
@@ -48,6 +49,8 @@ export interface ScriptModule {
   qualified: Map<number, string | undefined>;
   /** call node id → what modelInvocation found (memo) */
   invocations: Map<number, { kind: ModelKind; receiver: Node } | undefined>;
+  /** what the workspace index tells this file about the helpers it imports, by callee as written here (`embed`, `lib.embed`) */
+  imported: { runners: Map<string, ImportedRunner>; loaders: Map<string, ImportedLoader>; factories: Map<string, ModelKind>; entries: Map<string, string> };
 }
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function']);
@@ -99,10 +102,15 @@ export function nodesOf(mod: ScriptModule, ...types: string[]): Node[] {
 
 /** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
 const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
+/** `from './x'`, `require('../x')`, `import('./x')`: the file uses other files of the project. */
+const RELATIVE_IMPORT = /(from|require\s*\(|import\s*\()\s*['"`]\.\.?\//;
 
-export function analyzeScript(tree: Tree): ScriptModule {
+/** `external`: the facts of the files it imports (code/workspace/scripts.ts); a file that calls a helper running a model is relevant too. */
+export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModule {
   const text = tree.rootNode.text;
-  const relevant = MODEL_RUNTIMES.test(text);
+  const imported = { runners: new Map(external?.runners), loaders: new Map(external?.loaders), factories: new Map(external?.factories), entries: new Map(external?.entries) };
+  // A file that imports files of the project may call (or serve) what they define: its summary needs its handlers and calls.
+  const relevant = MODEL_RUNTIMES.test(text) || RELATIVE_IMPORT.test(text) || imported.entries.size > 0;
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };
@@ -113,14 +121,22 @@ export function analyzeScript(tree: Tree): ScriptModule {
     models: new Map(), factories: new Map(), tupleFactories: new Map(), instances: new Map(),
     declarators,
     index, calls: [], callees: new Map(), qualified: new Map(),
-    invocations: new Map(),
+    invocations: new Map(), imported,
   };
   if (!relevant) return mod;
+  for (const [name, kind] of imported.factories) mod.factories.set(name, kind);
   collectCalls(mod);
   collectDeclarations(mod);
   collectModels(mod);
   collectInstances(mod);
   for (const [id, why] of findHandlers(mod)) mod.handlers.set(id, why);
+  // Exported functions that handlers of other files call per request (the script index's entries).
+  if (imported.entries.size) {
+    for (const [name, fn] of exportedFunctions(mod)) {
+      const why = imported.entries.get(name);
+      if (why && !mod.handlers.has(fn.id) && !mod.perCall.has(fn.id)) mod.perCall.set(fn.id, `called from ${why}`);
+    }
+  }
   propagatePerCall(mod);
   return mod;
 }
@@ -513,10 +529,12 @@ export function resolveCall(mod: ScriptModule, call: Node): Node | undefined {
   return cls ? mod.functions.get(`${cls}.${method}`) : undefined;
 }
 
-/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file. */
+/** `x = new Embedder()`, `this.embedder = new Embedder()`, `embedder: Embedder` (parameters, fields) for classes of this file or imported ones. */
 function collectInstances(mod: ScriptModule): void {
   const classes = new Set<string>();
   for (const key of mod.functions.keys()) if (key.includes('.')) classes.add(key.split('.')[0]);
+  // Classes imported from other files whose methods run or load a model (an injected NestJS service).
+  for (const key of [...mod.imported.runners.keys(), ...mod.imported.loaders.keys()]) if (/^[A-Z][\w$]*\.[\w$]+$/.test(key)) classes.add(key.split('.')[0]);
   if (!classes.size) return;
   const classOf = (value: Node | null | undefined): string | undefined => {
     const n = unwrap(value);
@@ -587,4 +605,103 @@ export function topLevelStatement(node: Node): Node {
   let n = node;
   while (n.parent && n.parent.type !== 'program') n = n.parent;
   return n;
+}
+
+/**
+ * Exported functions by the name importers call them: `export function f`, `export const f = () => ...`,
+ * `export default f`, `export { f as g }`, `module.exports = { f, g: h }`, `module.exports = f`,
+ * `exports.f = ...`; methods of exported classes (`Cls.m`) and of exported instances (`obj.m`).
+ */
+export function exportedFunctions(mod: ScriptModule): [string, Node][] {
+  const out: [string, Node][] = [];
+  const classes = new Map<string, Node[]>();
+  for (const [key, fn] of mod.functions) {
+    const dot = key.indexOf('.');
+    if (dot < 0) continue;
+    let list = classes.get(key.slice(0, dot));
+    if (!list) classes.set(key.slice(0, dot), list = []);
+    list.push(fn);
+  }
+  /**
+   * `value` exported as `as`: a function, a class's methods, an instance's methods, an object's members.
+   * `module.exports = value` is the default export, except that an object's members are the module's own names.
+   */
+  const add = (as: string, value: Node | null | undefined): void => {
+    if (!value) return;
+    const own = as === CJS ? 'default' : as;
+    if (isFunction(value)) { out.push([own, value]); return; }
+    const cls = value.type === 'class_declaration' || value.type === 'class' ? value.childForFieldName('name')?.text
+      : value.type === 'new_expression' ? value.childForFieldName('constructor')?.text : undefined;
+    if (cls) {
+      for (const m of classes.get(cls) ?? []) out.push([`${own}.${m.childForFieldName('name')?.text}`, m]);
+      return;
+    }
+    if (value.type === 'object') {
+      const prefix = as === CJS ? '' : `${as}.`;
+      for (const p of value.namedChildren) {
+        if (p?.type === 'shorthand_property_identifier') add(prefix + p.text, localValue(mod, p.text));
+        else if (p?.type === 'pair' || p?.type === 'method_definition') {
+          const key = p.childForFieldName(p.type === 'pair' ? 'key' : 'name')?.text;
+          if (key) add(prefix + key, p.type === 'pair' ? p.childForFieldName('value') : p);
+        }
+      }
+      return;
+    }
+    if (value.type === 'identifier') {
+      const local = localValue(mod, value.text);
+      if (local && local.id !== value.id) add(as, local);
+    }
+  };
+  for (const stmt of mod.tree.rootNode.namedChildren) {
+    if (stmt?.type === 'export_statement') {
+      if (stmt.childForFieldName('source')) continue; // `export { x } from './y'`: that file's
+      const isDefault = stmt.children.some((c) => c?.type === 'default');
+      const decl = stmt.childForFieldName('declaration');
+      const value = stmt.childForFieldName('value');
+      if (isDefault) add('default', decl ?? value);
+      else if (decl && /function|class/.test(decl.type)) add(decl.childForFieldName('name')?.text ?? '', decl);
+      else if (decl) {
+        for (const d of decl.namedChildren) {
+          const name = d?.type === 'variable_declarator' ? d.childForFieldName('name') : undefined;
+          if (name?.type === 'identifier') add(name.text, d!.childForFieldName('value'));
+        }
+      }
+      for (const clause of stmt.namedChildren) {
+        if (clause?.type !== 'export_clause') continue;
+        for (const s of clause.namedChildren) {
+          const name = s?.childForFieldName('name')?.text, alias = s?.childForFieldName('alias')?.text;
+          if (name) add(alias ?? name, localValue(mod, name));
+        }
+      }
+    } else if (stmt?.type === 'expression_statement') {
+      const a = stmt.namedChild(0);
+      if (a?.type !== 'assignment_expression') continue;
+      const left = dottedName(a.childForFieldName('left'));
+      const right = a.childForFieldName('right');
+      if (left === 'module.exports') add(CJS, right);
+      else if (left && /^(module\.)?exports\.[\w$]+$/.test(left)) add(left.split('.').pop()!, right);
+    }
+  }
+  return out;
+}
+
+const CJS = 'module.exports';
+
+/** What a top-level name of the file is: its function, its class, or the value it was declared with. */
+function localValue(mod: ScriptModule, name: string): Node | undefined {
+  const fn = mod.functions.get(name);
+  if (fn) return fn;
+  for (const stmt of mod.tree.rootNode.namedChildren) {
+    const decl = stmt?.type === 'export_statement' ? stmt.childForFieldName('declaration') : stmt;
+    if ((decl?.type === 'class_declaration') && decl.childForFieldName('name')?.text === name) return decl;
+    if (decl?.type === 'lexical_declaration' || decl?.type === 'variable_declaration') {
+      for (const d of decl.namedChildren) {
+        if (d?.type === 'variable_declarator' && d.childForFieldName('name')?.text === name) {
+          const v = d.childForFieldName('value');
+          return v?.type === 'new_expression' || v?.type === 'object' || v?.type === 'class' ? v : undefined;
+        }
+      }
+    }
+  }
+  return undefined;
 }

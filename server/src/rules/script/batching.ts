@@ -9,7 +9,7 @@ import {
   calleeName, dottedName, enclosingLoop, isFunction, modelInvocation, type ModelKind, type ScriptModule,
 } from '../../code/script/semantics';
 import { callArgs, callInputs, identifiersIn } from './common';
-import { runnerCall, type Runner } from './runners';
+import { runnerCall, type Runner } from '../../code/script/runners';
 
 export interface PerItemRun {
   call: Node; kind: ModelKind; loop: Node;
@@ -17,7 +17,7 @@ export interface PerItemRun {
   receiver: string;
   /** `model.generate` / `embed`: the callee as written */
   callee: string;
-  /** set when the call is of a helper of this file that runs the model (see runners.ts) */
+  /** set when the call is of a helper (of this file, or imported: `via.from`) that runs the model (see runners.ts) */
   via?: Runner;
 }
 
@@ -49,7 +49,9 @@ export function perItemRuns(mod: ScriptModule, loopKind: 'statement' | 'callback
 export function describeRun(run: PerItemRun): string {
   if (run.via) {
     const through = run.via.inner ? ` through \`${run.via.inner}\`` : '';
-    return `\`${run.callee}(...)\` (which runs ${describeModel(run.via.kind, run.via.model)}${through})`;
+    if (!run.via.from) return `\`${run.callee}(...)\` (which runs ${describeModel(run.via.kind, run.via.model)}${through})`;
+    const there = !run.callee.endsWith(run.via.name) ? `, where it is \`${run.via.name}\`` : '';
+    return `\`${run.callee}(...)\` (imported from \`${run.via.from}\`${there}: it runs ${describeModel(run.via.kind, run.via.model)}${through})`;
   }
   if (run.kind === 'session') return `\`${run.receiver}.run(...)\``;
   return run.callee === run.receiver ? describeModel(run.kind, run.receiver) : `\`${run.callee}(...)\``;
@@ -103,7 +105,10 @@ export function iteratesCollection(loop: Node): boolean {
  */
 export function overBatches(list: Node | null | undefined, item: Node | null | undefined): boolean {
   if (/batch/i.test(`${list?.text ?? ''} ${item?.text ?? ''}`)) return true;
-  return list?.type === 'call_expression' && /chunk/i.test(list.childForFieldName('function')?.text ?? '');
+  const fn = list?.type === 'call_expression' ? list.childForFieldName('function') : undefined;
+  // `chunks.entries()` / `.values()` walks the same list one element at a time.
+  if (fn?.type === 'member_expression' && /^(entries|values|keys)$/.test(fn.childForFieldName('property')?.text ?? '')) return overBatches(fn.childForFieldName('object'), item);
+  return !!fn && /chunk/i.test(fn.text);
 }
 
 /** `break`/`return` in the loop's own body: it stops early on some result, so every run may not happen. */

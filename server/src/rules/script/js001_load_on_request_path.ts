@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, Fix, ScriptContext, ScriptRule } from '../types';
-import { enclosingFunction, enclosingFunctions, functionLocals, perRequestReason, topLevelStatement, loopsAround } from '../../code/script/semantics';
+import { calleeName, enclosingFunction, enclosingFunctions, functionLocals, perRequestReason, topLevelStatement, loopsAround } from '../../code/script/semantics';
+import { importedCallee } from '../../code/script/runners';
 import { assignedTarget, callArgs, identifiersIn, loaderName, loadsOnce } from './common';
 import { insertionAt, nodeRange } from '../helpers';
 import { exitsEarly } from './batching';
@@ -12,20 +13,32 @@ function check(ctx: ScriptContext): Finding[] {
   for (const call of ctx.module.calls) {
     if (!call) continue;
     const loader = loaderName(mod, call);
-    if (!loader) continue;
+    const imported = loader ? undefined : importedLoader(mod, call);
+    if (!loader && !imported) continue;
     const where = perRequestReason(mod, call);
     if (!where || loadsOnce(call)) continue;
     if (loadsDifferentModelPerItem(call) || retries(call)) continue;
     const perItem = /\ba loop\b/.test(where) && !/handler|listener|request|action|processor|function \(/.test(where);
+    const what = imported
+      ? `\`${imported.callee}(...)\` (imported from \`${imported.from}\`, where it calls \`${imported.loader}(...)\` on every call, with no cache)`
+      : `\`${loader}(...)\``;
     findings.push({
       rule: JS001.id,
-      message: `\`${loader}(...)\` runs in ${where}, so it loads the model ${perItem ? 'once per item' : 'on every request'}: ` +
-        'create it once at module scope (a promise) and reuse it.',
+      message: `${what} runs in ${where}, so it loads the model ${perItem ? 'once per item' : 'on every request'}: ` +
+        `${imported ? 'load it once (a module-level promise, here or in that file)' : 'create it once at module scope (a promise)'} and reuse it.`,
       range: nodeRange(call.childForFieldName('function') ?? call),
       fixes: hoistAsPromise(ctx, call, taken),
     });
   }
   return findings;
+}
+
+/** A call of a helper imported from another file of the workspace that creates a session or pipeline each time. */
+function importedLoader(mod: ScriptContext['module'], call: Node): { callee: string; loader: string; from: string } | undefined {
+  if (!mod.imported.loaders.size) return undefined;
+  const callee = importedCallee(mod, call);
+  const l = callee ? mod.imported.loaders.get(callee) : undefined;
+  return l ? { callee: calleeName(mod, call)!, loader: l.loader, from: l.from } : undefined;
 }
 
 /** `for (const path of modelPaths) await create(path)`: each iteration loads another model, which is the point. */
@@ -99,8 +112,11 @@ export const JS001: ScriptRule = {
       'Flags `InferenceSession.create(...)` (onnxruntime-node/-web), transformers.js `pipeline(...)` and ' +
       '`X.from_pretrained(...)`, and tfjs `loadGraphModel`/`loadLayersModel`, when they run inside a request ' +
       'handler (Express/Fastify/Koa/Hono routes, Next.js and SvelteKit route exports, pages/api and serverless ' +
-      '`handler` exports, Workers `fetch`, worker message listeners), inside a function those handlers call, or ' +
-      'inside a loop. Lazy initialisation (`session ??= ...`, `if (!session) ...`) and results stored in a ' +
+      '`handler` exports, Workers `fetch`, worker message listeners), inside a function those handlers call (in the same file, or in another file of the workspace: the message ' +
+      'names the chain), or ' +
+      'inside a loop. A call of a helper imported from another file of the workspace that creates a session or ' +
+      'pipeline on every call (no cache in that file) counts as a load where it is called. ' +
+      'Lazy initialisation (`session ??= ...`, `if (!session) ...`) and results stored in a ' +
       'module variable or `this` are not flagged, nor loops that load a different model per iteration.',
     whyItCosts:
       'Creating a session reads every weight, builds and optimises the graph and allocates memory: tens of ' +

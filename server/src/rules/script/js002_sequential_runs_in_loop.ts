@@ -36,8 +36,10 @@ export const JS002: ScriptRule = {
       'inside a `for`/`for...of` loop over a collection (or an index loop bounded by `.length`), when the ' +
       'session, pipeline or model is the same for every item. A helper of the same file that runs one on its ' +
       'argument counts as a run too: `await embed(chunk)` where `embed(text)` awaits the pipeline (held in a ' +
-      'variable, returned by a lazy getter or a singleton class\'s `getInstance()`), or `await this.embedder.embed(chunk)` ' +
-      'where that class is declared in the file. Helpers imported from other files are not followed yet. ' +
+      'variable, returned by a lazy getter or a singleton class\'s `getInstance()`, here or imported), or `await this.embedder.embed(chunk)` ' +
+      'where that class is declared in the file. Helpers imported from other files of the workspace count the ' +
+      'same way (`import { embed } from \'./embed.js\'`, `const { embed } = require(\'../lib/embed\')`, a method ' +
+      'of an imported class on an injected instance): the index reads what each file exports. ' +
       'Loops whose next input depends on the previous output (token-by-token generation, recurrent state, ' +
       'a growing message list), `for await` streams, loops that `break`/`return` early and `while` loops ' +
       'are left alone: they cannot simply be batched.',

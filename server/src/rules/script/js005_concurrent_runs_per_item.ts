@@ -41,7 +41,8 @@ export const JS005: ScriptRule = {
     summary: 'One session or pipeline is run once per element via `.map`/`.forEach` (e.g. under `Promise.all`).',
     whatItDoes:
       'Flags `session.run(...)`, `pipe(item)`, a transformers.js `model(inputs)` / `model.generate(...)`, or a ' +
-      'helper of the same file that runs one of them on its argument (`embed(text)`), inside the callback of ' +
+      'helper (of the same file or imported from another file of the workspace) that runs one of them on its ' +
+      'argument (`embed(text)`), inside the callback of ' +
       '`items.map(...)`, `.flatMap(...)` or `.forEach(...)` when every element uses the same session, pipeline ' +
       'or model: the usual ' +
       '`await Promise.all(items.map((x) => session.run(toFeeds(x))))` fan-out. Callbacks that pick a different ' +

@@ -3,14 +3,15 @@
  * run: `async function embed(text) { const e = await getExtractor(); return (await e(text, opts)).data }`,
  * a class's `embed(text)` method over `this.session`, and functions that pass their arguments on to
  * such a helper. JS002/JS005 treat `await embed(chunk)` in a loop like `await extractor(chunk)`.
- * Only helpers declared in this file are followed (an imported helper is not seen).
+ * Helpers imported from other files of the workspace come from their summaries (summary.ts, through
+ * the script index): `runnerCall` answers for them too, with `from` set to the specifier.
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  dottedName, functionName, innerScope, modelInvocation, resolveCall,
+  calleeName, dottedName, functionName, innerScope, modelInvocation, resolveCall,
   type ModelKind, type ScriptModule,
-} from '../../code/script/semantics';
-import { callInputs } from './common';
+} from './semantics';
+import { callInputs } from './loads';
 
 export interface Runner {
   /** the helper's own name (`embed` for a function or a method) */
@@ -22,6 +23,8 @@ export interface Runner {
   inner?: string;
   /** the model is the helper's own parameter at this position (`score(session, feeds)`): the caller picks it */
   modelArg?: number;
+  /** the specifier of the file the helper is imported from (`./embeddings.js`), for imported helpers */
+  from?: string;
 }
 
 /** How many helpers deep a run is followed (`embedOne` → `embed` → the pipeline). */
@@ -39,9 +42,28 @@ export function runners(mod: ScriptModule): Map<number, Runner> {
 /** The helper a call runs, when that helper runs a model on the arguments it is given. */
 export function runnerCall(mod: ScriptModule, call: Node): Runner | undefined {
   const all = runners(mod);
-  if (!all.size) return undefined;
-  const fn = resolveCall(mod, call);
-  return fn ? all.get(fn.id) : undefined;
+  const fn = all.size ? resolveCall(mod, call) : undefined;
+  const own = fn && all.get(fn.id);
+  if (own || !mod.imported.runners.size) return own;
+  const callee = importedCallee(mod, call);
+  const r = callee ? mod.imported.runners.get(callee) : undefined;
+  if (!r) return undefined;
+  // A default export is known here by the name it was imported as.
+  const name = r.helper === 'default' ? callee! : r.helper.replace(/^default\./, '');
+  return { name, kind: r.kind, model: r.model, inner: r.inner, modelArg: r.modelArg, from: r.from };
+}
+
+/**
+ * The callee of a call as the imported facts name it: `embed`, `lib.embed`, or `Service.embed` for a
+ * method called on an instance of an imported class (`this.embeddings.embed(x)`); undefined when a
+ * function of this file by that name shadows the import.
+ */
+export function importedCallee(mod: ScriptModule, call: Node): string | undefined {
+  const callee = calleeName(mod, call);
+  if (!callee || mod.functions.has(callee.split('.')[0])) return undefined;
+  const dot = callee.lastIndexOf('.');
+  const cls = dot > 0 ? mod.instances.get(callee.slice(0, dot)) : undefined;
+  return cls && !mod.functions.has(`${cls}.${callee.slice(dot + 1)}`) ? `${cls}.${callee.slice(dot + 1)}` : callee;
 }
 
 function findRunners(mod: ScriptModule): Map<number, Runner> {
