@@ -24,7 +24,7 @@ export function indexable(file: string): boolean {
 
 /** Files larger than this are not summarised (generated code, vendored bundles). */
 const MAX_BYTES = 1 << 20;
-/** A workspace root with more Python files than this (a home folder, a monorepo of vendored code) is indexed only this far. */
+/** A workspace root with more code files than this (a home folder, a monorepo of vendored code) is indexed only this far. */
 const MAX_FILES = 20000;
 
 export class WorkspaceIndexer {
