@@ -20,6 +20,14 @@ describe('request paths (call graph)', () => {
     edges: [edge('route', 'helper'), edge('helper', 'deep'), edge('route', '@worker.run'), edge('route', 'cached'), edge('route', 'threaded', { deferred: true }), edge('route', 'gen')],
   };
 
+  it('reaches methods of objects an attribute holds (`self.enc = Encoder()`)', () => {
+    const p = requestPaths({
+      defs: new Map([def('Svc.handle'), def('Svc.__init__'), def('Encoder.embed')]), instances: new Map([['Svc.enc', 'Encoder']]), classes: new Set(['Svc', 'Encoder']),
+      handlers: new Map([['Svc.handle', 'a handler']]), edges: [edge('Svc.handle', '@Svc.enc.embed')],
+    });
+    assert.deepStrictEqual(p.get('Encoder.embed')?.chain, ['Svc.handle', 'Encoder.embed']);
+  });
+
   it('reaches helpers, methods of module-level objects and handed-over functions, with the shortest chain', () => {
     const p = requestPaths(g);
     assert.deepStrictEqual(p.get('deep')?.chain, ['route', 'helper', 'deep']);
@@ -79,6 +87,18 @@ describe('workspace index', () => {
     assert.deepStrictEqual(app.bindings.map((b) => [b.key, b.kind]), [['encoder', 'hf-model']]);
     assert.deepStrictEqual(app.factories.map(([n]) => n), ['load_model']);
     assert.deepStrictEqual(ix.externalFor('/ws/loader.py').entries.map(([n, p]) => [n, p.chain]), [['run', ['route', 'loader.run']]]);
+  });
+
+  it('follows methods of objects held in attributes and objects of classes imported from other files', () => {
+    const WORKER = 'import torch\nfrom transformers import AutoModel\n\nclass Worker:\n    def __init__(self):\n        self.model = AutoModel.from_pretrained("x")\n\n    def embed(self, x):\n        torch.cuda.empty_cache()\n        return self.model(x)\n';
+    const SERVE = 'from fastapi import FastAPI\nfrom worker import Worker\n\napp = FastAPI()\nworker = Worker()\n\nclass Holder:\n    def __init__(self):\n        self.w = Worker()\n\n    def run(self, x):\n        return self.w.embed(x)\n\nholder = Holder()\n\n@app.post("/a")\ndef a(x: list):\n    return worker.embed(x)\n\n@app.post("/b")\ndef b(x: list):\n    return holder.run(x)\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/worker.py', text: WORKER, lang: 'python' as const },
+      { file: '/ws/serve.py', text: SERVE, lang: 'python' as const },
+    ], () => mergeConfig());
+    const flush = found.get('/ws/worker.py')!.find((f) => f.rule === 'PY012');
+    assert.ok(flush, JSON.stringify(found.get('/ws/worker.py')!.map((f) => f.rule)));
+    assert.match(flush.message, /`a` → `worker\.Worker\.embed`|`Holder\.run` → `worker\.Worker\.embed`/);
   });
 
   it('changes nothing when a summary comes back the same, and forgets deleted files', () => {

@@ -105,6 +105,7 @@ function cannotBeWorkspace(mod: PythonModule, callee: string): boolean {
 const HAND_OVER = /(^|\.)(to_thread|run_in_threadpool|run_in_executor|submit|map|apply_async|run_sync|sync_to_async|Thread|Process|create_task|ensure_future|partial)$/;
 const IDENT = /^[A-Za-z_]\w*$/;
 const SELF_CALL = /^(self|cls)\.(\w+)$/;
+const SELF_ATTR_CALL = /^self\.(\w+)\.(\w+)$/;
 const OBJECT_CALL = /^([A-Za-z_]\w*)\.(\w+)$/;
 
 /** The unit's calls that may reach the file's own functions. */
@@ -165,6 +166,12 @@ function targetOf(call: Node, callee: string): string | undefined {
     const name = cls?.childForFieldName('name')?.text;
     return name ? `${name}.${self[2]}` : undefined;
   }
+  // `self.encoder.embed(x)`: a method of the object an attribute holds (`self.encoder = Encoder()`), named `@C.encoder.embed`.
+  const attr = SELF_ATTR_CALL.exec(callee);
+  if (attr) {
+    const name = ancestry(call).cls?.childForFieldName('name')?.text;
+    return name ? `@${name}.${attr[1]}.${attr[2]}` : undefined;
+  }
   const obj = OBJECT_CALL.exec(callee);
   return obj ? `@${obj[1]}.${obj[2]}` : undefined;
 }
@@ -199,9 +206,10 @@ function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
 }
 
 /**
- * Module-level objects built from a class call: `worker = ModelWorker(...)` at module scope, under
- * `if __name__ == "__main__":`, or through `global worker` in a function. The class is resolved
- * against the file's classes once the context is merged.
+ * Objects built from a class call: `worker = ModelWorker(...)` at module scope, under
+ * `if __name__ == "__main__":` or through `global worker` in a function, and `self.encoder = Encoder(...)`
+ * in a method of C (named `C.encoder`). The class is resolved against the file's classes (or, for an
+ * imported class, by the workspace index) once the context is merged.
  */
 export function instancesOf(mod: PythonModule): [string, string][] {
   const out: [string, string][] = [];
@@ -211,8 +219,12 @@ export function instancesOf(mod: PythonModule): [string, string][] {
     const assign = call.parent;
     if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) continue;
     const left = assign.childForFieldName('left');
-    if (left?.type !== 'identifier') continue;
     const fn = ancestry(call).fn;
+    // `self.encoder = Encoder(...)` in a method of C: the object `C.encoder`.
+    const attr = left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self' ? left.childForFieldName('attribute')?.text : undefined;
+    const cls = attr && fn ? ancestry(fn).cls?.childForFieldName('name')?.text : undefined;
+    if (attr && cls) { out.push([`${cls}.${attr}`, callee]); continue; }
+    if (left?.type !== 'identifier') continue;
     if (fn && !declaresGlobal(fn, left.text)) continue;
     if (!fn && ancestry(call).cls) continue;
     out.push([left.text, callee]);
@@ -264,7 +276,7 @@ export const MAX_DEPTH = 8;
 /** A call target (`f`, `C.m`, `@obj.m`, a class) as one of the file's functions, when it is one. */
 export function resolveTarget(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes'>, to: string): string | undefined {
   if (to.startsWith('@')) {
-    const dot = to.indexOf('.');
+    const dot = to.lastIndexOf('.');
     const obj = to.slice(1, dot), method = to.slice(dot + 1);
     const cls = g.instances.get(obj) ?? (g.classes.has(obj) ? obj : undefined);
     return cls && g.defs.has(`${cls}.${method}`) ? `${cls}.${method}` : undefined;

@@ -159,6 +159,8 @@ export interface ModuleContext {
   defs: Map<string, FunctionDef>;
   edges: CallEdge[];
   instances: Map<string, string>;
+  /** objects of imported classes (`worker = ModelWorker()` with ModelWorker from another module), for the workspace index */
+  importedInstances: Map<string, string>;
   /** functions the handlers reach (not the handlers themselves), filled with the exports */
   requestPaths: Map<string, RequestPath>;
   /** the file's request handlers by qualified name (filled with the exports) */
@@ -228,7 +230,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), literalNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
-    fileClasses, defs: new Map(), edges: [], instances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
+    fileClasses, defs: new Map(), edges: [], instances: new Map(), importedInstances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
     inferring: new Set(), gradOff: new Set(),
   };
 }
@@ -244,7 +246,7 @@ export function qualifyWith(imports: ReadonlyMap<string, string>, dotted: string
 export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): void {
   // Filled in place: module views made before the merge hold these same collections.
   for (const c of [ctx.moduleNames, ctx.literalNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings,
-    ctx.defs, ctx.instances, ctx.requestPaths]) c.clear();
+    ctx.defs, ctx.instances, ctx.importedInstances, ctx.requestPaths]) c.clear();
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined, edges: [],
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
   const tails = new Set<string>();
@@ -262,7 +264,10 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const f of Object.keys(ctx.flags) as (keyof TextFlags)[]) ctx.flags[f] ||= decls.flags[f];
     for (const d of decls.defs) if (!ctx.defs.has(d.name)) ctx.defs.set(d.name, d);
     for (const e of decls.edges) ctx.edges.push(e);
-    for (const [name, cls] of decls.instances) if (ctx.fileClasses.has(cls)) ctx.instances.set(name, cls);
+    for (const [name, cls] of decls.instances) {
+      if (ctx.fileClasses.has(cls)) ctx.instances.set(name, cls);
+      else if (ctx.imports.has(cls)) ctx.importedInstances.set(name, cls);
+    }
   });
   // Imported factories and model bindings of other files: the file's own names win.
   for (const [n, results] of ctx.external.factories) if (!ctx.factories.has(n)) ctx.factories.set(n, results);

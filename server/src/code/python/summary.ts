@@ -24,12 +24,14 @@ export interface PythonSummary {
   /** calls that resolve in the file or go through an import (others cannot reach workspace code) */
   edges: CallEdge[];
   instances: [string, string][];
+  /** objects of imported classes: [name, the class's local name] */
+  importedInstances: [string, string][];
 }
 
 /** The summary of a file whose module context has been merged (PythonAnalysis.context). */
 export function summarizeContext(ctx: ModuleContext): PythonSummary {
   const graph = { defs: ctx.defs, instances: ctx.instances, classes: ctx.fileClasses };
-  const head = (to: string): string => (to.startsWith('@') ? to.slice(1, to.indexOf('.')) : to);
+  const head = (to: string): string => (to.startsWith('@') ? to.slice(1, to.lastIndexOf('.')) : to);
   const bindings: ExportedBinding[] = [];
   for (const b of ctx.bindings.values()) {
     if (b.owner === 'external' || !b.gid.startsWith('module:') || !/^[A-Za-z_]\w*$/.test(b.key)) continue;
@@ -44,7 +46,8 @@ export function summarizeContext(ctx: ModuleContext): PythonSummary {
     factories: [...ctx.factories].filter(([n]) => !external.has(n)),
     handlers: [...ctx.handlers],
     defs: [...ctx.defs.values()],
-    edges: ctx.edges.filter((e) => resolveTarget(graph, e.to) || ctx.imports.has(head(e.to))),
+    edges: ctx.edges.filter((e) => resolveTarget(graph, e.to) || ctx.imports.has(head(e.to)) || ctx.importedInstances.has(head(e.to))),
     instances: [...ctx.instances],
+    importedInstances: [...ctx.importedInstances],
   };
 }

@@ -22,6 +22,7 @@ interface Entry {
   adjacency?: [NodeId, NodeId, boolean][];
   defs: Map<string, PythonSummary['defs'][number]>;
   instances: Map<string, string>;
+  importedInstances: Map<string, string>;
   classes: Set<string>;
   imports: Map<string, string>;
 }
@@ -52,9 +53,10 @@ export class WorkspaceIndex {
     const digest = JSON.stringify(summary);
     const old = this.files.get(file);
     if (old?.digest === digest) return false;
-    const shape = JSON.stringify([summary.defs, summary.classes.map((c) => c.name), summary.instances, summary.imports]);
+    const shape = JSON.stringify([summary.defs, summary.classes.map((c) => c.name), summary.instances, summary.importedInstances, summary.imports]);
     this.files.set(file, {
       summary, digest, shape, defs: new Map(summary.defs.map((d) => [d.name, d])), instances: new Map(summary.instances),
+      importedInstances: new Map(summary.importedInstances),
       classes: new Set(summary.classes.map((c) => c.name)), imports: new Map(summary.imports),
     });
     if (!old || old.shape !== shape) this.modules.add(file);
@@ -152,9 +154,11 @@ export class WorkspaceIndex {
   private target(file: string, e: Entry, to: string): NodeId | undefined {
     const local = resolveTarget({ defs: e.defs, instances: e.instances, classes: e.classes }, to);
     if (local) return nodeId(file, local);
-    const obj = to.startsWith('@') ? to.slice(1, to.indexOf('.')) : to;
-    const method = to.startsWith('@') ? to.slice(to.indexOf('.') + 1) : undefined;
-    const q = e.imports.get(obj);
+    const obj = to.startsWith('@') ? to.slice(1, to.lastIndexOf('.')) : to;
+    const method = to.startsWith('@') ? to.slice(to.lastIndexOf('.') + 1) : undefined;
+    // An object of an imported class (`self.worker = ModelWorker()`, `worker = ModelWorker()`): the class's method.
+    const ofClass = method !== undefined ? e.importedInstances.get(obj) : undefined;
+    const q = ofClass ? e.imports.get(ofClass) : e.imports.get(obj);
     if (!q) return undefined;
     const r = this.modules.resolveQualified(file, q);
     if (!r || r.file === file) return undefined;
@@ -162,6 +166,7 @@ export class WorkspaceIndex {
     if (!t) return undefined;
     const inTarget = (name: string): NodeId | undefined =>
       t.defs.has(name) ? nodeId(r.file, name) : t.classes.has(name) && t.defs.has(`${name}.__init__`) ? nodeId(r.file, `${name}.__init__`) : undefined;
+    if (ofClass) return r.rest && !r.rest.includes('.') && t.defs.has(`${r.rest}.${method}`) ? nodeId(r.file, `${r.rest}.${method}`) : undefined;
     if (method === undefined) return r.rest && !r.rest.includes('.') ? inTarget(r.rest) : undefined;
     if (r.rest === '') return inTarget(method);
     if (r.rest.includes('.')) return undefined;
