@@ -48,8 +48,11 @@ describe('incremental analysis (unit by unit)', () => {
         const after = applyChanges(text, [change])!;
         trees.change(uri, text, [change]);
         text = after;
-        const got = analyzeTree(text, trees.treeFor(uri, 'python', text), 'python', config, undefined, analysis);
-        assert.deepStrictEqual(got, analyzeCode(text, 'python', config), `${path.relative(FIXTURES, file)} after edit ${i}: ${JSON.stringify(change)}`);
+        const tree = trees.treeFor(uri, 'python', text);
+        const got = analyzeTree(text, tree, 'python', config, undefined, analysis);
+        // From scratch on the same tree: tree-sitter's error recovery may build a different tree for broken text
+        // when it re-parses incrementally than when it parses afresh, and that is not ours to test here.
+        assert.deepStrictEqual(got, analyzeTree(text, tree, 'python', config), `${path.relative(FIXTURES, file)} after edit ${i}: ${JSON.stringify(change)}`);
         total++;
         if (!analysis.lastStats.full) {
           fast++;

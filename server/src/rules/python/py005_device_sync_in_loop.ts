@@ -36,7 +36,7 @@ function ids(node: Node | null | undefined): string[] {
  * Names in a scope that hold device tensors: assigned from a torch model call or a `torch.*` call, or from
  * expressions over such names, plus loop variables iterating over them.
  */
-function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<string> {
+function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node, copies: Map<string, { at: number; host: boolean }[]>): Set<string> {
   const names = new Set<string>();
   for (const p of scope.type === 'function_definition' ? scope.childForFieldName('parameters')?.namedChildren ?? [] : []) {
     const id = p?.type === 'identifier' ? p : p?.namedChild(0);
@@ -57,8 +57,10 @@ function tensorNames(mod: PythonModule, facts: ModelFacts, scope: Node): Set<str
         if (right && producesTensor(right)) targets = assignedNames(s);
       } else {
         const right = s.childForFieldName('right');
-        // `for row in t.tolist()` walks host values.
-        if (right && !onHost(right) && producesTensor(right)) targets = ids(s.childForFieldName('left'));
+        // `for row in t.tolist()` walks host values, and so does a loop over a name copied to the host before it.
+        const viaDevice = right && ids(right).some((n) => names.has(n) && !hostAt(copies, n, s.startIndex));
+        const fromCall = right && [right, ...right.descendantsOfType('call')].some((c) => c?.type === 'call' && (isTorchInference(mod, facts, c) || /^torch\./.test(qualifiedCallee(mod, c) ?? '')));
+        if (right && !onHost(right) && (viaDevice || fromCall)) targets = ids(s.childForFieldName('left'));
       }
       for (const t of targets) if (!names.has(t)) { names.add(t); changed = true; }
     }
@@ -146,12 +148,12 @@ function check(ctx: PythonContext): Finding[] {
       if (!loopRunsModel) continue;
     } else {
       const scope = enclosingFunction(call) ?? ctx.module.unit.node;
-      let tensors = tensorsByScope.get(scope.id);
-      if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope));
-      const recv = convert && !SYNC_METHODS.has(methodName(convert.type === 'call' ? convert : call) ?? '') ? convert : receiver(call);
-      if (convert && recv === receiver(call)) continue; // `int(x.item())`: the `.item()` is the one reported
       let copies = copiesByScope.get(scope.id);
       if (!copies) copiesByScope.set(scope.id, copies = hostCopies(scope));
+      let tensors = tensorsByScope.get(scope.id);
+      if (!tensors) tensorsByScope.set(scope.id, tensors = tensorNames(ctx.module, facts, scope, copies));
+      const recv = convert && !SYNC_METHODS.has(methodName(convert.type === 'call' ? convert : call) ?? '') ? convert : receiver(call);
+      if (convert && recv === receiver(call)) continue; // `int(x.item())`: the `.item()` is the one reported
       const loopVars = tensorLoopTargets(loop, tensors, copies);
       const recvIsTensor = !!recv && (ids(recv).some((n) => (tensors.has(n) && !hostAt(copies!, n, call.startIndex)) || loopVars.has(n)) ||
         [recv, ...recv.descendantsOfType('call')].some((c) => c?.type === 'call' && (isTorchInference(ctx.module, facts, c) || /^torch\./.test(qualifiedCallee(ctx.module, c) ?? ''))));
