@@ -10,7 +10,7 @@ import {
   cached, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
 } from './semantics';
 import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
-import { decoratorNames, inNoGradScope, requestHandlers } from './serving';
+import { inNoGradScope, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
 import { ownerOf, qualifiedName } from './callGraph';
 import { ClassInfo, ExportedBinding, isInferenceMethod, moduleGid, sagemakerGid, UnitExports } from './context';

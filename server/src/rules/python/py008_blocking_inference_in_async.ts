@@ -1,6 +1,6 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
-import { enclosingFunction, functionName, importsPackage, isAsync } from '../../code/python/semantics';
+import { enclosingFunction, functionName, isAsync } from '../../code/python/semantics';
 import { requestContext } from '../../code/python/serving';
 import { inferenceCall, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
