@@ -84,7 +84,8 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
         findings = analyzeTree(text, tree, lang, ctx.config(), models, analysis, external);
         if (analysis && file && external) {
           externalSeen.set(doc.uri, externalDigest(external));
-          if (analysis.context && indexer.fromAnalysis(file, analysis.context)) recheckDependents(doc.uri);
+          // An edit inside a function body keeps the context, and with it the summary: nothing to re-summarise.
+          if (analysis.context && !analysis.contextKept && indexer.fromAnalysis(file, analysis.context)) recheckDependents(doc.uri);
         }
       } else {
         const external = file ? indexer.scriptExternalFor(file) : undefined;

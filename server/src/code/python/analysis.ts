@@ -58,6 +58,8 @@ const MAX_CHANGED_SHARE = 0.25;
 export class PythonAnalysis {
   private state?: State;
   lastStats: AnalysisStats = { analysed: 0, units: 0, full: true };
+  /** the last analysis kept the module context as it was (every changed unit contributed what it did): the file's summary is unchanged too */
+  contextKept = false;
 
   /** Findings (positions in `text`) of every unit; incremental when the previous call saw an earlier version. */
   analyze(text: string, tree: Tree, rules: UnitRules, models?: ModelResolver, external: ExternalFacts = NO_EXTERNAL): Finding[] {
@@ -103,6 +105,7 @@ export class PythonAnalysis {
       return s;
     });
     this.lastStats = { analysed: units.length, units: units.length, full: true };
+    this.contextKept = false;
     return { rootType: tree.rootNode.type, units: states, context: ctx, rules };
   }
 
@@ -196,6 +199,7 @@ export class PythonAnalysis {
       return s;
     });
     this.lastStats = { analysed, units: units.length, full: false };
+    this.contextKept = unchanged;
     return { rootType: prev.rootType, units: states, context: ctx, rules };
   }
 }
@@ -208,7 +212,7 @@ const EMPTY_DECLS: UnitDecls = {
   keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], literals: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
   flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
 };
-const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: 0, handlerNames: [], inference: [] };
+const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlerNames: [], inference: [] };
 
 function runModelRules(s: UnitState, v: PythonModule, text: string, rules: UnitRules, models?: ModelResolver): void {
   s.asked = [];

@@ -78,7 +78,8 @@ function isGenerator(mod: PythonModule, fn: Node): boolean {
   return body.descendantsOfType('yield').some((y) => !!y && ancestry(y).fn?.id === fn.id);
 }
 
-const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
+/** The condition of a lazy initialisation: `if MODEL is None`, `if not hasattr(...)`, `if key not in CACHE`. */
+export const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
 const LAZY_GUARD_TEXT = /\bif\s+not\b|\bis\s+None\b|\bnot\s+in\b/;
 /** Builtins and the packages real serving code calls most: never a function of the workspace. */
 const BUILTINS = new Set(['print', 'len', 'range', 'str', 'int', 'float', 'bool', 'list', 'dict', 'set', 'tuple', 'isinstance', 'getattr', 'setattr',
@@ -115,7 +116,7 @@ export function callEdges(mod: PythonModule, noGrad: (call: Node) => boolean): C
   for (const call of mod.calls) {
     const callee = mod.calleeText.get(call.id) ?? '';
     const handsOver = HAND_OVER.test(callee);
-    const target = handsOver || cannotBeWorkspace(mod, callee) ? undefined : targetOf(call, callee);
+    const target = handsOver || cannotBeWorkspace(mod, callee) ? undefined : callTarget(call, callee);
     if (!target && !handsOver && !textIn(mod, call).includes('target')) continue;
     // The owner and whether it has lazy-init guards at all, once per function (each node access crosses into WASM).
     const fn = ancestry(call).fn;
@@ -157,8 +158,8 @@ export function runsInCaller(e: CallEdge, target: FunctionDef | undefined): bool
   return !e.deferred && (!target?.generator || target.async || e.iterated);
 }
 
-/** What a call's callee names among the file's functions: `f`, `C.m` (self/cls), `@obj.m`. */
-function targetOf(call: Node, callee: string): string | undefined {
+/** What a call's callee names among the file's functions: `f`, `C.m` (self/cls), `@obj.m`, `@C.attr.m`. */
+export function callTarget(call: Node, callee: string): string | undefined {
   if (IDENT.test(callee)) return callee;
   const self = SELF_CALL.exec(callee);
   if (self) {
@@ -370,9 +371,4 @@ export function gradOffFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 
     }
   }
   return out;
-}
-
-/** The target of a call as `callEdges` names it (`f`, `C.m`, `@obj.m`), or undefined. */
-export function callTarget(call: Node, callee: string): string | undefined {
-  return targetOf(call, callee);
 }

@@ -109,7 +109,6 @@ export interface UnitExports {
   called: Set<string>;
   /** global binding ids handed to code we cannot see */
   escapes: Set<string>;
-  handlers: number;
   /** the unit's request handlers: [qualified name, why it runs per request] */
   handlerNames: [string, string][];
   /** calls that may run inference: [calling function, global id of the model ('' when settled as inference here), method] */
@@ -338,7 +337,7 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
   exports.forEach((e, u) => {
     e.moduleBindings.forEach((b, i) => bindings.set(moduleGid(b.key), { ...b, gid: moduleGid(b.key), owner: `${u}#${i}`, methods: new Set(b.chain), escapes: false, used: false }));
     e.returned?.forEach((b, i) => { if (b) bindings.set(sagemakerGid(i), { ...b, gid: sagemakerGid(i), owner: `${u}#r${i}`, methods: new Set(b.chain), escapes: false, used: false }); });
-    handlers += e.handlers;
+    handlers += e.handlerNames.length;
   });
   for (const e of exports) {
     for (const [gid, ms] of e.methods) {
@@ -409,7 +408,12 @@ export function contributionDigest(outline: UnitOutline, decls: UnitDecls, expor
   return JSON.stringify([outline, decls, exports], (_k, v: unknown) => (v instanceof Map ? [...v].map(([k, x]) => [k, x instanceof Set ? [...x] : x]) : v instanceof Set ? [...v] : v));
 }
 
-/** A canonical string of what the workspace tells a file. */
+const externalDigests = new WeakMap<ExternalFacts, string>();
+
+/** A canonical string of what the workspace tells a file (memoised: the index hands out the same object until something changes). */
 export function externalDigest(e: ExternalFacts): string {
-  return e === NO_EXTERNAL ? '' : JSON.stringify(e);
+  if (e === NO_EXTERNAL) return '';
+  let d = externalDigests.get(e);
+  if (d === undefined) externalDigests.set(e, d = JSON.stringify(e));
+  return d;
 }

@@ -97,7 +97,7 @@ function computeFacts(mod: PythonModule): ModelFacts {
   const handlers = requestHandlers(mod);
   const handlerNames: [string, string][] = [];
   for (const fn of mod.functions) { const kind = handlers.get(fn.id); if (kind) handlerNames.push([qualifiedName(fn), kind]); }
-  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlers: handlers.size, handlerNames, inference: [] };
+  const exports: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlerNames, inference: [] };
   const facts: ModelFacts = {
     bindings: [], moduleClasses: ctx.moduleClasses, byScope: new Map(), exported: new Map(), exports, pending: [], inference: new Map(), keyTails: ctx.keyTails,
     gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,

@@ -8,7 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { ancestry } from './ancestry';
 import { MODULE_CODE, qualifiedName } from './callGraph';
 import {
-  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, importsPackage, positionalArgs, PythonModule, qualifiedCallee, qualify,
+  cached, classBases, decoratorsOf, memoIn, dottedName, enclosingClass, functionName, importsPackage, positionalArgs, PythonModule, qualifiedCallee, qualify,
 } from './semantics';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options', 'route', 'api_route', 'websocket', 'trace']);
@@ -150,6 +150,12 @@ export function requestContext(mod: PythonModule, node: Node): RequestContext | 
   }
   if (!a.scope && !a.cls && importsPackage(mod, 'streamlit')) return { kind: 'the Streamlit script body, which reruns on every interaction' };
   return undefined;
+}
+
+/** Where per-request work runs, for a message: "in `f` (which runs per request: ...), on every request" or "inside a loop, once per item". */
+export function whereItRuns(req: RequestContext | undefined): string {
+  if (!req) return 'inside a loop, once per item';
+  return req.fn ? `in \`${functionName(req.fn)}\`${req.chain ? ` (${req.kind})` : ''}, on every request` : `in ${req.kind}`;
 }
 
 /** "which runs per request: `detect` → `run_model` (`detect` is a route handler (@app.post))". */

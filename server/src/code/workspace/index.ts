@@ -37,15 +37,11 @@ export class WorkspaceIndex {
   /** derived facts, dropped whenever a summary changes: every reached function, and those a call from another file reaches */
   private reach?: { paths: Map<NodeId, RequestPath>; entries: Set<NodeId> };
   private readonly torchMemo = new Map<string, ClassInfo | null>();
-  /** bumps whenever a summary changes: callers compare it to know whether to ask again */
-  generation = 0;
+  /** bumps whenever a summary changes (what externalMemo answers are good for) */
+  private generation = 0;
 
   get size(): number {
     return this.files.size;
-  }
-
-  has(file: string): boolean {
-    return this.files.has(file);
   }
 
   /** Records a file's summary; false when it is the same as before (nothing derived changes). */
@@ -74,6 +70,7 @@ export class WorkspaceIndex {
   /** Derived facts go; with `shapes`, every file's resolved calls too (what they resolve against changed). */
   private invalidate(shapes: boolean): void {
     this.reach = undefined;
+    this.externalMemo.clear();
     this.torchMemo.clear();
     if (shapes) for (const e of this.files.values()) e.adjacency = undefined;
     this.generation++;
@@ -92,8 +89,19 @@ export class WorkspaceIndex {
     return e.adjacency = out;
   }
 
-  /** What the other files tell `file` (empty lists when it imports nothing of the workspace). */
+  /** externalFor's answers for the current generation: every keystroke asks again, few change anything. */
+  private readonly externalMemo = new Map<string, { generation: number; facts: ExternalFacts }>();
+
+  /** What the other files tell `file` (empty lists when it imports nothing of the workspace); the same object until a summary changes. */
   externalFor(file: string): ExternalFacts {
+    const memo = this.externalMemo.get(file);
+    if (memo?.generation === this.generation) return memo.facts;
+    const facts = this.computeExternal(file);
+    this.externalMemo.set(file, { generation: this.generation, facts });
+    return facts;
+  }
+
+  private computeExternal(file: string): ExternalFacts {
     const me = this.files.get(file);
     const facts: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [] };
     if (me) {

@@ -6,6 +6,7 @@ import {
 } from '../../code/python/semantics';
 import { isCachedFactory, requestContext } from '../../code/python/serving';
 import { loaderKind } from '../../code/python/bindings';
+import { LAZY_GUARD } from '../../code/python/callGraph';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
 const NO_CLASSES = new Map<string, { weightless?: boolean }>();
@@ -24,7 +25,7 @@ function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean
   for (let p = call.parent; p && p !== fn; p = p.parent) {
     if (p.type === 'if_statement') {
       const cond = p.childForFieldName('condition')?.text ?? '';
-      if (/\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/.test(cond)) return true;
+      if (LAZY_GUARD.test(cond)) return true;
     }
   }
   return false;

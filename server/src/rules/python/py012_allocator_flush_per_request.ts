@@ -1,6 +1,6 @@
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { enclosingLoop, functionName, qualifiedCallee } from '../../code/python/semantics';
-import { requestContext } from '../../code/python/serving';
+import { enclosingLoop, qualifiedCallee } from '../../code/python/semantics';
+import { requestContext, whereItRuns } from '../../code/python/serving';
 import { nodeRange } from '../helpers';
 
 const FLUSHES = new Set(['torch.cuda.empty_cache', 'gc.collect', 'torch.mps.empty_cache']);
@@ -17,7 +17,7 @@ function check(ctx: PythonContext): Finding[] {
     let recovering = false;
     for (let p = call.parent; p && !recovering; p = p.parent) recovering = p.type === 'except_clause';
     if (recovering) continue;
-    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`${req.chain ? ` (${req.kind})` : ''}, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
+    const where = whereItRuns(req);
     findings.push({
       rule: PY012.id,
       message: `\`${q}()\` runs ${where}: it ${q === 'gc.collect' ? 'walks every Python object (tens of ms with a model loaded)' : 'synchronises the device and returns cached blocks that the next request must allocate again'}. Leave memory to the allocator; cap it with settings instead.`,

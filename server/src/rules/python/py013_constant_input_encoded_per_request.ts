@@ -1,9 +1,9 @@
 import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { enclosingFunction, enclosingLoop, functionName, keywordArg, methodName, positionalArgs, qualifiedCallee, receiver } from '../../code/python/semantics';
+import { enclosingFunction, enclosingLoop, keywordArg, methodName, positionalArgs, qualifiedCallee, receiver } from '../../code/python/semantics';
 import type { PythonModule } from '../../code/python/semantics';
 import { bindingOf, modelFacts, ModelFacts } from '../../code/python/models';
-import { requestContext } from '../../code/python/serving';
+import { requestContext, whereItRuns } from '../../code/python/serving';
 import { isLiteral } from '../../code/python/units';
 import { nodeRange } from '../helpers';
 
@@ -61,7 +61,7 @@ function check(ctx: PythonContext): Finding[] {
     const loop = enclosingLoop(call);
     const req = requestContext(ctx.module, call);
     if (!req && !loop) continue;
-    const where = req ? (req.fn ? `in \`${functionName(req.fn)}\`${req.chain ? ` (${req.kind})` : ''}, on every request` : `in ${req.kind}`) : 'inside a loop, once per item';
+    const where = whereItRuns(req);
     const shown = text.text.length > 40 ? `${text.text.slice(0, 37)}...` : text.text;
     findings.push({
       rule: PY013.id,
