@@ -122,4 +122,35 @@ describe('workspace index', () => {
     const loader = found.get('/ws/loader.py')!;
     assert.ok(loader.some((f) => f.rule === 'PY001' && f.range.start.line === 3 && /`route` → `app\.run`|`route` → `loader\.run`/.test(f.message)), JSON.stringify(loader.map((f) => f.message)));
   });
+
+  it('places a method of an object built by a call it cannot follow, when one class of the workspace defines it', () => {
+    const LDM = 'import torch\n\nclass ControlledDiffusion(torch.nn.Module):\n    def shift_for_low_memory(self, diffusing):\n        if diffusing:\n            self.model = self.model.cuda()\n        else:\n            self.model = self.model.cpu()\n\n    def predict(self, x):\n        return self.model(x)\n';
+    const OTHER = 'class Scheduler:\n    def predict(self, x):\n        return x\n';
+    const APP = 'import gradio as gr\nfrom factory import create_model\n\nmodel = create_model("cfg.yaml")\n\ndef process(image):\n    model.shift_for_low_memory(True)\n    out = model.predict(image)\n    model.shift_for_low_memory(False)\n    return out\n\ngr.Interface(fn=process, inputs="image", outputs="image").launch()\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/ldm.py', text: LDM, lang: 'python' as const },
+      { file: '/ws/sched.py', text: OTHER, lang: 'python' as const },
+      { file: '/ws/app.py', text: APP, lang: 'python' as const },
+    ], () => mergeConfig());
+    const moves = found.get('/ws/ldm.py')!.filter((f) => f.rule === 'PY009');
+    assert.deepStrictEqual(moves.map((f) => f.range.start.line), [5, 7], JSON.stringify(found.get('/ws/ldm.py')));
+    assert.match(moves[0].message, /`process` → `ldm\.ControlledDiffusion\.shift_for_low_memory`/);
+    // `predict` is defined twice in the workspace and is a common verb: not placed.
+    const ix = new WorkspaceIndex();
+    for (const [f, t] of [['/ws/ldm.py', LDM], ['/ws/sched.py', OTHER], ['/ws/app.py', APP]]) ix.set(f, summarizePython(t));
+    assert.deepStrictEqual(ix.externalFor('/ws/ldm.py').entries.map(([n]) => n), ['ControlledDiffusion.shift_for_low_memory']);
+  });
+
+  it('follows alternative constructors and the public methods of a Ray Serve deployment', () => {
+    const INFER = 'class Predictor:\n    def __init__(self, model):\n        self.model = model\n        self.model.eval()\n\n    @classmethod\n    def from_dir(cls, path):\n        return cls(model=load(path))\n\n    def probabilities(self, batch, device="cuda"):\n        self.model.to(device)\n        return self.model(batch)\n';
+    const SERVE = 'from ray import serve\nfrom infer import Predictor\n\n@serve.deployment\nclass Classifier:\n    def __init__(self, path):\n        self.predictor = Predictor.from_dir(path)\n\n    def check_health(self):\n        return True\n\n    def classify(self, batch):\n        return self.predictor.probabilities(batch)\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/infer.py', text: INFER, lang: 'python' as const },
+      { file: '/ws/serve.py', text: SERVE, lang: 'python' as const },
+    ], () => mergeConfig());
+    const move = found.get('/ws/infer.py')!.find((f) => f.rule === 'PY009');
+    assert.ok(move, JSON.stringify(found.get('/ws/infer.py')));
+    assert.strictEqual(move.range.start.line, 10);
+    assert.match(move.message, /Ray Serve deployment method \(`classify`/);
+  });
 });

@@ -5,7 +5,7 @@
  * annotation, by FastAPI injection or by name. models.ts turns these into bindings and resolves uses.
  */
 import type { Node } from 'web-tree-sitter';
-import { cached, dottedName, importsPackage, positionalArgs, PythonModule, qualify, qualifiedCallee } from './semantics';
+import { cached, callArgs, dottedName, importsPackage, positionalArgs, PythonModule, qualify, qualifiedCallee } from './semantics';
 import { ancestry } from './ancestry';
 import type { ModelKind } from './models';
 import { LOAD_MODEL_FUNCTION, LOADER_BY_NAME, LOADER_PATTERNS, NOT_A_PACKAGE, NOT_TORCHVISION_MODELS, WRAPPED_HUB_REPOSITORIES } from './library';
@@ -30,6 +30,33 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, { weigh
   if (moduleClasses.has(q)) return moduleClasses.get(q)!.weightless ? undefined : 'torch';
   if (LOAD_MODEL_FUNCTION.test(q) && !NOT_A_PACKAGE.test(q)) return 'other';
   return undefined;
+}
+
+/**
+ * What a call loads: `loaderKind`, or, for a class of a third-party package no table names, what its
+ * arguments say: weights to read (`RerankerModel(model_name_or_path=p)`), or a model-like class name placed
+ * on a device (`CLIPModel(name, device=d)`). Wrappers of unknown libraries are the commonest model in real
+ * serving code; the evidence is in the call, not the name alone.
+ */
+export function loadedBy(mod: PythonModule, call: Node, q: string, moduleClasses: ReadonlyMap<string, { weightless?: boolean }>): ModelKind | undefined {
+  return loaderKind(q, moduleClasses) ?? constructedModelKind(mod, call, q);
+}
+
+const WEIGHTS_KEYWORD = /^(pretrained_)?(model_name_or_path|model_path|model_dir|checkpoint|checkpoint_path|ckpt|ckpt_path|weights|weights_path|model_file|model_weights)$/;
+const MODEL_CLASS = /[A-Za-z0-9](Model|Reranker|Embedder|Encoder|Classifier|Detector|Recogni[sz]er|Segmenter|Predictor|Transcriber|Synthesi[sz]er|Tagger|Captioner|Upscaler|Upsampler|Restorer)$/;
+/** Packages whose classes are not models even when given such arguments. */
+const NOT_MODEL_PACKAGES = /^(typing|pydantic|dataclasses|fastapi|starlette|flask|django|sqlalchemy|openai|anthropic|langchain_openai|requests|httpx|aiohttp)(\.|$)/;
+
+function constructedModelKind(mod: PythonModule, call: Node, q: string): ModelKind | undefined {
+  const head = q.split('.')[0];
+  const cls = q.split('.').pop() ?? '';
+  if (!/^[A-Z]/.test(cls) || !q.includes('.') || NOT_MODEL_PACKAGES.test(q)) return undefined;
+  // Only names imported from a package: the workspace's own classes are known by their definitions.
+  const local = mod.calleeText.get(call.id)?.split('.')[0];
+  if (!local || !mod.imports.has(local) || head === 'self') return undefined;
+  const keywords = callArgs(call).keywords;
+  if ([...keywords.keys()].some((k) => WEIGHTS_KEYWORD.test(k))) return 'other';
+  return MODEL_CLASS.test(cls) && keywords.has('device') ? 'other' : undefined;
 }
 
 /** A binding key for an assignment target or a use: `x`, `self.x`, `app.state.x`, `M["k"]`; undefined otherwise. */
@@ -163,7 +190,7 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
     if (!q) continue;
     const hubYolo = q === 'torch.hub.load' && WRAPPED_HUB_REPOSITORIES.test(positionalArgs(call)[0]?.text ?? '');
     // YOLOv5 from torch.hub comes wrapped in AutoShape: eval mode and no_grad inside, like ultralytics' YOLO.
-    const kind = hubYolo ? 'other' : loaderKind(q, mod.context.moduleClasses);
+    const kind = hubYolo ? 'other' : loadedBy(mod, call, q, mod.context.moduleClasses) ?? loadsWeights(mod, call, q);
     // The file's own factories, and those imported from other files of the workspace, by the name called.
     const bare = mod.calleeText.get(call.id) ?? '';
     const made = !kind && factories && !bare.includes('.') ? mod.context.factories.get(bare) : undefined;
@@ -192,6 +219,32 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
       else out.push({ key, kind: m.kind, loader: m.loader, call, left: t, chain: [...m.methods, ...chain], viaFactory: true });
     });
   }
+  return out;
+}
+
+/**
+ * `self.model = Model(opt)` then `self.model.load_state_dict(torch.load(p))`: whatever the class (often
+ * defined in a package the workspace does not hold), an object that loads a state dict is an nn.Module.
+ * The evidence is looked for in the same top-level statement, or the whole file for a module-level name.
+ */
+function loadsWeights(mod: PythonModule, call: Node, q: string): ModelKind | undefined {
+  if (!/^[A-Z]/.test(q.slice(q.lastIndexOf('.') + 1))) return undefined;
+  const { left } = assignedFrom(call);
+  const key = keyOf(left);
+  if (!key) return undefined;
+  if (cached(mod, 'stateDictKeys', () => stateDictKeys(mod.unit.text)).has(key)) return 'torch';
+  if (!/^[A-Za-z_]\w*$/.test(key) || ancestry(call).fn) return undefined;
+  let file = FILE_STATE_DICT_KEYS.get(mod.tree);
+  if (!file) FILE_STATE_DICT_KEYS.set(mod.tree, file = stateDictKeys(mod.tree.rootNode.text));
+  return file.has(key) ? 'torch' : undefined;
+}
+
+const FILE_STATE_DICT_KEYS = new WeakMap<object, Set<string>>();
+
+function stateDictKeys(text: string): Set<string> {
+  const out = new Set<string>();
+  if (!text.includes('.load_state_dict(')) return out;
+  for (const m of text.matchAll(/([A-Za-z_][\w.]*)\.load_state_dict\(/g)) out.add(m[1]);
   return out;
 }
 
@@ -279,7 +332,7 @@ function findFactory(mod: PythonModule): Factory | undefined {
         inner = f.childForFieldName('object')!;
       }
       const q = qualifiedCallee(mod, inner);
-      const kind = q ? loaderKind(q, mod.context.moduleClasses) : undefined;
+      const kind = q ? loadedBy(mod, inner, q, mod.context.moduleClasses) : undefined;
       return kind && q ? { kind, loader: q, methods: chain } : null;
     });
     if (returns.some((r) => r)) return { name: fn.childForFieldName('name')?.text ?? '', returns, sites: used };

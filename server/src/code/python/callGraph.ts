@@ -35,6 +35,8 @@ export interface FunctionDef {
   cached: boolean;
   /** a generator function: calling it runs nothing until the generator is iterated */
   generator: boolean;
+  /** iterates a `TextIteratorStreamer` it made: blocks until another thread's generation finishes */
+  drains?: true;
 }
 
 /**
@@ -63,7 +65,76 @@ function computeQualifiedName(fn: Node): string {
 
 /** The unit's function definitions, nested ones included (`cached`: decorated with a cache, serving.ts decides). */
 export function functionDefs(mod: PythonModule, cached: (fn: Node) => boolean): FunctionDef[] {
-  return mod.functions.map((fn) => ({ name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn), generator: isGenerator(mod, fn) }));
+  return mod.functions.map((fn) => ({
+    name: qualifiedName(fn), async: isAsync(fn), cached: cached(fn), generator: isGenerator(mod, fn), ...(drainsStreamer(mod, fn) && { drains: true as const }),
+  }));
+}
+
+/** A streamer whose iteration blocks on a queue (not the async one, which `async for` awaits). */
+const BLOCKING_STREAMER = /(^|\.)TextIteratorStreamer$/;
+
+/**
+ * `for text in streamer` (or `yield from`, `"".join(...)`) over a `TextIteratorStreamer` the function
+ * made: each step waits on a queue that a generation thread fills, so the loop lasts the whole generation.
+ */
+function drainsStreamer(mod: PythonModule, fn: Node): boolean {
+  const streamers = streamersMadeIn(mod, fn);
+  return streamers.size > 0 && consumedNames(fn).some((n) => streamers.has(n));
+}
+
+/** Names the function binds to a blocking `TextIteratorStreamer(...)`. */
+export function streamersMadeIn(mod: PythonModule, fn: Node): Set<string> {
+  const streamers = new Set<string>();
+  if (!textIn(mod, fn).includes('IteratorStreamer(')) return streamers;
+  for (const call of mod.calls) {
+    if (call.startIndex < fn.startIndex || call.endIndex > fn.endIndex || !BLOCKING_STREAMER.test(mod.calleeText.get(call.id) ?? '')) continue;
+    const left = call.parent?.type === 'assignment' ? call.parent.childForFieldName('left') : undefined;
+    if (left?.type === 'identifier' && ancestry(call).fn?.id === fn.id) streamers.add(left.text);
+  }
+  return streamers;
+}
+
+/** Names the function's own body iterates (a plain `for`, `yield from`, `list(x)`, `"".join(x)`), not in nested functions. */
+export function consumedNames(fn: Node): string[] {
+  return memoById(consumed, fn.tree, fn, computeConsumed);
+}
+
+const consumed = new WeakMap<Tree, Map<number, string[]>>();
+
+function computeConsumed(fn: Node): string[] {
+  const out: string[] = [];
+  const body = fn.childForFieldName('body');
+  if (!body) return out;
+  for (const n of body.descendantsOfType(['for_statement', 'yield', 'call'])) {
+    if (!n || ancestry(n).fn?.id !== fn.id) continue;
+    let it: Node | null | undefined;
+    if (n.type === 'for_statement') it = n.child(0)?.type === 'async' ? undefined : n.childForFieldName('right');
+    else if (n.type === 'yield') it = n.child(1)?.type === 'from' ? n.namedChild(0) : undefined;
+    else {
+      const name = n.childForFieldName('function')?.text ?? '';
+      it = ITERATES.test(name.slice(name.lastIndexOf('.') + 1)) ? n.childForFieldName('arguments')?.namedChild(0) : undefined;
+    }
+    if (it?.type === 'identifier') out.push(it.text);
+  }
+  return out;
+}
+
+/**
+ * The file's functions that block until a streamed generation ends: those that drain a streamer, and
+ * plain functions that run one of them on their own thread (a call, or a generator they iterate).
+ */
+export function drainingFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes' | 'edges'>): Set<string> {
+  const out = new Set<string>();
+  for (const d of g.defs.values()) if (d.drains) out.add(d.name);
+  for (let changed = out.size > 0; changed;) {
+    changed = false;
+    for (const e of g.edges) {
+      if (out.has(e.from) || e.awaited || g.defs.get(e.from)?.async) continue;
+      const to = resolveTarget(g, e.to);
+      if (to && out.has(to) && runsInCaller(e, g.defs.get(to))) { out.add(e.from); changed = true; }
+    }
+  }
+  return out;
 }
 
 /** A node's text from the unit's own string (no copy out of WASM). */
@@ -105,6 +176,9 @@ function cannotBeWorkspace(mod: PythonModule, callee: string): boolean {
 /** Calls that run a function handed to them somewhere else (a thread, an executor, a process). */
 const HAND_OVER = /(^|\.)(to_thread|run_in_threadpool|run_in_executor|submit|map|apply_async|run_sync|sync_to_async|Thread|Process|create_task|ensure_future|partial)$/;
 const IDENT = /^[A-Za-z_]\w*$/;
+/** The class of an object built by a call we cannot follow (`model = create_model(cfg)`). */
+export const OPAQUE = '?';
+const ALT_CONSTRUCTOR = /^([A-Z]\w*)\.(from_\w+|load|create|build|restore)$/;
 const SELF_CALL = /^(self|cls)\.(\w+)$/;
 const SELF_ATTR_CALL = /^self\.(\w+)\.(\w+)$/;
 const OBJECT_CALL = /^([A-Za-z_]\w*)\.(\w+)$/;
@@ -141,9 +215,14 @@ export function callEdges(mod: PythonModule, noGrad: (call: Node) => boolean): C
 const ITERATES = /^(next|list|tuple|sorted|enumerate|zip|sum|any|all|join)$/;
 
 /** `for x in f()`, `next(f())`, `list(f())`: the value is consumed where the call is. */
-function iterated(call: Node): boolean {
+export function iterated(call: Node): boolean {
   const p = call.parent;
   if ((p?.type === 'for_statement' || p?.type === 'for_in_clause') && p.childForFieldName('right')?.id === call.id) return true;
+  if (p?.type === 'yield' && p.child(1)?.type === 'from') return true;
+  // `gen = stream(...)` then `for x in gen:` in the same function.
+  const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : undefined;
+  const fn = left?.type === 'identifier' ? ancestry(call).fn : undefined;
+  if (fn && consumedNames(fn).includes(left!.text)) return true;
   const outer = p?.type === 'argument_list' ? p.parent : undefined;
   const name = outer?.type === 'call' ? outer.childForFieldName('function')?.text ?? '' : '';
   return ITERATES.test(name.slice(name.lastIndexOf('.') + 1));
@@ -207,7 +286,7 @@ function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
 }
 
 /**
- * Objects built from a class call: `worker = ModelWorker(...)` at module scope, under
+ * Objects built from a class call (or an alternative constructor, `Cls.from_dir(...)`): `worker = ModelWorker(...)` at module scope, under
  * `if __name__ == "__main__":` or through `global worker` in a function, and `self.encoder = Encoder(...)`
  * in a method of C (named `C.encoder`). The class is resolved against the file's classes (or, for an
  * imported class, by the workspace index) once the context is merged.
@@ -215,8 +294,11 @@ function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
 export function instancesOf(mod: PythonModule): [string, string][] {
   const out: [string, string][] = [];
   for (const call of mod.calls) {
-    const callee = mod.calleeText.get(call.id) ?? '';
-    if (!IDENT.test(callee) || !/^[A-Z]/.test(callee)) continue;
+    const text = mod.calleeText.get(call.id) ?? '';
+    // `Cls.from_artifacts(...)`, `Cls.load(...)`: alternative constructors return an object of the class.
+    const ctor = ALT_CONSTRUCTOR.exec(text);
+    // Any other call's result is an object of unknown class ('?'): the workspace index may still place its methods.
+    const callee = ctor ? ctor[1] : IDENT.test(text) && /^[A-Z]/.test(text) ? text : OPAQUE;
     const assign = call.parent;
     if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) continue;
     const left = assign.childForFieldName('left');
@@ -226,16 +308,18 @@ export function instancesOf(mod: PythonModule): [string, string][] {
     const cls = attr && fn ? ancestry(fn).cls?.childForFieldName('name')?.text : undefined;
     if (attr && cls) { out.push([`${cls}.${attr}`, callee]); continue; }
     if (left?.type !== 'identifier') continue;
-    if (fn && !declaresGlobal(fn, left.text)) continue;
+    if (fn && !declaresGlobal(mod, fn, left.text)) continue;
     if (!fn && ancestry(call).cls) continue;
     out.push([left.text, callee]);
   }
   return out;
 }
 
-function declaresGlobal(fn: Node, name: string): boolean {
+function declaresGlobal(mod: PythonModule, fn: Node, name: string): boolean {
+  // The unit's own string first: most functions declare no global, and a node's text is a copy out of WASM.
+  if (!/\bglobal\b/.test(textIn(mod, fn))) return false;
   const body = fn.childForFieldName('body');
-  return !!body && /\bglobal\b/.test(body.text) && body.descendantsOfType('global_statement').some((g) => !!g && g.namedChildren.some((n) => n?.text === name));
+  return !!body && body.descendantsOfType('global_statement').some((g) => !!g && g.namedChildren.some((n) => n?.text === name));
 }
 
 /** How a function is reached from a request handler. */

@@ -9,7 +9,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { ModelKind } from './models';
 import type { FactoryResult } from './bindings';
-import { CallEdge, FunctionDef, gradOffFunctions, MODULE_CODE, RequestPath, requestPaths, servesOnLoop } from './callGraph';
+import { CallEdge, drainingFunctions, FunctionDef, gradOffFunctions, MODULE_CODE, OPAQUE, RequestPath, requestPaths, servesOnLoop } from './callGraph';
 
 export interface Unit {
   node: Node;
@@ -166,6 +166,8 @@ export interface ModuleContext {
   handlers: Map<string, string>;
   /** functions every caller in the file runs under no_grad (callGraph.gradOffFunctions) */
   gradOff: Set<string>;
+  /** functions that block until a streamed generation ends (callGraph.drainingFunctions) */
+  drainers: Set<string>;
   /** functions that run inference themselves (filled with the exports) */
   inferring: Set<string>;
   /** every class of the file with its bases qualified (what the workspace summary needs) */
@@ -230,7 +232,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
     flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
     fileClasses, defs: new Map(), edges: [], instances: new Map(), importedInstances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
-    inferring: new Set(), gradOff: new Set(),
+    inferring: new Set(), gradOff: new Set(), drainers: new Set(),
   };
 }
 
@@ -265,7 +267,7 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
     for (const e of decls.edges) ctx.edges.push(e);
     for (const [name, cls] of decls.instances) {
       if (ctx.fileClasses.has(cls)) ctx.instances.set(name, cls);
-      else if (ctx.imports.has(cls)) ctx.importedInstances.set(name, cls);
+      else if (ctx.imports.has(cls) || cls === OPAQUE) ctx.importedInstances.set(name, cls);
     }
   });
   // Imported factories and model bindings of other files: the file's own names win.
@@ -316,7 +318,8 @@ const INFER_METHODS: Record<ModelKind, Set<string>> = {
   'encoder': new Set(['encode', 'predict', 'rank', 'compute_score', 'encode_queries', 'encode_corpus', 'embed_query', 'embed_documents']),
   'ort': new Set(['run', 'run_with_iobinding', 'run_with_ort_values']),
   'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
-    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track', 'enhance', 'readtext', 'ocr', 'tts', 'align', 'detect', 'segment', 'infer']),
+    'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track', 'enhance', 'readtext', 'ocr', 'tts', 'align', 'detect', 'segment', 'infer',
+    'compute_score', 'rerank', 'embed', 'encode_image', 'encode_text', 'classify', 'recognize', 'caption', 'synthesize', 'upscale']),
 };
 
 /** Whether a call of `method` ('__call__' for `model(x)`) on a binding of `kind` runs inference. */
@@ -367,6 +370,8 @@ export function mergeExports(ctx: ModuleContext, exports: readonly UnitExports[]
       if (!gid || (b && isInferenceMethod(b.kind, method))) ctx.inferring.add(fn);
     }
   }
+  ctx.drainers.clear();
+  for (const f of drainingFunctions({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses })) ctx.drainers.add(f);
   ctx.gradOff.clear();
   for (const f of gradOffFunctions({ defs: ctx.defs, edges: ctx.edges, instances: ctx.instances, classes: ctx.fileClasses })) ctx.gradOff.add(f);
   ctx.requestPaths.clear();
@@ -399,7 +404,7 @@ export function declsDigest(ctx: ModuleContext, alias: UnitAlias): string {
 
 /** A canonical string of what mergeExports adds. */
 export function exportsDigest(ctx: ModuleContext, alias: UnitAlias): string {
-  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)), [...ctx.inferring].sort(), [...ctx.gradOff].sort(),
+  return JSON.stringify([ctx.hasHandlers, [...ctx.requestPaths].sort((a, b) => (a[0] < b[0] ? -1 : 1)), [...ctx.inferring].sort(), [...ctx.gradOff].sort(), [...ctx.drainers].sort(),
     [...ctx.bindings.values()].map((b) => [b.gid, b.kind, b.loader, b.key, ownerAlias(alias, b.owner), [...b.methods].sort(), b.escapes, b.used])]);
 }
 

@@ -108,3 +108,17 @@ export const STEP_HOOKS = /(^|\.)(StoppingCriteria|LogitsProcessor|LogitsWarper|
 
 /** Hub repositories whose `torch.hub.load` returns a wrapped detector (AutoShape: eval mode, no_grad inside). */
 export const WRAPPED_HUB_REPOSITORIES = /yolo|ultralytics/i;
+
+/**
+ * Method names that objects of libraries commonly have (sessions, models, clients, containers, loggers):
+ * a call of one on an object of unknown class says nothing about which workspace class it is.
+ */
+export const COMMON_METHODS: ReadonlySet<string> = new Set([
+  'run', 'predict', 'predict_proba', 'forward', 'generate', 'encode', 'decode', 'transcribe', 'infer', 'inference', 'call',
+  'chat', 'stream', 'invoke', 'embed', 'embed_query', 'embed_documents', 'detect', 'track', 'tokenize', 'score', 'compute',
+  'process', 'preprocess', 'postprocess', 'fit', 'transform', 'fit_transform', 'step', 'reset', 'eval', 'train', 'to', 'cuda',
+  'cpu', 'half', 'float', 'item', 'tolist', 'numpy', 'state_dict', 'load_state_dict', 'parameters', 'named_parameters', 'modules',
+  'load', 'save', 'get', 'post', 'put', 'delete', 'update', 'close', 'open', 'start', 'stop', 'send', 'read', 'write', 'append',
+  'extend', 'keys', 'values', 'items', 'format', 'join', 'split', 'copy', 'clear', 'pop', 'add', 'remove', 'submit', 'result',
+  'wait', 'acquire', 'release', 'connect', 'execute', 'query', 'search', 'info', 'debug', 'warning', 'error', 'exception',
+]);

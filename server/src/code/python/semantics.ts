@@ -142,7 +142,7 @@ interface CallArgs {
 /** Arguments by call id, per tree: several rules ask for the same call's arguments, and each child access crosses into WASM. */
 const argsMemo = new WeakMap<Tree, Map<number, CallArgs>>();
 
-function callArgs(call: Node): CallArgs {
+export function callArgs(call: Node): CallArgs {
   return memoById(argsMemo, call.tree, call, () => {
     const args = call.childForFieldName('arguments');
     const items = (args?.namedChildren ?? []).filter((n): n is Node => !!n);

@@ -90,6 +90,9 @@ function decoratedKind(mod: PythonModule, fn: Node, bentoServices: ReadonlySet<s
   return undefined;
 }
 
+/** Ray Serve calls these itself (health checks, user_config updates), not per request. */
+const RAY_LIFECYCLE = new Set(['check_health', 'reconfigure']);
+
 function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): string | undefined {
   const cls = fn.parent?.type === 'block' ? fn.parent.parent : fn.parent?.parent?.type === 'block' ? fn.parent.parent.parent : undefined;
   const name = fn.childForFieldName('name')?.text ?? '';
@@ -103,8 +106,10 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
   }
   const className = cls.childForFieldName('name')?.text ?? '';
   const bases = classBases(mod, cls);
-  if (name === '__call__' && decoratorNames(mod, cls).some((d) => d === 'ray.serve.deployment' || d === 'ray.serve.ingress')) {
-    return "a Ray Serve deployment's `__call__`";
+  if (decoratorNames(mod, cls).some((d) => d === 'ray.serve.deployment' || d === 'ray.serve.ingress')) {
+    if (name === '__call__') return "a Ray Serve deployment's `__call__`";
+    // Other deployments call any public method through a handle (`handle.method.remote(...)`), per request.
+    if (!name.startsWith('_') && !RAY_LIFECYCLE.has(name)) return `a Ray Serve deployment method (\`${name}\`, called through a handle)`;
   }
   if (TORCHSERVE_METHODS.has(name) && bases.some((b) => /(^ts\.torch_handler\.|BaseHandler$|^ts\.)/.test(b))) {
     return `a TorchServe handler's \`${name}\``;

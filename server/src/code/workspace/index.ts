@@ -6,7 +6,8 @@
  * Plain data in, plain data out; reading files and parsing them is the caller's business.
  */
 import * as path from 'path';
-import { markOnLoop, MAX_DEPTH, RequestPath, resolveTarget, runsInCaller, servesOnLoop } from '../python/callGraph';
+import { markOnLoop, MAX_DEPTH, OPAQUE, RequestPath, resolveTarget, runsInCaller, servesOnLoop } from '../python/callGraph';
+import { COMMON_METHODS } from '../python/library';
 import { ClassInfo, ExportedBinding, ExternalFacts, TORCH_MODULE } from '../python/context';
 import type { FactoryResult } from '../python/bindings';
 import type { PythonSummary } from '../python/summary';
@@ -72,7 +73,10 @@ export class WorkspaceIndex {
     this.reach = undefined;
     this.externalMemo.clear();
     this.torchMemo.clear();
-    if (shapes) for (const e of this.files.values()) e.adjacency = undefined;
+    if (shapes) {
+      for (const e of this.files.values()) e.adjacency = undefined;
+      this.methodsByName = undefined;
+    }
     this.generation++;
   }
 
@@ -158,6 +162,33 @@ export class WorkspaceIndex {
     return found;
   }
 
+  /** method name → its definitions in the workspace's classes (for objects whose class is unknown) */
+  private methodsByName?: Map<string, NodeId[]>;
+
+  /**
+   * `model.low_vram_shift()` on an object a call we cannot follow built: the workspace's one method of that
+   * name, when exactly one class defines it and the name is distinctive (not a library's common verb, which
+   * the object may well get from a class outside the workspace).
+   */
+  private onlyMethodNamed(method: string): NodeId | undefined {
+    if (method.startsWith('__') || COMMON_METHODS.has(method)) return undefined;
+    if (!this.methodsByName) {
+      this.methodsByName = new Map();
+      for (const [file, e] of this.files) {
+        for (const name of e.defs.keys()) {
+          const dot = name.indexOf('.');
+          if (dot < 0 || name.indexOf('.', dot + 1) >= 0) continue;
+          const m = name.slice(dot + 1);
+          const list = this.methodsByName.get(m) ?? [];
+          list.push(nodeId(file, name));
+          this.methodsByName.set(m, list);
+        }
+      }
+    }
+    const found = this.methodsByName.get(method);
+    return found?.length === 1 ? found[0] : undefined;
+  }
+
   /** Where a call of `file` lands among the workspace's functions. */
   private target(file: string, e: Entry, to: string): NodeId | undefined {
     const local = resolveTarget({ defs: e.defs, instances: e.instances, classes: e.classes }, to);
@@ -166,6 +197,7 @@ export class WorkspaceIndex {
     const method = to.startsWith('@') ? to.slice(to.lastIndexOf('.') + 1) : undefined;
     // An object of an imported class (`self.worker = ModelWorker()`, `worker = ModelWorker()`): the class's method.
     const ofClass = method !== undefined ? e.importedInstances.get(obj) : undefined;
+    if (ofClass === OPAQUE) return this.onlyMethodNamed(method!);
     const q = ofClass ? e.imports.get(ofClass) : e.imports.get(obj);
     if (!q) return undefined;
     const r = this.modules.resolveQualified(file, q);

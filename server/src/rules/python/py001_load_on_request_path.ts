@@ -5,7 +5,7 @@ import {
   qualifiedCallee, topLevelStatement, assignedNames, positionalArgs,
 } from '../../code/python/semantics';
 import { isCachedFactory, requestContext } from '../../code/python/serving';
-import { loaderKind } from '../../code/python/bindings';
+import { loadedBy } from '../../code/python/bindings';
 import { LAZY_GUARD } from '../../code/python/callGraph';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
@@ -16,7 +16,7 @@ export function loaderName(mod: PythonModule, call: Node): string | undefined {
   const q = qualifiedCallee(mod, call);
   // `torch.load(io.BytesIO(body))` deserialises a request's tensor, not a model.
   if (q === 'torch.load' && /^(io\.)?BytesIO\(/.test(positionalArgs(call)[0]?.text ?? '')) return undefined;
-  return q && loaderKind(q, NO_CLASSES) ? q : undefined;
+  return q && loadedBy(mod, call, q, NO_CLASSES) ? q : undefined;
 }
 
 /** Lazy initialisation (`if MODEL is None: MODEL = load()`) or a cached factory loads once: not per request. */

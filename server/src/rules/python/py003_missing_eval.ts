@@ -13,7 +13,9 @@ function check(ctx: PythonContext): Finding[] {
   for (const b of usedForInference(ctx.module, facts)) {
     if (b.kind !== 'torch' || OPAQUE.test(b.loader) || b.escapes || inEvalMode(facts, b)) continue;
     // A local module class without dropout or batch norm behaves the same in both modes.
-    const cls = facts.moduleClasses.get(b.loader);
+    // (`Outer.Net` for a class nested in another one of the file.)
+    const head = b.loader.split('.')[0];
+    const cls = facts.moduleClasses.get(b.loader) ?? (ctx.module.imports.has(head) ? undefined : facts.moduleClasses.get(b.loader.split('.').pop()!));
     if (cls && !cls.modeDependent) continue;
     const stmt = ownLineStatement(ctx.text, b.call);
     findings.push({

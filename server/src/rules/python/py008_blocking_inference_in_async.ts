@@ -6,7 +6,7 @@ import { inferenceCall, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { ancestry } from '../../code/python/ancestry';
 import { ensureImport } from './fixes';
-import { servesOnLoop } from '../../code/python/callGraph';
+import { callTarget, iterated, qualifiedName, resolveTarget, servesOnLoop, streamersMadeIn } from '../../code/python/callGraph';
 
 function check(ctx: PythonContext): Finding[] {
   // Flask runs async views to completion in the request's own worker thread: nothing else waits on that loop.
@@ -42,7 +42,66 @@ function check(ctx: PythonContext): Finding[] {
       fixes: fixesFor(ctx, call, fn),
     });
   }
+  findings.push(...streamDrains(ctx, asgi));
   return findings;
+}
+
+/**
+ * Sync code that drains a `TextIteratorStreamer` (each step waits on a queue a generation thread fills),
+ * run on an event loop: a helper called from an async handler, a sync generator it iterates, or its own
+ * `for` over the streamer. The loop then waits out the whole generation, which is what streaming was for.
+ */
+function streamDrains(ctx: PythonContext, asgi: boolean): Finding[] {
+  const c = ctx.module.context;
+  if (!c.drainers.size) return [];
+  const g = { defs: c.defs, instances: c.instances, classes: c.fileClasses };
+  const out: Finding[] = [];
+  const fix = 'Use `AsyncTextIteratorStreamer` with `async for`, or hand the blocking part to a thread (`await asyncio.to_thread(...)`; ' +
+    'for a generator, `starlette.concurrency.iterate_in_threadpool`).';
+  for (const fn of ctx.module.functions) {
+    if (!isAsync(fn)) continue;
+    const name = qualifiedName(fn);
+    const kind = c.handlers.get(name);
+    const path = c.requestPaths.get(name);
+    if (!((kind && asgi && !/Ray Serve/.test(kind)) || path?.onLoop)) continue;
+    const where = `\`async def ${functionName(fn)}\`${path ? ` (${path.chain.map((n) => `\`${n}\``).join(' → ')})` : ''}`;
+    const drainerCalls = new Map<string, string>();
+    for (const call of ctx.module.calls) {
+      if (ancestry(call).fn?.id !== fn.id || call.parent?.type === 'await' || insideLambda(call, fn)) continue;
+      const callee = ctx.module.calleeText.get(call.id) ?? '';
+      const to = callTarget(call, callee);
+      const target = to ? resolveTarget(g, to) : undefined;
+      const def = target ? c.defs.get(target) : undefined;
+      if (!target || !def || def.async || !c.drainers.has(target)) continue;
+      const left = call.parent?.type === 'assignment' ? call.parent.childForFieldName('left') : undefined;
+      if (def.generator && left?.type === 'identifier') drainerCalls.set(left.text, callee);
+      if (def.generator && !iterated(call)) continue;
+      if (def.generator && left?.type === 'identifier') continue; // reported at the loop that iterates it
+      out.push({
+        rule: PY008.id,
+        message: `\`${callee}\` blocks until the whole generation ends (it drains a \`TextIteratorStreamer\`), and runs on the event loop in ${where}: ` +
+          `every other request on this worker waits. ${fix}`,
+        range: nodeRange(call.childForFieldName('function') ?? call),
+      });
+    }
+    // `for token in gen` over a draining generator made above, or over a streamer made here.
+    const streamers = streamersMadeIn(ctx.module, fn);
+    const body = fn.childForFieldName('body');
+    for (const loop of body?.descendantsOfType('for_statement') ?? []) {
+      if (!loop || loop.child(0)?.type === 'async' || ancestry(loop).fn?.id !== fn.id) continue;
+      const it = loop.childForFieldName('right');
+      if (it?.type !== 'identifier') continue;
+      const via = drainerCalls.get(it.text);
+      if (!via && !streamers.has(it.text)) continue;
+      out.push({
+        rule: PY008.id,
+        message: `Iterating \`${it.text}\` ${via ? `(from \`${via}\`, which drains a \`TextIteratorStreamer\`)` : '(a `TextIteratorStreamer`)'} waits on a queue at each step, on the event loop in ${where}: ` +
+          `other requests wait until generation ends. ${fix}`,
+        range: nodeRange(it),
+      });
+    }
+  }
+  return out;
 }
 
 /** A call inside a lambda is deferred (typically handed to an executor), not run on the loop here. */
@@ -89,7 +148,10 @@ export const PY008: PythonRule = {
       'Litestar, Django async views, BentoML async APIs, Gradio async callbacks, KServe, Jina): in the handler\'s body, or in ' +
       'any function it runs on the loop: a plain helper it calls directly, an async helper it awaits, a generator it ' +
       'iterates, in this file or another module of the workspace (the message names the chain; the finding sits on the ' +
-      'inference call). Silent for awaited calls, for work handed to a thread (`asyncio.to_thread`, `run_in_executor`, ' +
+      'inference call). Also flags sync code on the loop that drains a `TextIteratorStreamer` (each step waits for a ' +
+      'generation thread): a helper that drains one called from the handler, a draining generator it iterates, or its own ' +
+      '`for` over the streamer. Models are recognised through library tables and, for packages no table names, by the ' +
+      'call itself (`Reranker(model_name_or_path=...)`, `SomeModel(name, device=...)`). Silent for awaited calls, for work handed to a thread (`asyncio.to_thread`, `run_in_executor`, ' +
       '`run_in_threadpool`, a nested `def`/lambda), for sync generators given to a streaming response (Starlette iterates ' +
       'them in a thread), for Flask (async views run in their own thread) and for Ray Serve deployments (each replica ' +
       'queues its own requests).',

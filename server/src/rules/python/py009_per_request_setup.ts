@@ -6,7 +6,9 @@ import { bindingOf, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 
 const TENSOR_FACTORIES = /^torch\.(tensor|as_tensor|Tensor|FloatTensor|LongTensor|arange|linspace|ones|zeros|full|eye)$/;
-const MOVES = new Set(['to', 'cuda']);
+const MOVES = new Set(['to', 'cuda', 'cpu']);
+/** `self.model`, `self.control_model`, `self.vae`: an attribute that by its name holds a network (no binding needed). */
+const MODEL_ATTRIBUTE = /^self\.(\w+_)?(model|net|unet|vae|encoder|decoder|backbone|detector|classifier|generator|transformer)s?$/;
 
 /** Numbers, strings, and lists/tuples of them: a value that is the same on every request. */
 function isLiteral(n: Node): boolean {
@@ -29,13 +31,19 @@ function check(ctx: PythonContext): Finding[] {
     const where = req ? (req.fn ? `in \`${functionName(req.fn)}\` (${req.kind}), so it runs on every request` : `in ${req.kind}`) : 'inside a loop, so it runs per item';
     const m = methodName(call);
     if (m && MOVES.has(m)) {
-      const b = bindingOf(ctx.module, facts, receiver(call));
+      const recv = receiver(call);
+      const b = bindingOf(ctx.module, facts, recv);
       // A model loaded in this same handler is PY001's finding; moving it is part of that load.
       const loadedHere = !!req?.fn && !!b?.call && b.call.startIndex >= req.fn.startIndex && b.call.endIndex <= req.fn.endIndex;
-      if (b && !loadedHere && b.kind !== 'tokenizer' && b.kind !== 'ort' && b.kind !== 'other') {
+      // A parameter named like a model (`def __init__(self, model)`) is one whose type is unknown; `.to(device)` says it is a module.
+      const model = b ? !loadedHere && b.kind !== 'tokenizer' && b.kind !== 'ort' && (b.kind !== 'other' || (!!b.param && isModelMove(call, m)))
+        // Without a binding, only a network held by the object itself and moved on the request path (not per loop item).
+        : !!req?.fn && MODEL_ATTRIBUTE.test(recv?.text ?? '') && isModelMove(call, m);
+      if (model) {
         findings.push({
           rule: PY009.id,
-          message: `\`${b.key}.${m}(...)\` moves the model ${where}: move it once after loading.`,
+          message: `\`${recv?.text ?? b!.key}.${m}(...)\` moves the model ${where}: move it once after loading` +
+            (m === 'cpu' ? ' (offloading per request copies every weight back and forth)' : '') + '.',
           range: nodeRange(call.childForFieldName('function') ?? call),
         });
       }
@@ -57,6 +65,13 @@ function check(ctx: PythonContext): Finding[] {
   return findings;
 }
 
+/** `.cuda()`, `.cpu()`, `.to(device)`: not `.to(torch.float16)` alone, which changes the precision (a conversion, not a move). */
+function isModelMove(call: Node, m: string): boolean {
+  if (m !== 'to') return true;
+  const args = positionalArgs(call);
+  return !!keywordArg(call, 'device') || (args.length > 0 && !/^torch\.(float|half|bfloat|int)\w*$|dtype$/.test(args[0].text));
+}
+
 export const PY009: PythonRule = {
   id: 'PY009',
   name: 'per-request-device-setup',
@@ -65,8 +80,9 @@ export const PY009: PythonRule = {
   docs: {
     summary: 'A model is moved to a device, or a constant tensor is rebuilt, on every request or item.',
     whatItDoes:
-      'In request handlers and loop bodies, flags `.to(...)`/`.cuda()` on a loaded model (torch, transformers, pipeline, ' +
-      'sentence-transformers), and `torch.tensor`/`arange`/`ones`/`zeros`/... built from literal values only (normalisation ' +
+      'In request handlers, the functions they reach, and loop bodies, flags `.to(...)`/`.cuda()`/`.cpu()` on a loaded model ' +
+      '(torch, transformers, pipeline, sentence-transformers, a model handed to a constructor), and on a network an object holds ' +
+      '(`self.unet`, `self.control_model`: per-request offloading between CPU and GPU), and `torch.tensor`/`arange`/`ones`/`zeros`/... built from literal values only (normalisation ' +
       'means, label maps) when the value is a list or is placed on a device. Input tensors that depend on the request are not flagged, ' +
       'nor is moving a model loaded in the same handler (that load is PY001\'s finding; the move goes with it once hoisted).',
     whyItCosts:
