@@ -27,6 +27,12 @@ describe('PY001 model load on the request path', () => {
     await assertFixture(path.join(dir, 'clean.py'), 'PY001');
   });
 
+  it('knows OpenCV DNN loads, and stays silent on loads only a model switch triggers', async () => {
+    await assertFixture(path.join(dir, 'opencv_dnn.py'), 'PY001');
+    await assertFixture(path.join(dir, 'switch_cache.py'), 'PY001');
+    await assertFixture(path.join(dir, 'switch_cache.py'), 'PY012');
+  });
+
   it('follows the request path through helpers, methods of module-level objects and Cog predictors', async () => {
     const found = await assertFixture(path.join(dir, 'helpers.py'), 'PY001');
     assert.match(found[0].message, /`embed` → `run_model` → `fresh_encoder`/);

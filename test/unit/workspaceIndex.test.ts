@@ -153,4 +153,18 @@ describe('workspace index', () => {
     assert.strictEqual(move.range.start.line, 10);
     assert.match(move.message, /Ray Serve deployment method \(`classify`/);
   });
+
+  it('brings in what `from module import *` defines: its torch classes and its functions on the request path', () => {
+    const MODEL = 'import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x):\n        return self.fc(x)\n';
+    const PREDICT = 'import torch\nfrom model import *\n\nclf = Net()\nclf.load_state_dict(torch.load("net.pt"))\n\ndef predict(x):\n    return clf(torch.tensor(x)).argmax().item()\n';
+    const SERVER = 'from flask import Flask, request\nfrom predict import *\n\napp = Flask(__name__)\n\n@app.post("/predict")\ndef route():\n    return {"label": predict(request.json["x"])}\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/model.py', text: MODEL, lang: 'python' as const },
+      { file: '/ws/predict.py', text: PREDICT, lang: 'python' as const },
+      { file: '/ws/server.py', text: SERVER, lang: 'python' as const },
+    ], () => mergeConfig());
+    const rules = found.get('/ws/predict.py')!.map((f) => `${f.rule}@${f.range.start.line}`);
+    // Net has no dropout or batch norm (no PY003); the route reaches predict() without no_grad (PY002).
+    assert.deepStrictEqual(rules.filter((r) => /PY00[23]/.test(r)), ['PY002@7'], JSON.stringify(found.get('/ws/predict.py')));
+  });
 });

@@ -210,7 +210,7 @@ function same(a: Unit, b: Unit): boolean {
 
 const EMPTY_DECLS: UnitDecls = {
   keyTails: [], moduleNames: [], functionNames: [], registrations: [], bentoServices: [], strings: [], literals: [], callAssignments: [], typeAliases: [], defs: [], edges: [], instances: [],
-  flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
+  flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false, staticRuntime: false },
 };
 const EMPTY_EXPORTS: UnitExports = { moduleBindings: [], methods: new Map(), called: new Set(), escapes: new Set(), handlerNames: [], inference: [] };
 

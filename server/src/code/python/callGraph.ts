@@ -151,7 +151,17 @@ function isGenerator(mod: PythonModule, fn: Node): boolean {
 
 /** The condition of a lazy initialisation: `if MODEL is None`, `if not hasattr(...)`, `if key not in CACHE`. */
 export const LAZY_GUARD = /\bis\s+None\b|^not\s|\bnot\s+hasattr\b|\bnot\s+in\b/;
-const LAZY_GUARD_TEXT = /\bif\s+not\b|\bis\s+None\b|\bnot\s+in\b/;
+const LAZY_GUARD_TEXT = /\bif\s+not\b|\bis\s+None\b|\bnot\s+in\b|!=/;
+
+/**
+ * A guard that lets a load through only when the model changes: `if name != cache["name"]:`, or a flag
+ * set from a None test (`reload = CACHE["model"] is None` ... `if reload:`). The body runs on a switch, not per request.
+ */
+export function switchGuard(cond: string, fnText: string): boolean {
+  if (/!=/.test(cond) && /cache|current|loaded|last_|active/i.test(cond)) return true;
+  if (!/^[A-Za-z_]\w*$/.test(cond)) return false;
+  return new RegExp(`\\b${cond}\\s*=[^\\n=][^\\n]*\\bis\\s+None\\b`).test(fnText);
+}
 /** Builtins and the packages real serving code calls most: never a function of the workspace. */
 const BUILTINS = new Set(['print', 'len', 'range', 'str', 'int', 'float', 'bool', 'list', 'dict', 'set', 'tuple', 'isinstance', 'getattr', 'setattr',
   'hasattr', 'open', 'super', 'enumerate', 'zip', 'sorted', 'min', 'max', 'sum', 'any', 'all', 'map', 'filter', 'type', 'repr', 'round', 'abs', 'iter',
@@ -199,7 +209,7 @@ export function callEdges(mod: PythonModule, noGrad: (call: Node) => boolean): C
       owner = fn ? { name: qualifiedName(fn), fn, guards: LAZY_GUARD_TEXT.test(textIn(mod, fn)) } : { name: MODULE_CODE, guards: false };
       owners.set(fn?.id ?? -1, owner);
     }
-    if (owner.guards && lazilyGuarded(call, owner.fn)) continue;
+    if (owner.guards && lazilyGuarded(mod, call, owner.fn)) continue;
     if (target) out.push({ from: owner.name, to: target, deferred: false, awaited: call.parent?.type === 'await', iterated: iterated(call), noGrad: noGrad(call) });
     // Functions handed over as arguments run too, though not on this thread (and not awaited here).
     const args = handsOver ? positionalArgs(call) : [];
@@ -273,7 +283,7 @@ function referenceOf(arg: Node): string | undefined {
  * `if MODEL is None: MODEL = load_model()`: the call runs once, whoever reaches it. The guard must test
  * the name the call's result is stored in (`if language is None: lang = detect(...)` is no cache).
  */
-function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
+function lazilyGuarded(mod: PythonModule, call: Node, fn: Node | undefined): boolean {
   if (!fn) return false;
   const assign = call.parent?.type === 'assignment' ? call.parent : undefined;
   const stored = assign?.childForFieldName('left')?.text.replace(/^(self|cls)\./, '');
@@ -281,6 +291,7 @@ function lazilyGuarded(call: Node, fn: Node | undefined): boolean {
   for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
     const cond = p.type === 'if_statement' ? p.childForFieldName('condition')?.text ?? '' : '';
     if (cond && LAZY_GUARD.test(cond) && new RegExp(`\\b${stored.replace(/[^\w]/g, '\\$&')}\\b`).test(cond)) return true;
+    if (cond && switchGuard(cond, textIn(mod, fn))) return true;
   }
   return false;
 }

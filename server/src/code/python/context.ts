@@ -86,6 +86,8 @@ export interface TextFlags {
   precisionChosen: boolean;
   sessOptions: boolean;
   gradOff: boolean;
+  /** the file feeds a static-shape compiler or runtime (Neuron, TensorRT, OpenVINO, XLA, Core ML, TFLite) */
+  staticRuntime: boolean;
 }
 
 /** A binding visible outside its unit: the last module-scope assignment of a key, or what `model_fn` returns. */
@@ -181,15 +183,19 @@ const FLAGS = {
   usesAccelerator: /\bcuda\b|["']mps["']|\bdevice_map\b|["']xpu|\.to\(\s*(self\.)?device\b|\bDEVICE\b/,
   precisionChosen: /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=\s*["']auto["']/,
   sessOptions: /\bsess_options\b/,
+  // Compilers and runtimes that run fixed input shapes: padding to the traced length is required there.
+  staticRuntime: /\b(torch\.neuron|torch_neuronx?|optimum\.neuron|tensorrt|torch_tensorrt|openvino|torch_xla|coremltools|tflite_runtime)\b/,
 };
 
 export function textFlags(text: string): TextFlags {
   return {
     trains: FLAGS.trains.test(text), usesAccelerator: FLAGS.usesAccelerator.test(text), precisionChosen: FLAGS.precisionChosen.test(text),
-    sessOptions: FLAGS.sessOptions.test(text), gradOff: /requires_grad\s*=\s*False/.test(text),
+    sessOptions: FLAGS.sessOptions.test(text), gradOff: /requires_grad\s*=\s*False/.test(text), staticRuntime: FLAGS.staticRuntime.test(text),
   };
 }
 
+/** A transformers model class used as a base (`class BertNer(BertForTokenClassification)`): the backbone comes with it. */
+const TRANSFORMER_HEAD = /(^|\.)(Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|DeBERTa\w*|Electra|Albert|Camembert|MPNet|T5|GPT2|Llama|Mistral|Qwen\d*)(Model|For\w+)$/;
 const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)(\.from_pretrained)?\(|\bclass\s+\w+\(\s*(\w+\.)*\w*PreTrainedModel\s*\)/;
 
 const WEIGHTS = /\b(Linear|Conv\w*|Embedding\w*|LSTM\w*|GRU\w*|RNN\w*|\w*Norm\w*|Parameter|MultiheadAttention|Transformer\w*|Bilinear|PReLU)\(|from_pretrained\(|load_state_dict|torch\.load|torch\.hub|timm\.|torchvision|models\.\w+\(|register_buffer|super\(\)\.__init__\(\s*\w/;
@@ -200,13 +206,13 @@ export function classInfo(name: string, bases: string[], text: string): ClassInf
     setsEval: /\bself\.eval\(\)|\.train\(False\)/.test(text),
     modeDependent: /Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(text),
     // Linear layers, or a transformer backbone with a head (`self.bert = BertModel.from_pretrained(...)`), and no convolutions.
-    linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text)) && !/Conv\d?d\(/.test(text),
+    linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text) || bases.some((b) => TRANSFORMER_HEAD.test(b))) && !/Conv\d?d\(/.test(text),
     weightless: !WEIGHTS.test(text),
   };
 }
 
 /** Bases that make a class a torch module: nn.Module, Lightning, and transformers' pretrained-model bases (custom heads on BERT & co.). */
-export const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$|^transformers\.(\w+\.)*\w*PreTrainedModel$/;
+export const TORCH_MODULE = /^torch\.nn\.(Module|Sequential)$|^(nn|torch\.nn)\.Module$|^(pl|lightning|pytorch_lightning)\.LightningModule$|^transformers\.(\w+\.)*\w*PreTrainedModel$|^(transformers|pytorch_transformers|pytorch_pretrained_bert)\.(\w+\.)*[A-Z]\w*(Model|For[A-Z]\w*)$/;
 
 /** A context with only imports and torch module classes, from every unit's outline in document order. */
 export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: number, importLine: number, external: ExternalFacts = NO_EXTERNAL): ModuleContext {
@@ -230,7 +236,7 @@ export function mergeOutlines(outlines: readonly UnitOutline[], importAnchor: nu
   return {
     imports, moduleClasses, importAnchor, importLine, moduleNames: new Set(), literalNames: new Set(), firstDefinition: new Map(), registrations: new Map(), strings: new Map(), factories: new Map(), typeAliases: new Map(),
     bentoServices: new Set(), keyTails: [], bindings: new Map(), hasHandlers: false,
-    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false },
+    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false, staticRuntime: false },
     fileClasses, defs: new Map(), edges: [], instances: new Map(), importedInstances: new Map(), requestPaths: new Map(), handlers: new Map(), classInfos, external,
     inferring: new Set(), gradOff: new Set(), drainers: new Set(),
   };
@@ -249,7 +255,7 @@ export function mergeDecls(ctx: ModuleContext, decls: readonly UnitDecls[]): voi
   for (const c of [ctx.moduleNames, ctx.literalNames, ctx.firstDefinition, ctx.registrations, ctx.strings, ctx.factories, ctx.typeAliases, ctx.bentoServices, ctx.bindings,
     ctx.defs, ctx.instances, ctx.importedInstances, ctx.requestPaths]) c.clear();
   Object.assign(ctx, { keyTails: [], hasHandlers: false, sagemakerReturns: undefined, edges: [],
-    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false } });
+    flags: { trains: false, usesAccelerator: false, precisionChosen: false, sessOptions: false, gradOff: false, staticRuntime: false } });
   const tails = new Set<string>();
   decls.forEach((decls, index) => {
     for (const n of decls.moduleNames) ctx.moduleNames.add(n);

@@ -68,6 +68,8 @@ export const LOADERS: readonly LoaderEntry[] = [
   { name: 'tensorflow.lite.Interpreter', kind: 'other', reason: 'a TFLite interpreter' },
   { name: 'mlflow.pyfunc.load_model', kind: 'other', reason: 'an MLflow model' },
   { name: 'onnx.load', kind: 'other', reason: 'parses the whole ONNX file (weights included)' },
+  ...['readNet', 'readNetFromDarknet', 'readNetFromONNX', 'readNetFromCaffe', 'readNetFromTensorflow', 'readNetFromTorch', 'readNetFromModelOptimizer'].map(
+    (f): LoaderEntry => ({ name: `cv2.dnn.${f}`, kind: 'other', reason: 'an OpenCV DNN network: reads and parses the weights file' })),
   { name: 'gfpgan.GFPGANer', kind: 'other', reason: 'GFPGAN face restorer (loads its networks); enhance() runs it' },
   { name: 'gfpgan.utils.GFPGANer', kind: 'other', reason: 'GFPGAN face restorer' },
   { name: 'realesrgan.RealESRGANer', kind: 'other', reason: 'Real-ESRGAN upsampler (loads its network); enhance() runs it' },

@@ -218,6 +218,8 @@ export function collectImports(stmt: Node, into: Map<string, string>): void {
     const mod = stmt.childForFieldName('module_name')?.text;
     if (!mod) return;
     const join = (name: string): string => (mod.endsWith('.') ? `${mod}${name}` : `${mod}.${name}`);
+    // `from model import *`: recorded as `*model`, a key no identifier can be; the workspace index brings in what that module defines.
+    if (stmt.namedChildren.some((c) => c?.type === 'wildcard_import')) into.set(`*${mod}`, mod);
     for (const child of stmt.childrenForFieldName('name')) {
       if (!child) continue;
       if (child.type === 'dotted_name') into.set(child.text, join(child.text));

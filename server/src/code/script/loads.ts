@@ -54,7 +54,9 @@ export function loadsOnce(call: Node): boolean {
     const name = dottedName(target.node);
     if (!name) return false;
     if (name.includes('.')) return true; // this.session = ..., cache.session = ...
-    if (!functionLocals(fn).has(name)) return true; // a module-level `let session` set here
+    // A module-level `let session` set here is a cache when something checks it before loading again;
+    // assigned unconditionally on every request and never tested, it is only overwritten.
+    if (!functionLocals(fn).has(name)) return testedForAbsence(call.tree.rootNode.text, name);
     // `if (session) return session;` earlier in the function
     const body = fn.childForFieldName('body');
     for (const s of body?.namedChildren ?? []) {
@@ -63,6 +65,16 @@ export function loadsOnce(call: Node): boolean {
     }
   }
   return false;
+}
+
+/**
+ * `if (!session)`, `session ??`, `session ||`, `session === null`, `if (session) return session`: the name is
+ * checked for a value; or it is loaded at start-up (`let live = await create(...)`) and a handler swaps it (a reload endpoint).
+ */
+function testedForAbsence(text: string, name: string): boolean {
+  const n = name.replace(/[$]/g, '\\$&');
+  return new RegExp(`!\\s*${n}\\b|\\b${n}\\s*(\\?\\?|\\|\\||[!=]==?\\s*(null|undefined))|\\bif\\s*\\(\\s*${n}\\s*\\)` +
+    `|\\b(let|var)\\s+${n}\\s*(:[^=\\n]+)?=\\s*(?!null\\b|undefined\\b)\\S`).test(text);
 }
 
 /** Identifiers read inside `node` (not property names or object keys). */

@@ -125,6 +125,16 @@ export class WorkspaceIndex {
     if (!r || r.file === file) return;
     const target = this.files.get(r.file);
     if (!target) return;
+    if (local.startsWith('*') && r.rest === '') {
+      // `from model import *`: the module's classes, bindings and factories under their own names.
+      for (const c of target.summary.classes) {
+        const info = this.torchClass(r.file, c.name);
+        if (info) facts.classes.push([c.name, info]);
+      }
+      for (const b of target.summary.bindings) facts.bindings.push(b);
+      for (const [n, results] of target.summary.factories) facts.factories.push([n, results.map((res) => settleRef(res, target.summary.bindings))]);
+      return;
+    }
     if (r.rest === '') {
       for (const c of target.summary.classes) {
         const info = this.torchClass(r.file, c.name);
@@ -189,6 +199,19 @@ export class WorkspaceIndex {
     return found?.length === 1 ? found[0] : undefined;
   }
 
+  /** `predict(x)` where `predict` comes from `from helpers import *`: the first such module that defines it. */
+  private starImported(file: string, e: Entry, name: string): NodeId | undefined {
+    for (const [local, q] of e.imports) {
+      if (!local.startsWith('*')) continue;
+      const r = this.modules.resolveQualified(file, q);
+      const t = r && r.rest === '' && r.file !== file ? this.files.get(r.file) : undefined;
+      if (!t) continue;
+      if (t.defs.has(name)) return nodeId(r!.file, name);
+      if (t.classes.has(name) && t.defs.has(`${name}.__init__`)) return nodeId(r!.file, `${name}.__init__`);
+    }
+    return undefined;
+  }
+
   /** Where a call of `file` lands among the workspace's functions. */
   private target(file: string, e: Entry, to: string): NodeId | undefined {
     const local = resolveTarget({ defs: e.defs, instances: e.instances, classes: e.classes }, to);
@@ -199,7 +222,7 @@ export class WorkspaceIndex {
     const ofClass = method !== undefined ? e.importedInstances.get(obj) : undefined;
     if (ofClass === OPAQUE) return this.onlyMethodNamed(method!);
     const q = ofClass ? e.imports.get(ofClass) : e.imports.get(obj);
-    if (!q) return undefined;
+    if (!q) return method === undefined && !e.defs.has(obj) ? this.starImported(file, e, obj) : undefined;
     const r = this.modules.resolveQualified(file, q);
     if (!r || r.file === file) return undefined;
     const t = this.files.get(r.file);

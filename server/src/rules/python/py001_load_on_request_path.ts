@@ -6,7 +6,7 @@ import {
 } from '../../code/python/semantics';
 import { isCachedFactory, requestContext } from '../../code/python/serving';
 import { loadedBy } from '../../code/python/bindings';
-import { LAZY_GUARD } from '../../code/python/callGraph';
+import { LAZY_GUARD, switchGuard } from '../../code/python/callGraph';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
 
 const NO_CLASSES = new Map<string, { weightless?: boolean }>();
@@ -25,7 +25,7 @@ function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean
   for (let p = call.parent; p && p !== fn; p = p.parent) {
     if (p.type === 'if_statement') {
       const cond = p.childForFieldName('condition')?.text ?? '';
-      if (LAZY_GUARD.test(cond)) return true;
+      if (LAZY_GUARD.test(cond) || (fn && switchGuard(cond, fn.text))) return true;
     }
   }
   return false;
@@ -134,14 +134,16 @@ export const PY001: PythonRule = {
     whatItDoes:
       'Flags calls that load a model, tokenizer, ONNX Runtime `InferenceSession`, transformers `pipeline` ' +
       '(and `from_pretrained`, `torch.load`, `torch.hub.load`, torchvision/timm constructors, `SentenceTransformer`, ' +
-      'whisper, ultralytics, vLLM, llama.cpp, spaCy, Keras, joblib, ...) inside a request handler or a loop body. Request ' +
+      'whisper, ultralytics, vLLM, llama.cpp, spaCy, Keras, joblib, OpenCV DNN, classes of other packages given weights ' +
+      'to read such as `Reranker(model_name_or_path=...)`, ...) inside a request handler or a loop body. Request ' +
       'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`), ' +
       'Ray Serve `__call__`, BentoML APIs, TorchServe `handle`/`preprocess`/`inference`/`postprocess`, Triton `execute`, ' +
       'KServe and MLflow `predict`, SageMaker `predict_fn`, Cog `predict`, Jina `@requests`, Gradio callbacks and the ' +
       'Streamlit script body, and everything they call: helpers of the file or of other modules of the workspace, `self.` ' +
       'methods, methods of module-level objects (the message names the chain). A load inside a helper is reported in the ' +
       'helper. `torch.load(io.BytesIO(...))` of a request body is not a model load. Lazy ' +
-      'initialisation (`if MODEL is None:`), cached factories (`lru_cache`, `st.cache_resource`) and loops outside a ' +
+      'initialisation (`if MODEL is None:`), one-entry caches that reload only when the requested model changes ' +
+      '(`if name != CACHE["name"]:`), cached factories (`lru_cache`, `st.cache_resource`) and loops outside a ' +
       'request that load a different model per item (`{h: load(f"{h}.onnx") for h in HEADS}` at start-up) are not flagged.',
     whyItCosts:
       'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +

@@ -1,4 +1,5 @@
 import type { Finding, PythonContext, PythonRule } from '../types';
+import { enclosingClass } from '../../code/python/semantics';
 import { usedForInference, inEvalMode, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { insertAfter, ownLineStatement } from './fixes';
@@ -12,6 +13,9 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const b of usedForInference(ctx.module, facts)) {
     if (b.kind !== 'torch' || OPAQUE.test(b.loader) || b.escapes || inEvalMode(facts, b)) continue;
+    // A submodule (`self.encoder = CNN()` in an nn.Module) follows its parent's `.eval()`: the finding belongs on the top-level model.
+    const holder = b.key.startsWith('self.') ? enclosingClass(b.call)?.childForFieldName('name')?.text : undefined;
+    if (holder && facts.moduleClasses.has(holder)) continue;
     // A local module class without dropout or batch norm behaves the same in both modes.
     // (`Outer.Net` for a class nested in another one of the file.)
     const head = b.loader.split('.')[0];
@@ -40,7 +44,8 @@ export const PY003: PythonRule = {
       'Flags torch models (`torch.load`, `torch.hub.load`, torchvision and timm constructors, instances of nn.Module ' +
       'classes defined in the file that contain dropout or batch norm) that are called for inference but never get `.eval()` ' +
       'or `.train(False)`. Transformers `from_pretrained` already returns eval mode and is not flagged, nor are TorchScript ' +
-      'loads, models passed to functions that may switch the mode, or files that train.',
+      'loads, models passed to functions that may switch the mode, files that train, or networks held by another nn.Module ' +
+      '(`self.encoder = CNN()`: the parent\'s `.eval()` reaches them; the finding belongs on the top-level model).',
     whyItCosts:
       'In training mode dropout zeroes random activations (extra random-number generation and masking on every call) and ' +
       'batch norm uses the statistics of the current batch and updates its running averages: predictions change with ' +

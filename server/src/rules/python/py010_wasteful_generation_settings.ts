@@ -16,7 +16,7 @@ function kwNode(call: Node, name: string): Node | undefined {
 
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
-  const staticShapes = STATIC_SHAPES.some((p) => importsPackage(ctx.module, p));
+  const staticShapes = STATIC_SHAPES.some((p) => importsPackage(ctx.module, p)) || ctx.module.context.flags.staticRuntime;
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const m = methodName(call);
@@ -102,7 +102,7 @@ export const PY010: PythonRule = {
     summary: 'Generation or tokenisation settings that waste compute: `use_cache=False`, fixed `max_length` padding, slow tokenizers.',
     whatItDoes:
       'Flags `use_cache=False` passed to `generate(...)`; `padding="max_length"` and its older spelling ' +
-      '`pad_to_max_length=True` in tokenizer calls (unless the file feeds a static-shape runtime such as ONNX Runtime, ' +
+      '`pad_to_max_length=True` in tokenizer calls (unless the file feeds a static-shape runtime such as ONNX Runtime, AWS Neuron, ' +
       'TensorRT, OpenVINO, XLA or Neuron, where fixed shapes are required); `use_fast=False` when loading a tokenizer or ' +
       'pipeline; and `output_scores`/`output_attentions`/`output_hidden_states`/`output_logits=True` passed to `generate` ' +
       '(or a `GenerationConfig`) when the function never reads that field of the result.',

@@ -1,4 +1,6 @@
+import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
+import { switchGuard } from '../../code/python/callGraph';
 import { enclosingLoop, qualifiedCallee } from '../../code/python/semantics';
 import { requestContext, whereItRuns } from '../../code/python/serving';
 import { nodeRange } from '../helpers';
@@ -17,6 +19,8 @@ function check(ctx: PythonContext): Finding[] {
     let recovering = false;
     for (let p = call.parent; p && !recovering; p = p.parent) recovering = p.type === 'except_clause';
     if (recovering) continue;
+    // Freeing the old model's blocks right before a (re)load that only a model switch triggers.
+    if (req?.fn && beforeReload(call, req.fn)) continue;
     const where = whereItRuns(req);
     findings.push({
       rule: PY012.id,
@@ -25,6 +29,14 @@ function check(ctx: PythonContext): Finding[] {
     });
   }
   return findings;
+}
+
+function beforeReload(call: Node, fn: Node): boolean {
+  for (let p = call.parent; p && p.id !== fn.id; p = p.parent) {
+    const cond = p.type === 'if_statement' ? p.childForFieldName('condition')?.text ?? '' : '';
+    if (cond && ((/\bis\s+None\b/.test(cond) && /model|pipe|session|engine|llm/i.test(cond)) || switchGuard(cond, fn.text))) return true;
+  }
+  return false;
 }
 
 export const PY012: PythonRule = {
@@ -37,7 +49,8 @@ export const PY012: PythonRule = {
     whatItDoes:
       'Flags `torch.cuda.empty_cache()`, `torch.mps.empty_cache()` and `gc.collect()` in request handlers (every framework ' +
       'Inference Lens knows), in every function they call (here or in another module of the workspace) and in loop ' +
-      'bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged; `finally` blocks run on ' +
+      'bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged, nor are calls right before ' +
+      'a reload that only a model switch or a lazy load triggers (`if name != cache["name"]:`); `finally` blocks run on ' +
       'every request and are.',
     whyItCosts:
       'PyTorch\'s caching allocator keeps freed GPU blocks so that the next request allocates without a `cudaMalloc`. ' +

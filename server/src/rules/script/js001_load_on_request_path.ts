@@ -116,8 +116,10 @@ export const JS001: ScriptRule = {
       'names the chain), or ' +
       'inside a loop. A call of a helper imported from another file of the workspace that creates a session or ' +
       'pipeline on every call (no cache in that file) counts as a load where it is called. ' +
-      'Lazy initialisation (`session ??= ...`, `if (!session) ...`) and results stored in a ' +
-      'module variable or `this` are not flagged, nor loops that load a different model per iteration.',
+      'Lazy initialisation (`session ??= ...`, `if (!session) ...`), results stored on `this` or an object, a module ' +
+      'variable that the file checks before loading or loads at start-up (a reload endpoint swapping it) are not flagged, ' +
+      'nor loops that load a different model per iteration. A module variable overwritten on every request and never ' +
+      'checked is flagged: it caches nothing.',
     whyItCosts:
       'Creating a session reads every weight, builds and optimises the graph and allocates memory: tens of ' +
       'milliseconds for a small model, seconds for a large one, usually far more than one inference. Per ' +
