@@ -1,4 +1,4 @@
-// Builds the bundles in dist/ (extension, server, CLI, benchmark worker) and, with --tests,
+// Builds the bundles in dist/ (extension, server, CLI, benchmark, quantize and index workers) and, with --tests,
 // transpiles server + tests to out/ for mocha. Runtime assets (tree-sitter wasm, onnxruntime-node's
 // native files for this platform) are copied beside the bundles so dist/ runs on its own.
 import * as esbuild from 'esbuild';
@@ -26,6 +26,7 @@ const entries = [
   { in: 'server/src/cli.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'server/src/bench/worker.ts', out: 'dist/bench-worker.js' },
   { in: 'server/src/quantize/worker.ts', out: 'dist/quantize-worker.js' },
+  { in: 'server/src/lsp/indexWorker.ts', out: 'dist/index-worker.js' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });

@@ -14,7 +14,9 @@ import type { ModuleContext, ExternalFacts } from '../code/python/context';
 import { WorkspaceIndex } from '../code/workspace/index';
 import { SCRIPT_EXTENSIONS, ScriptIndex } from '../code/workspace/scripts';
 import type { ScriptExternal, ScriptSummary } from '../code/script/summary';
+import type { PythonSummary } from '../code/python/summary';
 import { languageOfPath } from '../code/treeSitter';
+import { indexInWorkers } from './indexWorkers';
 
 /** Files the indexes take: Python sources and JS/TS sources (not declaration files, not dependencies). */
 export function indexable(file: string): boolean {
@@ -27,24 +29,63 @@ const MAX_BYTES = 1 << 20;
 /** A workspace root with more code files than this (a home folder, a monorepo of vendored code) is indexed only this far. */
 const MAX_FILES = 20000;
 
+/** What reading a file from disk gives: a summary, `drop` (gone, too big, unparsable), `skip` (not ours). */
+export type FileSummary =
+  | { kind: 'python'; summary: PythonSummary }
+  | { kind: 'script'; summary: ScriptSummary }
+  | { kind: 'drop' }
+  | { kind: 'skip' };
+
+/** Reads and summarises one file (pure apart from the read: worker threads call it too). */
+export function summarizeFromDisk(file: string): FileSummary {
+  const lang = languageOfPath(file);
+  if (!lang || !indexable(file)) return { kind: 'skip' };
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > MAX_BYTES) return { kind: 'drop' };
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { kind: 'drop' };
+  }
+  try {
+    return lang === 'python' ? { kind: 'python', summary: summarizePython(text) } : { kind: 'script', summary: summarizeScript(text, lang) };
+  } catch {
+    return { kind: 'drop' }; // a file the parser cannot take is simply not part of the index
+  }
+}
+
+/** Below this many files the workers' start-up (a WASM parser each) costs more than it saves. */
+const PARALLEL_FROM = 200;
+
 export class WorkspaceIndexer {
+  /** `workerScript`: the index worker to start (found beside this bundle by default; benchmarks point at a build); null: index in this thread */
+  constructor(private readonly workerScript?: string | null, private readonly forceWorkers = false) {}
+
   readonly index = new WorkspaceIndex();
   readonly scripts = new ScriptIndex();
   /** files whose text an open document owns: disk changes do not replace their summaries */
   private readonly open = new Set<string>();
 
-  /** Summarises every Python and JS/TS file under `roots`, yielding to the event loop between files; `report(done, total)`. */
+  /**
+   * Summarises every Python and JS/TS file under `roots`; `report(done, total)`. Large workspaces on a
+   * machine with three cores or more are read, parsed and summarised by worker threads (one per core but
+   * one, up to four), the server only records the summaries; otherwise in this thread, yielding between files.
+   */
   async indexRoots(roots: readonly string[], report: (done: number, total: number) => void, cancelled: () => boolean): Promise<number> {
     const files = collectFiles([...roots]).files.filter(indexable).slice(0, MAX_FILES);
-    let done = 0;
-    for (const file of files) {
+    const todo = files.filter((f) => !this.open.has(f));
+    let done = files.length - todo.length;
+    const onResult = (file: string, read: FileSummary): void => {
+      this.apply(file, read);
+      if (++done % 20 === 0) report(done, files.length);
+    };
+    const parallel = this.workerScript !== null && todo.length >= PARALLEL_FROM;
+    const left = parallel ? await indexInWorkers(todo, onResult, cancelled, this.workerScript ?? undefined, this.forceWorkers) : todo;
+    for (const file of left) {
       if (cancelled()) break;
-      if (!this.open.has(file)) this.fromDisk(file);
-      done++;
-      if (done % 20 === 0) {
-        report(done, files.length);
-        await new Promise((r) => setImmediate(r));
-      }
+      onResult(file, summarizeFromDisk(file));
+      if (done % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     report(done, files.length);
     return done;
@@ -52,23 +93,15 @@ export class WorkspaceIndexer {
 
   /** Re-reads a file from disk (or drops it when gone); true when its summary changed. */
   fromDisk(file: string): boolean {
-    if (this.open.has(file)) return false;
-    const lang = languageOfPath(file);
-    const drop = (): boolean => (lang === 'python' ? this.index.delete(file) : this.scripts.delete(file));
-    if (!lang || !indexable(file)) return false;
-    let text: string;
-    try {
-      const st = fs.statSync(file);
-      if (!st.isFile() || st.size > MAX_BYTES) return drop();
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return drop();
-    }
-    try {
-      return lang === 'python' ? this.index.set(file, summarizePython(text)) : this.scripts.set(file, summarizeScript(text, lang));
-    } catch {
-      return drop(); // a file the parser cannot take is simply not part of the index
-    }
+    return this.apply(file, summarizeFromDisk(file));
+  }
+
+  /** Records what reading a file gave (unless an open document now owns it); true when its summary changed. */
+  private apply(file: string, read: FileSummary): boolean {
+    if (this.open.has(file) || read.kind === 'skip') return false;
+    if (read.kind === 'python') return this.index.set(file, read.summary);
+    if (read.kind === 'script') return this.scripts.set(file, read.summary);
+    return languageOfPath(file) === 'python' ? this.index.delete(file) : this.scripts.delete(file);
   }
 
   /** An open document's summary, from the analysis the server just ran; true when it changed. */
