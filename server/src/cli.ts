@@ -4,6 +4,7 @@ import { runAnalyze } from './cli/analyze';
 import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
+import { runInit } from './cli/init';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
@@ -23,6 +24,9 @@ ${BENCH_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
+  init [folder] [--instance ID] [--force]
+      write a commented inference-lens.json for the folder: its models' symbolic dims, the instance, and
+      budgets 1.5x today's estimates (so analyze --fail-on budget catches a regression)
 
 exit codes: 0 ran (with or without findings), 1 a benchmark failed or analyze --fail-on was met, 2 usage error`;
 
@@ -34,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   compare: runCompare,
   bench: runBench,
   'text-view': runTextView,
+  init: runInit,
 };
 
 export async function main(argv: string[]): Promise<number> {
