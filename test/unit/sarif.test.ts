@@ -104,6 +104,7 @@ describe('analyze --format sarif and --fail-on', () => {
       const [logical] = x.locations[0].logicalLocations;
       assert.ok(view[x.properties.textViewLine - 1].includes(logical.name), `${x.ruleId}: '${logical.name}' on text-view line ${x.properties.textViewLine}`);
     }
+    assert.strictEqual(new Set(model.map((x: Sarif) => x.partialFingerprints['inferenceLens/v1'])).size, model.length, 'fingerprints tell model results apart');
     const quantizable = model.find((x: Sarif) => x.ruleId === 'ONNX001');
     assert.strictEqual(quantizable.level, 'note');
   });

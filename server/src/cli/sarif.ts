@@ -8,6 +8,7 @@
  * it is about is its logical location, and the line of `inference-lens text-view` it sits on is the
  * result's `textViewLine` property.
  */
+import * as crypto from 'crypto';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { RuleSetting } from '../config';
@@ -62,6 +63,11 @@ export function toSarif(result: AnalyzeOutput, rules: readonly Rule[], settings:
         : { artifactLocation, region: { startLine: start.line + 1, startColumn: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 } };
       const location: Record<string, unknown> = { physicalLocation };
       if (d.target) location.logicalLocations = [logicalLocation(d.target)];
+      // Code scanning fingerprints code results by their line's text; a binary .onnx has none, so model
+      // results carry their own: the rule, the file and the node or tensor (stable while figures change).
+      const fingerprint = f.kind === 'model'
+        ? { partialFingerprints: { 'inferenceLens/v1': crypto.createHash('sha256').update([d.rule, f.path, d.target ? JSON.stringify(d.target) : d.message].join('\0')).digest('hex') } }
+        : {};
       const i = index.get(d.rule);
       results.push({
         ruleId: d.rule,
@@ -69,6 +75,7 @@ export function toSarif(result: AnalyzeOutput, rules: readonly Rule[], settings:
         level: sarifLevel(d.severity as Severity),
         message: { text: d.message },
         locations: [location],
+        ...fingerprint,
         properties: { severity: d.severity, ...(d.textViewLine !== undefined ? { textViewLine: d.textViewLine + 1 } : {}) },
       });
     }
