@@ -51,6 +51,8 @@ if (args.has('--tests')) {
   const data = [];
   walk(path.join(root, 'server/src'), data, '.json');
   for (const f of data) fs.copyFileSync(f, path.join(root, 'out', path.relative(root, f)));
+  // server/src/version.ts imports ../../package.json, which the bundles inline: the transpiled copy needs it beside out/server.
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(root, 'out', 'package.json'));
 }
 
 function walk(dir, files, ext = '.ts') {

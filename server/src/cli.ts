@@ -4,13 +4,17 @@ import { runAnalyze } from './cli/analyze';
 import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
+import { runInit } from './cli/init';
 import { TOOL, VERSION } from './version';
 
 const USAGE = `usage: ${TOOL} <command> [options]
 
 commands:
-  analyze <files or folders...> [--format text|json] [--dims name=value,...] [--detail] [--instance ID] [--traffic RPS[,HOURS]]
-      run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped)
+  analyze <files or folders...> [--format text|json|sarif] [--fail-on error|warning|info|budget] [--dims name=value,...]
+          [--detail] [--instance ID] [--traffic RPS[,HOURS]]
+      run the rules over Python, JS/TS and .onnx files (node_modules, .git and virtual environments are skipped);
+      --format sarif writes SARIF 2.1.0 for code scanning; --fail-on exits 1 when a finding is at that severity
+      or above (budget: when a model or a model load is over a budget, ONNX090/PY090)
   quantize <model.onnx> --method int8-dynamic|int4-weight|fp16|int8-static [--out FILE] [--calibration DIR]
            [--per-channel] [--block-size 32|64|128] [--goal COSINE] [--inputs DIR] [--format text|json]
       convert a model (new file beside it, the original is never touched), then A/B it against the original
@@ -20,8 +24,11 @@ ${BENCH_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
+  init [folder] [--instance ID] [--force]
+      write a commented inference-lens.json for the folder: its models' symbolic dims, the instance, and
+      budgets 1.5x today's estimates (so analyze --fail-on budget catches a regression)
 
-exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
+exit codes: 0 ran (with or without findings), 1 a benchmark failed or analyze --fail-on was met, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
@@ -31,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   compare: runCompare,
   bench: runBench,
   'text-view': runTextView,
+  init: runInit,
 };
 
 export async function main(argv: string[]): Promise<number> {

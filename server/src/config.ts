@@ -120,11 +120,40 @@ export function readWorkspaceConfig(dir: string, problems: string[] = []): Confi
     return {};
   }
   try {
-    return parseConfig(JSON.parse(text), file, problems);
+    return parseConfig(JSON.parse(stripJsonComments(text)), file, problems);
   } catch (e) {
     problems.push(`${file}: ${(e as Error).message}`);
     return {};
   }
+}
+
+/**
+ * inference-lens.json may carry line (//) and block comments (as `inference-lens init` writes it, and as VS Code
+ * treats it: JSON with comments). Comments become spaces, so JSON.parse's error offsets stay right;
+ * text inside strings is kept as is.
+ */
+export function stripJsonComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '/' && text[i + 1] === '/') {
+      let j = i;
+      while (j < text.length && text[j] !== '\n') j++;
+      out += ' '.repeat(j - i);
+      i = j - 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const j = end < 0 ? text.length : end + 2;
+      out += text.slice(i, j).replace(/[^\n]/g, ' ');
+      i = j - 1;
+    } else out += c;
+  }
+  return out;
 }
 
 /** The workspace config that applies to `file`: the nearest inference-lens.json above it. */

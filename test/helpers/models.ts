@@ -10,6 +10,9 @@ import { encodeModel, model, ModelSpec } from '../../server/src/onnx/builder';
 import { analyzeModelFile, ModelReport } from '../../server/src/engine';
 import { Config, mergeConfig } from '../../server/src/config';
 import type { Finding } from '../../server/src/rules/types';
+import { readModelFile } from '../../server/src/onnx/reader';
+import { renderTextView } from '../../server/src/onnx/textView';
+import { allNodes } from '../../server/src/rules/onnx/graph';
 
 let dir: string | undefined;
 
@@ -48,4 +51,24 @@ export function assertFires(report: ModelReport, rule: string, markers: string[]
 
 export function assertSilent(report: ModelReport, rule: string): void {
   assertFires(report, rule, []);
+}
+
+/** Asserts the rules that fire on a model file, in any order, each on a line of its text view. */
+export function assertRules(file: string, rules: string[]): void {
+  const r = analyzeModelFile(file, mergeConfig());
+  assert.deepStrictEqual(r.findings.map((f) => f.rule).sort(), [...rules].sort());
+  for (const f of r.findings) assert.ok(f.range.start.line < r.view!.lineCount);
+}
+
+/** Each model's text view has one line per node (subgraphs included) and no weight data. */
+export function assertTextViews(files: string[]): void {
+  for (const file of files) {
+    const f = path.basename(file);
+    const m = readModelFile(file);
+    const v = renderTextView(m);
+    const nodes = [...allNodes(m)].map((x) => x.node);
+    assert.strictEqual(v.nodeLines.size, nodes.length, f);
+    assert.strictEqual(new Set(v.nodeLines.values()).size, nodes.length, `${f}: two nodes on one line`);
+    assert.ok(v.text.length < 200 * (nodes.length + m.graph.initializers.length + 50), `${f}: text view too large (weights leaked?)`);
+  }
 }

@@ -13,7 +13,7 @@ import {
   WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 import { loopModel } from '../helpers/benchModels';
 import type { BenchResult } from '../../server/src/bench/types';
 
@@ -29,7 +29,7 @@ describe('benchmark commands over LSP', function () {
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-bench-'));
-    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
+    fs.copyFileSync(testModel('mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
     fs.writeFileSync(path.join(ws, 'loop.onnx'), loopModel(1e12));
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 } }));
     server = startServer({

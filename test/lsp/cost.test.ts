@@ -12,7 +12,7 @@ import {
   MarkupContent, ProtocolConnection, PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 import { renderTextView } from '../../server/src/onnx/textView';
 import { readModelFile } from '../../server/src/onnx/reader';
 
@@ -38,7 +38,7 @@ describe('cost over the protocol', function () {
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-cost-'));
-    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
+    fs.copyFileSync(testModel('mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
     // an empty bench cache: estimates only, whatever this machine has cached before
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, '.cache') } }));
     server = startServer();

@@ -13,7 +13,7 @@ import {
   DidOpenTextDocumentNotification, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, ShowMessageNotification,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 const APP = `import onnxruntime as ort
 
@@ -34,7 +34,7 @@ describe('quantize over LSP', function () {
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-q-'));
     fs.mkdirSync(path.join(ws, 'models'));
-    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), modelFile());
+    fs.copyFileSync(testModel('mlp_mnist_like.onnx'), modelFile());
     fs.writeFileSync(path.join(ws, 'serve.py'), APP);
     server = startServer({
       setup: (c) => {

@@ -12,7 +12,7 @@ import {
   InitializeRequest, ProtocolConnection, PublishDiagnosticsParams, DidChangeTextDocumentNotification, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 const APP = `import onnxruntime as ort
 from fastapi import FastAPI
@@ -36,7 +36,7 @@ describe('language server over stdio', function () {
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-'));
-    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
+    fs.copyFileSync(testModel('mlp_mnist_like.onnx'), path.join(ws, 'mlp_mnist_like.onnx'));
     fs.writeFileSync(path.join(ws, 'broken.onnx'), Buffer.from('this is not a model'));
     server = startServer();
     ({ conn, diagnostics } = server);

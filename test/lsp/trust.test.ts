@@ -1,10 +1,9 @@
 /** Workspace Trust over the protocol: an untrusted workspace gets static analysis, never model runs. */
 import * as assert from 'assert';
-import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { ExecuteCommandRequest, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 describe('workspace trust', () => {
   let server: ServerHandle;
@@ -18,7 +17,7 @@ describe('workspace trust', () => {
 
   after(() => server.stop());
 
-  const model = (): string => pathToFileURL(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx')).toString();
+  const model = (): string => pathToFileURL(testModel('mlp_mnist_like.onnx')).toString();
 
   it('refuses to benchmark or quantize in an untrusted workspace, and still summarises', async () => {
     for (const command of ['inferenceLens.benchmark', 'inferenceLens.quantize']) {

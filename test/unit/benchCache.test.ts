@@ -6,7 +6,7 @@ import { BenchCache, cacheKey, formatAge, hashFile, stableJson } from '../../ser
 import { BenchResult, withDefaults } from '../../server/src/bench/types';
 import { latestNodeTimes, latestResult } from '../../server/src/bench/latest';
 import { tempDir } from '../helpers/benchModels';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 function result(sha: string, measuredAt: string, p50: number): BenchResult {
   return {
@@ -22,7 +22,7 @@ function result(sha: string, measuredAt: string, p50: number): BenchResult {
 
 describe('bench cache', () => {
   it('streams the sha256 of a model', async () => {
-    const file = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx');
+    const file = testModel('mlp_mnist_like.onnx');
     assert.strictEqual(await hashFile(file), createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
   });
 

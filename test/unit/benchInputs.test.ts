@@ -3,12 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readModelFile } from '../../server/src/onnx/reader';
 import {
-  InputSignature, modelSignature, parseJsonInputs, parseNpy, readInputsFile, resolveShapes, synthesize, synthesizeForModel, toHalf, vocabBounds,
+  InputSignature, modelSignature, parseJsonInputs, parseNpy, readInputsFile, resolveShapes, synthesize, synthesizeForModel, toHalf,
 } from '../../server/src/bench/inputs';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 import { tempDir } from '../helpers/benchModels';
-
-const shared = (f: string): string => path.join(SHARED_MODELS, f);
 
 /** A .npy file as numpy writes it (format 1.0, header padded to a multiple of 64). */
 function npy(descr: string, shape: number[], body: Buffer): Buffer {
@@ -21,24 +19,8 @@ function npy(descr: string, shape: number[], body: Buffer): Buffer {
 }
 
 describe('bench input synthesis', () => {
-  it('bounds token ids by the embedding table read from the model (bert, lstm)', () => {
-    const bert = readModelFile(shared('bert_small_like.onnx'));
-    assert.deepStrictEqual(vocabBounds(bert), { input_ids: 30522 });
-    const s = synthesizeForModel(bert, { dims: { seq: 16 }, batch: 2, seed: 7 });
-    const [ids] = s.tensors;
-    assert.deepStrictEqual(ids.dims, [2, 16]);
-    assert.strictEqual(ids.type, 'int64');
-    assert.strictEqual(ids.fill, 'tokens');
-    const values = [...(ids.data as BigInt64Array)].map(Number);
-    assert.ok(values.every((v) => v >= 0 && v < 30522));
-    assert.ok(new Set(values).size > 16, 'ids vary');
-    const lstm = readModelFile(shared('lstm_classifier.onnx'));
-    const bound = vocabBounds(lstm).input_ids;
-    assert.ok(bound > 1 && bound === lstm.graph.initializers.find((t) => t.dims.length === 2 && t.dims[0] === bound)?.dims[0]);
-  });
-
   it('is deterministic for a seed and differs across seeds', () => {
-    const mlp = readModelFile(shared('mlp_mnist_like.onnx'));
+    const mlp = readModelFile(testModel('mlp_mnist_like.onnx'));
     const a = synthesizeForModel(mlp, { seed: 3 }).tensors[0].data as Float32Array;
     const b = synthesizeForModel(mlp, { seed: 3 }).tensors[0].data as Float32Array;
     const c = synthesizeForModel(mlp, { seed: 4 }).tensors[0].data as Float32Array;
@@ -81,7 +63,7 @@ describe('bench input synthesis', () => {
   });
 
   it('skips initializers listed as inputs and reads silero_vad\'s three inputs', () => {
-    const vad = readModelFile(shared('silero_vad.onnx'));
+    const vad = readModelFile(testModel('silero_vad.onnx'));
     const sig = modelSignature(vad);
     assert.ok(sig.length >= 2);
     const s = synthesizeForModel(vad, { dims: { seq: 512 } });

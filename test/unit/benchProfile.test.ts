@@ -4,7 +4,7 @@ import * as path from 'path';
 import type * as Ort from 'onnxruntime-node';
 import { attachLines, modelNodeName, parseTrace, selfTimes, summariseTrace } from '../../server/src/bench/profile';
 import { loopModel, tempDir, writeModel } from '../helpers/benchModels';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 /** Tests may load onnxruntime in-process (the product never does): a real trace to parse. */
 async function realTrace(modelPath: string, feeds: (ort: typeof Ort) => Record<string, Ort.Tensor>, runs: number): Promise<string> {
@@ -24,7 +24,7 @@ async function realTrace(modelPath: string, feeds: (ort: typeof Ort) => Record<s
 
 describe('bench profile (ORT trace → hot ops)', () => {
   it('summarises a real mlp_mnist_like trace per node and op type, mapped to model nodes', async () => {
-    const text = await realTrace(path.join(SHARED_MODELS, 'mlp_mnist_like.onnx'),
+    const text = await realTrace(testModel('mlp_mnist_like.onnx'),
       (ort) => ({ input: new ort.Tensor('float32', new Float32Array(784).fill(0.5), [1, 784]) }), 6);
     const { kernels, runs } = parseTrace(text);
     assert.strictEqual(runs.length, 6);

@@ -7,12 +7,13 @@ import { mergeConfig, parseConfig } from '../../server/src/config';
 import { ModelCache } from '../../server/src/modelRefs';
 import { modelResolver } from '../../server/src/cost/resolve';
 import { expectedLines } from '../helpers/rules';
-import { FIXTURES, SHARED_MODELS } from '../helpers/paths';
+import { FIXTURES } from '../helpers/paths';
+import { testModel, testModelsDir } from '../helpers/testModels';
 
 const withBudgets = (budgets: Record<string, number>) => mergeConfig(parseConfig({ budgets }, 'test'));
 
 describe('ONNX090 model over budget', () => {
-  const file = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx');
+  const file = testModel('mlp_mnist_like.onnx');
 
   it('fires for each budget exceeded, saying by how much and from what', () => {
     const f = analyzeModelFile(file, withBudgets({ modelBytes: 1e6, p95Ms: 1e-6 })).findings.filter((x) => x.rule === 'ONNX090');
@@ -40,7 +41,7 @@ describe('PY090 model load over budget', () => {
     const codeFile = path.join(FIXTURES, 'python', 'PY090', name);
     const text = fs.readFileSync(codeFile, 'utf8');
     const config = withBudgets(budgets);
-    const env = modelResolver(codeFile, [SHARED_MODELS], new ModelCache(), config);
+    const env = modelResolver(codeFile, [testModelsDir()], new ModelCache(), config);
     return { text, findings: analyzeCode(text, 'python', config, env).filter((f) => f.rule === 'PY090') };
   };
 

@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DIST, REPO, SHARED_MODELS } from '../helpers/paths';
+import { DIST, REPO } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 import { tempDir } from '../helpers/benchModels';
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -12,7 +13,7 @@ function cli(...args: string[]): { code: number | null; stdout: string; stderr: 
 
 describe('CLI bench', function () {
   this.timeout(60000);
-  const mlp = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx');
+  const mlp = testModel('mlp_mnist_like.onnx');
   let cache: string;
   before(() => { cache = tempDir(); });
   after(() => fs.rmSync(cache, { recursive: true, force: true }));

@@ -14,6 +14,7 @@ import { modelCost } from '../../server/src/onnx/cost';
 import { analyzeModelFile } from '../../server/src/engine';
 import { defaultConfig } from '../../server/src/config';
 import { SHARED_MODELS } from '../helpers/paths';
+import { MODELS_SUITE, testModel } from '../helpers/testModels';
 
 /** A byte source that fails the test on any read outside the buffer, and remembers the largest read. */
 class CheckedSource implements ByteSource {
@@ -68,7 +69,10 @@ function attempt(buf: Buffer, label: string): Outcome {
   return m.problems.length ? 'problems' : 'clean';
 }
 
-const MODELS = ['squeezenet1_1.onnx', 'silero_vad.onnx', 'lstm_classifier.onnx', 'ppocr_v4_det.onnx', 'mlp_mnist_like_external.onnx', 'mobilenet_v2.onnx'];
+// `npm test` corrupts the in-repository models; `npm run test:models` runs this file again on the larger shared ones.
+const MODELS: Record<string, string> = MODELS_SUITE
+  ? Object.fromEntries(['squeezenet1_1.onnx', 'lstm_classifier.onnx', 'mobilenet_v2.onnx'].map((n) => [n, path.join(SHARED_MODELS, n)]))
+  : Object.fromEntries(['silero_vad.onnx', 'ppocr_v4_det.onnx', 'mlp_mnist_like_external.onnx'].map((n) => [n, testModel(n)]));
 
 /** Byte ranges holding weight data: flips there change numbers, not structure, so most flips go elsewhere. */
 function structuralPositions(buf: Buffer, file: string): number[] {
@@ -86,9 +90,9 @@ function structuralPositions(buf: Buffer, file: string): number[] {
 describe('corrupt models', function () {
   this.timeout(120000);
 
-  for (const name of MODELS) {
+  for (const [name, file] of Object.entries(MODELS)) {
     it(`${name}: truncated anywhere → OnnxReadError or problems, every read inside the file`, () => {
-      const buf = fs.readFileSync(path.join(SHARED_MODELS, name));
+      const buf = fs.readFileSync(file);
       const next = rng(name.length * 7919);
       const cuts = [1, 2, 3, 7, 16, 64, buf.length - 1, buf.length - 2, buf.length - 9];
       for (let i = 0; i < 40; i++) cuts.push(1 + Math.floor(next() * (buf.length - 1)));
@@ -98,8 +102,8 @@ describe('corrupt models', function () {
     });
 
     it(`${name}: seeded byte flips → OnnxReadError, problems or a model, never another exception`, () => {
-      const clean = fs.readFileSync(path.join(SHARED_MODELS, name));
-      const positions = structuralPositions(clean, path.join(SHARED_MODELS, name));
+      const clean = fs.readFileSync(file);
+      const positions = structuralPositions(clean, file);
       const next = rng(0xC0FFEE ^ clean.length);
       const outcomes: Record<Outcome, number> = { error: 0, problems: 0, clean: 0 };
       const buf = Buffer.from(clean);
@@ -130,7 +134,7 @@ describe('corrupt models', function () {
   it('the engine turns a corrupt model file into an ONNX000 finding and keeps going', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-corrupt-'));
     try {
-      const buf = fs.readFileSync(path.join(SHARED_MODELS, 'squeezenet1_1.onnx'));
+      const buf = fs.readFileSync(testModel('mlp_mnist_like.onnx'));
       const file = path.join(tmp, 'cut.onnx');
       fs.writeFileSync(file, buf.subarray(0, 1234));
       const r = analyzeModelFile(file, defaultConfig());

@@ -7,7 +7,7 @@ import { readModelBuffer, readModelFile, OnnxReadError } from '../../server/src/
 import { summarize } from '../../server/src/onnx/summary';
 import { DataType } from '../../server/src/onnx/model';
 import { encodeModel, floatTensor, int64Tensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
-import { SHARED_MODELS } from '../helpers/paths';
+import { TEST_MODEL_PARAMS, testModel } from '../helpers/testModels';
 
 function tinyModel(): Buffer {
   return encodeModel(model({
@@ -57,21 +57,17 @@ describe('ONNX reader', () => {
     assert.deepStrictEqual(s.weightBytesByType, { float: 64, int64: 16 });
   });
 
-  it('matches the exact parameter count of every shared model', () => {
-    const ref = JSON.parse(fs.readFileSync(path.join(SHARED_MODELS, 'reference.json'), 'utf8'));
-    for (const [name, r] of Object.entries<{ file: string; params: number }>(ref.models)) {
-      const s = summarize(readModelFile(path.join(SHARED_MODELS, r.file)));
-      assert.strictEqual(s.params, r.params, name);
-    }
+  it('matches the exact parameter count of every in-repository test model', () => {
+    for (const [file, params] of Object.entries(TEST_MODEL_PARAMS)) assert.strictEqual(summarize(readModelFile(testModel(file))).params, params, file);
   });
 
   it('follows external data and reports it when missing', () => {
-    const ext = readModelFile(path.join(SHARED_MODELS, 'mlp_mnist_like_external.onnx'));
+    const ext = readModelFile(testModel('mlp_mnist_like_external.onnx'));
     // onnx saves tensors under its size threshold inline, the rest in the .data file.
     assert.deepStrictEqual(ext.graph.initializers.map((t) => !!t.location?.external), [true, true, true, true, true, false]);
     assert.deepStrictEqual(ext.problems, []);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-'));
-    fs.copyFileSync(path.join(SHARED_MODELS, 'mlp_mnist_like_external.onnx'), path.join(tmp, 'm.onnx'));
+    fs.copyFileSync(testModel('mlp_mnist_like_external.onnx'), path.join(tmp, 'm.onnx'));
     const lost = readModelFile(path.join(tmp, 'm.onnx'));
     assert.ok(lost.problems.length > 0);
     assert.match(lost.problems[0].message, /external data file 'mlp_mnist_like_external\.onnx\.data' of tensor '.+' is missing/);
@@ -79,7 +75,7 @@ describe('ONNX reader', () => {
   });
 
   it('ends a truncated or non-ONNX file in a clear error with its offset', () => {
-    const buf = fs.readFileSync(path.join(SHARED_MODELS, 'squeezenet1_1.onnx'));
+    const buf = fs.readFileSync(testModel('mlp_mnist_like.onnx'));
     for (const cut of [10, 1000, Math.floor(buf.length / 2), buf.length - 3]) {
       assert.throws(() => readModelBuffer(buf.subarray(0, cut)), (e: unknown) => e instanceof OnnxReadError && /byte \d+/.test(e.message), `cut at ${cut}`);
     }

@@ -7,8 +7,9 @@ import { DataType } from '../../server/src/onnx/model';
 import { floatTensor, int64Tensor, model, node, seededFloats, tensor, valueInfo } from '../../server/src/onnx/builder';
 import { analyzeModelFile } from '../../server/src/engine';
 import { mergeConfig } from '../../server/src/config';
-import { analyzeSpec, assertFires, assertSilent, tempDir } from '../helpers/models';
-import { REPO, SHARED_MODELS } from '../helpers/paths';
+import { analyzeSpec, assertFires, assertRules, assertSilent, tempDir } from '../helpers/models';
+import { REPO } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 const X = valueInfo('x', DataType.FLOAT, [1, 64]);
 const Y = valueInfo('y', DataType.FLOAT, [1, 64]);
@@ -151,7 +152,7 @@ describe('ONNX006 duplicate initializers', () => {
     assert.match(f.message, /same 128\.0 KiB as 'w_enc'/);
   });
   it('agrees with python3-onnx on which initializers of silero_vad are copies', function () {
-    const file = path.join(SHARED_MODELS, 'silero_vad.onnx');
+    const file = testModel('silero_vad.onnx');
     const py = ['python3', '/usr/bin/python3'].map((exe) => spawnSync(exe, [path.join(REPO, 'test', 'fixtures', 'onnx', 'duplicate_initializers.py'), file], { encoding: 'utf8' }))
       .find((r) => r.status === 0);
     if (!py) this.skip();
@@ -331,8 +332,7 @@ describe('ONNX012 large inline weights', () => {
     }
   });
   it('stays silent on external data and on small models', () => {
-    assertSilent(analyzeModelFile(path.join(SHARED_MODELS, 'mlp_mnist_like_external.onnx'), mergeConfig()), 'ONNX012');
-    assertSilent(analyzeModelFile(path.join(SHARED_MODELS, 'bert_small_like.onnx'), mergeConfig()), 'ONNX012');
+    assertSilent(analyzeModelFile(testModel('mlp_mnist_like_external.onnx'), mergeConfig()), 'ONNX012');
   });
 });
 
@@ -349,22 +349,15 @@ describe('ONNX013 MatMulNBits without accuracy_level', () => {
   it('stays silent with accuracy_level=4', () => assertSilent(nbits({ accuracy_level: 4 }), 'ONNX013'));
 });
 
-describe('model rules on the shared real models (no crying wolf)', () => {
+// The larger shared models (bert, lstm, mobilenet, squeezenet) are checked in test/models/onnxRules.test.ts.
+describe('model rules on the in-repository real and generated models (no crying wolf)', () => {
   const expected: Record<string, string[]> = {
-    'bert_small_like.onnx': ['ONNX001', 'ONNX009', 'ONNX009', 'ONNX011', 'ONNX011'],
-    'lstm_classifier.onnx': ['ONNX001', 'ONNX011', 'ONNX011'],
     'mlp_mnist_like.onnx': ['ONNX001', 'ONNX011'],
     'mlp_mnist_like_external.onnx': ['ONNX001', 'ONNX011'],
-    'mobilenet_v2.onnx': ['ONNX001', 'ONNX011'],
     'ppocr_v4_det.onnx': ['ONNX001', 'ONNX010', 'ONNX011', 'ONNX011', 'ONNX011'],
     'silero_vad.onnx': ['ONNX001', ...Array(13).fill('ONNX006'), 'ONNX011', 'ONNX011'],
-    'squeezenet1_1.onnx': ['ONNX001', 'ONNX011'],
   };
   for (const [file, rules] of Object.entries(expected)) {
-    it(`${file}: ${[...new Set(rules)].join(', ')}`, () => {
-      const r = analyzeModelFile(path.join(SHARED_MODELS, file), mergeConfig());
-      assert.deepStrictEqual(r.findings.map((f) => f.rule).sort(), [...rules].sort());
-      for (const f of r.findings) assert.ok(f.range.start.line < r.view!.lineCount);
-    });
+    it(`${file}: ${[...new Set(rules)].join(', ')}`, () => assertRules(testModel(file), rules));
   }
 });

@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FIXTURES, SHARED_MODELS } from '../helpers/paths';
+import { FIXTURES } from '../helpers/paths';
+import { testModelsDir } from '../helpers/testModels';
 import { applyEdits, assertFixture, findingsFor } from '../helpers/rules';
 import { mergeConfig } from '../../server/src/config';
 import { analyzeCode } from '../../server/src/engine';
@@ -164,12 +165,11 @@ describe('PY011 workspace ONNX model worth quantizing', () => {
     assert.deepStrictEqual(byRule(analyzeCode(code, 'python', config), 'PY011'), []);
   });
 
-  it('finds a real shared model through a workspace root', async function () {
-    if (!fs.existsSync(path.join(SHARED_MODELS, 'bert_small_like.onnx'))) this.skip();
+  it('finds a real model through a workspace root', async () => {
     await findingsFor('');
-    const code = 'import onnxruntime as ort\ns = ort.InferenceSession("bert_small_like.onnx", providers=["CPUExecutionProvider"])\n';
+    const code = 'import onnxruntime as ort\ns = ort.InferenceSession("mlp_mnist_like.onnx", providers=["CPUExecutionProvider"])\n';
     const config = mergeConfig();
-    const found = byRule(analyzeCode(code, 'python', config, modelResolver(path.join(dir, 'serve.py'), [SHARED_MODELS], new ModelCache(), config)), 'PY011');
+    const found = byRule(analyzeCode(code, 'python', config, modelResolver(path.join(dir, 'serve.py'), [testModelsDir()], new ModelCache(), config)), 'PY011');
     assert.strictEqual(found.length, 1);
   });
 });

@@ -4,7 +4,6 @@
  * installed, and the original file is untouched.
  */
 import * as assert from 'assert';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,17 +11,17 @@ import { readModelFile } from '../../server/src/onnx/reader';
 import { DataType } from '../../server/src/onnx/model';
 import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
 import { compareModels } from '../../server/src/quantize/ab';
-import { quantizeModel, QuantizeOptions } from '../../server/src/quantize/convert';
+import { quantizeModel } from '../../server/src/quantize/convert';
 import { quantizeGuided } from '../../server/src/quantize/guided';
 import { quantizeInt4, quantizeInt4KN, quantizeInt8, transpose } from '../../server/src/quantize/math';
 import { floatToHalf, halfToFloat } from '../../server/src/quantize/tensorData';
 import { parseCpuInfo } from '../../server/src/quantize/cpu';
-import { readNpy } from '../../server/src/quantize/samples';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
-import { SHARED_MODELS } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
+import { convertAndCheck, hash } from '../helpers/quantize';
 
-const hash = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
-const shared = (name: string): string => path.join(SHARED_MODELS, name);
+// The conversions of the larger shared models (BERT, MobileNetV2, SqueezeNet) run in test/models/quantize.test.ts.
+const shared = testModel;
 
 describe('quantization arithmetic', () => {
   it('int8 per-tensor and per-column codes reconstruct within half a step', () => {
@@ -92,61 +91,15 @@ describe('quantize models', function () {
   before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-quant-')); });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function convertAndCheck(model: string, o: QuantizeOptions, minCosine: number) {
-    const src = shared(model);
-    const before = hash(src);
-    const out = path.join(dir, `${path.basename(model, '.onnx')}.${o.method}.onnx`);
-    const summary = await quantizeModel(src, { ...o, out });
-    assert.strictEqual(hash(src), before, 'the original must be untouched');
-    assert.ok(summary.nodesConverted > 0, 'something was converted');
-    const ab = await compareModels(src, out, { bench: false, count: 3 });
-    for (const x of ab.outputs) assert.ok(x.cosine >= minCosine, `${model} ${o.method} ${x.name}: cosine ${x.cosine} < ${minCosine}`);
-    if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
-    return { summary, ab, out };
-  }
-
-  it('int8 dynamic: BERT-like MatMuls, Gemms and embeddings, under 0.3× the size', async () => {
-    const { summary, out } = await convertAndCheck('bert_small_like.onnx', { method: 'int8-dynamic' }, 0.99);
-    assert.ok(summary.sizeRatio <= 0.3, `size ratio ${summary.sizeRatio}`);
-    const m = readModelFile(out);
-    const ops = m.graph.nodes.map((n) => `${n.domain}.${n.opType}`);
-    assert.ok(ops.filter((o) => o === 'com.microsoft.DynamicQuantizeMatMul').length >= 12);
-    assert.ok(ops.includes('.DequantizeLinear'), 'embedding tables are quantized (Gather + DequantizeLinear)');
-    assert.ok(!m.graph.nodes.some((n) => n.opType === 'MatMul' && m.graph.initializers.some((i) => i.name === n.inputs[1])), 'no float MatMul weight is left');
-  });
-
   it('int8 dynamic per channel with uint8 weights on the MLP: top-1 agrees', async () => {
-    const { ab, summary } = await convertAndCheck('mlp_mnist_like.onnx', { method: 'int8-dynamic', perChannel: true, signedWeights: false }, 0.99);
+    const { ab, summary } = await convertAndCheck(dir, shared('mlp_mnist_like.onnx'), { method: 'int8-dynamic', perChannel: true, signedWeights: false }, 0.99);
     assert.strictEqual(ab.outputs[0].top1Agreement, 1);
     assert.deepStrictEqual(summary.convertedByOp, { Gemm: 2 });
     assert.ok(summary.skipped.some((s) => /too small/.test(s.reason)), 'the 256×10 head is left float');
   });
 
-  it('int4 MatMulNBits: at most 0.2× the MatMul weight bytes, cosine ≥ 0.98', async () => {
-    const src = readModelFile(shared('bert_small_like.onnx'));
-    const { summary, out } = await convertAndCheck('bert_small_like.onnx', { method: 'int4-weight', blockSize: 32 }, 0.98);
-    const converted = new Set(summary.converted.map((c) => c.weight));
-    const before = src.graph.initializers.filter((t) => converted.has(t.name)).reduce((a, t) => a + t.byteLength, 0);
-    const m = readModelFile(out);
-    const after = m.graph.initializers.filter((t) => [...converted].some((w) => t.name.startsWith(`${w}_`))).reduce((a, t) => a + t.byteLength, 0);
-    assert.ok(after / before <= 0.2, `int4 weights are ${(after / before).toFixed(3)}× the float ones`);
-    const nb = m.graph.nodes.filter((n) => n.opType === 'MatMulNBits');
-    assert.ok(nb.length >= 12);
-    const a = nb[0].attributes;
-    assert.deepStrictEqual(['K', 'N', 'bits', 'block_size', 'accuracy_level'].map((k) => a.has(k)), [true, true, true, true, true]);
-  });
-
   it('int4 with zero points and block 128 also loads and agrees', async () => {
-    await convertAndCheck('mlp_mnist_like.onnx', { method: 'int4-weight', blockSize: 128, symmetric: false, accuracyLevel: 1 }, 0.98);
-  });
-
-  it('fp16 keeps float32 inputs and outputs and halves the size', async () => {
-    const { summary, out } = await convertAndCheck('bert_small_like.onnx', { method: 'fp16' }, 0.999);
-    assert.ok(summary.sizeRatio > 0.45 && summary.sizeRatio < 0.55, `fp16 size ratio ${summary.sizeRatio}`);
-    const m = readModelFile(out);
-    assert.ok(m.graph.inputs.every((v) => v.elemType === DataType.INT64));
-    assert.ok(m.graph.outputs.every((v) => v.elemType === DataType.FLOAT), 'keep_io_types');
-    assert.ok(m.graph.nodes.some((n) => n.opType === 'Cast'), 'casts at the boundaries');
+    await convertAndCheck(dir, shared('mlp_mnist_like.onnx'), { method: 'int4-weight', blockSize: 128, symmetric: false, accuracyLevel: 1 }, 0.98);
   });
 
   it('fp16 leaves blocked ops in float32 behind casts', async () => {
@@ -166,29 +119,6 @@ describe('quantize models', function () {
     const ab = await compareModels(file, out, { bench: false, count: 2 });
     assert.ok(ab.minCosine > 0.999);
     if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
-  });
-
-  it('static int8 QDQ on MobileNetV2 with synthetic calibration says so, and agrees', async () => {
-    const { summary, out } = await convertAndCheck('mobilenet_v2.onnx', { method: 'int8-static', calibrationSamples: 4 }, 0.99);
-    assert.strictEqual(summary.calibration?.source, 'synthetic');
-    assert.ok(summary.notes.some((n) => /SYNTHETIC/.test(n)));
-    const m = readModelFile(out);
-    assert.ok(m.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').length > 50);
-    assert.strictEqual(summary.convertedByOp.Conv, 52);
-    assert.ok(summary.sizeRatio < 0.3);
-  });
-
-  it('static int8 with percentile calibration on real .npy samples', async () => {
-    const calib = path.join(dir, 'calib');
-    for (let s = 0; s < 2; s++) {
-      fs.mkdirSync(path.join(calib, `s${s}`), { recursive: true });
-      fs.writeFileSync(path.join(calib, `s${s}`, 'input.npy'), npy(seededFloats(3 * 224 * 224, 40 + s, 1), [1, 3, 224, 224]));
-    }
-    assert.deepStrictEqual(readNpy(path.join(calib, 's0', 'input.npy')).dims, [1, 3, 224, 224]);
-    const { summary } = await convertAndCheck('squeezenet1_1.onnx', { method: 'int8-static', calibrationDir: calib, calibrationMethod: 'percentile', percentile: 99.99 }, 0.98);
-    assert.strictEqual(summary.calibration?.source, 'real');
-    assert.strictEqual(summary.calibration?.samples, 2);
-    assert.match(summary.calibration!.method, /percentile/);
   });
 
   it('external data in and out: reads .onnx.data, writes one when asked', async () => {
@@ -217,22 +147,6 @@ describe('quantize models', function () {
     await assert.rejects(quantizeModel(src, { method: 'fp16', out: src }), /refusing to write/);
   });
 
-  it('cancellation stops the conversion and leaves no file behind', async () => {
-    const out = path.join(dir, 'cancelled.onnx');
-    const ac = new AbortController();
-    const p = quantizeModel(shared('bert_small_like.onnx'), { method: 'int8-dynamic', out, signal: ac.signal });
-    setImmediate(() => ac.abort(new Error('cancelled by test')));
-    await assert.rejects(p, /cancelled by test/);
-    assert.deepStrictEqual(fs.readdirSync(dir).filter((f) => f.startsWith('cancelled')), []);
-  });
-
-  it('cancellation kills the model process of an A/B run', async () => {
-    const ac = new AbortController();
-    const p = compareModels(shared('mobilenet_v2.onnx'), shared('squeezenet1_1.onnx'), { signal: ac.signal, benchSeconds: 30 });
-    setTimeout(() => ac.abort(new Error('stop')), 300);
-    await assert.rejects(p, /stop/);
-  });
-
   it('accuracy-guided: keeps the most sensitive layers float to hold a strict goal', async () => {
     const src = shared('mlp_mnist_like.onnx');
     const out = path.join(dir, 'guided.onnx');
@@ -250,13 +164,3 @@ describe('quantize models', function () {
     assert.ok(ab.minCosine >= goal - 1e-6, `guided result cosine ${ab.minCosine} vs goal ${goal}`);
   });
 });
-
-/** A little .npy writer for test samples (float32, C order). */
-function npy(data: Float32Array, shape: number[]): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const pre = Buffer.alloc(10);
-  pre.write('\x93NUMPY', 0, 'latin1'); pre[6] = 1; pre[7] = 0; pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}

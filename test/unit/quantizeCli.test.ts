@@ -3,7 +3,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DIST, REPO, SHARED_MODELS } from '../helpers/paths';
+import { DIST, REPO } from '../helpers/paths';
+import { testModel } from '../helpers/testModels';
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8' });
@@ -15,7 +16,7 @@ describe('CLI quantize and compare', function () {
   let dir: string;
   before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-qcli-')); });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const mlp = path.join(SHARED_MODELS, 'mlp_mnist_like.onnx');
+  const mlp = testModel('mlp_mnist_like.onnx');
 
   it('quantize --format json: conversion summary and A/B figures', () => {
     const out = path.join(dir, 'mlp.int8.onnx');

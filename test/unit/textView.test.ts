@@ -4,10 +4,11 @@ import * as path from 'path';
 import { onnx } from 'onnx-proto';
 import { DataType } from '../../server/src/onnx/model';
 import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
-import { readModelBuffer, readModelFile } from '../../server/src/onnx/reader';
+import { readModelBuffer } from '../../server/src/onnx/reader';
 import { allNodes } from '../../server/src/rules/onnx/graph';
 import { lineOf, renderTextView } from '../../server/src/onnx/textView';
-import { SHARED_MODELS } from '../helpers/paths';
+import { assertTextViews } from '../helpers/models';
+import { testModelsDir } from '../helpers/testModels';
 
 function build(): ReturnType<typeof readModelBuffer> {
   const body: onnx.IGraphProto = {
@@ -71,15 +72,8 @@ describe('text view', () => {
     assert.ok(renderTextView(m).text.includes('"907" = Relu ("in put")'));
   });
 
-  it('renders every shared model with one line per node and no weight data', () => {
-    for (const f of fs.readdirSync(SHARED_MODELS).filter((x) => x.endsWith('.onnx'))) {
-      const m = readModelFile(path.join(SHARED_MODELS, f));
-      const v = renderTextView(m);
-      const nodes = [...allNodes(m)].map((x) => x.node);
-      assert.strictEqual(v.nodeLines.size, nodes.length, f);
-      assert.strictEqual(new Set(v.nodeLines.values()).size, nodes.length, `${f}: two nodes on one line`);
-      assert.ok(v.text.length < 200 * (nodes.length + m.graph.initializers.length + 50), `${f}: text view too large (weights leaked?)`);
-    }
+  it('renders every in-repository test model with one line per node and no weight data', () => {
+    assertTextViews(fs.readdirSync(testModelsDir()).filter((x) => x.endsWith('.onnx')).map((f) => path.join(testModelsDir(), f)));
   });
 
   it('reads negative int attributes exactly (10-byte varints: axis = -1 is not 0)', () => {

@@ -4,7 +4,10 @@ import * as path from 'path';
 import { analyzeCodeFiles } from '../engine';
 import { collectFiles, kindOf } from '../files';
 import { initParsers, languageOfPath } from '../code/treeSitter';
-import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from '../config';
+import { CONFIG_FILE, findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig, Config } from '../config';
+import { RULES } from '../rules/registry';
+import { toSarif } from './sarif';
+import { failsGate, parseFailOn } from './failOn';
 import type { Finding } from '../rules/types';
 import type { ModelSummary } from '../onnx/summary';
 import { formatBytes, formatCount, formatShape } from '../onnx/summary';
@@ -21,10 +24,13 @@ export interface FileResult {
   path: string;
   kind: 'code' | 'model';
   /** Model findings about a node or tensor also carry `textViewLine`: their `range` is on that line of `inference-lens text-view`. */
-  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string; textViewLine?: number }>;
+  diagnostics: Array<Pick<Finding, 'rule' | 'message' | 'range'> & { severity: string; textViewLine?: number; target?: DiagnosticTarget }>;
   model?: ModelSummary & { nodeCosts?: NodeDetail[]; cost?: CostJson; costError?: string };
   error?: string;
 }
+
+/** What a model finding is about: a node (its name, or its op and first output when unnamed), a tensor, or the graph. */
+export type DiagnosticTarget = { kind: 'node'; name: string; opType: string } | { kind: 'tensor'; name: string } | { kind: 'graph' };
 
 export interface AnalyzeOutput {
   tool: string;
@@ -91,13 +97,18 @@ export async function analyzePaths(paths: string[], overrides: Partial<Config>, 
 
 function diag(f: Finding): FileResult['diagnostics'][number] {
   const d: FileResult['diagnostics'][number] = { rule: f.rule, severity: f.severity ?? 'warning', message: f.message, range: f.range };
-  if (f.target) d.textViewLine = f.range.start.line;
+  if (f.target) {
+    d.textViewLine = f.range.start.line;
+    const t = f.target;
+    d.target = t.kind === 'node' ? { kind: 'node', name: t.node.name || `${t.node.opType}(${t.node.outputs[0] ?? ''})`, opType: t.node.opType } : t;
+  }
   return d;
 }
 
 export async function runAnalyze(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const args = parseArgs(argv, { format: true, dims: true, detail: false, instance: true, traffic: true });
-  const format = formatFlag(args.flags, ['text', 'json']);
+  const args = parseArgs(argv, { format: true, dims: true, detail: false, instance: true, traffic: true, 'fail-on': true });
+  const format = formatFlag(args.flags, ['text', 'json', 'sarif']);
+  const gate = parseFailOn(args.flags.get('fail-on'));
   if (!args.positional.length) throw new UsageError('analyze needs at least one file or folder');
   const dims = args.flags.get('dims');
   const overrides: Partial<Config> = typeof dims === 'string' ? { dims: parseDims(dims) } : {};
@@ -105,8 +116,16 @@ export async function runAnalyze(argv: string[], out: (s: string) => void, err: 
   if (cost) overrides.cost = cost;
   const result = await analyzePaths(args.positional, overrides, err, { detail: args.flags.has('detail') });
   if (format === 'json') out(JSON.stringify(result, null, 2));
+  else if (format === 'sarif') out(JSON.stringify(toSarif(result, RULES, ruleSettings(args.positional[0], overrides), process.cwd()), null, 2));
   else out(renderText(result));
-  return 0;
+  return gate && result.files.some((f) => f.diagnostics.some((d) => failsGate(gate, d))) ? 1 : 0;
+}
+
+/** The rule settings in force where the first path lies (its nearest inference-lens.json): SARIF's rule levels. */
+function ruleSettings(first: string, overrides: Partial<Config>): Config['rules'] {
+  const start = fs.existsSync(first) && fs.statSync(first).isDirectory() ? path.join(first, CONFIG_FILE) : first;
+  const dir = findWorkspaceConfigDir(start);
+  return mergeConfig(dir ? readWorkspaceConfig(dir) : {}, overrides).rules;
 }
 
 export function renderText(result: AnalyzeOutput): string {
