@@ -103,14 +103,14 @@ function computeFacts(mod: PythonModule): ModelFacts {
     gradOffEverywhere: ctx.flags.gradOff, trains: ctx.flags.trains, usesAccelerator: ctx.flags.usesAccelerator,
   };
   // Functions that take the model as a parameter (batch scripts, helpers called by handlers).
-  const tails = new Set(ctx.keyTails);
+  const added: string[] = [];
   for (const fn of mod.functions) {
     for (const p of modelParameters(mod, fn)) {
       facts.byScope.set(`${fn.id}:${p.name}`, { key: p.name, kind: p.kind, loader: p.loader, methods: new Set(), escapes: false, param: !p.injected });
-      tails.add(p.name);
+      added.push(p.name);
     }
   }
-  facts.keyTails = [...tails];
+  facts.keyTails = withTails(ctx.keyTails, added);
   const moduleScope: Binding[] = [];
   for (const site of bindingSites(mod)) {
     if (site.ref) {
@@ -146,12 +146,12 @@ function computeFacts(mod: PythonModule): ModelFacts {
   };
   for (const call of mod.calls) {
     const callee = mod.calleeText.get(call.id) ?? '';
-    if (!keyTails.some((k) => callee.includes(k))) {
-      if (!keyTails.some((k) => call.text.includes(k))) continue;
+    if (!mentions(callee, keyTails)) {
+      if (!mentions(call.text, keyTails)) continue;
     } else {
       const dot = callee.lastIndexOf('.');
       const m = dot > 0 && /^\w+$/.test(callee.slice(dot + 1)) ? callee.slice(dot + 1) : undefined;
-      const recv = m && keyTails.some((k) => callee.slice(0, dot).includes(k)) ? receiver(call) : undefined;
+      const recv = m && mentions(callee.slice(0, dot), keyTails) ? receiver(call) : undefined;
       if (m && recv) {
         const target = resolve(facts, recv);
         const names = m === 'train' && positionalArgs(call)[0]?.text === 'False' ? ['eval'] : [m];
@@ -169,7 +169,7 @@ function computeFacts(mod: PythonModule): ModelFacts {
     const q = qualifiedCallee(mod, call) ?? '';
     if (EXCLUDED_CALLEES.test(q)) continue;
     const argsText = call.text.slice(callee.length);
-    if (!keyTails.some((k) => argsText.includes(k))) continue;
+    if (!mentions(argsText, keyTails)) continue;
     for (const arg of positionalArgs(call)) {
       const target = resolve(facts, arg);
       if (target && 'local' in target) target.local.escapes = true;
@@ -195,27 +195,29 @@ function computeFacts(mod: PythonModule): ModelFacts {
  * so that handlers reading `request.app.state.encoder` find the same model.
  */
 function followAliases(mod: PythonModule, facts: ModelFacts): void {
-  const tails = new Set(facts.keyTails);
+  if (!mod.aliases.length) return;
+  const added: string[] = [];
+  const known = (t: string): boolean => hasTail(facts.keyTails, t) || added.includes(t);
   for (const a of mod.aliases) {
     const left = a.childForFieldName('left'), right = a.childForFieldName('right');
     const key = keyOf(left);
     if (!key || !left || !right) continue;
     const source = right.type === 'call' ? right.childForFieldName('function')?.childForFieldName('object') : right;
     const sourceKey = right.type === 'call' ? (keyOf(source) && `${keyOf(source)}[*]`) : keyOf(source);
-    if (!source || !sourceKey || !tails.has(keyTail(sourceKey))) continue;
+    if (!source || !sourceKey || !known(keyTail(sourceKey))) continue;
     const target = resolveKey(facts, source, sourceKey);
     if (!target) continue;
     const scope = scopeOf(left, key);
     if (scope) {
       const b: Binding = 'local' in target ? target.local : { key, kind: 'other', loader: '', methods: new Set(), escapes: false, gid: target.gid };
       facts.byScope.set(`${scope.id}:${key}`, b);
-      tails.add(keyTail(key));
+      added.push(keyTail(key));
     } else if ('local' in target) {
       facts.exports.moduleBindings.push(exported({ ...target.local, key }, [...target.local.methods]));
       facts.pending.push({ b: target.local, gid: moduleGid(key), owner: `${mod.unit.index}#${facts.exports.moduleBindings.length - 1}` });
     }
   }
-  facts.keyTails = [...tails];
+  facts.keyTails = withTails(facts.keyTails, added);
 }
 
 function gids(r: { gid: string; anyGid?: string }): string[] {
@@ -334,7 +336,7 @@ export function inferenceCall(mod: PythonModule, facts: ModelFacts, call: Node):
 function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): InferenceCall | undefined {
   if (!facts.keyTails.length) return undefined;
   const callee = mod.calleeText.get(call.id);
-  if (callee !== undefined && !facts.keyTails.some((k) => callee.includes(k))) return undefined;
+  if (callee !== undefined && !mentions(callee, facts.keyTails)) return undefined;
   const fn = call.childForFieldName('function');
   const direct = bindingOf(mod, facts, fn);
   if (direct) return direct.kind === 'tokenizer' || direct.kind === 'ort' ? undefined : { binding: direct, method: '__call__' };
@@ -342,6 +344,39 @@ function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): In
   const b = m ? bindingOf(mod, facts, receiver(call)) : undefined;
   if (b && m && isInferenceMethod(b.kind, m)) return { binding: b, method: m };
   return undefined;
+}
+
+const tailFilters = new WeakMap<readonly string[], { idents: Set<string>; others: string[] }>();
+
+function tailFilter(tails: readonly string[]): { idents: Set<string>; others: string[] } {
+  let f = tailFilters.get(tails);
+  if (!f) {
+    f = { idents: new Set(), others: [] };
+    for (const t of tails) if (/^[A-Za-z_]\w*$/.test(t)) f.idents.add(t); else f.others.push(t);
+    tailFilters.set(tails, f);
+  }
+  return f;
+}
+
+function hasTail(tails: readonly string[], t: string): boolean {
+  return tails.length <= 4 ? tails.includes(t) : tailFilter(tails).idents.has(t) || tailFilter(tails).others.includes(t);
+}
+
+/** `tails` with `added` (the same array when nothing is new: units share the file's list and its lookup set). */
+function withTails(tails: readonly string[], added: readonly string[]): string[] {
+  const fresh = [...new Set(added)].filter((t) => !hasTail(tails, t));
+  return fresh.length ? [...tails, ...fresh] : tails as string[];
+}
+
+/**
+ * Whether `text` may refer to one of the key tails: as an identifier token for plain names (a set lookup
+ * per token, so a file with thousands of model names stays linear), as a substring for the rest (`"bert"]`).
+ */
+export function mentions(text: string, tails: readonly string[]): boolean {
+  if (tails.length <= 4) return tails.some((k) => text.includes(k));
+  const f = tailFilter(tails);
+  for (const m of text.matchAll(/[A-Za-z_]\w*/g)) if (f.idents.has(m[0])) return true;
+  return f.others.some((k) => text.includes(k));
 }
 
 /** A binding made in the unit under analysis. */

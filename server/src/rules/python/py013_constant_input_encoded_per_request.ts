@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
 import { enclosingFunction, enclosingLoop, keywordArg, methodName, positionalArgs, qualifiedCallee, receiver } from '../../code/python/semantics';
 import type { PythonModule } from '../../code/python/semantics';
-import { bindingOf, modelFacts, ModelFacts } from '../../code/python/models';
+import { bindingOf, mentions, modelFacts, ModelFacts } from '../../code/python/models';
 import { requestContext, whereItRuns } from '../../code/python/serving';
 import { isLiteral } from '../../code/python/units';
 import { nodeRange } from '../helpers';
@@ -19,7 +19,7 @@ const TOKENIZE_FUNCTIONS = /^(clip\.tokenize|open_clip\.tokenize)$/;
 function encodedText(mod: PythonModule, facts: ModelFacts, call: Node): Node | undefined {
   // Most calls name no tokenizer at all: a text test on the callee before resolving anything.
   const callee = mod.calleeText.get(call.id) ?? '';
-  if (!/tokeniz/i.test(callee) && !facts.keyTails.some((k) => callee.includes(k))) return undefined;
+  if (!/tokeniz/i.test(callee) && !mentions(callee, facts.keyTails)) return undefined;
   const q = qualifiedCallee(mod, call) ?? '';
   const text = (): Node | undefined => keywordArg(call, 'text') ?? positionalArgs(call)[0];
   if (TOKENIZE_FUNCTIONS.test(q)) return text();
