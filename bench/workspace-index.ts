@@ -183,7 +183,10 @@ async function main(): Promise<void> {
     console.log(`\nedit in bench_app.py that flips whether bench_helpers.embed is on the request path (${REPEATS} edits, ${flips} flips):`);
     console.log(`  edited file alone (baseline)        p50 ${s1.p50.toFixed(2)} ms  p95 ${s1.p95.toFixed(2)} ms`);
     console.log(`  edited file + index + dependent      p50 ${s2.p50.toFixed(2)} ms  p95 ${s2.p95.toFixed(2)} ms  (${(s2.p50 / s1.p50).toFixed(2)}x)`);
-    console.log(`\ngoals: cold index < 3 s: ${(indexMs / 1000).toFixed(2)} s ${indexMs < 3000 ? 'MET' : 'NOT MET'}; ` +
+    // What the server does on this machine: worker threads from three cores (indexWorkers.ts), else one thread.
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const serverMs = cores >= 3 ? indexMs : serialMs;
+    console.log(`\ngoals: cold index < 3 s (${cores >= 3 ? 'worker threads' : 'one thread'}, as the server here): ${(serverMs / 1000).toFixed(2)} s ${serverMs < 3000 ? 'MET' : 'NOT MET'}; ` +
       `memory < 200 MB: ${mb(heapIndex)} ${heapIndex < 200 * 1024 * 1024 ? 'MET' : 'NOT MET'}; ` +
       `dependents re-diagnosed < 100 ms p95: ${s2.p95.toFixed(1)} ms ${s2.p95 < 100 ? 'MET' : 'NOT MET'}`);
   } finally {
