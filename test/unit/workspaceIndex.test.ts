@@ -167,4 +167,17 @@ describe('workspace index', () => {
     // Net has no dropout or batch norm (no PY003); the route reaches predict() without no_grad (PY002).
     assert.deepStrictEqual(rules.filter((r) => /PY00[23]/.test(r)), ['PY002@7'], JSON.stringify(found.get('/ws/predict.py')));
   });
+
+  it('follows a local annotated with a class of another file (`predictor: Predictor = request.app["predictor"]`)', () => {
+    const PREDICTOR = 'from transformers import pipeline\n\nclass Predictor:\n    def __init__(self):\n        self.pipe = pipeline("text-classification")\n\n    def predict(self, text):\n        return self.pipe(text)\n';
+    const API = 'from aiohttp import web\nfrom predictor import Predictor\n\nasync def handle(request: web.Request) -> web.Response:\n    predictor: Predictor = request.app["predictor"]\n    return web.json_response(predictor.predict((await request.json())["text"]))\n\napp = web.Application()\napp["predictor"] = Predictor()\napp.router.add_post("/predict", handle)\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/predictor.py', text: PREDICTOR, lang: 'python' as const },
+      { file: '/ws/api.py', text: API, lang: 'python' as const },
+    ], () => mergeConfig());
+    const blocking = found.get('/ws/predictor.py')!.find((f) => f.rule === 'PY008');
+    assert.ok(blocking, JSON.stringify(found.get('/ws/predictor.py')));
+    assert.strictEqual(blocking.range.start.line, 7);
+    assert.match(blocking.message, /`handle` → `predictor\.Predictor\.predict`/);
+  });
 });

@@ -263,7 +263,28 @@ export function callTarget(call: Node, callee: string): string | undefined {
     return name ? `@${name}.${attr[1]}.${attr[2]}` : undefined;
   }
   const obj = OBJECT_CALL.exec(callee);
-  return obj ? `@${obj[1]}.${obj[2]}` : undefined;
+  if (!obj) return undefined;
+  // `predictor: Predictor = request.app["predictor"]`, `def run(model: Net)`: a method of the annotated class.
+  const fn = ancestry(call).fn;
+  const cls = fn ? annotatedClasses(fn).get(obj[1]) : undefined;
+  return `@${cls ?? obj[1]}.${obj[2]}`;
+}
+
+const annotations = new WeakMap<Tree, Map<number, Map<string, string>>>();
+
+/** Names a function annotates with a class (`x: Cls = ...`, a parameter `x: Cls`): plain capitalised names only. */
+function annotatedClasses(fn: Node): Map<string, string> {
+  return memoById(annotations, fn.tree, fn, (f) => {
+    const out = new Map<string, string>();
+    const typed = [...(f.childForFieldName('parameters')?.namedChildren ?? []), ...(f.childForFieldName('body')?.descendantsOfType('assignment') ?? [])];
+    for (const n of typed) {
+      if (!n) continue;
+      const name = n.type === 'assignment' ? n.childForFieldName('left') : n.type === 'typed_parameter' || n.type === 'typed_default_parameter' ? (n.childForFieldName('name') ?? n.namedChild(0)) : null;
+      const type = n.childForFieldName('type')?.text;
+      if (name?.type === 'identifier' && type && /^[A-Z]\w*$/.test(type)) out.set(name.text, type);
+    }
+    return out;
+  });
 }
 
 /** A function passed by reference: `f`, `self.m`, `obj.m`. */

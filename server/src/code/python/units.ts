@@ -38,7 +38,9 @@ export function outlineOf(mod: PythonModule): UnitOutline {
   return { imports: [...imports], nestedImports: [...nested], classes };
 }
 
-const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path|Depends|Security)$/;
+const REGISTRATIONS = /(^|\.)(add_api_route|add_route|add_websocket_route|add_api_websocket_route|add_url_rule|Interface|ChatInterface|path|re_path|Depends|Security|add_(get|post|put|patch|delete|view))$/;
+/** aiohttp's route table entries: `web.post("/p", handler)` inside `app.add_routes([...])`. */
+const AIOHTTP_ROUTES = /^aiohttp\.web\.(get|post|put|patch|delete|view|route)$/;
 const GRADIO_EVENTS = new Set(['click', 'submit', 'change', 'upload', 'select', 'input', 'stream', 'release', 'blur', 'tick', 'then', 'load']);
 const SETUP = /^(__init__|setup|initialize|load_model|startup|lifespan)$/;
 
@@ -100,7 +102,7 @@ function inSetupMethod(node: Node): boolean {
 function registrationsOf(mod: PythonModule): [string, string][] {
   const out: [string, string][] = [];
   const importsPkg = (pkg: string): boolean => [...mod.imports.values()].some((q) => q === pkg || q.startsWith(`${pkg}.`));
-  const gradio = importsPkg('gradio'), streamlit = importsPkg('streamlit');
+  const gradio = importsPkg('gradio'), streamlit = importsPkg('streamlit'), aiohttp = importsPkg('aiohttp');
   const register = (ref: Node | undefined, kind: string): void => {
     if (ref?.type === 'identifier') out.push([ref.text, kind]);
   };
@@ -108,10 +110,17 @@ function registrationsOf(mod: PythonModule): [string, string][] {
     // The callee's text decides cheaply whether a call can register a handler at all.
     const callee = mod.calleeText.get(call.id) ?? '';
     const method = callee.includes('.') ? callee.slice(callee.lastIndexOf('.') + 1) : undefined;
-    const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) || (streamlit && /on_click|on_change/.test(call.text));
+    const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) || (streamlit && /on_click|on_change/.test(call.text)) ||
+      (aiohttp && AIOHTTP_ROUTES.test(qualifiedCallee(mod, call) ?? ''));
     if (!maybe) continue;
     const pos = positionalArgs(call);
-    if (method === 'add_api_route' || method === 'add_route' || method === 'add_websocket_route' || method === 'add_api_websocket_route') {
+    if (aiohttp && (/^add_(get|post|put|patch|delete|view)$/.test(method ?? '') || AIOHTTP_ROUTES.test(qualifiedCallee(mod, call) ?? ''))) {
+      // `app.router.add_post("/p", handler)`, `web.post("/p", handler)`; `add_route("POST", "/p", handler)` below.
+      const route = /^aiohttp\.web\.route$/.test(qualifiedCallee(mod, call) ?? '');
+      register(keywordArg(call, 'handler') ?? pos[route ? 2 : 1], `an aiohttp route handler (${method ?? callee})`);
+    } else if (aiohttp && method === 'add_route' && pos.length >= 3) {
+      register(keywordArg(call, 'handler') ?? pos[2], 'an aiohttp route handler (add_route)');
+    } else if (method === 'add_api_route' || method === 'add_route' || method === 'add_websocket_route' || method === 'add_api_websocket_route') {
       register(keywordArg(call, 'endpoint') ?? pos[1], `a route handler (${method})`);
     } else if (method === 'add_url_rule') {
       register(keywordArg(call, 'view_func') ?? pos[2], 'a Flask view (add_url_rule)');

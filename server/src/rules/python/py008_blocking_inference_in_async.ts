@@ -145,7 +145,7 @@ export const PY008: PythonRule = {
     whatItDoes:
       'Flags synchronous inference calls (torch/transformers models, pipelines, ONNX Runtime `session.run`, sentence-transformers ' +
       '`encode`, ...) that run on the event loop of an `async def` handler of an event-loop framework (FastAPI, Starlette, ' +
-      'Litestar, Django async views, BentoML async APIs, Gradio async callbacks, KServe, Jina): in the handler\'s body, or in ' +
+      'Litestar, Django async views, BentoML async APIs, Gradio async callbacks, KServe, Jina, aiohttp routes): in the handler\'s body, or in ' +
       'any function it runs on the loop: a plain helper it calls directly, an async helper it awaits, a generator it ' +
       'iterates, in this file or another module of the workspace (the message names the chain; the finding sits on the ' +
       'inference call). Also flags sync code on the loop that drains a `TextIteratorStreamer` (each step waits for a ' +
