@@ -333,7 +333,21 @@ export function inferenceCall(mod: PythonModule, facts: ModelFacts, call: Node):
   return found;
 }
 
+/** `wrapper.model(**inputs)`, `seg.net(x)`: an attribute named like a network, called, on an object we know nothing of. */
+const CALLED_NETWORK = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.(model|net|encoder|decoder|unet|vae|backbone|classifier|detector|segmenter)$/;
+
 function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): InferenceCall | undefined {
+  const found = findBoundInferenceCall(mod, facts, call);
+  if (found) return found;
+  const callee = mod.calleeText.get(call.id) ?? '';
+  if (!CALLED_NETWORK.test(callee) || /^(self|cls)\./.test(callee) || /^(torch|nn|F|np|tf)\./.test(callee)) return undefined;
+  // Only an object handed in (a parameter) or fetched (`state["seg"]`): a module or class of the file would have a binding.
+  const root = callee.slice(0, callee.indexOf('.'));
+  if (mod.imports.has(root) || mod.moduleNames.has(root)) return undefined;
+  return { binding: { key: callee, kind: 'other', loader: `\`${callee}\``, methods: new Set(), escapes: false, param: true }, method: '__call__' };
+}
+
+function findBoundInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): InferenceCall | undefined {
   if (!facts.keyTails.length) return undefined;
   const callee = mod.calleeText.get(call.id);
   if (callee !== undefined && !mentions(callee, facts.keyTails)) return undefined;
