@@ -28,6 +28,7 @@ import { bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from 
 import { einsumLetters, inferShapes, ShapeInference } from './shapes';
 import { summarize, weightTensors } from './summary';
 import { duplicateGroups } from './duplicates';
+import { graphOrder, nodeReads } from './order';
 
 export interface NodeCost {
   node: NodeInfo;
@@ -129,11 +130,11 @@ class CostWalker {
   /** Costs the nodes of a graph; returns [macs, otherFlops] added when counted. */
   graph(g: GraphInfo, path: string, counted: boolean): { macs: number; other: number } {
     let macs = 0, other = 0;
-    g.nodes.forEach((n, index) => {
-      const c = this.node(n, path, index, counted);
+    for (const index of graphOrder(g).order) {
+      const c = this.node(g.nodes[index], path, index, counted);
       macs += c.macs;
       other += c.flops - 2 * c.macs;
-    });
+    }
     return { macs, other };
   }
 
@@ -299,14 +300,11 @@ function attr(n: NodeInfo, name: string): number {
   return a?.kind === 'int' ? a.value : 0;
 }
 
-/** Peak live activation bytes when the main graph runs node by node in file order. */
+/** Peak live activation bytes when the main graph runs node by node in execution order (order.ts). */
 function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => number): number {
+  const order = graphOrder(g).order;
   const lastUse = new Map<string, number>();
-  g.nodes.forEach((n, i) => {
-    const uses = [...n.inputs];
-    for (const a of n.attributes.values()) if (a.kind === 'graph') uses.push(...outerNames(a.value));
-    for (const u of uses) if (u) lastUse.set(u, i);
-  });
+  order.forEach((i, step) => { for (const u of nodeReads(g.nodes[i])) lastUse.set(u, step); });
   const keep = new Set(g.outputs.map((o) => o.name));
   let live = 0, peak = 0;
   const alive = new Map<string, number>();
@@ -317,7 +315,8 @@ function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => 
     live += b;
   }
   peak = live;
-  g.nodes.forEach((n, idx) => {
+  order.forEach((idx, step) => {
+    const n = g.nodes[idx];
     let out = 0;
     for (const o of n.outputs) {
       if (!o || w.isWeight(o)) continue;
@@ -328,24 +327,12 @@ function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => 
     // A subgraph's own activations live while it runs.
     peak = Math.max(peak, live + out + nodeBytes(idx));
     live += out;
-    for (const name of new Set([...n.inputs, ...n.outputs])) {
+    for (const name of new Set([...nodeReads(n), ...n.outputs])) {
       if (!name || keep.has(name) || !alive.has(name)) continue;
-      if ((lastUse.get(name) ?? -1) <= idx) { live -= alive.get(name)!; alive.delete(name); }
+      if ((lastUse.get(name) ?? -1) <= step) { live -= alive.get(name)!; alive.delete(name); }
     }
   });
   return peak;
-}
-
-/** Names a subgraph reads from its enclosing scope. */
-function outerNames(g: GraphInfo): string[] {
-  const local = new Set<string>([...g.inputs.map((i) => i.name), ...g.initializers.map((t) => t.name)]);
-  const out: string[] = [];
-  for (const n of g.nodes) {
-    for (const i of n.inputs) if (i && !local.has(i)) out.push(i);
-    for (const a of n.attributes.values()) if (a.kind === 'graph') out.push(...outerNames(a.value).filter((x) => !local.has(x)));
-    for (const o of n.outputs) local.add(o);
-  }
-  return out;
 }
 
 /** Weights read by more than one node (counted once), and names holding the same tensor location twice. */

@@ -18,6 +18,7 @@
  */
 import { allGraphs, DataType, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
 import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEMENTS } from './constants';
+import { orderedNodes } from './order';
 
 export type { ConstTensor } from './constants';
 
@@ -110,7 +111,7 @@ class Inferrer {
       if (!top && this.values.has(i.name)) continue; // bound by the caller (Loop/Scan bodies)
       this.resolveInput(i.name, i.elemType, i.shape);
     }
-    for (const n of g.nodes) this.node(n);
+    for (const n of orderedNodes(g)) this.node(n); // producers first, whatever the file's order
   }
 
   node(n: NodeInfo): void {
