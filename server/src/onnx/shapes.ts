@@ -38,7 +38,18 @@ export interface ShapeInference {
   dimsUsed: Record<string, number>;
   /** Values that come from initializers or Constant nodes (weights), by name. */
   weights: Map<string, TensorInfo>;
+  /** `If` nodes whose condition is known at analysis time: the branch that runs, and why. */
+  branches: Map<NodeInfo, BranchChoice>;
 }
+
+export interface BranchChoice {
+  branch: 'then_branch' | 'else_branch';
+  reason: string;
+}
+
+/** Scalar integer inputs whose value is conventional: a sample rate (Silero VAD, audio front-ends). */
+const SAMPLE_RATE = /^(sr|sample_?rate|sampling_?rate)$/i;
+export const DEFAULT_SAMPLE_RATE = 16000;
 
 export const DEFAULT_BATCH = 1;
 export const DEFAULT_SEQUENCE = 128;
@@ -65,6 +76,9 @@ class Inferrer {
   weights = new Map<string, TensorInfo>();
   unknown = new Set<string>();
   dimsUsed: Record<string, number> = {};
+  branches = new Map<NodeInfo, BranchChoice>();
+  /** For constants computed from assumed input values (sr): those inputs' names. */
+  assumedFrom = new Map<string, Set<string>>();
 
   constructor(readonly model: ModelInfo, readonly dims: Record<string, number>) {}
 
@@ -94,6 +108,15 @@ class Inferrer {
 
   resolveInput(name: string, elemType: number, shape: Dim[] | null): void {
     if (!shape) { this.values.set(name, { elemType, shape: null }); return; }
+    // A scalar integer input named in dims (or a sample rate) is a known value: If conditions on it fold.
+    if (isIntegerType(elemType) && (shape.length === 0 || (shape.length === 1 && shape[0] === 1))) {
+      const v = this.dims[name] ?? (SAMPLE_RATE.test(name) ? DEFAULT_SAMPLE_RATE : undefined);
+      if (v !== undefined) {
+        this.dimsUsed[name] = v;
+        this.constants.set(name, { elemType, dims: shape as number[], data: [v] });
+        this.assumedFrom.set(name, new Set([name]));
+      }
+    }
     const out = shape.map((d, axis) => {
       if (typeof d === 'number' && d >= 0) return d;
       const key = typeof d === 'string' ? d : `${name}[${axis}]`;
@@ -130,6 +153,11 @@ class Inferrer {
       try {
         this.fold(n);
       } catch { /* not foldable */ }
+      const out = n.outputs[0];
+      if (out && this.constants.has(out)) {
+        const from = new Set(n.inputs.flatMap((i) => [...(this.assumedFrom.get(i) ?? [])]));
+        if (from.size) this.assumedFrom.set(out, from);
+      }
     }
   }
 
@@ -472,15 +500,25 @@ class Inferrer {
 
   ifNode(n: NodeInfo): Out {
     const branches: GraphInfo[] = [];
-    for (const key of ['then_branch', 'else_branch']) {
+    const keys = ['then_branch', 'else_branch'] as const;
+    for (const key of keys) {
       const a = n.attributes.get(key);
-      if (a?.kind === 'graph') { this.graph(a.value, false); branches.push(a.value); }
+      if (a?.kind === 'graph') branches.push(a.value);
     }
     const cond = this.const(n.inputs[0]);
-    if (cond && branches.length === 2) {
-      const g = branches[cond.data[0] ? 0 : 1];
+    if (cond && cond.data.length === 1 && branches.length === 2) {
+      // Only the branch that runs is inferred: the other one may not even be valid at these dims.
+      const taken = cond.data[0] ? 0 : 1;
+      const from = [...(this.assumedFrom.get(n.inputs[0]) ?? [])].map((k) => `${k}=${this.dimsUsed[k]}`);
+      this.branches.set(n, {
+        branch: keys[taken],
+        reason: `condition '${n.inputs[0]}' is ${taken === 0 ? 'true' : 'false'} ${from.length ? `given ${from.join(', ')}` : 'at the dims used'}`,
+      });
+      const g = branches[taken];
+      this.graph(g, false);
       return g.outputs.map((o) => this.get(o.name) ?? { elemType: o.elemType, shape: o.shape });
     }
+    for (const g of branches) this.graph(g, false);
     return n.outputs.map((_, i) => {
       const vs = branches.map((g) => (g.outputs[i] ? this.get(g.outputs[i].name) : undefined));
       return mergeTypes(vs);
@@ -942,7 +980,10 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
   const inf = new Inferrer(model, dims);
   inf.graph(model.graph, true);
-  return { values: inf.values, constants: inf.constants, unknownOps: [...inf.unknown].sort(), dimsUsed: inf.dimsUsed, weights: inf.weights };
+  return {
+    values: inf.values, constants: inf.constants, unknownOps: [...inf.unknown].sort(), dimsUsed: inf.dimsUsed, weights: inf.weights,
+    branches: inf.branches,
+  };
 }
 
 /** Every node of the model's graphs (main graph first, then subgraphs), for callers that count. */
