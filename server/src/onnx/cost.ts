@@ -26,7 +26,7 @@
  *   lower bound), a `Scan` its body times the scan length. `controlFlow` says which, per node.
  */
 import { allGraphs, bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
-import { einsumLetters, inferShapes, ShapeInference } from './shapes';
+import { Degenerate, einsumLetters, inferShapes, ShapeInference } from './shapes';
 import { summarize, weightTensors } from './summary';
 import { duplicateGroups } from './duplicates';
 import { graphOrder, nodeReads } from './order';
@@ -97,6 +97,10 @@ export interface ModelCost {
   controlFlow: ControlFlowNote[];
   /** Set when some counted nodes have no shapes (or a Loop no trip count): then macs/flops are lower bounds. */
   incomplete?: Incomplete;
+  /** Nodes whose shapes are degenerate at the dims used: which dims to set instead (shapes.ts). */
+  degenerate: Degenerate[];
+  /** Defaults replaced so that the model's shapes make sense, with the reason. */
+  dimNotes: Record<string, string>;
 }
 
 /** What a lower-bound figure leaves out: `analyze` JSON's `model.incomplete`. */
@@ -446,6 +450,7 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
     macs, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
     activationBytes, peakActivationBytes: peak, opTypes: sorted, unknownOps: inf.unknownOps, dimsUsed: inf.dimsUsed,
     sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes, controlFlow: walker.notes, ...(incomplete && { incomplete }),
+    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {},
   };
 }
 
@@ -465,6 +470,8 @@ export interface ComputeSummary {
   incomplete?: Incomplete;
   /** How If/Loop/Scan nodes were counted. */
   controlFlow?: Array<{ node: string; note: string }>;
+  /** Defaults replaced so that shapes make sense (dim → why). */
+  dimNotes?: Record<string, string>;
 }
 
 export function computeSummary(c: ModelCost): ComputeSummary {
@@ -472,6 +479,7 @@ export function computeSummary(c: ModelCost): ComputeSummary {
     macs: c.macs, flops: c.flops, activationBytes: c.activationBytes, peakActivationBytes: c.peakActivationBytes,
     opTypes: c.opTypes, unknownOps: c.unknownOps, dims: c.dimsUsed,
     ...(c.incomplete && { incomplete: c.incomplete }),
+    ...(Object.keys(c.dimNotes).length && { dimNotes: c.dimNotes }),
     ...(c.controlFlow.length && { controlFlow: c.controlFlow.map((x) => ({ node: `${x.graph}/${x.node}`, note: `${x.op}: ${x.note}` })) }),
   };
 }
@@ -495,10 +503,12 @@ function incompleteness(model: ModelInfo, walker: CostWalker, inf: ShapeInferenc
   const reasons: string[] = [];
   if (inf.unknownOps.length) reasons.push(`no shape inference for ${inf.unknownOps.join(', ')}`);
   const root = unknown.find((nc) => nc.node.inputs.every((i) => !i || known(i)));
-  if (root) {
+  const bad = inf.degenerate?.find((d) => d.node === root?.node) ?? inf.degenerate?.[0];
+  if (bad) {
+    reasons.push(`degenerate shape at the dims used: ${bad.message}`);
+  } else if (root) {
     const label = `${root.opType}${root.node.name ? ` '${root.node.name}'` : ''}`;
-    const why = inf.unknownOps.includes(root.opType) ? 'an op without shape inference'
-      : 'its output size depends on values known only at run time, or on a degenerate shape at the dims used';
+    const why = inf.unknownOps.includes(root.opType) ? 'an op without shape inference' : 'its output size depends on values known only at run time';
     reasons.push(`shapes stop at ${label} (${why})`);
   } else if (unknown.length) {
     reasons.push(`shapes unknown from ${unknown[0].opType}${unknown[0].node.name ? ` '${unknown[0].node.name}'` : ''} on`);

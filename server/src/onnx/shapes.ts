@@ -19,6 +19,7 @@
 import { allGraphs, DataType, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
 import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEMENTS } from './constants';
 import { orderedNodes } from './order';
+import { defaultDim, dimExpression, evalDimExpression, FITTING_LENGTHS, isBatchLike } from './dims';
 
 export type { ConstTensor } from './constants';
 
@@ -40,6 +41,16 @@ export interface ShapeInference {
   weights: Map<string, TensorInfo>;
   /** `If` nodes whose condition is known at analysis time: the branch that runs, and why. */
   branches: Map<NodeInfo, BranchChoice>;
+  /** Nodes whose shapes are degenerate at the dims used (after the search for fitting defaults). */
+  degenerate: Degenerate[];
+  /** Dims whose default was replaced to fit the model, and why (dim name → sentence). */
+  dimNotes: Record<string, string>;
+}
+
+/** A node whose shape makes no sense at the dims used. */
+export interface Degenerate {
+  node: NodeInfo;
+  message: string;
 }
 
 export interface BranchChoice {
@@ -51,21 +62,7 @@ export interface BranchChoice {
 const SAMPLE_RATE = /^(sr|sample_?rate|sampling_?rate)$/i;
 export const DEFAULT_SAMPLE_RATE = 16000;
 
-export const DEFAULT_BATCH = 1;
-export const DEFAULT_SEQUENCE = 128;
-export const DEFAULT_SPATIAL = 224;
-
-const BATCH_LIKE = /^(n|b|bs|batch|batch_?size|batches|num_?batch(es)?)$|batch/i;
-const SEQUENCE_LIKE = /^(t|s|l)$|seq|sequence|length|len$|^len|token|time|step|frames|samples/i;
-
-/** The value an unset symbolic dim defaults to (see the module comment for the rule). */
-export function defaultDim(name: string | null, axis: number, rank: number): number {
-  if (name && BATCH_LIKE.test(name)) return DEFAULT_BATCH;
-  if (name && SEQUENCE_LIKE.test(name)) return DEFAULT_SEQUENCE;
-  if (axis === 0) return DEFAULT_BATCH;
-  if (rank === 4 && axis >= 2) return DEFAULT_SPATIAL;
-  return 1;
-}
+export { DEFAULT_BATCH, DEFAULT_SEQUENCE, DEFAULT_SPATIAL, defaultDim } from './dims';
 
 type Shape = Array<number | null>;
 type Out = Array<ValueType | undefined>;
@@ -77,6 +74,7 @@ class Inferrer {
   unknown = new Set<string>();
   dimsUsed: Record<string, number> = {};
   branches = new Map<NodeInfo, BranchChoice>();
+  degenerate: Degenerate[] = [];
   /** For constants computed from assumed input values (sr): those inputs' names. */
   assumedFrom = new Map<string, Set<string>>();
 
@@ -117,12 +115,17 @@ class Inferrer {
         this.assumedFrom.set(name, new Set([name]));
       }
     }
-    const out = shape.map((d, axis) => {
-      if (typeof d === 'number' && d >= 0) return d;
-      const key = typeof d === 'string' ? d : `${name}[${axis}]`;
-      const v = this.dims[key] ?? this.dimsUsed[key] ?? defaultDim(typeof d === 'string' ? d : null, axis, shape.length);
+    const resolve = (key: string, param: string | null, axis: number): number => {
+      const terms = param === null ? undefined : dimExpression(param);
+      // An expression of other dims (`past + seq`) follows them, so the two inputs stay consistent.
+      const v = this.dims[key] ?? this.dimsUsed[key] ??
+        (terms ? evalDimExpression(terms, (t) => resolve(t, t, axis)) : defaultDim(param, axis, shape.length));
       this.dimsUsed[key] = v;
       return v;
+    };
+    const out = shape.map((d, axis) => {
+      if (typeof d === 'number' && d >= 0) return d;
+      return typeof d === 'string' ? resolve(d, d, axis) : resolve(`${name}[${axis}]`, null, axis);
     });
     this.values.set(name, { elemType, shape: out });
   }
@@ -144,6 +147,7 @@ class Inferrer {
     } catch {
       outs = []; // a malformed attribute or input in a corrupt model: unknown shapes, keep going
     }
+    this.checkDegenerate(n, outs);
     n.outputs.forEach((name, i) => {
       if (!name) return;
       const v = outs[i];
@@ -159,6 +163,26 @@ class Inferrer {
         if (from.size) this.assumedFrom.set(out, from);
       }
     }
+  }
+
+  /**
+   * A negative or fractional output dim (or a zero one from a convolution or pooling window) from
+   * inputs with no zero dim means the dims used do not fit the model (a window shorter than a
+   * convolution kernel, a Reshape that does not divide).
+   */
+  checkDegenerate(n: NodeInfo, outs: Out): void {
+    // Empty tensors are legitimate elsewhere (an empty roi, a past of length 0): zero only counts for windows.
+    const min = CONV_LIKE.has(n.opType) ? 1 : 0;
+    const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
+    const inputs = n.inputs.filter(Boolean).map((i) => this.shape(i));
+    if (bad < 0 || !inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
+    const first = inputs[0];
+    const w = this.shape(n.inputs[1]);
+    const kernel = attrInts(n, 'kernel_shape') ?? w?.slice(2);
+    const why = CONV_LIKE.has(n.opType) && first && kernel
+      ? `its kernel [${kernel.join(', ')}] is larger than its input [${first.slice(2).join(', ')}] (padded by ${JSON.stringify(attrInts(n, 'pads') ?? 0)})`
+      : `its output would be [${(outs[bad]!.shape ?? []).map((d) => (d === null ? '?' : String(d))).join(', ')}] from inputs ${inputs.map((s) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '?')).join(', ')}`;
+    this.degenerate.push({ node: n, message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: ${why}` });
   }
 
   unknownOp(n: NodeInfo): Out {
@@ -687,6 +711,7 @@ const UNARY = new Set([
 ]);
 const MS_UNARY = new Set(['FastGelu', 'BiasGelu', 'Gelu', 'QuickGelu', 'BiasAdd', 'BiasSoftmax', 'Relu', 'Sigmoid', 'Tanh']);
 const BOOL_UNARY = new Set(['IsNaN', 'IsInf']);
+const CONV_LIKE = new Set(['Conv', 'ConvInteger', 'QLinearConv', 'FusedConv', 'MaxPool', 'AveragePool', 'LpPool']);
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Mean', 'Sum', 'Mod', 'BitShift', 'PRelu', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor']);
 const COMPARE = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
 
@@ -976,13 +1001,37 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
   return out;
 }
 
-/** Infers every value's type and shape, subgraphs included, at the given dims. */
+/**
+ * Infers every value's type and shape, subgraphs included, at the given dims. When a default (not a
+ * given dim) makes some node's shape degenerate, the defaulted sequence-like dims are tried at a
+ * bounded list of lengths (dims.ts FITTING_LENGTHS) and the first that fits is used and noted.
+ */
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
+  const first = run(model, dims);
+  if (!first.degenerate.length) return first;
+  const free = Object.keys(first.dimsUsed).filter((k) => dims[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
+    !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
+  if (!free.length) return first;
+  for (const len of FITTING_LENGTHS) {
+    if (free.every((k) => len <= first.dimsUsed[k])) continue;
+    const tried = run(model, { ...dims, ...Object.fromEntries(free.map((k) => [k, Math.max(len, first.dimsUsed[k])])) });
+    if (tried.degenerate.length) continue;
+    const what = first.degenerate[0].message;
+    for (const k of free) {
+      if (tried.dimsUsed[k] === first.dimsUsed[k]) continue;
+      tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${what}); ${k}=${tried.dimsUsed[k]} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
+    }
+    return tried;
+  }
+  return first;
+}
+
+function run(model: ModelInfo, dims: Record<string, number>): ShapeInference {
   const inf = new Inferrer(model, dims);
   inf.graph(model.graph, true);
   return {
     values: inf.values, constants: inf.constants, unknownOps: [...inf.unknown].sort(), dimsUsed: inf.dimsUsed, weights: inf.weights,
-    branches: inf.branches,
+    branches: inf.branches, degenerate: inf.degenerate, dimNotes: {},
   };
 }
 
