@@ -1003,7 +1003,7 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
 
 /**
  * Infers every value's type and shape, subgraphs included, at the given dims. When a default (not a
- * given dim) makes some node's shape degenerate, the defaulted sequence-like dims are tried at a
+ * given dim) makes some node's shape degenerate, each defaulted non-batch dim in turn is tried at a
  * bounded list of lengths (dims.ts FITTING_LENGTHS) and the first that fits is used and noted.
  */
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
@@ -1011,20 +1011,23 @@ export function inferShapes(model: ModelInfo, dims: Record<string, number> = {})
   if (!first.degenerate.length) return first;
   const free = Object.keys(first.dimsUsed).filter((k) => dims[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
     !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
-  if (!free.length) return first;
-  for (const len of FITTING_LENGTHS) {
-    if (free.every((k) => len <= first.dimsUsed[k])) continue;
-    const tried = run(model, { ...dims, ...Object.fromEntries(free.map((k) => [k, Math.max(len, first.dimsUsed[k])])) });
-    if (tried.degenerate.length) continue;
-    const what = first.degenerate[0].message;
-    for (const k of free) {
-      if (tried.dimsUsed[k] === first.dimsUsed[k]) continue;
-      tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${what}); ${k}=${tried.dimsUsed[k]} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
+  // One dim at a time, in input order: a state's batch axis must not grow with the audio window.
+  let tries = 0;
+  for (const k of free) {
+    for (const len of FITTING_LENGTHS) {
+      if (len <= first.dimsUsed[k] || ++tries > MAX_FITTING_TRIES) continue;
+      const tried = run(model, { ...dims, [k]: len });
+      if (tried.degenerate.length) continue;
+      tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${first.degenerate[0].message}); ` +
+        `${k}=${len} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
+      return tried;
     }
-    return tried;
   }
   return first;
 }
+
+/** Bounds the search for fitting lengths (each try is one shape inference). */
+const MAX_FITTING_TRIES = 12;
 
 function run(model: ModelInfo, dims: Record<string, number>): ShapeInference {
   const inf = new Inferrer(model, dims);
