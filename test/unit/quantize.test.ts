@@ -20,6 +20,13 @@ import { parseCpuInfo } from '../../server/src/quantize/cpu';
 import { readNpy } from '../../server/src/quantize/samples';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { SHARED_MODELS } from '../helpers/paths';
+import { analyzeModelFile } from '../../server/src/engine';
+import { mergeConfig } from '../../server/src/config';
+
+/** Rules about waste in the file: a conversion of ours must not add a finding of these to a model. */
+const WASTE_RULES = ['ONNX000', 'ONNX004', 'ONNX005', 'ONNX006', 'ONNX007', 'ONNX008'];
+const wasteFindings = (file: string): Set<string> =>
+  new Set(analyzeModelFile(file, mergeConfig()).findings.filter((f) => WASTE_RULES.includes(f.rule)).map((f) => `${f.rule} ${f.message.replace(/'[^']*'/g, '…')}`));
 
 const hash = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const shared = (name: string): string => path.join(SHARED_MODELS, name);
@@ -102,6 +109,9 @@ describe('quantize models', function () {
     const ab = await compareModels(src, out, { bench: false, count: 3 });
     for (const x of ab.outputs) assert.ok(x.cosine >= minCosine, `${model} ${o.method} ${x.name}: cosine ${x.cosine} < ${minCosine}`);
     if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
+    const had = wasteFindings(src);
+    const added = [...wasteFindings(out)].filter((f) => !had.has(f));
+    assert.deepStrictEqual(added, [], `${model} ${o.method}: findings the conversion caused`);
     return { summary, ab, out };
   }
 
