@@ -6,12 +6,15 @@
  *
  * Symbolic dims of the graph inputs are resolved in this order (the result says which value it used):
  *  1. the value given for that name in `dims` (settings, `inference-lens.json`, `--dims`);
- *  2. a batch-like name (`batch`, `batch_size`, `bs`, `N`, `B`...) → 1;
- *  3. a sequence-like name (`seq`, `sequence`, `seq_len`, `length`, `tokens`, `time`, `T`...) → 128
- *     (DEFAULT_SEQUENCE), a typical request length for transformer and audio models;
- *  4. any other name, or an unnamed dim: the first dim of an input → 1 (batch), the last two dims of a
- *     rank-4 input → 224 (DEFAULT_SPATIAL, an image's height/width), otherwise → 1.
- * Unnamed dims are reported as `<input>[<axis>]`.
+ *  2. a dim written as an expression of others (`past_sequence_length + sequence_length`): computed from them;
+ *  3. the defaults of dims.ts: batch-like names → 1, KV-cache past lengths → 0, sequence-like names →
+ *     128 (DEFAULT_SEQUENCE), else by position (first dim 1, last two of a rank-4 input 224, else 1).
+ * Unnamed dims are reported, and set, as `<input>[<axis>]`. A scalar integer input named in `dims`, or
+ * a sample rate (`sr`) defaulting to 16000, is a known value, so `If (sr == 16000)` folds.
+ * When a default makes a node's shape degenerate, inferShapes searches a bounded list of lengths.
+ *
+ * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds is
+ * inferred through the branch that runs only (the other may be invalid at these dims).
  *
  * An op with no inference rule is recorded (`unknownOps`, as `domain.Op`) and its outputs get unknown
  * shapes; inference goes on with the rest of the graph.
