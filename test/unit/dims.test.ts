@@ -65,6 +65,22 @@ describe('dims: defaults, expressions, fitting lengths', () => {
     assert.ok(f.line.includes('g = Conv'));
   });
 
+  it('reports two dims that must be equal but were given different values (a mask against past + seq)', () => {
+    const r = analyzeSpec({
+      nodes: [node('Add', ['scores', 'mask'], ['y'])],
+      inputs: [valueInfo('scores', F, ['batch', 'seq', 'past + seq']), valueInfo('mask', F, ['batch', 1, 'total'])],
+      outputs: [valueInfo('y', F, ['batch', 'seq', 'total'])],
+    }, mergeConfig({ dims: { past: 4, seq: 8, total: 8 } }));
+    const [f] = ruleLines(r, 'ONNX011').filter((x) => /do not broadcast/.test(x.finding.message));
+    assert.match(f.finding.message, /Add 'Add_y': inputs \[1, 8, 12\] and \[1, 1, 8\] do not broadcast \(axis 2: 12 vs 8\)/);
+    assert.match(f.finding.message, /check the dims you set \("seq", "past", "total"\), or set "batch" in/);
+    assert.strictEqual(ruleLines(analyzeSpec({
+      nodes: [node('Add', ['scores', 'mask'], ['y'])],
+      inputs: [valueInfo('scores', F, ['batch', 'seq', 'past + seq']), valueInfo('mask', F, ['batch', 1, 'past + seq'])],
+      outputs: [valueInfo('y', F, ['batch', 'seq', 'past + seq'])],
+    }), 'ONNX011').filter((x) => /broadcast/.test(x.finding.message)).length, 0);
+  });
+
   it('does not flag empty tensors that are legitimate (a Slice to nothing, an empty constant)', () => {
     const r = analyzeSpec({
       nodes: [node('Conv', ['x', 'w'], ['y'])],

@@ -76,6 +76,8 @@ export const DEFAULT_SAMPLE_RATE = 16000;
 export { DEFAULT_BATCH, DEFAULT_SEQUENCE, DEFAULT_SPATIAL, defaultDim } from './dims';
 
 const CONV_LIKE = new Set(['Conv', 'ConvInteger', 'QLinearConv', 'FusedConv', 'MaxPool', 'AveragePool', 'LpPool']);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Mean', 'Sum', 'Mod', 'Equal', 'Less', 'Greater',
+  'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Where']);
 
 class Inferrer implements InferContext {
   values = new Map<string, ValueType>();
@@ -185,7 +187,8 @@ class Inferrer implements InferContext {
     const min = CONV_LIKE.has(n.opType) ? 1 : 0;
     const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
     const inputs = n.inputs.filter(Boolean).map((i) => this.shape(i));
-    if (bad < 0 || !inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
+    if (bad < 0) { this.checkBroadcast(n, inputs); return; }
+    if (!inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
     const first = inputs[0];
     const w = this.shape(n.inputs[1]);
     const kernel = attrInts(n, 'kernel_shape') ?? w?.slice(2);
@@ -193,6 +196,26 @@ class Inferrer implements InferContext {
       ? `its kernel [${kernel.join(', ')}] is larger than its input [${first.slice(2).join(', ')}] (padded by ${JSON.stringify(attrInts(n, 'pads') ?? 0)})`
       : `its output would be [${(outs[bad]!.shape ?? []).map((d) => (d === null ? '?' : String(d))).join(', ')}] from inputs ${inputs.map((s) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '?')).join(', ')}`;
     this.degenerate.push({ node: n, message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: ${why}` });
+  }
+
+  /**
+   * Elementwise inputs whose dims differ on an axis where neither is 1 do not broadcast: two dims that
+   * must be equal were given different values (a mask of 128 against past + seq = 256). The runtime
+   * would refuse the inputs; say so before it runs.
+   */
+  checkBroadcast(n: NodeInfo, inputs: Array<Shape | null>): void {
+    if (n.domain !== '' || !ELEMENTWISE.has(n.opType) || inputs.length < 2 || inputs.some((s) => !s)) return;
+    const rank = Math.max(...inputs.map((s) => s!.length));
+    for (let k = 1; k <= rank; k++) {
+      const dims = new Set(inputs.map((s) => s![s!.length - k]).filter((d): d is number => typeof d === 'number' && d !== 1));
+      if (dims.size < 2) continue;
+      const shapes = inputs.map((s) => `[${s!.map((d) => d ?? '?').join(', ')}]`).join(' and ');
+      this.degenerate.push({
+        node: n,
+        message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: inputs ${shapes} do not broadcast (axis ${rank - k}: ${[...dims].join(' vs ')}): two dims that must be equal have different values`,
+      });
+      return;
+    }
   }
 
   unknownOp(n: NodeInfo): Out {

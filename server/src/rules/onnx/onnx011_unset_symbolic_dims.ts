@@ -1,5 +1,6 @@
 import type { Finding, ModelContext, ModelRule } from '../types';
 import { modelFinding } from './graph';
+import { dimExpression } from '../../onnx/dims';
 
 function check(ctx: ModelContext): Finding[] {
   const { model, config, cost } = ctx;
@@ -28,11 +29,15 @@ function check(ctx: ModelContext): Finding[] {
     });
   }
   // Shapes that make no sense at the dims used: say where, and which dims feed them.
-  const free = Object.keys(cost?.dimsUsed ?? {}).filter((k) => config.dims[k] === undefined);
+  const used = Object.keys(cost?.dimsUsed ?? {});
+  const free = used.filter((k) => config.dims[k] === undefined && !dimExpression(k)).map((k) => `"${k}"`); // expressions follow their terms
+  const set = used.filter((k) => config.dims[k] !== undefined).map((k) => `"${k}"`);
+  const fix = [set.length ? `check the dims you set (${set.join(', ')})` : '', free.length ? `set ${free.join(' or ')}` : '']
+    .filter(Boolean).join(', or ');
   for (const bad of (cost?.degenerate ?? []).slice(0, 3)) {
     out.push(modelFinding(UNSET_SYMBOLIC_DIMS.id,
       `degenerate shape at the dims used (${Object.entries(cost!.dimsUsed).map(([k, v]) => `${k}=${v}`).join(', ')}): ${bad.message}. ` +
-      `Figures after this node are unknown; set ${free.length ? free.map((k) => `"${k}"`).join(' or ') : 'the input dims'} in inference-lens.json ("dims") to the sizes the model is served with.`,
+      `The runtime would refuse these inputs and figures after this node do not hold; ${fix || 'set the input dims'} in inference-lens.json ("dims") to the sizes the model is served with.`,
       { kind: 'node', node: bad.node }));
   }
   return out;
@@ -54,7 +59,8 @@ export const UNSET_SYMBOLIC_DIMS: ModelRule = {
       'nor the `inferenceLens.dims` setting gives it a value; an unnamed dynamic dim (`?`) is flagged as `input[axis]`, the key ' +
       'that sets it. The message gives the value the figures use, and why when a default was replaced because it did not fit ' +
       'the model (an audio window shorter than the first convolution kernel). When shapes still degenerate at the dims used ' +
-      '(a zero or negative dim, a kernel larger than its input), it flags the node and names the dims to set.',
+      '(a zero or negative dim, a kernel larger than its input, elementwise inputs whose dims must be equal but are not, as a ' +
+      'KV-cache mask against past + new tokens), it flags the node and names the dims to set or check.',
     whyItCosts:
       'Without a value, per-node cost, activation memory and $ estimates rest on defaults, and ONNX Runtime cannot plan ' +
       'buffers statically: it allocates per call for every shape it has not seen. When production uses a fixed batch ' +
