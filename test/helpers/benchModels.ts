@@ -42,3 +42,31 @@ export function writeModel(dir: string, name: string, bytes: Buffer): string {
   fs.writeFileSync(p, bytes);
   return p;
 }
+
+/**
+ * A voice-activity detector in miniature, shaped like Silero VAD: audio `input [?, ?]` (unnamed
+ * dims), a sample rate `sr` that an If tests, a recurrent state `h [2, ?, 8]`; a strided STFT-like Conv
+ * (kernel 64, stride 32) then a 7-wide Conv, so the audio must hold at least 256 samples.
+ */
+export function audioModel(): Buffer {
+  const branch = (name: string, op: string, extra: string[]): onnx.IGraphProto => ({
+    name, node: [node(op, ['m', ...extra], [`${name}_y`])], initializer: [], input: [], output: [valueInfo(`${name}_y`, DataType.FLOAT, [null, 8])],
+  });
+  return encodeModel(model({
+    nodes: [
+      node('Unsqueeze', ['input', 'axis1'], ['x']),
+      node('Conv', ['x', 'basis'], ['f'], { strides: [32] }),
+      node('Conv', ['f', 'k2'], ['g']),
+      node('ReduceMean', ['g'], ['m'], { axes: [2], keepdims: 0 }),
+      node('Equal', ['sr', 'k16000'], ['is16k']),
+      node('If', ['is16k'], ['y'], { then_branch: { graph: branch('then', 'Mul', ['two']) }, else_branch: { graph: branch('else', 'Identity', []) } }),
+      node('Add', ['h', 'zero'], ['hn']),
+    ],
+    initializers: [
+      int64Tensor('axis1', [1], [1]), floatTensor('basis', [16, 1, 64], seededFloats(16 * 64, 5)), floatTensor('k2', [8, 16, 7], seededFloats(8 * 16 * 7, 6)),
+      int64Tensor('k16000', [], [16000]), floatTensor('two', [], [2]), floatTensor('zero', [], [0]),
+    ],
+    inputs: [valueInfo('input', DataType.FLOAT, [null, null]), valueInfo('sr', DataType.INT64, []), valueInfo('h', DataType.FLOAT, [2, null, 8])],
+    outputs: [valueInfo('y', DataType.FLOAT, [null, 8]), valueInfo('hn', DataType.FLOAT, [2, null, 8])],
+  }));
+}

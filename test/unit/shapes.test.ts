@@ -240,3 +240,14 @@ describe('shape inference on generated models', () => {
     assert.deepStrictEqual(inf.values.get('y')?.shape, [1, 64, 224, 8]);
   });
 });
+
+describe('per-op inference table (opShapes.ts)', () => {
+  it('keys inference functions by domain and op, with the families first', () => {
+    const { inferenceFor } = require('../../server/src/onnx/opShapes') as typeof import('../../server/src/onnx/opShapes');
+    assert.ok(inferenceFor('', 'Conv') && inferenceFor('com.microsoft', 'FusedConv') && inferenceFor('', 'Loop'));
+    assert.strictEqual(inferenceFor('com.example', 'Conv'), undefined);
+    assert.strictEqual(inferenceFor('com.microsoft', 'Add'), undefined, 'the broadcast family is default-domain only');
+    // Relu is elementwise in com.microsoft (one output) and Identity-like in the default domain (a mask output too).
+    assert.notStrictEqual(inferenceFor('', 'Relu'), inferenceFor('com.microsoft', 'Relu'));
+  });
+});

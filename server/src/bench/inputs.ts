@@ -9,6 +9,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DataType, Dim, GraphInfo, ModelInfo, TensorInfo } from '../onnx/model';
+import { inferShapes } from '../onnx/shapes';
+import { dimExpression, FITTING_LENGTHS, isBatchLike } from '../onnx/dims';
 import type { InputDescription } from './types';
 
 /** onnxruntime-node tensor type names. */
@@ -152,6 +154,8 @@ export function resolveShapes(sig: InputSignature[], opts: SynthesisOptions = {}
     return s.shape.map((d, i) => {
       if (typeof d === 'number' && d > 0) return d;
       const name = typeof d === 'string' ? d : '';
+      const unnamed = dims[`${s.name}[${i}]`]; // an unnamed dim is set as input[axis], as the analysis reports it
+      if (!name && unnamed !== undefined && !(i === 0 && opts.batch !== undefined)) return unnamed;
       const batchLike = BATCH_NAMES.test(name) || (i === 0 && rank > 1 && !(name && dims[name] !== undefined));
       if (batchLike) { hasBatch = true; return opts.batch ?? dims[name] ?? batch; }
       if (name && dims[name] !== undefined) return dims[name];
@@ -187,8 +191,9 @@ export function fillFor(s: InputSignature, vocab: number | undefined): string {
   if (/mask/.test(n)) return 'ones';
   if (/token_type|segment/.test(n)) return 'zeros';
   if (/position/.test(n)) return 'range';
-  if (/^(sr|sample_rate|sampling_rate)$/.test(n)) return 'samplerate';
-  if (/state|^h0$|^c0$|hidden|cache|past/.test(n)) return 'zeros';
+  if (/^(sr|sample_?rate|sampling_?rate)$/.test(n)) return 'samplerate';
+  // Recurrent states start from zeros, as a stream's first chunk does (Silero VAD's h/c, LSTM h0/c0).
+  if (/state|^[hc][0nx]?$|^(hidden|cell)(_\w+)?$|hidden|cache|past/.test(n)) return 'zeros';
   const int = !(s.type === 'float32' || s.type === 'float64' || s.type === 'float16');
   if (int) return vocab !== undefined ? 'tokens' : (/ids?$|token/.test(n) ? 'tokens' : 'small-ints');
   return 'uniform01';
@@ -207,6 +212,7 @@ export function fillTensor(type: OrtType, dims: number[], fill: string, random: 
       case 'zeros': return 0;
       case 'range': return dims.length ? i % dims[dims.length - 1] : 0;
       case 'samplerate': return 16000;
+      case 'value': return vocab;
       case 'tokens': return Math.floor(random() * vocab);
       case 'small-ints': return Math.floor(random() * 8);
       default: return random();
@@ -249,6 +255,11 @@ export function synthesize(sig: InputSignature[], opts: SynthesisOptions = {}): 
   const tensors = sig.map((s, i) => {
     const dims = shapes[i];
     const vocab = opts.vocab?.[s.name];
+    // A scalar input named in dims (sr=8000) is fed that value, as the analysis folds it.
+    const given = elements(dims) === 1 ? opts.dims?.[s.name] : undefined;
+    if (given !== undefined && s.type !== 'string') {
+      return { name: s.name, type: s.type, dims, fill: `value:${given}`, data: fillTensor(s.type, dims, 'value', random, given) };
+    }
     const fill = fillFor(s, vocab);
     return { name: s.name, type: s.type, dims, fill, data: fillTensor(s.type, dims, fill, random, vocab) };
   });
@@ -258,6 +269,31 @@ export function synthesize(sig: InputSignature[], opts: SynthesisOptions = {}): 
 /** Synthesises the inputs of a model read with onnx/reader.ts (vocabulary bounds included). */
 export function synthesizeForModel(model: ModelInfo, opts: SynthesisOptions = {}): Synthesis {
   return synthesize(modelSignature(model), { ...opts, vocab: { ...vocabBounds(model), ...opts.vocab } });
+}
+
+/**
+ * The dims nobody set, valued as the analysis values them (shapes.ts: defaults, expressions such as
+ * `past + seq`, a length that fits the model's kernels), so the benchmark feeds the shapes the cost
+ * figures describe; with one sentence per value chosen to fit the model.
+ */
+export function analysisDims(model: ModelInfo, dims: Record<string, number> = {}): { dims: Record<string, number>; notes: string[] } {
+  try {
+    const inf = inferShapes(model, dims);
+    return { dims: { ...inf.dimsUsed, ...dims }, notes: Object.values(inf.dimNotes) };
+  } catch {
+    return { dims, notes: [] }; // a model too broken to infer: ORT will say what is wrong
+  }
+}
+
+/**
+ * Other dims to try, in order, when the first inputs fail to run: each defaulted non-batch dim in turn
+ * at the lengths of FITTING_LENGTHS (bounded: at most `limit` alternatives), expressions following.
+ */
+export function alternativeDims(model: ModelInfo, given: Record<string, number>, used: Record<string, number>, limit = 4): Array<Record<string, number>> {
+  const inputs = new Set(model.graph.inputs.map((i) => i.name));
+  const free = Object.keys(used).filter((k) => given[k] === undefined && !inputs.has(k) && !isBatchLike(k) && !k.endsWith('[0]') && !dimExpression(k));
+  const tries = free.flatMap((k) => FITTING_LENGTHS.filter((len) => len !== used[k]).map((len) => ({ [k]: len })));
+  return tries.slice(0, limit).map((t) => analysisDims(model, { ...given, ...t }).dims);
 }
 
 export function describe(t: InputTensor): InputDescription {

@@ -17,7 +17,7 @@ import { readModelFile } from '../onnx/reader';
 import { allGraphs, ModelInfo } from '../onnx/model';
 import { encodeModel, floatTensor, model as buildModel, node, valueInfo } from '../onnx/builder';
 import { DataType } from '../onnx/model';
-import { InputSignature, InputTensor, OrtType, readInputsFile, synthesize, vocabBounds, describe } from './inputs';
+import { alternativeDims, analysisDims, InputSignature, InputTensor, OrtType, readInputsFile, synthesize, vocabBounds, describe } from './inputs';
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
@@ -123,7 +123,37 @@ function makeInputs(sig: InputSignature[], o: BenchOptions, model: ModelInfo | u
     }
   }
   const vocab = model ? vocabBounds(model) : {};
-  return synthesize(sig, { batch: batch ?? o.batch, dims: o.dims, seed: o.seed, vocab });
+  // Dims nobody set take the analysis' values, so the run matches the figures the editor shows.
+  const fitted = model ? analysisDims(model, o.dims ?? {}) : { dims: o.dims ?? {}, notes: [] };
+  const syn = synthesize(sig, { batch: batch ?? o.batch, dims: fitted.dims, seed: o.seed, vocab });
+  const names = new Set(sig.map((s) => s.name));
+  const guessed = Object.entries(fitted.dims).filter(([k]) => o.dims?.[k] === undefined && !names.has(k) && !(o.batch !== undefined && k === 'batch'));
+  const defaults = guessed.length && !guessed.every(([k]) => /batch|\[0\]$/i.test(k))
+    ? [`dims not set, fed at the analysis' values: ${guessed.map(([k, v]) => `${k}=${v}`).join(', ')}; set them (--dims) to what production feeds`] : [];
+  return { ...syn, warnings: [...fitted.notes, ...defaults, ...syn.warnings] };
+}
+
+/**
+ * The first inputs failed to run: tries a bounded set of other lengths for the dims nobody set and
+ * keeps the first that runs, saying which. Throws the first failure when none does.
+ */
+async function fallbackInputs(session: Session, sig: InputSignature[], o: BenchOptions, model: ModelInfo | undefined,
+  first: { tensors: InputTensor[]; batch: number; warnings: string[] }, failure: unknown): Promise<{ tensors: InputTensor[]; batch: number; warnings: string[] }> {
+  if (o.inputsFile || !model || !(failure instanceof WorkerError) || failure.kind !== 'run') throw failure;
+  const used = analysisDims(model, o.dims ?? {}).dims;
+  const vocab = vocabBounds(model);
+  for (const dims of alternativeDims(model, o.dims ?? {}, used)) {
+    const syn = synthesize(sig, { batch: o.batch, dims, seed: o.seed, vocab });
+    try {
+      await runOnce(session, feedsOf(syn.tensors));
+    } catch {
+      continue;
+    }
+    const changed = Object.entries(dims).filter(([k, v]) => used[k] !== v).map(([k, v]) => `${k}=${v}`).join(', ');
+    const why = (failure as Error).message.split('\n')[0];
+    return { ...syn, warnings: [...syn.warnings, `the first inputs (${first.tensors.map((t) => `${t.name}[${t.dims}]`).join(', ')}) failed (${why}); ran with ${changed} instead: set dims to what production feeds`] };
+  }
+  throw failure;
 }
 
 function feedsOf(tensors: InputTensor[]): Record<string, Ort.Tensor> {
@@ -175,11 +205,15 @@ async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures>
   const { session, ms: sessionCreateMs } = await createSession(modelPath, sessionOptions(o), o.ep);
   const model = readModelQuietly(modelPath);
   const sig = signatureOf(session);
-  const inputs = makeInputs(sig, o, model);
+  let inputs = makeInputs(sig, o, model);
+  progress('warmup', 'warming up', 5);
+  try {
+    await runOnce(session, feedsOf(inputs.tensors));
+  } catch (e) {
+    inputs = await withInputContext(inputs.tensors, () => fallbackInputs(session, sig, o, model, inputs, e));
+  }
   warnings.push(...inputs.warnings);
   const feeds = feedsOf(inputs.tensors);
-
-  progress('warmup', 'warming up', 5);
   const warmupRuns = await withInputContext(inputs.tensors, () => warmup(session, feeds, o));
   const rssAfterWarmup = rss();
 

@@ -10,7 +10,7 @@ import { toSarif } from './sarif';
 import { failsGate, parseFailOn } from './failOn';
 import type { Finding } from '../rules/types';
 import type { ModelSummary } from '../onnx/summary';
-import { formatBytes, formatCount, formatShape } from '../onnx/summary';
+import { computeFigures, formatBytes, formatCount, formatShape } from '../onnx/summary';
 import { nodeDetail, NodeDetail } from '../onnx/costReport';
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
@@ -140,9 +140,12 @@ export function renderText(result: AnalyzeOutput): string {
       lines.push(`  ops:     ${Object.entries(m.opCounts).slice(0, 8).map(([k, v]) => `${k}×${v}`).join(' ')}`);
       lines.push(`  opsets:  ${Object.entries(m.opsets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (m.macs !== undefined) {
-        lines.push(`  compute: ${formatCount(m.macs)}MACs, ${formatCount(m.flops ?? 0)}FLOPs per inference; peak activations ${formatBytes(m.peakActivationBytes ?? 0)}`);
+        lines.push(`  compute: ${computeFigures(m)} per inference; peak activations ${formatBytes(m.peakActivationBytes ?? 0)}`);
         lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none symbolic'}`);
         if (m.unknownOps?.length) lines.push(`  no shape inference for: ${m.unknownOps.join(', ')}`);
+        if (m.incomplete) lines.push(`  incomplete: ${m.incomplete.reason}`);
+        for (const note of Object.values(m.dimNotes ?? {})) lines.push(`  dims note: ${note}`);
+        for (const c of m.controlFlow ?? []) lines.push(`  control:  ${c.node} ${c.note}`);
       }
       for (const d of m.nodeCosts ?? []) {
         lines.push(`    ${d.graph}#${d.index} ${d.opType} ${d.name}: ${formatCount(d.macs)}MACs ${formatCount(d.flops)}FLOPs, ${formatCount(d.params)} params, out ${d.outputShapes.map(formatShape).join(' ')}`);

@@ -27,8 +27,9 @@ export function costOverrides(flags: Map<string, string | true>): CostSettings |
 
 /** "p95 12.3 ms · $0.004 / 1k · $321 / month (3 × c7i.xlarge at 50 req/s) · estimate; cheapest: …" */
 export function costText(c: CostJson): string {
+  const ge = c.incomplete ? '≥ ' : '';
   const parts = [
-    `p95 ${formatMs(c.latencyMs.p95)} · ${formatUsd(c.per1k)} / 1k · ${formatUsd(c.perMonth)} / month (${c.instancesNeeded} × ${c.instance} at ${c.traffic.requestsPerSec} req/s, ${Math.round(c.utilization * 100)}% util.) · ${c.basis}`,
+    `p95 ${ge}${formatMs(c.latencyMs.p95)} · ${ge}${formatUsd(c.per1k)} / 1k · ${ge}${formatUsd(c.perMonth)} / month (${c.instancesNeeded} × ${c.instance} at ${c.traffic.requestsPerSec} req/s, ${Math.round(c.utilization * 100)}% util.) · ${c.basis}${c.incomplete ? ', incomplete' : ''}`,
   ];
   if (c.cheapest && c.cheapest.instance !== c.instance) parts.push(`cheapest: ${c.cheapest.instance} ${formatUsd(c.cheapest.per1k)} / 1k`);
   parts.push(`int8 (est. ×${c.int8Estimate.speedup}): ${formatUsd(c.int8Estimate.per1k)} / 1k`);

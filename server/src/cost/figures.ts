@@ -3,7 +3,7 @@
  * bytes from the model engine's per-node cost (onnx/cost.ts), weight bytes and node count from the summary.
  */
 import type { ModelSummary } from '../onnx/summary';
-import type { ModelCost } from '../onnx/cost';
+import type { Incomplete, ModelCost } from '../onnx/cost';
 import type { Performance } from './model';
 import type { Finding } from '../rules/types';
 
@@ -17,14 +17,17 @@ export interface WorkFigures {
   /** bytes of every intermediate tensor, written once and read at least once per inference */
   activationBytes?: number;
   nodes: number;
+  /** set when macs and activation bytes are lower bounds (some nodes have no shapes) */
+  incomplete?: Incomplete;
 }
 
-export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes'>): WorkFigures {
+export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'>): WorkFigures {
   const t = summary.weightBytesByType;
   const floatWeightBytes = (t.float ?? 0) + (t.float16 ?? 0) + (t.double ?? 0) + (t.bfloat16 ?? 0);
   return {
     macs: cost?.macs, activationBytes: cost?.activationBytes,
     params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: summary.nodes,
+    ...(cost?.incomplete && { incomplete: cost.incomplete }),
   };
 }
 

@@ -20,6 +20,8 @@ export interface CostReport {
   /** cheapest catalog instance meeting the p95 budget at the traffic (any instance when no budget) */
   cheapest?: Option;
   int8: QuantizedChange;
+  /** the estimate rests on incomplete work figures: its latency and $ are lower bounds */
+  incomplete?: string;
 }
 
 export type CostResult = { report: CostReport } | { error: string };
@@ -34,7 +36,13 @@ export function costReport(work: WorkFigures, config: Config, measured?: Perform
   const { utilization, traffic, budgets } = settings;
   const cost = costOf(perf, instance, utilization, traffic);
   const options = priceAll(work, catalog, instance, measured, utilization, traffic, budgets.p95Ms);
-  return { report: { instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic) } };
+  const incomplete = !measured && work.incomplete ? `${work.incomplete.nodes} nodes of unknown shape (${work.incomplete.reason})` : undefined;
+  return {
+    report: {
+      instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic),
+      ...(incomplete && { incomplete }),
+    },
+  };
 }
 
 /** The shape `analyze` (files[].model.cost) and `bench` (cost) print in JSON. */
@@ -52,6 +60,8 @@ export interface CostJson {
   energyWhPer1k?: number;
   cheapest?: { instance: string; per1k: number; perMonth: number; p95Ms: number; basis: Basis };
   int8Estimate: { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number };
+  /** present when the estimate is a lower bound: what it leaves out */
+  incomplete?: string;
 }
 
 export function costJson(r: CostReport): CostJson {
@@ -62,6 +72,7 @@ export function costJson(r: CostReport): CostJson {
     traffic: r.settings.traffic, energyWhPer1k: r.cost.energyWhPer1k,
     cheapest: r.cheapest && { instance: r.cheapest.instance.id, per1k: r.cheapest.cost.per1k, perMonth: r.cheapest.cost.perMonth, p95Ms: r.cheapest.perf.p95Ms, basis: r.cheapest.perf.basis },
     int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
+    ...(r.incomplete && { incomplete: r.incomplete }),
   };
 }
 
@@ -73,6 +84,8 @@ export interface BudgetViolation {
   actual: number;
   basis: Basis;
   message: string;
+  /** the budget could not be checked (an incomplete estimate): `actual` is a lower bound */
+  unchecked?: boolean;
 }
 
 export function checkBudgets(r: CostReport): BudgetViolation[] {
@@ -81,11 +94,22 @@ export function checkBudgets(r: CostReport): BudgetViolation[] {
   const on = ` on ${r.instance.id}`;
   const over = (k: keyof Budgets, actual: number, fmt: (n: number) => string, what: string, basis: Basis, where = on): void => {
     const limit = b[k];
-    if (limit === undefined || actual <= limit) return;
+    if (limit === undefined) return;
+    if (r.incomplete && k !== 'modelBytes') {
+      // A lower bound over the limit is a violation; under it, the budget is simply not known to hold.
+      if (actual <= limit) {
+        out.push({
+          budget: k, limit, actual, basis, unchecked: true,
+          message: `the ${k} budget of ${fmt(limit)} could not be checked: the estimate (${what} ≥ ${fmt(actual)}) leaves out ${r.incomplete}; benchmark the model or set its dims`,
+        });
+        return;
+      }
+    }
+    if (actual <= limit) return;
     const pct = ((actual - limit) / limit) * 100;
     out.push({
       budget: k, limit, actual, basis,
-      message: `${what} ${fmt(actual)} (${basis === 'measured' ? 'measured' : 'estimate'})${where} exceeds the ${k} budget of ${fmt(limit)} by ${fmt(actual - limit)} (+${pct.toFixed(0)}%)`,
+      message: `${what} ${r.incomplete && k !== 'modelBytes' ? '≥ ' : ''}${fmt(actual)} (${basis === 'measured' ? 'measured' : 'estimate'})${where} exceeds the ${k} budget of ${fmt(limit)} by ${fmt(actual - limit)} (+${pct.toFixed(0)}%)`,
     });
   };
   over('p95Ms', r.perf.p95Ms, formatMs, 'p95 latency', r.perf.basis);
@@ -95,6 +119,7 @@ export function checkBudgets(r: CostReport): BudgetViolation[] {
   over('modelBytes', r.work.weightBytes, formatBytesShort, 'weights', 'measured', '');
   const alt = r.cheapest && r.cheapest.instance.id !== r.instance.id ? r.cheapest : undefined;
   for (const v of out) {
+    if (v.unchecked) continue;
     if (v.budget === 'modelBytes') v.message = v.message.replace(' (measured)', '');
     else if (alt) v.message += `; cheapest instance meeting the p95 budget: ${alt.instance.id} (${formatUsd(alt.cost.per1k)} / 1k, p95 ${formatMs(alt.perf.p95Ms)}, ${alt.perf.basis})`;
   }
@@ -134,7 +159,8 @@ function formatCountShort(n: number): string {
 
 /** The CodeLens title: "p95 12.3 ms · $0.004 / 1k · c7i.xlarge" (+ " (est.)"). */
 export function lensTitle(r: CostReport): string {
-  return `p95 ${formatMs(r.perf.p95Ms)} · ${formatUsd(r.cost.per1k)} / 1k · ${r.instance.id}${r.perf.basis === 'estimate' ? ' (est.)' : ''}`;
+  const ge = r.incomplete ? '≥ ' : '';
+  return `p95 ${ge}${formatMs(r.perf.p95Ms)} · ${ge}${formatUsd(r.cost.per1k)} / 1k · ${r.instance.id}${r.incomplete ? ' (est., incomplete)' : r.perf.basis === 'estimate' ? ' (est.)' : ''}`;
 }
 
 /** Hover markdown: the figures, the formula with this instance's numbers, the recommendation. */
@@ -145,8 +171,12 @@ export function costMarkdown(name: string, r: CostReport): string {
   const L: string[] = [];
   L.push(`**${name}** on **${r.instance.id}** (${r.instance.provider} ${r.instance.region}, $${r.instance.pricePerHour}/h)`);
   L.push('');
-  L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
+  L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${r.incomplete ? '≥ ' : ''}${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
   L.push('');
+  if (r.incomplete) {
+    L.push(`⚠ **Incomplete estimate**: it leaves out ${r.incomplete}. Latency and $ below are lower bounds; benchmark the model or set its dims.`);
+    L.push('');
+  }
   L.push(`| on ${r.instance.id} | ${r.perf.basis} |`);
   L.push('| --- | --- |');
   const p95Budget = r.settings.budgets.p95Ms;

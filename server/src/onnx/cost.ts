@@ -20,14 +20,16 @@
  *   its first reader only (a weight shared by several nodes is counted once and listed in sharedWeights).
  * - Activation bytes are the non-weight tensors a node reads and writes; `peakActivationBytes` simulates
  *   sequential execution in graph order, freeing a tensor after its last reader (graph outputs are kept).
- * - Subgraphs: an `If` counts its more expensive branch (the condition is rarely known before a run),
- *   a `Loop` its body times the trip count when that is a constant (else once), a `Scan` its body times
- *   the scan length.
+ * - Subgraphs: an `If` counts the branch that runs when its condition folds at the dims used (a
+ *   constant, a shape comparison, or an assumed input such as `sr`; see shapes.ts), else its more
+ *   expensive branch; a `Loop` its body times the trip count when that is known (else once, noted as a
+ *   lower bound), a `Scan` its body times the scan length. `controlFlow` says which, per node.
  */
-import { bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
-import { einsumLetters, inferShapes, ShapeInference } from './shapes';
+import { allGraphs, bitsPerElement, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
+import { Degenerate, einsumLetters, inferShapes, ShapeInference } from './shapes';
 import { summarize, weightTensors } from './summary';
 import { duplicateGroups } from './duplicates';
+import { graphOrder, nodeReads } from './order';
 
 export interface NodeCost {
   node: NodeInfo;
@@ -47,6 +49,16 @@ export interface NodeCost {
   outputShapes: Array<Dim[] | null>;
   /** False for nodes of a subgraph branch that the totals do not count (the cheaper If branch). */
   counted: boolean;
+}
+
+/** How a control-flow node was counted (the branch taken, the trip count), for the summary and JSON. */
+export interface ControlFlowNote {
+  graph: string;
+  node: string;
+  op: string;
+  note: string;
+  /** True when the count below this node is a lower bound (a Loop of unknown trip count). */
+  unknown: boolean;
 }
 
 export interface OpTypeCost {
@@ -82,6 +94,21 @@ export interface ModelCost {
   dimsUsed: Record<string, number>;
   sharedWeights: SharedWeight[];
   nodes: NodeCost[];
+  controlFlow: ControlFlowNote[];
+  /** Set when some counted nodes have no shapes (or a Loop no trip count): then macs/flops are lower bounds. */
+  incomplete?: Incomplete;
+  /** Nodes whose shapes are degenerate at the dims used: which dims to set instead (shapes.ts). */
+  degenerate: Degenerate[];
+  /** Defaults replaced so that the model's shapes make sense, with the reason. */
+  dimNotes: Record<string, string>;
+}
+
+/** What a lower-bound figure leaves out: `analyze` JSON's `model.incomplete`. */
+export interface Incomplete {
+  /** Counted nodes with an output of unknown shape (their cost, and that of what follows, is not in the totals). */
+  nodes: number;
+  opTypes: string[];
+  reason: string;
 }
 
 const DENSE = new Set(['Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'Einsum', 'MatMulInteger', 'MatMulNBits', 'DynamicQuantizeMatMul',
@@ -107,6 +134,7 @@ function n0(x: number | null): number {
 
 class CostWalker {
   readonly nodes: NodeCost[] = [];
+  readonly notes: ControlFlowNote[] = [];
   private readonly seenWeights = new Map<string, number>();
 
   constructor(readonly inf: ShapeInference) {}
@@ -129,11 +157,11 @@ class CostWalker {
   /** Costs the nodes of a graph; returns [macs, otherFlops] added when counted. */
   graph(g: GraphInfo, path: string, counted: boolean): { macs: number; other: number } {
     let macs = 0, other = 0;
-    g.nodes.forEach((n, index) => {
-      const c = this.node(n, path, index, counted);
+    for (const index of graphOrder(g).order) {
+      const c = this.node(g.nodes[index], path, index, counted);
       macs += c.macs;
       other += c.flops - 2 * c.macs;
-    });
+    }
     return { macs, other };
   }
 
@@ -168,6 +196,28 @@ class CostWalker {
     const moved = entry.inputBytes + entry.outputBytes + entry.weightBytes;
     entry.intensity = moved ? entry.flops / moved : 0;
     return entry;
+  }
+
+  note(n: NodeInfo, path: string, index: number, note: string, unknown = false): void {
+    this.notes.push({ graph: path, node: n.name || `node${index}`, op: n.opType, note, unknown });
+  }
+
+  /** A Loop's iterations: its `M` input when known (a constant or folded from dims); null otherwise. */
+  tripCount(n: NodeInfo): number | null {
+    const m = n.inputs[0] ? this.inf.constants.get(n.inputs[0])?.data[0] : undefined;
+    return m !== undefined && Number.isFinite(m) && m >= 0 ? m : null;
+  }
+
+  /** A Scan's iterations: the scanned axis of its first scan input. */
+  scanLength(n: NodeInfo): number | null {
+    const a = n.attributes.get('num_scan_inputs');
+    const nScan = a?.kind === 'int' ? a.value : 0;
+    const first = n.inputs[n.inputs.length - nScan];
+    const axes = n.attributes.get('scan_input_axes');
+    const axis = axes?.kind === 'ints' ? axes.value[0] ?? 0 : 0;
+    const s = this.shape(first);
+    const d = s ? s[axis < 0 ? axis + s.length : axis] : undefined;
+    return typeof d === 'number' ? d : null;
   }
 
   denseMacs(n: NodeInfo): number {
@@ -250,7 +300,14 @@ class CostWalker {
         probe.graph(a.value, '', false);
         parts.push({ key, g: a.value, cost: probe.nodes.reduce((s, nc) => s + nc.flops, 0) });
       }
-      const pick = parts.reduce<typeof parts[number] | undefined>((b, p) => (!b || p.cost > b.cost ? p : b), undefined);
+      const choice = this.inf.branches?.get(n);
+      const known = choice && parts.find((p) => p.key === choice.branch);
+      const pick = known ?? parts.reduce<typeof parts[number] | undefined>((b, p) => (!b || p.cost > b.cost ? p : b), undefined);
+      if (counted && pick && parts.length > 1) {
+        this.note(n, path, index, known
+          ? `runs ${pick.key} (${choice!.reason}); only that branch is counted`
+          : `condition unknown before a run: counted the more expensive branch (${pick.key})`);
+      }
       for (const p of parts) this.graph(p.g, `${path}/${n.name || `node${index}`}.${p.key}`, counted && p === pick);
       return 0;
     }
@@ -259,10 +316,12 @@ class CostWalker {
       if (a?.kind !== 'graph') return 0;
       const before = this.nodes.length;
       this.graph(a.value, `${path}/${n.name || `node${index}`}.body`, counted);
-      let times = 1;
-      if (op === 'Loop') times = this.inf.constants.get(n.inputs[0])?.data[0] ?? 1;
-      else { const s = this.shape(n.inputs[n.inputs.length - 1]); times = typeof s?.[0] === 'number' ? s[0] : 1; }
-      if (times > 1) for (const nc of this.nodes.slice(before)) { nc.macs *= times; nc.flops *= times; }
+      const times = op === 'Loop' ? this.tripCount(n) : this.scanLength(n);
+      if (times !== null) for (const nc of this.nodes.slice(before)) { nc.macs *= times; nc.flops *= times; }
+      if (counted) {
+        this.note(n, path, index, times !== null ? `body × ${times} iterations`
+          : '× trip count unknown: the body is counted once (per-iteration cost); the total is a lower bound', times === null);
+      }
       return 0;
     }
     if (DENSE.has(op)) {
@@ -299,14 +358,11 @@ function attr(n: NodeInfo, name: string): number {
   return a?.kind === 'int' ? a.value : 0;
 }
 
-/** Peak live activation bytes when the main graph runs node by node in file order. */
+/** Peak live activation bytes when the main graph runs node by node in execution order (order.ts). */
 function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => number): number {
+  const order = graphOrder(g).order;
   const lastUse = new Map<string, number>();
-  g.nodes.forEach((n, i) => {
-    const uses = [...n.inputs];
-    for (const a of n.attributes.values()) if (a.kind === 'graph') uses.push(...outerNames(a.value));
-    for (const u of uses) if (u) lastUse.set(u, i);
-  });
+  order.forEach((i, step) => { for (const u of nodeReads(g.nodes[i])) lastUse.set(u, step); });
   const keep = new Set(g.outputs.map((o) => o.name));
   let live = 0, peak = 0;
   const alive = new Map<string, number>();
@@ -317,7 +373,8 @@ function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => 
     live += b;
   }
   peak = live;
-  g.nodes.forEach((n, idx) => {
+  order.forEach((idx, step) => {
+    const n = g.nodes[idx];
     let out = 0;
     for (const o of n.outputs) {
       if (!o || w.isWeight(o)) continue;
@@ -328,24 +385,12 @@ function peakActivations(g: GraphInfo, w: CostWalker, nodeBytes: (i: number) => 
     // A subgraph's own activations live while it runs.
     peak = Math.max(peak, live + out + nodeBytes(idx));
     live += out;
-    for (const name of new Set([...n.inputs, ...n.outputs])) {
+    for (const name of new Set([...nodeReads(n), ...n.outputs])) {
       if (!name || keep.has(name) || !alive.has(name)) continue;
-      if ((lastUse.get(name) ?? -1) <= idx) { live -= alive.get(name)!; alive.delete(name); }
+      if ((lastUse.get(name) ?? -1) <= step) { live -= alive.get(name)!; alive.delete(name); }
     }
   });
   return peak;
-}
-
-/** Names a subgraph reads from its enclosing scope. */
-function outerNames(g: GraphInfo): string[] {
-  const local = new Set<string>([...g.inputs.map((i) => i.name), ...g.initializers.map((t) => t.name)]);
-  const out: string[] = [];
-  for (const n of g.nodes) {
-    for (const i of n.inputs) if (i && !local.has(i)) out.push(i);
-    for (const a of n.attributes.values()) if (a.kind === 'graph') out.push(...outerNames(a.value).filter((x) => !local.has(x)));
-    for (const o of n.outputs) local.add(o);
-  }
-  return out;
 }
 
 /** Weights read by more than one node (counted once), and names holding the same tensor location twice. */
@@ -399,11 +444,13 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   }
   const peak = peakActivations(model.graph, walker, (i) => subBytes.get(model.graph.nodes[i]) ?? 0);
   const s = summarize(model);
+  const incomplete = incompleteness(model, walker, inf);
   const sorted = Object.fromEntries(Object.entries(opTypes).sort((a, b) => b[1].macs - a[1].macs || b[1].flops - a[1].flops || a[0].localeCompare(b[0])));
   return {
     macs, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
     activationBytes, peakActivationBytes: peak, opTypes: sorted, unknownOps: inf.unknownOps, dimsUsed: inf.dimsUsed,
-    sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes,
+    sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes, controlFlow: walker.notes, ...(incomplete && { incomplete }),
+    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {},
   };
 }
 
@@ -419,13 +466,55 @@ export interface ComputeSummary {
   unknownOps: string[];
   /** Symbolic dims and the values used for them. */
   dims: Record<string, number>;
+  /** Present when macs/flops are lower bounds. */
+  incomplete?: Incomplete;
+  /** How If/Loop/Scan nodes were counted. */
+  controlFlow?: Array<{ node: string; note: string }>;
+  /** Defaults replaced so that shapes make sense (dim → why). */
+  dimNotes?: Record<string, string>;
 }
 
 export function computeSummary(c: ModelCost): ComputeSummary {
   return {
     macs: c.macs, flops: c.flops, activationBytes: c.activationBytes, peakActivationBytes: c.peakActivationBytes,
     opTypes: c.opTypes, unknownOps: c.unknownOps, dims: c.dimsUsed,
+    ...(c.incomplete && { incomplete: c.incomplete }),
+    ...(Object.keys(c.dimNotes).length && { dimNotes: c.dimNotes }),
+    ...(c.controlFlow.length && { controlFlow: c.controlFlow.map((x) => ({ node: `${x.graph}/${x.node}`, note: `${x.op}: ${x.note}` })) }),
   };
+}
+
+/**
+ * Counted nodes whose outputs (those something reads) have no known size, and why: the first such
+ * node whose inputs are all known is where inference stopped (an op without a rule, a shape computed
+ * from run-time values, or a degenerate shape at the dims used).
+ */
+function incompleteness(model: ModelInfo, walker: CostWalker, inf: ShapeInference): Incomplete | undefined {
+  const read = new Set<string>();
+  for (const g of allGraphs(model.graph)) {
+    for (const n of g.nodes) for (const r of nodeReads(n)) read.add(r);
+    for (const o of g.outputs) read.add(o.name);
+  }
+  const known = (name: string) => numel(inf.values.get(name)?.shape) !== null;
+  const unknown = walker.nodes.filter((nc) => nc.counted && nc.opType !== 'Constant' &&
+    nc.node.outputs.some((o) => o && read.has(o) && !known(o)));
+  const loops = walker.notes.filter((x) => x.unknown);
+  if (!unknown.length && !loops.length) return undefined;
+  const reasons: string[] = [];
+  if (inf.unknownOps.length) reasons.push(`no shape inference for ${inf.unknownOps.join(', ')}`);
+  const root = unknown.find((nc) => nc.node.inputs.every((i) => !i || known(i)));
+  const bad = inf.degenerate?.find((d) => d.node === root?.node) ?? inf.degenerate?.[0];
+  if (bad) {
+    reasons.push(`degenerate shape at the dims used: ${bad.message}`);
+  } else if (root) {
+    const label = `${root.opType}${root.node.name ? ` '${root.node.name}'` : ''}`;
+    const why = inf.unknownOps.includes(root.opType) ? 'an op without shape inference' : 'its output size depends on values known only at run time';
+    reasons.push(`shapes stop at ${label} (${why})`);
+  } else if (unknown.length) {
+    reasons.push(`shapes unknown from ${unknown[0].opType}${unknown[0].node.name ? ` '${unknown[0].node.name}'` : ''} on`);
+  }
+  if (loops.length) reasons.push(`${loops.length} Loop${loops.length > 1 ? 's' : ''} of unknown trip count counted once`);
+  return { nodes: unknown.length, opTypes: [...new Set(unknown.map((nc) => nc.opType))].sort(), reason: reasons.join('; ') };
 }
 
 /** The main-graph node whose subgraph a path like 'main/If_0.then_branch/...' belongs to. */

@@ -6,18 +6,31 @@
  *
  * Symbolic dims of the graph inputs are resolved in this order (the result says which value it used):
  *  1. the value given for that name in `dims` (settings, `inference-lens.json`, `--dims`);
- *  2. a batch-like name (`batch`, `batch_size`, `bs`, `N`, `B`...) → 1;
- *  3. a sequence-like name (`seq`, `sequence`, `seq_len`, `length`, `tokens`, `time`, `T`...) → 128
- *     (DEFAULT_SEQUENCE), a typical request length for transformer and audio models;
- *  4. any other name, or an unnamed dim: the first dim of an input → 1 (batch), the last two dims of a
- *     rank-4 input → 224 (DEFAULT_SPATIAL, an image's height/width), otherwise → 1.
- * Unnamed dims are reported as `<input>[<axis>]`.
+ *  2. a dim written as an expression of others (`past_sequence_length + sequence_length`): computed from them;
+ *  3. the defaults of dims.ts: batch-like names → 1, KV-cache past lengths → 0, sequence-like names →
+ *     128 (DEFAULT_SEQUENCE), else by position (first dim 1, last two of a rank-4 input 224, else 1).
+ * Unnamed dims are reported, and set, as `<input>[<axis>]`. A scalar integer input named in `dims`, or
+ * a sample rate (`sr`) defaulting to 16000, is a known value, so `If (sr == 16000)` folds.
+ * When a default makes a node's shape degenerate, inferShapes searches a bounded list of lengths.
+ *
+ * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds is
+ * inferred through the branch that runs only (the other may be invalid at these dims).
  *
  * An op with no inference rule is recorded (`unknownOps`, as `domain.Op`) and its outputs get unknown
  * shapes; inference goes on with the rest of the graph.
  */
 import { allGraphs, DataType, Dim, GraphInfo, ModelInfo, NodeInfo, TensorInfo } from './model';
 import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEMENTS } from './constants';
+import { orderedNodes } from './order';
+import { defaultDim, dimExpression, evalDimExpression, FITTING_LENGTHS, isBatchLike } from './dims';
+import { InferContext, inferenceFor, Out } from './opShapes';
+import {
+  attrInt, attrInts, attrFloats, attrString, attrTensor, broadcastAll, mergeTypes, normAxis, product, sane, Shape, shapeRange,
+  sliceLen, sliceValues,
+} from './shapeMath';
+
+export { broadcastAll, einsumLetters, einsumShape } from './shapeMath';
+export { SUPPORTED_UNARY } from './opShapes';
 
 export type { ConstTensor } from './constants';
 
@@ -37,33 +50,45 @@ export interface ShapeInference {
   dimsUsed: Record<string, number>;
   /** Values that come from initializers or Constant nodes (weights), by name. */
   weights: Map<string, TensorInfo>;
+  /** `If` nodes whose condition is known at analysis time: the branch that runs, and why. */
+  branches: Map<NodeInfo, BranchChoice>;
+  /** Nodes whose shapes are degenerate at the dims used (after the search for fitting defaults). */
+  degenerate: Degenerate[];
+  /** Dims whose default was replaced to fit the model, and why (dim name → sentence). */
+  dimNotes: Record<string, string>;
 }
 
-export const DEFAULT_BATCH = 1;
-export const DEFAULT_SEQUENCE = 128;
-export const DEFAULT_SPATIAL = 224;
-
-const BATCH_LIKE = /^(n|b|bs|batch|batch_?size|batches|num_?batch(es)?)$|batch/i;
-const SEQUENCE_LIKE = /^(t|s|l)$|seq|sequence|length|len$|^len|token|time|step|frames|samples/i;
-
-/** The value an unset symbolic dim defaults to (see the module comment for the rule). */
-export function defaultDim(name: string | null, axis: number, rank: number): number {
-  if (name && BATCH_LIKE.test(name)) return DEFAULT_BATCH;
-  if (name && SEQUENCE_LIKE.test(name)) return DEFAULT_SEQUENCE;
-  if (axis === 0) return DEFAULT_BATCH;
-  if (rank === 4 && axis >= 2) return DEFAULT_SPATIAL;
-  return 1;
+/** A node whose shape makes no sense at the dims used. */
+export interface Degenerate {
+  node: NodeInfo;
+  message: string;
 }
 
-type Shape = Array<number | null>;
-type Out = Array<ValueType | undefined>;
+export interface BranchChoice {
+  branch: 'then_branch' | 'else_branch';
+  reason: string;
+}
 
-class Inferrer {
+/** Scalar integer inputs whose value is conventional: a sample rate (Silero VAD, audio front-ends). */
+const SAMPLE_RATE = /^(sr|sample_?rate|sampling_?rate)$/i;
+export const DEFAULT_SAMPLE_RATE = 16000;
+
+export { DEFAULT_BATCH, DEFAULT_SEQUENCE, DEFAULT_SPATIAL, defaultDim } from './dims';
+
+const CONV_LIKE = new Set(['Conv', 'ConvInteger', 'QLinearConv', 'FusedConv', 'MaxPool', 'AveragePool', 'LpPool']);
+const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Mean', 'Sum', 'Mod', 'Equal', 'Less', 'Greater',
+  'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Where']);
+
+class Inferrer implements InferContext {
   values = new Map<string, ValueType>();
   constants = new Map<string, ConstTensor>();
   weights = new Map<string, TensorInfo>();
   unknown = new Set<string>();
   dimsUsed: Record<string, number> = {};
+  branches = new Map<NodeInfo, BranchChoice>();
+  degenerate: Degenerate[] = [];
+  /** For constants computed from assumed input values (sr): those inputs' names. */
+  assumedFrom = new Map<string, Set<string>>();
 
   constructor(readonly model: ModelInfo, readonly dims: Record<string, number>) {}
 
@@ -93,12 +118,26 @@ class Inferrer {
 
   resolveInput(name: string, elemType: number, shape: Dim[] | null): void {
     if (!shape) { this.values.set(name, { elemType, shape: null }); return; }
-    const out = shape.map((d, axis) => {
-      if (typeof d === 'number' && d >= 0) return d;
-      const key = typeof d === 'string' ? d : `${name}[${axis}]`;
-      const v = this.dims[key] ?? this.dimsUsed[key] ?? defaultDim(typeof d === 'string' ? d : null, axis, shape.length);
+    // A scalar integer input named in dims (or a sample rate) is a known value: If conditions on it fold.
+    if (isIntegerType(elemType) && (shape.length === 0 || (shape.length === 1 && shape[0] === 1))) {
+      const v = this.dims[name] ?? (SAMPLE_RATE.test(name) ? DEFAULT_SAMPLE_RATE : undefined);
+      if (v !== undefined) {
+        this.dimsUsed[name] = v;
+        this.constants.set(name, { elemType, dims: shape as number[], data: [v] });
+        this.assumedFrom.set(name, new Set([name]));
+      }
+    }
+    const resolve = (key: string, param: string | null, axis: number): number => {
+      const terms = param === null ? undefined : dimExpression(param);
+      // An expression of other dims (`past + seq`) follows them, so the two inputs stay consistent.
+      const v = this.dims[key] ?? this.dimsUsed[key] ??
+        (terms ? evalDimExpression(terms, (t) => resolve(t, t, axis)) : defaultDim(param, axis, shape.length));
       this.dimsUsed[key] = v;
       return v;
+    };
+    const out = shape.map((d, axis) => {
+      if (typeof d === 'number' && d >= 0) return d;
+      return typeof d === 'string' ? resolve(d, d, axis) : resolve(`${name}[${axis}]`, null, axis);
     });
     this.values.set(name, { elemType, shape: out });
   }
@@ -110,7 +149,7 @@ class Inferrer {
       if (!top && this.values.has(i.name)) continue; // bound by the caller (Loop/Scan bodies)
       this.resolveInput(i.name, i.elemType, i.shape);
     }
-    for (const n of g.nodes) this.node(n);
+    for (const n of orderedNodes(g)) this.node(n); // producers first, whatever the file's order
   }
 
   node(n: NodeInfo): void {
@@ -120,6 +159,7 @@ class Inferrer {
     } catch {
       outs = []; // a malformed attribute or input in a corrupt model: unknown shapes, keep going
     }
+    this.checkDegenerate(n, outs);
     n.outputs.forEach((name, i) => {
       if (!name) return;
       const v = outs[i];
@@ -129,6 +169,52 @@ class Inferrer {
       try {
         this.fold(n);
       } catch { /* not foldable */ }
+      const out = n.outputs[0];
+      if (out && this.constants.has(out)) {
+        const from = new Set(n.inputs.flatMap((i) => [...(this.assumedFrom.get(i) ?? [])]));
+        if (from.size) this.assumedFrom.set(out, from);
+      }
+    }
+  }
+
+  /**
+   * A negative or fractional output dim (or a zero one from a convolution or pooling window) from
+   * inputs with no zero dim means the dims used do not fit the model (a window shorter than a
+   * convolution kernel, a Reshape that does not divide).
+   */
+  checkDegenerate(n: NodeInfo, outs: Out): void {
+    // Empty tensors are legitimate elsewhere (an empty roi, a past of length 0): zero only counts for windows.
+    const min = CONV_LIKE.has(n.opType) ? 1 : 0;
+    const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
+    const inputs = n.inputs.filter(Boolean).map((i) => this.shape(i));
+    if (bad < 0) { this.checkBroadcast(n, inputs); return; }
+    if (!inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
+    const first = inputs[0];
+    const w = this.shape(n.inputs[1]);
+    const kernel = attrInts(n, 'kernel_shape') ?? w?.slice(2);
+    const why = CONV_LIKE.has(n.opType) && first && kernel
+      ? `its kernel [${kernel.join(', ')}] is larger than its input [${first.slice(2).join(', ')}] (padded by ${JSON.stringify(attrInts(n, 'pads') ?? 0)})`
+      : `its output would be [${(outs[bad]!.shape ?? []).map((d) => (d === null ? '?' : String(d))).join(', ')}] from inputs ${inputs.map((s) => (s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '?')).join(', ')}`;
+    this.degenerate.push({ node: n, message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: ${why}` });
+  }
+
+  /**
+   * Elementwise inputs whose dims differ on an axis where neither is 1 do not broadcast: two dims that
+   * must be equal were given different values (a mask of 128 against past + seq = 256). The runtime
+   * would refuse the inputs; say so before it runs.
+   */
+  checkBroadcast(n: NodeInfo, inputs: Array<Shape | null>): void {
+    if (n.domain !== '' || !ELEMENTWISE.has(n.opType) || inputs.length < 2 || inputs.some((s) => !s)) return;
+    const rank = Math.max(...inputs.map((s) => s!.length));
+    for (let k = 1; k <= rank; k++) {
+      const dims = new Set(inputs.map((s) => s![s!.length - k]).filter((d): d is number => typeof d === 'number' && d !== 1));
+      if (dims.size < 2) continue;
+      const shapes = inputs.map((s) => `[${s!.map((d) => d ?? '?').join(', ')}]`).join(' and ');
+      this.degenerate.push({
+        node: n,
+        message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: inputs ${shapes} do not broadcast (axis ${rank - k}: ${[...dims].join(' vs ')}): two dims that must be equal have different values`,
+      });
+      return;
     }
   }
 
@@ -137,275 +223,16 @@ class Inferrer {
     return [];
   }
 
-  /** Inference for one node: its outputs' types and shapes. */
+  /** Inference for one node: its outputs' types and shapes, from the op's entry in opShapes.ts. */
   infer(n: NodeInfo): Out {
+    const fn = inferenceFor(n.domain, n.opType);
+    if (!fn) return this.unknownOp(n);
     const x = this.get(n.inputs[0]);
     const xs = this.shape(n.inputs[0]);
     const et = x?.elemType ?? 0;
     const same = (): Out => n.outputs.map(() => (x ? { elemType: et, shape: xs } : undefined));
     const ms = n.domain === 'com.microsoft' || n.domain === 'com.ms.internal.nhwc';
-    if (n.domain !== '' && !ms) return this.unknownOp(n);
-    const op = n.opType;
-
-    if (UNARY.has(op) || (ms && MS_UNARY.has(op))) return [{ elemType: et, shape: xs }, ...n.outputs.slice(1).map(() => ({ elemType: et, shape: xs }))];
-    if (BOOL_UNARY.has(op)) return [{ elemType: DataType.BOOL, shape: xs }];
-    if (BROADCAST.has(op) && !ms) {
-      const shapes = n.inputs.filter(Boolean).map((i) => this.shape(i));
-      return [{ elemType: et, shape: broadcastAll(shapes) }];
-    }
-    if (COMPARE.has(op)) return [{ elemType: DataType.BOOL, shape: broadcastAll([xs, this.shape(n.inputs[1])]) }];
-
-    switch (op) {
-      case 'Constant': {
-        const t = attrTensor(n, 'value');
-        if (t) { this.setWeight(t, n.outputs[0]); return [this.values.get(n.outputs[0])]; }
-        const c = constantAttr(n);
-        if (c) { this.constants.set(n.outputs[0], c); return [{ elemType: c.elemType, shape: c.dims }]; }
-        return [undefined];
-      }
-      case 'Identity': case 'Dropout': case 'Relu': case 'Softmax':
-        return [{ elemType: et, shape: xs }, { elemType: DataType.BOOL, shape: xs }];
-      case 'Cast': return [{ elemType: attrInt(n, 'to', et), shape: xs }];
-      case 'CastLike': return [{ elemType: this.get(n.inputs[1])?.elemType ?? et, shape: xs }];
-      case 'Where': return [{ elemType: this.get(n.inputs[1])?.elemType ?? 0, shape: broadcastAll(n.inputs.map((i) => this.shape(i))) }];
-      case 'Shape': {
-        if (!xs) return [{ elemType: DataType.INT64, shape: [null] }];
-        const [s, e] = shapeRange(n, xs.length);
-        return [{ elemType: DataType.INT64, shape: [Math.max(0, e - s)] }];
-      }
-      case 'Size': return [{ elemType: DataType.INT64, shape: [] }];
-      case 'ConstantOfShape': {
-        const c = this.const(n.inputs[0]);
-        const v = attrTensor(n, 'value');
-        return [{ elemType: v?.dataType ?? DataType.FLOAT, shape: c ? c.data.slice() : unknownRank(xs?.[0]) }];
-      }
-      case 'Range': {
-        const [s, l, d] = [0, 1, 2].map((i) => this.const(n.inputs[i])?.data[0]);
-        const len = s !== undefined && l !== undefined && d ? Math.max(0, Math.ceil((l - s) / d)) : null;
-        return [{ elemType: et, shape: [len] }];
-      }
-      case 'Gather': {
-        const is = this.shape(n.inputs[1]);
-        if (!xs || !is) return [{ elemType: et, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', 0), xs.length);
-        return [{ elemType: et, shape: [...xs.slice(0, axis), ...is, ...xs.slice(axis + 1)] }];
-      }
-      case 'GatherElements': return [{ elemType: et, shape: this.shape(n.inputs[1]) }];
-      case 'GatherND': {
-        const is = this.shape(n.inputs[1]);
-        const b = attrInt(n, 'batch_dims', 0);
-        if (!xs || !is || is[is.length - 1] === null) return [{ elemType: et, shape: null }];
-        const last = is[is.length - 1] as number;
-        return [{ elemType: et, shape: [...is.slice(0, -1), ...xs.slice(b + last)] }];
-      }
-      case 'ScatterND': case 'ScatterElements': case 'Scatter': return [{ elemType: et, shape: xs }];
-      case 'Concat': {
-        const shapes = n.inputs.filter(Boolean).map((i) => this.shape(i));
-        const known = shapes.find((s) => s);
-        if (!known || shapes.some((s) => !s)) return [{ elemType: et, shape: known ? known.map(() => null) : null }];
-        const axis = normAxis(attrInt(n, 'axis', 0), known.length);
-        const out = known.slice();
-        out[axis] = shapes.reduce<number | null>((sum, s) => (sum === null || s![axis] === null ? null : sum + (s![axis] as number)), 0);
-        for (let i = 0; i < out.length; i++) if (i !== axis && out[i] === null) out[i] = shapes.find((s) => s![i] !== null)?.[i] ?? null;
-        return [{ elemType: et, shape: out }];
-      }
-      case 'Split': {
-        if (!xs) return n.outputs.map(() => ({ elemType: et, shape: null }));
-        const axis = normAxis(attrInt(n, 'axis', 0), xs.length);
-        const total = xs[axis];
-        const sizes = this.const(n.inputs[1])?.data ?? attrInts(n, 'split');
-        return n.outputs.map((_, i) => {
-          const s = xs.slice();
-          if (sizes && sizes.length === n.outputs.length) s[axis] = sizes[i];
-          else if (total !== null) { const per = Math.ceil(total / n.outputs.length); s[axis] = Math.min(per, Math.max(0, total - per * i)); }
-          else s[axis] = null;
-          return { elemType: et, shape: s };
-        });
-      }
-      case 'Slice': return [{ elemType: et, shape: this.slice(n, xs) }];
-      case 'Reshape': {
-        const target = this.const(n.inputs[1])?.data ?? attrInts(n, 'shape');
-        if (!target) return [{ elemType: et, shape: unknownRank(this.shape(n.inputs[1])?.[0]) }];
-        return [{ elemType: et, shape: reshape(xs, target, attrInt(n, 'allowzero', 0) === 1) }];
-      }
-      case 'Flatten': {
-        if (!xs) return [{ elemType: et, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', 1), xs.length + 1);
-        return [{ elemType: et, shape: [product(xs.slice(0, axis)), product(xs.slice(axis))] }];
-      }
-      case 'Squeeze': {
-        if (!xs) return [{ elemType: et, shape: null }];
-        const axes = (this.opset('') >= 13 ? this.const(n.inputs[1])?.data : attrInts(n, 'axes'))?.map((a) => normAxis(a, xs.length));
-        if (!axes && n.inputs[1] && this.opset('') >= 13) return [{ elemType: et, shape: null }];
-        return [{ elemType: et, shape: xs.filter((d, i) => (axes ? !axes.includes(i) : d !== 1)) }];
-      }
-      case 'Unsqueeze': {
-        const axesRaw = this.opset('') >= 13 ? this.const(n.inputs[1])?.data : attrInts(n, 'axes');
-        if (!xs || !axesRaw) return [{ elemType: et, shape: null }];
-        const rank = xs.length + axesRaw.length;
-        const axes = axesRaw.map((a) => normAxis(a, rank));
-        const out: Shape = [];
-        let j = 0;
-        for (let i = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : xs[j++] ?? null);
-        return [{ elemType: et, shape: out }];
-      }
-      case 'Transpose': {
-        if (!xs) return [{ elemType: et, shape: null }];
-        const perm = attrInts(n, 'perm') ?? xs.map((_, i) => xs.length - 1 - i);
-        return [{ elemType: et, shape: perm.map((p) => xs[p] ?? null) }];
-      }
-      case 'Expand': {
-        const target = this.const(n.inputs[1])?.data;
-        return [{ elemType: et, shape: target ? broadcastAll([xs, target]) : null }];
-      }
-      case 'Tile': {
-        const reps = this.const(n.inputs[1])?.data;
-        return [{ elemType: et, shape: xs && reps ? xs.map((d, i) => (d === null ? null : d * (reps[i] ?? 1))) : xs?.map(() => null) ?? null }];
-      }
-      case 'Pad': {
-        const pads = this.opset('') >= 11 ? this.const(n.inputs[1])?.data : attrInts(n, 'pads');
-        if (!xs || !pads) return [{ elemType: et, shape: xs ? xs.map(() => null) : null }];
-        const axes = this.const(n.inputs[3])?.data?.map((a) => normAxis(a, xs.length)) ?? xs.map((_, i) => i);
-        const out = xs.slice();
-        axes.forEach((a, i) => { if (out[a] !== null) out[a] = (out[a] as number) + pads[i] + pads[i + axes.length]; });
-        return [{ elemType: et, shape: out }];
-      }
-      case 'MatMul': case 'MatMulInteger': case 'MatMulIntegerToFloat': case 'DynamicQuantizeMatMul': case 'FusedMatMul': {
-        const type = op === 'MatMulInteger' ? DataType.INT32 : op === 'MatMul' || op === 'FusedMatMul' ? et : DataType.FLOAT;
-        let b = this.shape(n.inputs[1]);
-        let a = xs;
-        if (op === 'FusedMatMul') {
-          if (a && attrInt(n, 'transA', 0)) a = swapLast(a);
-          if (b && attrInt(n, 'transB', 0)) b = swapLast(b);
-        }
-        return [{ elemType: type, shape: matmulShape(a, b) }];
-      }
-      case 'QLinearMatMul': return [{ elemType: this.get(n.inputs[7])?.elemType ?? et, shape: matmulShape(xs, this.shape(n.inputs[3])) }];
-      case 'MatMulNBits': {
-        const N = attrInt(n, 'N', 0);
-        return [{ elemType: et, shape: xs ? [...xs.slice(0, -1), N || null] : null }];
-      }
-      case 'Gemm': {
-        const b = this.shape(n.inputs[1]);
-        if (!xs || !b || xs.length !== 2 || b.length !== 2) return [{ elemType: et, shape: null }];
-        const M = attrInt(n, 'transA', 0) ? xs[1] : xs[0];
-        const N = attrInt(n, 'transB', 0) ? b[0] : b[1];
-        return [{ elemType: et, shape: [M, N] }];
-      }
-      case 'QGemm': {
-        const b = this.shape(n.inputs[3]);
-        if (!xs || !b) return [{ elemType: DataType.FLOAT, shape: null }];
-        const M = attrInt(n, 'transA', 0) ? xs[1] : xs[0];
-        const N = attrInt(n, 'transB', 0) ? b[0] : b[1];
-        return [{ elemType: n.inputs[7] ? this.get(n.inputs[7])?.elemType ?? DataType.FLOAT : DataType.FLOAT, shape: [M, N] }];
-      }
-      case 'Einsum': return [{ elemType: et, shape: einsumShape(attrString(n, 'equation', ''), n.inputs.map((i) => this.shape(i))) }];
-      case 'Conv': case 'ConvInteger': case 'FusedConv': case 'NhwcConv':
-        return [{ elemType: op === 'ConvInteger' ? DataType.INT32 : et, shape: convShape(n, xs, this.shape(n.inputs[1]), op === 'NhwcConv' || attrInt(n, 'channels_last', 0) === 1) }];
-      case 'QLinearConv':
-        return [{ elemType: this.get(n.inputs[7])?.elemType ?? et, shape: convShape(n, xs, this.shape(n.inputs[3]), attrInt(n, 'channels_last', 0) === 1) }];
-      case 'ConvTranspose': return [{ elemType: et, shape: convTransposeShape(n, xs, this.shape(n.inputs[1])) }];
-      case 'MaxPool': case 'AveragePool': case 'LpPool': case 'QLinearAveragePool': {
-        const s = poolShape(n, xs, attrInt(n, 'channels_last', 0) === 1);
-        const type = op === 'QLinearAveragePool' ? this.get(n.inputs[4])?.elemType ?? et : et;
-        return [{ elemType: type, shape: s }, { elemType: DataType.INT64, shape: s }];
-      }
-      case 'GlobalAveragePool': case 'GlobalMaxPool': case 'GlobalLpPool':
-        return [{ elemType: et, shape: xs ? xs.map((d, i) => (i < 2 ? d : 1)) : null }];
-      case 'QLinearGlobalAveragePool': {
-        const last = attrInt(n, 'channels_last', 0) === 1;
-        return [{ elemType: this.get(n.inputs[4])?.elemType ?? et, shape: xs ? xs.map((d, i) => (i === 0 || (last ? i === xs.length - 1 : i === 1) ? d : 1)) : null }];
-      }
-      case 'ReduceMean': case 'ReduceSum': case 'ReduceMax': case 'ReduceMin': case 'ReduceProd': case 'ReduceL1':
-      case 'ReduceL2': case 'ReduceLogSum': case 'ReduceLogSumExp': case 'ReduceSumSquare':
-        return [{ elemType: et, shape: this.reduce(n, xs) }];
-      case 'ArgMax': case 'ArgMin': {
-        if (!xs) return [{ elemType: DataType.INT64, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', 0), xs.length);
-        const keep = attrInt(n, 'keepdims', 1) === 1;
-        return [{ elemType: DataType.INT64, shape: keep ? xs.map((d, i) => (i === axis ? 1 : d)) : xs.filter((_, i) => i !== axis) }];
-      }
-      case 'LayerNormalization': case 'SimplifiedLayerNormalization': case 'SkipLayerNormalization': case 'SkipSimplifiedLayerNormalization': {
-        const axis = xs ? normAxis(attrInt(n, 'axis', -1), xs.length) : 0;
-        const stat = xs ? xs.map((d, i) => (i < axis ? d : 1)) : null;
-        const statType = ms ? DataType.FLOAT : attrInt(n, 'stash_type', 1);
-        if (op.startsWith('Skip')) return [{ elemType: et, shape: xs }, { elemType: statType, shape: stat }, { elemType: statType, shape: stat }, { elemType: et, shape: xs }];
-        return [{ elemType: et, shape: xs }, { elemType: statType, shape: stat }, { elemType: statType, shape: stat }];
-      }
-      case 'BatchNormalization': {
-        const c = xs ? [xs[1] ?? null] : null;
-        return [{ elemType: et, shape: xs }, { elemType: et, shape: c }, { elemType: et, shape: c }, { elemType: et, shape: c }, { elemType: et, shape: c }];
-      }
-      case 'Resize': case 'Upsample': return [{ elemType: et, shape: this.resize(n, xs) }];
-      case 'LSTM': case 'GRU': case 'RNN': return this.rnn(n, xs, et);
-      case 'QuantizeLinear': {
-        const zp = this.get(n.inputs[2]);
-        return [{ elemType: zp?.elemType || attrInt(n, 'output_dtype', 0) || DataType.UINT8, shape: xs }];
-      }
-      case 'DequantizeLinear': return [{ elemType: this.get(n.inputs[1])?.elemType ?? DataType.FLOAT, shape: xs }];
-      case 'DynamicQuantizeLinear': return [{ elemType: DataType.UINT8, shape: xs }, { elemType: DataType.FLOAT, shape: [] }, { elemType: DataType.UINT8, shape: [] }];
-      case 'QLinearAdd': case 'QLinearMul':
-        return [{ elemType: et, shape: broadcastAll([xs, this.shape(n.inputs[3])]) }];
-      case 'QLinearSigmoid': case 'QLinearLeakyRelu': case 'QLinearSoftmax': return [{ elemType: et, shape: xs }];
-      case 'QLinearConcat': {
-        const shapes: Array<Shape | null> = [];
-        for (let i = 2; i < n.inputs.length; i += 3) shapes.push(this.shape(n.inputs[i]));
-        const first = shapes.find((s) => s);
-        if (!first || shapes.some((s) => !s)) return [{ elemType: this.get(n.inputs[2])?.elemType ?? 0, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', 0), first.length);
-        const out = first.slice();
-        out[axis] = shapes.reduce<number | null>((s, x) => (s === null || x![axis] === null ? null : s + (x![axis] as number)), 0);
-        return [{ elemType: this.get(n.inputs[2])?.elemType ?? 0, shape: out }];
-      }
-      case 'TopK': {
-        const k = this.const(n.inputs[1])?.data[0] ?? attrInt(n, 'k', -1);
-        if (!xs) return [{ elemType: et, shape: null }, { elemType: DataType.INT64, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', -1), xs.length);
-        const s = xs.map((d, i) => (i === axis ? (k >= 0 ? k : null) : d));
-        return [{ elemType: et, shape: s }, { elemType: DataType.INT64, shape: s }];
-      }
-      case 'NonZero': return [{ elemType: DataType.INT64, shape: xs ? [xs.length, null] : null }];
-      case 'NonMaxSuppression': return [{ elemType: DataType.INT64, shape: [null, 3] }];
-      case 'Compress': return [{ elemType: et, shape: xs ? (n.attributes.has('axis') ? xs.map((d, i) => (i === normAxis(attrInt(n, 'axis', 0), xs.length) ? null : d)) : [null]) : null }];
-      case 'OneHot': {
-        const depth = this.const(n.inputs[1])?.data[0] ?? null;
-        if (!xs) return [{ elemType: this.get(n.inputs[2])?.elemType ?? 0, shape: null }];
-        const axis = normAxis(attrInt(n, 'axis', -1), xs.length + 1);
-        const out = xs.slice();
-        out.splice(axis, 0, depth);
-        return [{ elemType: this.get(n.inputs[2])?.elemType ?? 0, shape: out }];
-      }
-      case 'DepthToSpace': case 'SpaceToDepth': {
-        const b = attrInt(n, 'blocksize', 1);
-        if (!xs || xs.length !== 4) return [{ elemType: et, shape: null }];
-        const f = (d: number | null, k: number): number | null => (d === null ? null : k > 0 ? d * k : d / -k);
-        return [{ elemType: et, shape: op === 'DepthToSpace' ? [xs[0], f(xs[1], -b * b), f(xs[2], b), f(xs[3], b)] : [xs[0], f(xs[1], b * b), f(xs[2], -b), f(xs[3], -b)] }];
-      }
-      case 'EyeLike': return [{ elemType: attrInt(n, 'dtype', et), shape: xs }];
-      case 'RandomNormalLike': case 'RandomUniformLike': return [{ elemType: attrInt(n, 'dtype', et), shape: xs }];
-      case 'RandomNormal': case 'RandomUniform': return [{ elemType: attrInt(n, 'dtype', DataType.FLOAT), shape: attrInts(n, 'shape') ?? null }];
-      case 'If': return this.ifNode(n);
-      case 'Loop': return this.loop(n);
-      case 'Scan': return this.scan(n);
-      case 'Attention': {
-        if (ms) {
-          const hidden = this.shape(n.inputs[1])?.[1] ?? null;
-          const qkv = attrInts(n, 'qkv_hidden_sizes');
-          const v = qkv ? qkv[2] : hidden === null ? null : hidden / 3;
-          return [{ elemType: et, shape: xs ? [xs[0], xs[1], v] : null }, { elemType: et, shape: null }];
-        }
-        return [{ elemType: et, shape: xs && this.shape(n.inputs[2]) ? [...xs.slice(0, -1), this.shape(n.inputs[2])!.slice(-1)[0]] : xs }];
-      }
-      case 'MultiHeadAttention': case 'GroupQueryAttention':
-        return [{ elemType: et, shape: xs }, { elemType: et, shape: null }, { elemType: et, shape: null }];
-      case 'EmbedLayerNormalization': {
-        const hidden = this.shape(n.inputs[2])?.[1] ?? null;
-        return [{ elemType: DataType.FLOAT, shape: xs ? [xs[0], xs[1], hidden] : null }, { elemType: DataType.INT32, shape: xs ? [xs[0]] : null }];
-      }
-      case 'RotaryEmbedding': return [{ elemType: et, shape: xs }];
-      case 'Trilu': case 'CumSum': case 'ReverseSequence': return same();
-      default: return this.unknownOp(n);
-    }
+    return fn({ n, x, xs, et, ms, op: n.opType, same }, this);
   }
 
   slice(n: NodeInfo, xs: Shape | null): Shape | null {
@@ -471,15 +298,25 @@ class Inferrer {
 
   ifNode(n: NodeInfo): Out {
     const branches: GraphInfo[] = [];
-    for (const key of ['then_branch', 'else_branch']) {
+    const keys = ['then_branch', 'else_branch'] as const;
+    for (const key of keys) {
       const a = n.attributes.get(key);
-      if (a?.kind === 'graph') { this.graph(a.value, false); branches.push(a.value); }
+      if (a?.kind === 'graph') branches.push(a.value);
     }
     const cond = this.const(n.inputs[0]);
-    if (cond && branches.length === 2) {
-      const g = branches[cond.data[0] ? 0 : 1];
+    if (cond && cond.data.length === 1 && branches.length === 2) {
+      // Only the branch that runs is inferred: the other one may not even be valid at these dims.
+      const taken = cond.data[0] ? 0 : 1;
+      const from = [...(this.assumedFrom.get(n.inputs[0]) ?? [])].map((k) => `${k}=${this.dimsUsed[k]}`);
+      this.branches.set(n, {
+        branch: keys[taken],
+        reason: `condition '${n.inputs[0]}' is ${taken === 0 ? 'true' : 'false'} ${from.length ? `given ${from.join(', ')}` : 'at the dims used'}`,
+      });
+      const g = branches[taken];
+      this.graph(g, false);
       return g.outputs.map((o) => this.get(o.name) ?? { elemType: o.elemType, shape: o.shape });
     }
+    for (const g of branches) this.graph(g, false);
     return n.outputs.map((_, i) => {
       const vs = branches.map((g) => (g.outputs[i] ? this.get(g.outputs[i].name) : undefined));
       return mergeTypes(vs);
@@ -639,256 +476,6 @@ class Inferrer {
   }
 }
 
-const UNARY = new Set([
-  'Abs', 'Acos', 'Acosh', 'Asin', 'Asinh', 'Atan', 'Atanh', 'Ceil', 'Celu', 'Clip', 'Cos', 'Cosh', 'Elu', 'Erf',
-  'Exp', 'Floor', 'Gelu', 'HardSigmoid', 'HardSwish', 'Hardmax', 'InstanceNormalization', 'LeakyRelu', 'Log',
-  'LogSoftmax', 'LpNormalization', 'LRN', 'MeanVarianceNormalization', 'Mish', 'Neg', 'Reciprocal', 'Round',
-  'Selu', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Softplus', 'Softsign', 'Sqrt', 'Tan', 'Tanh',
-  'ThresholdedRelu', 'Not', 'BitwiseNot', 'GroupNormalization', 'Swish',
-]);
-const MS_UNARY = new Set(['FastGelu', 'BiasGelu', 'Gelu', 'QuickGelu', 'BiasAdd', 'BiasSoftmax', 'Relu', 'Sigmoid', 'Tanh']);
-const BOOL_UNARY = new Set(['IsNaN', 'IsInf']);
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Mean', 'Sum', 'Mod', 'BitShift', 'PRelu', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor']);
-const COMPARE = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
-
-/** The ops inference understands (for documentation and tests). */
-export const SUPPORTED_UNARY = UNARY;
-
-function attrInt(n: NodeInfo, name: string, dflt: number): number {
-  const a = n.attributes.get(name);
-  return a?.kind === 'int' ? a.value : dflt;
-}
-function attrInts(n: NodeInfo, name: string): number[] | undefined {
-  const a = n.attributes.get(name);
-  return a?.kind === 'ints' ? a.value : undefined;
-}
-function attrFloats(n: NodeInfo, name: string): number[] | undefined {
-  const a = n.attributes.get(name);
-  return a?.kind === 'floats' ? a.value : undefined;
-}
-function attrString(n: NodeInfo, name: string, dflt: string): string {
-  const a = n.attributes.get(name);
-  return a?.kind === 'string' ? a.value : dflt;
-}
-function attrTensor(n: NodeInfo, name: string): TensorInfo | undefined {
-  const a = n.attributes.get(name);
-  return a?.kind === 'tensor' ? a.value : undefined;
-}
-
-/** Constant's non-tensor forms: value_int(s), value_float(s). */
-function constantAttr(n: NodeInfo): ConstTensor | undefined {
-  for (const [k, a] of n.attributes) {
-    if (k === 'value_int' && a.kind === 'int') return { elemType: DataType.INT64, dims: [], data: [a.value] };
-    if (k === 'value_float' && a.kind === 'float') return { elemType: DataType.FLOAT, dims: [], data: [a.value] };
-    if (k === 'value_ints' && a.kind === 'ints') return { elemType: DataType.INT64, dims: [a.value.length], data: a.value.slice() };
-    if (k === 'value_floats' && a.kind === 'floats') return { elemType: DataType.FLOAT, dims: [a.value.length], data: a.value.slice() };
-  }
-  return undefined;
-}
-
-/** Dims that are not sizes (negative, fractional, NaN, from a corrupt or inconsistent model) become unknown. */
-function sane(shape: Dim[] | null): Dim[] | null {
-  if (!shape) return null;
-  if (shape.length > 64) return null;
-  return shape.map((d) => (typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0) ? null : d));
-}
-
-/** A shape of `rank` unknown dims (a 1-D shape tensor of known length); null for absurd ranks. */
-function unknownRank(rank: number | null | undefined): Shape | null {
-  return typeof rank === 'number' && rank >= 0 && rank <= 64 ? new Array(rank).fill(null) : null;
-}
-
-function normAxis(a: number, rank: number): number {
-  return a < 0 ? a + rank : a;
-}
-
-function product(s: Shape): number | null {
-  let p = 1;
-  for (const d of s) { if (d === null) return null; p *= d; }
-  return p;
-}
-
-function swapLast(s: Shape): Shape {
-  if (s.length < 2) return s;
-  const o = s.slice();
-  [o[o.length - 2], o[o.length - 1]] = [o[o.length - 1], o[o.length - 2]];
-  return o;
-}
-
-function shapeRange(n: NodeInfo, rank: number): [number, number] {
-  const clamp = (v: number) => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
-  return [clamp(attrInt(n, 'start', 0)), clamp(attrInt(n, 'end', rank))];
-}
-
-/** Numpy-style broadcasting; an unknown dim against 1 stays unknown, against k becomes k. */
-export function broadcastAll(shapes: Array<Shape | null | undefined>): Shape | null {
-  if (shapes.some((s) => !s)) return null;
-  const rank = Math.max(0, ...shapes.map((s) => s!.length));
-  const out: Shape = [];
-  for (let i = 0; i < rank; i++) {
-    let d: number | null = 1;
-    let unknown = false;
-    for (const s of shapes) {
-      const x = s![s!.length - rank + i];
-      if (x === undefined || x === 1) continue;
-      if (x === null) { unknown = true; continue; }
-      d = d === 1 ? x : Math.max(d as number, x);
-    }
-    out.push(unknown && d === 1 ? null : d);
-  }
-  return out;
-}
-
-function matmulShape(a: Shape | null, b: Shape | null): Shape | null {
-  if (!a || !b || !a.length || !b.length) return null;
-  const a2 = a.length === 1 ? [1, a[0]] : a;
-  const b2 = b.length === 1 ? [b[0], 1] : b;
-  const batch = broadcastAll([a2.slice(0, -2), b2.slice(0, -2)]) ?? [];
-  const out: Shape = [...batch, a2[a2.length - 2], b2[b2.length - 1]];
-  if (a.length === 1) out.splice(out.length - 2, 1);
-  if (b.length === 1) out.pop();
-  return out;
-}
-
-function reshape(xs: Shape | null, target: number[], allowZero: boolean): Shape {
-  const out: Shape = target.map((d, i) => (d === 0 && !allowZero ? xs?.[i] ?? null : d));
-  const neg = out.indexOf(-1);
-  if (neg >= 0) {
-    const total = xs ? product(xs) : null;
-    const rest = product(out.filter((_, i) => i !== neg));
-    out[neg] = total !== null && rest ? total / rest : null;
-  }
-  return out;
-}
-
-/** Length of a Python-style slice of a dim of size d, computed (a corrupt dim of 1e15 must not loop). */
-function sliceLen(d: number, start: number, end: number, step: number): number {
-  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-  let s = start < 0 ? start + d : start;
-  let e = end < 0 ? end + d : end;
-  if (step > 0) { s = clamp(s, 0, d); e = clamp(e, 0, d); return Math.max(0, Math.ceil((e - s) / step)); }
-  if (step < 0) { s = clamp(s, -1, d - 1); e = clamp(e, -1, d - 1); return Math.max(0, Math.ceil((s - e) / -step)); }
-  return 0;
-}
-
-/** Python-style slice of `data` (or of indices 0..len-1 when data is null). */
-function sliceValues(data: number[] | null, start: number, end: number, step: number, len = data?.length ?? 0): number[] {
-  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-  let s = start < 0 ? start + len : start;
-  let e = end < 0 ? end + len : end;
-  const out: number[] = [];
-  if (step > 0) {
-    s = clamp(s, 0, len); e = clamp(e, 0, len);
-    for (let i = s; i < e; i += step) out.push(data ? data[i] : i);
-  } else if (step < 0) {
-    s = clamp(s, -1, len - 1); e = clamp(e, -1, len - 1);
-    for (let i = s; i > e; i += step) out.push(data ? data[i] : i);
-  }
-  return out;
-}
-
-function convSpatial(n: NodeInfo, inDims: Shape, kernel: Shape): Shape {
-  const k = inDims.length;
-  const strides = attrInts(n, 'strides') ?? new Array(k).fill(1);
-  const dil = attrInts(n, 'dilations') ?? new Array(k).fill(1);
-  const pads = attrInts(n, 'pads') ?? new Array(2 * k).fill(0);
-  const auto = attrString(n, 'auto_pad', 'NOTSET');
-  const ceil = attrInt(n, 'ceil_mode', 0) === 1;
-  return inDims.map((d, i) => {
-    const kk = kernel[i];
-    if (d === null || kk === null) return null;
-    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return Math.ceil(d / strides[i]);
-    const eff = (kk - 1) * dil[i] + 1;
-    const p = auto === 'VALID' ? 0 : pads[i] + pads[i + k];
-    const v = (d + p - eff) / strides[i];
-    return (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
-  });
-}
-
-function convShape(n: NodeInfo, xs: Shape | null, ws: Shape | null, channelsLast: boolean): Shape | null {
-  if (!xs || !ws) return null;
-  const kernel = attrInts(n, 'kernel_shape') ?? ws.slice(2);
-  if (channelsLast) return [xs[0], ...convSpatial(n, xs.slice(1, -1), kernel), ws[0]];
-  return [xs[0], ws[0], ...convSpatial(n, xs.slice(2), kernel)];
-}
-
-function convTransposeShape(n: NodeInfo, xs: Shape | null, ws: Shape | null): Shape | null {
-  if (!xs || !ws) return null;
-  const group = attrInt(n, 'group', 1);
-  const outC = ws[1] === null ? null : (ws[1] as number) * group;
-  const explicit = attrInts(n, 'output_shape');
-  const spatial = xs.slice(2);
-  const k = spatial.length;
-  if (explicit) return [xs[0], outC, ...explicit.slice(-k)];
-  const kernel = attrInts(n, 'kernel_shape') ?? ws.slice(2);
-  const strides = attrInts(n, 'strides') ?? new Array(k).fill(1);
-  const dil = attrInts(n, 'dilations') ?? new Array(k).fill(1);
-  const pads = attrInts(n, 'pads') ?? new Array(2 * k).fill(0);
-  const outPad = attrInts(n, 'output_padding') ?? new Array(k).fill(0);
-  const auto = attrString(n, 'auto_pad', 'NOTSET');
-  return [xs[0], outC, ...spatial.map((d, i) => {
-    const kk = kernel[i];
-    if (d === null || kk === null) return null;
-    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return d * strides[i];
-    return strides[i] * (d - 1) + outPad[i] + (kk - 1) * dil[i] + 1 - pads[i] - pads[i + k];
-  })];
-}
-
-function poolShape(n: NodeInfo, xs: Shape | null, channelsLast: boolean): Shape | null {
-  if (!xs) return null;
-  const kernel = attrInts(n, 'kernel_shape');
-  if (!kernel) return xs.map(() => null);
-  if (channelsLast) return [xs[0], ...convSpatial(n, xs.slice(1, -1), kernel), xs[xs.length - 1]];
-  return [xs[0], xs[1], ...convSpatial(n, xs.slice(2), kernel)];
-}
-
-/** Einsum output shape from its equation (explicit `->` or the implicit alphabetical form). */
-export function einsumShape(eq: string, shapes: Array<Shape | null>): Shape | null {
-  const letters = einsumLetters(eq, shapes);
-  if (!letters) return null;
-  return letters.output.map((l) => letters.sizes.get(l) ?? null);
-}
-
-export function einsumLetters(eq: string, shapes: Array<Shape | null>): { sizes: Map<string, number | null>; output: string[] } | undefined {
-  const [lhs, rhs] = eq.replace(/\s/g, '').split('->');
-  const terms = lhs.split(',');
-  const sizes = new Map<string, number | null>();
-  const counts = new Map<string, number>();
-  let ellipsis: Shape = [];
-  for (let t = 0; t < terms.length; t++) {
-    const s = shapes[t];
-    if (!s) return undefined;
-    const term = terms[t];
-    const [pre, post] = term.includes('...') ? term.split('...') : [term, ''];
-    const nEll = s.length - pre.length - post.length;
-    if (term.includes('...')) ellipsis = broadcastAll([ellipsis, s.slice(pre.length, pre.length + nEll)]) ?? [];
-    const named = [...pre.split('').map((l, i) => [l, s[i]] as const), ...post.split('').map((l, i) => [l, s[pre.length + nEll + i]] as const)];
-    for (const [l, d] of named) {
-      counts.set(l, (counts.get(l) ?? 0) + 1);
-      const prev = sizes.get(l);
-      sizes.set(l, prev === undefined || prev === 1 || prev === null ? d ?? null : prev);
-    }
-  }
-  let output: string[];
-  if (rhs !== undefined) output = rhs.replace('...', '').split('');
-  else output = [...counts.entries()].filter(([, c]) => c === 1).map(([l]) => l).sort();
-  const ellKeys = ellipsis.map((_, i) => `…${i}`);
-  ellipsis.forEach((d, i) => sizes.set(ellKeys[i], d));
-  if (rhs === undefined || rhs.includes('...')) {
-    const at = rhs?.indexOf('...') ?? 0;
-    output.splice(at, 0, ...ellKeys);
-  }
-  return { sizes, output };
-}
-
-function mergeTypes(vs: Array<ValueType | undefined>): ValueType | undefined {
-  const known = vs.filter((v): v is ValueType => !!v);
-  if (!known.length) return undefined;
-  const first = known[0];
-  if (known.some((v) => !v.shape || v.shape.length !== first.shape?.length)) return { elemType: first.elemType, shape: null };
-  return { elemType: first.elemType, shape: first.shape!.map((d, i) => (known.every((v) => v.shape![i] === d) ? d : null)) };
-}
-
 function binaryConst(op: string, a: ConstTensor, b: ConstTensor): ConstTensor | undefined {
   const shape = broadcastAll([a.dims, b.dims]) as number[] | null;
   if (!shape || shape.some((d) => d === null)) return undefined;
@@ -937,11 +524,41 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
   return out;
 }
 
-/** Infers every value's type and shape, subgraphs included, at the given dims. */
+/**
+ * Infers every value's type and shape, subgraphs included, at the given dims. When a default (not a
+ * given dim) makes some node's shape degenerate, each defaulted non-batch dim in turn is tried at a
+ * bounded list of lengths (dims.ts FITTING_LENGTHS) and the first that fits is used and noted.
+ */
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
+  const first = run(model, dims);
+  if (!first.degenerate.length) return first;
+  const free = Object.keys(first.dimsUsed).filter((k) => dims[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
+    !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
+  // One dim at a time, in input order: a state's batch axis must not grow with the audio window.
+  let tries = 0;
+  for (const k of free) {
+    for (const len of FITTING_LENGTHS) {
+      if (len <= first.dimsUsed[k] || ++tries > MAX_FITTING_TRIES) continue;
+      const tried = run(model, { ...dims, [k]: len });
+      if (tried.degenerate.length) continue;
+      tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${first.degenerate[0].message}); ` +
+        `${k}=${len} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
+      return tried;
+    }
+  }
+  return first;
+}
+
+/** Bounds the search for fitting lengths (each try is one shape inference). */
+const MAX_FITTING_TRIES = 12;
+
+function run(model: ModelInfo, dims: Record<string, number>): ShapeInference {
   const inf = new Inferrer(model, dims);
   inf.graph(model.graph, true);
-  return { values: inf.values, constants: inf.constants, unknownOps: [...inf.unknown].sort(), dimsUsed: inf.dimsUsed, weights: inf.weights };
+  return {
+    values: inf.values, constants: inf.constants, unknownOps: [...inf.unknown].sort(), dimsUsed: inf.dimsUsed, weights: inf.weights,
+    branches: inf.branches, degenerate: inf.degenerate, dimNotes: {},
+  };
 }
 
 /** Every node of the model's graphs (main graph first, then subgraphs), for callers that count. */

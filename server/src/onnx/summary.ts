@@ -141,6 +141,15 @@ export function summaryMarkdown(name: string, s: ModelSummary): string {
 export function computeLine(s: Partial<ComputeSummary>): string {
   const dims = Object.entries(s.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
   const unknown = s.unknownOps?.length ? ` · no inference for ${s.unknownOps.join(', ')}` : '';
-  return `- Compute: ${formatCount(s.macs ?? 0)}MACs (${formatCount(s.flops ?? 0)}FLOPs) per inference${dims ? ` at ${dims}` : ''}` +
-    ` · peak activations ${formatBytes(s.peakActivationBytes ?? 0)}${unknown}`;
+  return `- Compute: ${computeFigures(s)} per inference${dims ? ` at ${dims}` : ''}` +
+    ` · peak activations ${formatBytes(s.peakActivationBytes ?? 0)}${unknown}` +
+    (s.incomplete ? `\n- Incomplete: ${s.incomplete.reason}` : '');
+}
+
+/** `1.20 GMACs (2.41 GFLOPs)`, or `≥ 1.20 GMACs (≥ 2.41 GFLOPs; 37 nodes unknown)` when shapes are missing. */
+export function computeFigures(s: Partial<ComputeSummary>): string {
+  const ge = s.incomplete ? '≥ ' : '';
+  const n = s.incomplete?.nodes ?? 0;
+  const missing = !s.incomplete ? '' : n ? `; ${n} node${n === 1 ? '' : 's'} unknown` : '; Loop trip count unknown';
+  return `${ge}${formatCount(s.macs ?? 0)}MACs (${ge}${formatCount(s.flops ?? 0)}FLOPs${missing})`;
 }
