@@ -83,7 +83,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       try {
         const codeDir = path.dirname(fileURLToPath(uri));
         const ref = modelPathAt(tree, params.range.start, codeDir, ctx.workspaceRoots());
-        if (!ref) return [];
+        if (!ref || ref.refused) return [];
         const text = doc.getText(ref.range);
         const quote = /^[rbuf]*("""|'''|"|'|`)/i.exec(text)?.[0] ?? '"';
         const literal = text.slice(quote.length, text.length - (quote.replace(/^[rbuf]*/i, '').length));
