@@ -5,6 +5,7 @@ import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { TOOL, VERSION } from './version';
+import { describeFailure } from './errors';
 
 const USAGE = `usage: ${TOOL} <command> [options]
 
@@ -21,7 +22,9 @@ ${BENCH_USAGE}
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
 
-exit codes: 0 ran (with or without findings), 1 a benchmark failed, 2 usage error`;
+--debug (any command): print the stack trace of a failure too
+
+exit codes: 0 ran (with or without findings), 1 a benchmark or conversion failed, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
@@ -33,10 +36,22 @@ const COMMANDS: Record<string, Command> = {
   'text-view': runTextView,
 };
 
+/** What each command does, for "<action> of <file> failed: ...". */
+const ACTIONS: Record<string, string> = {
+  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', bench: 'benchmark', 'text-view': 'text view',
+};
+
+/** The file a command works on, for its error line: the first model named, else the first positional. */
+function subjectOf(args: string[]): string | undefined {
+  return args.find((a) => /\.onnx$/i.test(a)) ?? args.find((a) => !a.startsWith('-'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string): void => { process.stdout.write(s + '\n'); };
   const err = (s: string): void => { process.stderr.write(s + '\n'); };
-  const [cmd, ...rest] = argv;
+  // --debug (anywhere) or INFERENCE_LENS_DEBUG=1: failures print their stack trace too.
+  const debug = argv.includes('--debug') || process.env.INFERENCE_LENS_DEBUG === '1';
+  const [cmd, ...rest] = argv.filter((a) => a !== '--debug');
   if (cmd === '--version' || cmd === '-v') { out(VERSION); return 0; }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return 0; }
   const run = cmd ? COMMANDS[cmd] : undefined;
@@ -52,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`${TOOL} ${cmd}: ${e.message}\n${USAGE}`);
       return 2;
     }
-    err(`${TOOL} ${cmd}: ${(e as Error).stack ?? e}`);
+    err(`${TOOL} ${cmd}: ${describeFailure(ACTIONS[cmd] ?? cmd, subjectOf(rest), e, debug)}${debug ? '' : ' (--debug shows details)'}`);
     return 1;
   }
 }

@@ -168,7 +168,7 @@ describe('confined paths (hostile models and workspaces)', () => {
     if (mkfifo(path.join(samples, 'x.npy'))) {
       assert.throws(() => loadSamplesDir(samples, m), /refused: it is not a regular file \(a FIFO\)/);
       // An inputs file given to a benchmark: a FIFO would block the read.
-      assert.throws(() => readInputsFile(path.join(samples, 'x.npy'), [{ name: 'x', type: 'float32', dims: [1, 64] }]), /the inputs file is not a regular file/);
+      assert.throws(() => readInputsFile(path.join(samples, 'x.npy'), [{ name: 'x', type: 'float32', shape: [1, 64] }]), /the inputs file is not a regular file/);
     }
   });
 

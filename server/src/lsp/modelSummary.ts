@@ -30,7 +30,7 @@ export function modelSummary(ctx: ServerContext): Feature {
       const report = ctx.models.get(file, ctx.config());
       void connection.sendDiagnostics({ uri, diagnostics: fileDiagnostics(file, report) });
     } catch (e) {
-      ctx.log(`model analysis of ${file} failed: ${(e as Error).stack ?? e}`);
+      ctx.logFailure('model analysis', file, e);
     }
   }
 
