@@ -30,9 +30,12 @@ export function oneLine(e: unknown): string {
 
 export function hintFor(e: unknown): string | undefined {
   if (!(e instanceof Error)) return undefined;
-  const code = (e as NodeJS.ErrnoException).code;
+  // An error from a child process carries the errno code or class it had there as `origin`.
+  const origin = (e as { origin?: string }).origin;
+  const code = (e as NodeJS.ErrnoException).code ?? origin;
   if (code && ERRNO_HINTS[code]) return ERRNO_HINTS[code];
-  if (NAME_HINTS[e.name]) return NAME_HINTS[e.name];
+  const name = origin ?? e.name;
+  if (NAME_HINTS[name]) return NAME_HINTS[name];
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import { Config, ConfigLayer, mergeConfig, parseConfig, readWorkspaceConfig } fr
 import { ModelCache } from './modelRefs';
 import { TOOL, VERSION } from './version';
 import { describeFailure } from './errors';
+import { BenchError } from './bench/types';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
@@ -162,7 +163,7 @@ connection.onExecuteCommand(async (params, token, progress) => {
     if (e instanceof ResponseError) throw e;
     const arg = params.arguments?.[0];
     const file = typeof arg === 'string' ? arg.replace(/^file:\/\//, '') : undefined;
-    if (token.isCancellationRequested || (e instanceof Error && e.message === 'cancelled')) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${params.command} cancelled`);
+    if (token.isCancellationRequested || (e instanceof BenchError && e.kind === 'cancelled')) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${params.command} cancelled`);
     ctx.logFailure(params.command, file, e);
     throw new ResponseError(ErrorCodes.InternalError, describeFailure(params.command, file, e));
   }
