@@ -13,6 +13,7 @@ import { Config, ConfigLayer, mergeConfig, parseConfig, readWorkspaceConfig } fr
 import { ModelCache } from './modelRefs';
 import { TOOL, VERSION } from './version';
 import { describeFailure } from './errors';
+import { onRuleFailure } from './engine';
 import { BenchError } from './bench/types';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
@@ -44,6 +45,8 @@ const ctx: ServerContext = {
   hasCommand: (id) => commands.has(id),
   measured,
 };
+
+onRuleFailure((id, e) => ctx.logFailure(`rule ${id} (skipped; the other rules ran)`, undefined, e));
 
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
