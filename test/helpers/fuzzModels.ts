@@ -128,25 +128,39 @@ export interface FuzzStats {
   outcomes: Record<Outcome, number>;
   byMutation: Record<string, number>;
   crashes: { seed: number; stage: string; message: string; bytes: Buffer }[];
+  /** Cases over `slowMs` (the long run reports them; tests do not time anything). */
+  slow: { seed: number; ms: number; bytes: Buffer }[];
+}
+
+export interface FuzzHooks {
+  onCrash?: (c: FuzzStats['crashes'][number]) => void;
+  onSlow?: (c: FuzzStats['slow'][number]) => void;
+  slowMs?: number;
+  /** called every 1,000 cases */
+  onProgress?: (stats: FuzzStats) => void;
 }
 
 /**
  * `cases` seeded cases over `seeds`: each applies 1–3 mutations to a seed. Case `i` depends only on
  * (`seed`, `i`), so any crash replays alone.
  */
-export function fuzz(seeds: readonly Buffer[], cases: number, seed: number, file: string, onCrash?: (c: FuzzStats['crashes'][number]) => void): FuzzStats {
-  const stats: FuzzStats = { cases: 0, outcomes: { error: 0, problems: 0, clean: 0 }, byMutation: {}, crashes: [] };
+export function fuzz(seeds: readonly Buffer[], cases: number, seed: number, file: string, hooks: FuzzHooks = {}): FuzzStats {
+  const stats: FuzzStats = { cases: 0, outcomes: { error: 0, problems: 0, clean: 0 }, byMutation: {}, crashes: [], slow: [] };
   for (let i = 0; i < cases; i++) {
     const caseSeed = (seed * 1_000_003 + i) >>> 0;
     const bytes = caseBytes(seeds, caseSeed, stats.byMutation);
     stats.cases++;
+    const t0 = performance.now();
     try {
       stats.outcomes[runCase(bytes, file)]++;
     } catch (e) {
       const c = { seed: caseSeed, stage: e instanceof FuzzCrash ? e.stage : 'harness', message: (e as Error).message, bytes };
       stats.crashes.push(c);
-      onCrash?.(c);
+      hooks.onCrash?.(c);
     }
+    const ms = performance.now() - t0;
+    if (hooks.slowMs !== undefined && ms > hooks.slowMs) { const c = { seed: caseSeed, ms, bytes }; stats.slow.push(c); hooks.onSlow?.(c); }
+    if (stats.cases % 1000 === 0) hooks.onProgress?.(stats);
   }
   return stats;
 }

@@ -2,7 +2,7 @@
  * A seeded, deterministic mutator of protobuf files (ONNX models) for fuzzing the reader and what
  * follows it. Byte-level: truncate, bit-flip, splice (a range of another model). Structure-level, on a
  * generic wire-format tree re-encoded with consistent enclosing lengths: duplicate a field, drop one,
- * and inflate a length prefix (the one lie left in the file: it claims more bytes than there are).
+ * set an integer to an edge value (-1, 2^31, 2^53, 2^63...), and inflate a length prefix (the one lie left in the file: it claims more bytes than there are).
  * The same seed gives the same bytes on every machine.
  */
 
@@ -99,8 +99,15 @@ function parseModel(b: Buffer): Field[] | undefined {
   return parseMessage(b, 6);
 }
 
-export type MutationKind = 'truncate' | 'flip' | 'splice' | 'duplicate' | 'drop' | 'inflate';
-export const MUTATIONS: readonly MutationKind[] = ['truncate', 'flip', 'splice', 'duplicate', 'drop', 'inflate'];
+export type MutationKind = 'truncate' | 'flip' | 'splice' | 'duplicate' | 'drop' | 'inflate' | 'value';
+export const MUTATIONS: readonly MutationKind[] = ['truncate', 'flip', 'splice', 'duplicate', 'drop', 'inflate', 'value'];
+
+/** Integers that break naive code: zero, -1 (ten-byte two's complement), int32/int53/int64 edges. */
+const EDGE_VALUES: readonly Buffer[] = [
+  varint(0), varint(1), varint(2 ** 31 - 1), varint(2 ** 32), varint(2 ** 53 + 1), varint(2 ** 62),
+  Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), // -1
+  Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), // -2^63
+];
 
 /** Lengths that break naive readers: past the end, around 2^31/2^32, at 2^53 and beyond. */
 const LIES = [1, 7, 1 << 20, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 2 ** 53, 2 ** 62];
@@ -120,13 +127,18 @@ export function mutate(buf: Buffer, next: () => number, donors: readonly Buffer[
       const from = int(next, d.length), take = 1 + int(next, Math.min(256, d.length - from));
       return { bytes: Buffer.concat([buf.subarray(0, at), d.subarray(from, from + take), buf.subarray(at + len)]), kind };
     }
-    case 'duplicate': case 'drop': case 'inflate': {
+    case 'duplicate': case 'drop': case 'inflate': case 'value': {
       const tree = parseModel(buf);
       if (!tree) break;
       const all = lists(tree).filter((l) => l.length > 0);
       const list = all[int(next, all.length)];
       const i = int(next, list.length);
-      if (kind === 'duplicate') list.splice(i, 0, structuredCloneField(list[i]));
+      if (kind === 'value') {
+        // A varint (dims, data types, attribute ints, ir_version...) set to an edge value.
+        const ints = lists(tree).flat().filter((f) => f.wireType === 0);
+        if (!ints.length) break;
+        ints[int(next, ints.length)].raw = EDGE_VALUES[int(next, EDGE_VALUES.length)];
+      } else if (kind === 'duplicate') list.splice(i, 0, structuredCloneField(list[i]));
       else if (kind === 'drop') list.splice(i, 1);
       else {
         const lenFields = lists(tree).flat().filter((f) => f.wireType === 2);
