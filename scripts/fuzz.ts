@@ -1,4 +1,4 @@
-// The long fuzz run (`npm run fuzz [cases] [seed]`, default 100,000): mutated generated and real models
+// The long fuzz run (`npm run fuzz -- [cases] [seed] [model,model...]`, default 100,000): mutated generated and real models
 // through the reader, shapes, cost, rules, text view and hovers. Each crash, and each case slower than
 // 1 s, is written to test/fixtures/fuzz/ (the regression suite replays every file there); the run exits 1.
 import * as fs from 'fs';
@@ -8,7 +8,8 @@ import { REPO } from '../test/helpers/paths';
 
 const cases = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? 1);
-const seeds = [...generatedSeeds(), ...realSeeds()];
+// Optional third argument: the shared models to mutate, comma-separated (default: the small ones).
+const seeds = [...generatedSeeds(), ...realSeeds(process.argv[4]?.split(','))];
 const out = path.join(REPO, 'test', 'fixtures', 'fuzz');
 const t0 = Date.now();
 const seen = new Set<string>();
