@@ -52,5 +52,10 @@ export function describeFailure(action: string, file: string | undefined, e: unk
   return debug && e instanceof Error && e.stack ? `${line}\n${e.stack}` : line;
 }
 
+/** A child process's last stderr lines on one line, without stack frames: what a user may read of a crash. */
+export function lastWords(stderr: string, lines = 3): string {
+  return stderr.trim().split('\n').filter((l) => l.trim() && !/^\s+at\s/.test(l)).slice(-lines).join('; ');
+}
+
 /** A stack trace line as Node prints it: what must not reach a user outside debug mode. */
 export const STACK_LINE = /^\s+at\s.+[(:]/m;

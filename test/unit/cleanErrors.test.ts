@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeFailure, hintFor, oneLine, STACK_LINE } from '../../server/src/errors';
+import { describeFailure, hintFor, lastWords, oneLine, STACK_LINE } from '../../server/src/errors';
 import { OnnxReadError } from '../../server/src/onnx/reader';
 import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
 import { DataType } from '../../server/src/onnx/model';
@@ -74,5 +74,7 @@ describe('clean errors (CLI and messages)', function () {
     assert.strictEqual(oneLine('plain'), 'plain');
     assert.strictEqual(describeFailure('benchmark', undefined, 42), 'benchmark failed: 42');
     assert.ok(STACK_LINE.test(describeFailure('x', undefined, new Error('boom'), true)));
+    // A crashed child's stderr reaches the user as its last words, never its stack.
+    assert.strictEqual(lastWords('Error: out of memory\n    at f (w.js:1:1)\n    at g (w.js:2:2)\n\nfatal\n'), 'Error: out of memory; fatal');
   });
 });

@@ -13,6 +13,7 @@ import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
 import type { ConvertJob, FromWorker, ToWorker, WorkerFigures } from './protocol';
 import type { ConversionSummary } from '../quantize/convert';
+import { lastWords } from '../errors';
 import {
   BackendAvailability, BenchError, BenchOptions, BenchProgress, BenchResult, EP_NAMES, EpName, RunControl, withDefaults,
 } from './types';
@@ -129,8 +130,9 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
     child.on('error', (e) => finish(new BenchError('crashed', `${what} process error: ${e.message}`)));
     child.on('exit', (code, signal) => setTimeout(() => {
       // Deferred a moment: a result sent just before a normal exit may still be in the IPC pipe.
-      const tail = stderr.trim().split('\n').slice(-5).join('\n');
-      finish(new BenchError('crashed', `the ${what} process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
+      // The child's last words, on one line and without its JavaScript stack (a user reads this message).
+      const tail = lastWords(stderr);
+      finish(new BenchError('crashed', `the ${what} process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `: ${tail}` : ''}`));
     }, 20));
     if (child.pid !== undefined && control.niceness) {
       try {
