@@ -6,6 +6,7 @@ import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { runInit } from './cli/init';
 import { TOOL, VERSION } from './version';
+import { describeFailure } from './errors';
 
 const USAGE = `usage: ${TOOL} <command> [options]
 
@@ -28,7 +29,9 @@ ${BENCH_USAGE}
       write a commented inference-lens.json for the folder: its models' symbolic dims, the instance, and
       budgets 1.5x today's estimates (so analyze --fail-on budget catches a regression)
 
-exit codes: 0 ran (with or without findings), 1 a benchmark failed or analyze --fail-on was met, 2 usage error`;
+--debug (any command): print the stack trace of a failure too
+
+exit codes: 0 ran (with or without findings), 1 a benchmark or conversion failed or analyze --fail-on was met, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
@@ -41,10 +44,22 @@ const COMMANDS: Record<string, Command> = {
   init: runInit,
 };
 
+/** What each command does, for "<action> of <file> failed: ...". */
+const ACTIONS: Record<string, string> = {
+  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', bench: 'benchmark', 'text-view': 'text view',
+};
+
+/** The file a command works on, for its error line: the first model named, else the first positional. */
+function subjectOf(args: string[]): string | undefined {
+  return args.find((a) => /\.onnx$/i.test(a)) ?? args.find((a) => !a.startsWith('-'));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string): void => { process.stdout.write(s + '\n'); };
   const err = (s: string): void => { process.stderr.write(s + '\n'); };
-  const [cmd, ...rest] = argv;
+  // --debug (anywhere) or INFERENCE_LENS_DEBUG=1: failures print their stack trace too.
+  const debug = argv.includes('--debug') || process.env.INFERENCE_LENS_DEBUG === '1';
+  const [cmd, ...rest] = argv.filter((a) => a !== '--debug');
   if (cmd === '--version' || cmd === '-v') { out(VERSION); return 0; }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') { out(USAGE); return 0; }
   const run = cmd ? COMMANDS[cmd] : undefined;
@@ -60,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`${TOOL} ${cmd}: ${e.message}\n${USAGE}`);
       return 2;
     }
-    err(`${TOOL} ${cmd}: ${(e as Error).stack ?? e}`);
+    err(`${TOOL} ${cmd}: ${describeFailure(ACTIONS[cmd] ?? cmd, subjectOf(rest), e, debug)}${debug ? '' : ' (--debug shows details)'}`);
     return 1;
   }
 }

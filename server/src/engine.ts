@@ -15,6 +15,7 @@ import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
+import { describeFailure } from './errors';
 import type { Config } from './config';
 import type { Tree } from 'web-tree-sitter';
 import type { ModelResolver } from './cost/figures';
@@ -45,7 +46,7 @@ export function analyzeTree(text: string, tree: Tree, lang: CodeLanguage, config
 export function analyzeScriptTree(text: string, tree: Tree, lang: Exclude<CodeLanguage, 'python'>, config: Config, external?: ScriptExternal): { findings: Finding[]; summary: ScriptSummary } {
   const findings: Finding[] = [];
   const ctx = { text, tree, language: lang, module: analyzeScript(tree, external), config };
-  for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  for (const rule of scriptRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   return { findings: finalize(suppressed(findings, text, lang), config), summary: summarizeScriptModule(ctx.module) };
 }
 
@@ -128,9 +129,30 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const findings: Finding[] = [];
   const ctx = { model, config, measured, cost };
-  for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...rule.check(ctx));
+  for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
   return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
+}
+
+/** Rules that threw, each reported once per process. */
+const failedRules = new Set<string>();
+let reportRuleFailure: (id: string, e: unknown) => void = (id, e) => {
+  process.stderr.write(`${describeFailure(`rule ${id}`, undefined, e)}; it was skipped, the other rules ran\n`);
+};
+
+/** Where a failing rule is reported (the server logs it; the CLI writes stderr). */
+export function onRuleFailure(report: (id: string, e: unknown) => void): void {
+  reportRuleFailure = report;
+}
+
+/** A rule that throws yields no findings (reported once): one broken rule must not silence the others. */
+function guarded<C>(rule: { id: string; check(ctx: C): Finding[] }, ctx: C): Finding[] {
+  try {
+    return rule.check(ctx);
+  } catch (e) {
+    if (!failedRules.has(rule.id)) { failedRules.add(rule.id); reportRuleFailure(rule.id, e); }
+    return [];
+  }
 }
 
 const unitRulesMemo = new WeakMap<Config, UnitRules>();
@@ -142,8 +164,8 @@ function unitRules(config: Config): UnitRules {
     const on = pythonRules().filter((rule) => enabled(rule.id, config));
     const code = on.filter((rule) => !rule.readsModels), reads = on.filter((rule) => rule.readsModels);
     r = {
-      code: (module, text) => sortByPosition(finalize(code.flatMap((rule) => rule.check({ text, tree: module.tree, module, config })), config)),
-      models: (module, text, models) => sortByPosition(finalize(reads.flatMap((rule) => rule.check({ text, tree: module.tree, module, config, models })), config)),
+      code: (module, text) => sortByPosition(finalize(code.flatMap((rule) => guarded(rule, { text, tree: module.tree, module, config })), config)),
+      models: (module, text, models) => sortByPosition(finalize(reads.flatMap((rule) => guarded(rule, { text, tree: module.tree, module, config, models })), config)),
     };
     unitRulesMemo.set(config, r);
   }

@@ -8,12 +8,14 @@ import type { MeasuredLookup } from './cost/resolve';
 import type { Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
 import { pathOf, sessionCallArgument } from './code/modelPathExpr';
+import { isWithin, realInside } from './confine';
 
 /**
  * The `.onnx` file named under `pos` (relative to the code or a workspace root), if it exists: a
  * string literal, a variable holding a path, or an `InferenceSession.create(...)`/`InferenceSession(...)` callee.
+ * `refused` says why it must not be read (outside the workspace, not a regular file): show it, do not open it.
  */
-export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: string[]): { file: string; range: Range } | undefined {
+export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: string[]): { file: string; range: Range; refused?: string } | undefined {
   const at: Node | null = tree.rootNode.descendantForPosition({ row: pos.line, column: pos.character });
   if (!at) return undefined;
   let node: Node | null = at;
@@ -33,18 +35,34 @@ export function modelPathAt(tree: Tree, pos: Position, codeDir: string, roots: s
     literal = pathOf(call ? call.arg : at);
   }
   if (!node || !literal) return undefined;
-  const file = resolveModelPath(literal, codeDir, roots);
-  return file ? { file, range: nodeRange(node) } : undefined;
+  const ref = resolveModelRef(literal, codeDir, roots);
+  return ref ? { ...ref, range: nodeRange(node) } : undefined;
 }
 
-/** An `.onnx` path as written in code → the existing file (relative to the code, then each root). */
-export function resolveModelPath(literal: string, codeDir: string, roots: string[]): string | undefined {
+/**
+ * An `.onnx` path as written in code → the file it names (relative to the code, then each root).
+ * Code is workspace content, so the file must lie inside the workspace (the code's folder when no root
+ * is open), links followed: one that escapes it comes back with `refused` and is never stat'ed beyond
+ * that decision, let alone read.
+ */
+export function resolveModelRef(literal: string, codeDir: string, roots: string[]): { file: string; refused?: string } | undefined {
   if (!/\.onnx$/i.test(literal)) return undefined;
+  const inside = roots.length ? roots.map((r) => path.resolve(r)) : [path.resolve(codeDir)];
+  let outside: string | undefined;
   for (const base of [codeDir, ...roots]) {
     const file = path.resolve(base, literal);
-    if (fs.existsSync(file)) return file;
+    if (!inside.some((r) => isWithin(r, file))) { outside ??= file; continue; }
+    const v = realInside(inside, file);
+    if (v.ok) return { file };
+    if (!v.missing) return { file, refused: `${file} ${v.why}: not read` };
   }
-  return undefined;
+  return outside ? { file: outside, refused: `${outside} is outside the workspace: not read` } : undefined;
+}
+
+/** The readable model file a path in code names, if any (see resolveModelRef). */
+export function resolveModelPath(literal: string, codeDir: string, roots: string[]): string | undefined {
+  const ref = resolveModelRef(literal, codeDir, roots);
+  return ref && !ref.refused ? ref.file : undefined;
 }
 
 /** Model reports keyed by path, reused while the file's size and mtime are unchanged. */

@@ -5,13 +5,16 @@
  */
 import { fileURLToPath } from 'url';
 import {
-  CodeAction, CodeLens, createConnection, InitializeResult, ProposedFeatures, ResponseError, ErrorCodes,
+  CodeAction, CodeLens, createConnection, InitializeResult, ProposedFeatures, ResponseError, ErrorCodes, LSPErrorCodes,
   TextDocuments, TextDocumentSyncKind, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Config, ConfigLayer, mergeConfig, parseConfig, readWorkspaceConfig } from './config';
 import { ModelCache } from './modelRefs';
 import { TOOL, VERSION } from './version';
+import { describeFailure } from './errors';
+import { onRuleFailure } from './engine';
+import { BenchError } from './bench/types';
 import type { CommandHandler, Feature, ServerContext } from './lsp/feature';
 import { codeDiagnostics } from './lsp/codeDiagnostics';
 import { modelSummary } from './lsp/modelSummary';
@@ -28,6 +31,8 @@ const documents = new TextDocuments(trackedTextDocuments);
 let workspaceRoots: string[] = [];
 let config: Config = mergeConfig();
 let supportsConfigPull = false;
+/** Stack traces reach the log only when the client traces the server (or INFERENCE_LENS_DEBUG=1). */
+let debug = process.env.INFERENCE_LENS_DEBUG === '1';
 
 /** The latest cached benchmark of a model: cost hovers, lenses and budget rules prefer it to estimates. */
 const measured = benchMeasuredLookup();
@@ -36,9 +41,12 @@ const ctx: ServerContext = {
   config: () => config,
   workspaceRoots: () => workspaceRoots,
   log: (m) => connection.console.log(m),
+  logFailure: (action, file, e) => connection.console.log(describeFailure(action, file, e, debug)),
   hasCommand: (id) => commands.has(id),
   measured,
 };
+
+onRuleFailure((id, e) => ctx.logFailure(`rule ${id} (skipped; the other rules ran)`, undefined, e));
 
 /** Order matters for hovers: the first feature with an answer wins. */
 const features: Feature[] = [
@@ -71,6 +79,7 @@ connection.onInitialize((params): InitializeResult => {
   workspaceRoots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
   if (!workspaceRoots.length && params.rootUri) workspaceRoots = [fileURLToPath(params.rootUri)];
   supportsConfigPull = !!params.capabilities.workspace?.configuration;
+  if (params.trace && params.trace !== 'off') debug = true;
   trusted = (params.initializationOptions as { workspaceTrusted?: boolean } | undefined)?.workspaceTrusted !== false;
   return {
     capabilities: {
@@ -90,7 +99,7 @@ connection.onInitialized(async () => {
     try {
       await f.start?.();
     } catch (e) {
-      ctx.log(`a feature failed to start: ${(e as Error).stack ?? e}`);
+      ctx.logFailure('starting a feature', undefined, e);
     }
   }
 });
@@ -150,7 +159,17 @@ connection.onExecuteCommand(async (params, token, progress) => {
   if (!trusted && trustedOnly.has(params.command)) {
     throw new ResponseError(ErrorCodes.InvalidRequest, `${params.command} runs the model, which this untrusted workspace does not allow: trust the folder to benchmark, profile or quantize (static analysis works either way)`);
   }
-  return handler(params.arguments ?? [], token, progress);
+  try {
+    return await handler(params.arguments ?? [], token, progress);
+  } catch (e) {
+    // A user sees this message (a notification in most clients): one line, never a stack trace.
+    if (e instanceof ResponseError) throw e;
+    const arg = params.arguments?.[0];
+    const file = typeof arg === 'string' ? arg.replace(/^file:\/\//, '') : undefined;
+    if (token.isCancellationRequested || (e instanceof BenchError && e.kind === 'cancelled')) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${params.command} cancelled`);
+    ctx.logFailure(params.command, file, e);
+    throw new ResponseError(ErrorCodes.InternalError, describeFailure(params.command, file, e));
+  }
 });
 
 documents.listen(connection);

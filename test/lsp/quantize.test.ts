@@ -10,10 +10,11 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
   ApplyWorkspaceEditParams, ApplyWorkspaceEditRequest, CancellationTokenSource, CodeActionRequest, Command,
-  DidOpenTextDocumentNotification, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, ShowMessageNotification,
+  DidOpenTextDocumentNotification, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, ShowMessageNotification, LogMessageNotification,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
 import { testModel } from '../helpers/testModels';
+import { STACK_LINE } from '../../server/src/errors';
 
 const APP = `import onnxruntime as ort
 
@@ -28,6 +29,7 @@ describe('quantize over LSP', function () {
   const edits: ApplyWorkspaceEditParams[] = [];
   const progress: unknown[] = [];
   const messages: string[] = [];
+  const logs: string[] = [];
   const uri = (): string => pathToFileURL(path.join(ws, 'serve.py')).toString();
   const modelFile = (): string => path.join(ws, 'models', 'mlp.onnx');
 
@@ -41,6 +43,7 @@ describe('quantize over LSP', function () {
         c.onRequest(ApplyWorkspaceEditRequest.type, (p) => { edits.push(p); return { applied: true }; });
         c.onProgress(WorkDoneProgress.type, 'tok-1', (v) => progress.push(v));
         c.onNotification(ShowMessageNotification.type, (m) => messages.push(m.message));
+        c.onNotification(LogMessageNotification.type, (m) => logs.push(m.message));
       },
     });
     conn = server.conn;
@@ -101,6 +104,19 @@ describe('quantize over LSP', function () {
     await assert.rejects(p);
     await new Promise((r) => setTimeout(r, 300));
     assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'models')).filter((f) => f.startsWith('cancel')), []);
+  });
+
+  it('a failing conversion answers one clear line naming the file, with no stack trace in the reply or the log', async () => {
+    const bad = path.join(ws, 'models', 'bad.onnx');
+    fs.writeFileSync(bad, fs.readFileSync(modelFile()).subarray(0, 3000));
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.quantize', arguments: [pathToFileURL(bad).toString(), 'int8-dynamic'] }), (e: Error) => {
+      assert.match(e.message, /inferenceLens\.quantize of bad\.onnx failed: .*truncated or corrupt \(re-export or re-download the model/);
+      assert.ok(!STACK_LINE.test(e.message) && !e.message.includes('\n'), e.message);
+      return true;
+    });
+    const logged = logs.filter((l) => l.includes('bad.onnx'));
+    assert.ok(logged.length > 0 && logged.every((l) => !STACK_LINE.test(l)), logged.join('\n'));
+    assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'models')).filter((f) => f.startsWith('bad.')), ['bad.onnx']);
   });
 
   it('rejects a bad method with a clear error', async () => {

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OnnxReadError, readModelSource, INLINE_LIMIT } from '../../server/src/onnx/reader';
-import { BufferSource, ByteSource } from '../../server/src/onnx/source';
+import { BufferSource } from '../../server/src/onnx/source';
+import { CheckedSource } from '../helpers/fuzzModels';
 import { allGraphs, ModelInfo } from '../../server/src/onnx/model';
 import { summarize, weightTensors } from '../../server/src/onnx/summary';
 import { modelCost } from '../../server/src/onnx/cost';
@@ -15,21 +16,6 @@ import { analyzeModelFile } from '../../server/src/engine';
 import { defaultConfig } from '../../server/src/config';
 import { SHARED_MODELS } from '../helpers/paths';
 import { MODELS_SUITE, testModel } from '../helpers/testModels';
-
-/** A byte source that fails the test on any read outside the buffer, and remembers the largest read. */
-class CheckedSource implements ByteSource {
-  private inner: BufferSource;
-  maxRead = 0;
-  constructor(private readonly buf: Buffer) { this.inner = new BufferSource(buf); }
-  get size(): number { return this.buf.length; }
-  read(offset: number, length: number): Buffer {
-    assert.ok(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= this.buf.length,
-      `read of ${length} bytes at ${offset} outside a ${this.buf.length}-byte file`);
-    this.maxRead = Math.max(this.maxRead, length);
-    return this.inner.read(offset, length);
-  }
-  close(): void { /* nothing */ }
-}
 
 /** 32-bit LCG: the same flips on every machine. */
 function rng(seed: number): () => number {

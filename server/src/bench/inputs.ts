@@ -11,6 +11,7 @@ import * as path from 'path';
 import { DataType, Dim, GraphInfo, ModelInfo, TensorInfo } from '../onnx/model';
 import { inferShapes } from '../onnx/shapes';
 import { dimExpression, FITTING_LENGTHS, isBatchLike } from '../onnx/dims';
+import { regularFile } from '../confine';
 import type { InputDescription } from './types';
 
 /** onnxruntime-node tensor type names. */
@@ -311,6 +312,9 @@ export function readInputsFile(spec: string, sig: InputSignature[]): InputTensor
   const files = spec.split(',').map((s) => s.trim()).filter(Boolean);
   const out: InputTensor[] = [];
   for (const file of files) {
+    // A FIFO or device named here would block the read forever: one stat decides first.
+    const v = regularFile(file);
+    if (!v.ok) throw new Error(`${file}: the inputs file ${v.why}`);
     if (file.endsWith('.json')) out.push(...parseJsonInputs(fs.readFileSync(file, 'utf8'), sig, file));
     else if (file.endsWith('.npy')) {
       const base = path.basename(file, '.npy');

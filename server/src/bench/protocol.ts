@@ -4,6 +4,14 @@
  */
 import type { InputTensor } from './inputs';
 import type { BackendAvailability, BenchOptions, BenchProgress, BenchResult, EpName } from './types';
+import type { ConversionSummary, QuantizeOptions } from '../quantize/convert';
+
+/** A conversion (quantize / fp16) run in the child, under the benchmark's watchdog. `out` is resolved by the parent. */
+export interface ConvertJob {
+  type: 'convert';
+  input: string;
+  options: Omit<QuantizeOptions, 'signal' | 'onProgress'> & { out: string };
+}
 
 /** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */
 export interface OutputsJob {
@@ -17,7 +25,8 @@ export interface OutputsJob {
 export type ToWorker =
   | { type: 'bench'; modelPath: string; options: BenchOptions }
   | OutputsJob
-  | { type: 'probe'; eps: EpName[] };
+  | { type: 'probe'; eps: EpName[] }
+  | ConvertJob;
 
 /** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
 export type WorkerFigures = Pick<BenchResult,
@@ -31,4 +40,6 @@ export type FromWorker =
   | { type: 'result'; figures: WorkerFigures }
   | { type: 'probe'; backends: BackendAvailability[] }
   | { type: 'outputs'; inputs: InputTensor[]; outputs: InputTensor[]; ms: number }
-  | { type: 'error'; kind: 'session' | 'ep' | 'inputs' | 'run'; message: string };
+  | { type: 'converted'; summary: ConversionSummary }
+  /** `name`: the errno code or class of the error in the child (ENOSPC, OnnxReadError...), so the parent can say what to do */
+  | { type: 'error'; kind: 'session' | 'ep' | 'inputs' | 'run'; message: string; name?: string };

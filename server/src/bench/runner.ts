@@ -11,7 +11,9 @@ import * as path from 'path';
 import { hashFile } from './cache';
 import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
-import type { FromWorker, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, ToWorker, WorkerFigures } from './protocol';
+import type { ConversionSummary } from '../quantize/convert';
+import { lastWords } from '../errors';
 import {
   BackendAvailability, BenchError, BenchOptions, BenchProgress, BenchResult, EP_NAMES, EpName, RunControl, withDefaults,
 } from './types';
@@ -48,6 +50,10 @@ interface Job<T> {
   timeoutS: number;
   memoryLimitBytes: number;
   accept(msg: FromWorker): T | undefined;
+  /** How messages name the child ('benchmark' unless said). */
+  what?: string;
+  /** Extra environment (a conversion's private TMPDIR). */
+  env?: Record<string, string>;
 }
 
 /** Reads the child's resident set size from /proc (Linux); elsewhere the child's own reports count. */
@@ -64,15 +70,16 @@ function procRss(pid: number | undefined): number | undefined {
 /** Runs one job in a fresh child; resolves with what `accept` returns, rejects with a BenchError. */
 function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    if (control.signal?.aborted) { reject(new BenchError('cancelled', 'benchmark cancelled')); return; }
+    const what = job.what ?? 'benchmark';
+    if (control.signal?.aborted) { reject(new BenchError('cancelled', `${what} cancelled`)); return; }
     let child: ChildProcess;
     try {
       child = fork(workerPath(), [], {
         serialization: 'advanced', execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...job.env },
       });
     } catch (e) {
-      reject(e instanceof BenchError ? e : new BenchError('crashed', `could not start the benchmark process: ${(e as Error).message}`));
+      reject(e instanceof BenchError ? e : new BenchError('crashed', `could not start the ${what} process: ${(e as Error).message}`));
       return;
     }
     let settled = false;
@@ -89,20 +96,20 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) reject(err); else resolve(value as T);
     };
-    const onAbort = (): void => finish(new BenchError('cancelled', 'benchmark cancelled'));
+    const onAbort = (): void => finish(new BenchError('cancelled', `${what} cancelled`));
     control.signal?.addEventListener('abort', onAbort);
 
     const checkMemory = (rss: number | undefined): void => {
       if (rss !== undefined && job.memoryLimitBytes > 0 && rss > job.memoryLimitBytes) {
-        finish(new BenchError('memory', `the benchmark process used ${(rss / 2 ** 20).toFixed(0)} MiB, over the limit of ${(job.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB: stopped`));
+        finish(new BenchError('memory', `the ${what} process used ${(rss / 2 ** 20).toFixed(0)} MiB, over the limit of ${(job.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB: stopped`));
       }
     };
     const watch = setInterval(() => {
       checkMemory(procRss(child.pid));
       const quiet = (Date.now() - lastLife) / 1000;
       if (quiet > job.timeoutS) {
-        const what = phase === 'create' ? 'session creation' : phase === 'start' ? 'start-up' : 'one inference';
-        finish(new BenchError('timeout', `${what} took longer than ${job.timeoutS} s (${phase} phase): the benchmark process was stopped`));
+        const step = phase === 'create' ? 'session creation' : phase === 'start' ? 'start-up' : phase === 'convert' ? 'a conversion step' : 'one inference';
+        finish(new BenchError('timeout', `${step} took longer than ${job.timeoutS} s (${phase} phase): the ${what} process was stopped`));
       }
     }, WATCH_MS);
 
@@ -114,17 +121,18 @@ function runInChild<T>(job: Job<T>, control: RunControl): Promise<T> {
         checkMemory(msg.rss);
         control.onProgress?.(msg.progress);
       } else if (msg.type === 'beat') checkMemory(msg.rss);
-      else if (msg.type === 'error') finish(new BenchError(msg.kind, msg.message));
+      else if (msg.type === 'error') finish(new BenchError(msg.kind, msg.message, msg.name));
       else {
         const v = job.accept(msg);
         if (v !== undefined) finish(undefined, v);
       }
     });
-    child.on('error', (e) => finish(new BenchError('crashed', `benchmark process error: ${e.message}`)));
+    child.on('error', (e) => finish(new BenchError('crashed', `${what} process error: ${e.message}`)));
     child.on('exit', (code, signal) => setTimeout(() => {
       // Deferred a moment: a result sent just before a normal exit may still be in the IPC pipe.
-      const tail = stderr.trim().split('\n').slice(-5).join('\n');
-      finish(new BenchError('crashed', `the benchmark process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `:\n${tail}` : ''}`));
+      // The child's last words, on one line and without its JavaScript stack (a user reads this message).
+      const tail = lastWords(stderr);
+      finish(new BenchError('crashed', `the ${what} process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}) during ${phase}${tail ? `: ${tail}` : ''}`));
     }, 20));
     if (child.pid !== undefined && control.niceness) {
       try {
@@ -177,6 +185,59 @@ export async function runModel(modelPath: string, options: Partial<BenchOptions>
     timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
     accept: (m) => (m.type === 'outputs' ? { inputs: m.inputs, outputs: m.outputs, ms: m.ms } : undefined),
   }, control);
+}
+
+/** Conversion control: the benchmark's, plus the watchdog's limits (a conversion has no bench options). */
+export interface ConversionControl extends RunControl {
+  /** Seconds without a sign of life (progress or a beat each second) before the child is declared hung; default 300. */
+  timeoutS?: number;
+  /** Resident memory limit of the child (0 = none). */
+  memoryLimitBytes?: number;
+}
+
+/**
+ * A quantize / fp16 conversion in a child process under the benchmark watchdog (timeout, memory, cancel):
+ * the caller only orchestrates. The child writes through a temp file and a rename; should it die or be
+ * killed first, its temp files (beside the output, named after its pid) and its private TMPDIR
+ * (calibration models) are removed here, so a failed or cancelled conversion leaves nothing behind.
+ */
+export async function runConversion(input: string, options: ConvertJob['options'], control: ConversionControl = {}): Promise<ConversionSummary> {
+  const out = path.resolve(options.out);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-convert-'));
+  let pid: number | undefined;
+  try {
+    return await runInChild<ConversionSummary>({
+      message: { type: 'convert', input: path.resolve(input), options: { ...options, out } },
+      timeoutS: control.timeoutS ?? 300, memoryLimitBytes: control.memoryLimitBytes ?? 0, what: 'conversion',
+      env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp },
+      accept: (m) => (m.type === 'converted' ? m.summary : undefined),
+    }, { ...control, onStart: (p) => { pid = p; control.onStart?.(p); } });
+  } catch (e) {
+    // The watchdog has sent SIGKILL; wait until the child is gone so no write of it lands after the sweep.
+    if (pid !== undefined) { await gone(pid); removeTempOutputs(out, pid); }
+    throw e;
+  } finally {
+    // Settled only once the child is gone: no process outlives its conversion.
+    if (pid !== undefined) await gone(pid);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Resolves once `pid` no longer exists (reaped by Node's SIGCHLD handling), or after `maxMs`. */
+async function gone(pid: number, maxMs = 5000): Promise<void> {
+  for (let waited = 0; waited < maxMs; waited += 10) {
+    try { process.kill(pid, 0); } catch { return; }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The writer's temp files (quantize/writer.ts: `<out>.tmp-<pid>-…`, `<out>.data.tmp-<pid>-…`) of one child. */
+function removeTempOutputs(out: string, pid: number): void {
+  const dir = path.dirname(out);
+  const prefixes = [`${path.basename(out)}.tmp-${pid}-`, `${path.basename(out)}.data.tmp-${pid}-`];
+  let names: string[];
+  try { names = fs.readdirSync(dir); } catch { return; }
+  for (const n of names) if (prefixes.some((p) => n.startsWith(p))) fs.rmSync(path.join(dir, n), { force: true });
 }
 
 /** Which execution providers this build and machine can run, each with a real probe session. */

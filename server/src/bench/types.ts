@@ -187,7 +187,7 @@ export interface BenchResult {
 
 /** Progress reported while a benchmark runs. */
 export interface BenchProgress {
-  phase: 'start' | 'create' | 'warmup' | 'measure' | 'sweep' | 'profile' | 'done';
+  phase: 'start' | 'create' | 'warmup' | 'measure' | 'sweep' | 'profile' | 'convert' | 'done';
   message: string;
   /** 0..100 when known */
   percent?: number;
@@ -209,7 +209,8 @@ export interface RunControl {
 export type BenchErrorKind = 'session' | 'timeout' | 'memory' | 'cancelled' | 'crashed' | 'ep' | 'inputs' | 'run';
 
 export class BenchError extends Error {
-  constructor(public readonly kind: BenchErrorKind, message: string) {
+  /** `origin`: the errno code or error class in the child it stands for (errors.ts picks its hint by it). */
+  constructor(public readonly kind: BenchErrorKind, message: string, readonly origin?: string) {
     super(message);
     this.name = 'BenchError';
   }

@@ -21,7 +21,8 @@ import { alternativeDims, analysisDims, InputSignature, InputTensor, OrtType, re
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
-import type { FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
 
 type Ort = typeof Ort;
@@ -429,6 +430,21 @@ async function probe(eps: EpName[]): Promise<BackendAvailability[]> {
   return out;
 }
 
+// ---- Conversions ---------------------------------------------------------------------------------
+
+/** quantize / fp16 in this process, so the server only orchestrates; a beat each second while it yields. */
+async function convert(job: ConvertJob): Promise<ConversionSummary> {
+  const life = setInterval(() => send({ type: 'beat', rss: rss() }), 1000);
+  try {
+    return await quantizeModel(job.input, {
+      ...job.options,
+      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+    });
+  } finally {
+    clearInterval(life);
+  }
+}
+
 // ---- Entry ---------------------------------------------------------------------------------------
 
 if (!isMainThread && workerData) {
@@ -439,10 +455,11 @@ if (!isMainThread && workerData) {
     const msg = raw as ToWorker;
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
       : msg.type === 'outputs' ? outputs(msg).then((r) => send({ type: 'outputs', ...r }))
+      : msg.type === 'convert' ? convert(msg).then((summary) => send({ type: 'converted', summary }))
         : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
     work.catch((e: unknown) => {
       const kind = e instanceof WorkerError ? e.kind : 'run';
-      send({ type: 'error', kind, message: (e as Error).message ?? String(e) });
+      send({ type: 'error', kind, message: (e as Error).message ?? String(e), name: (e as NodeJS.ErrnoException).code ?? (e as Error).name });
     }).finally(() => {
       // Let the IPC channel flush, then go: the parent also kills us if we linger.
       process.disconnect?.();

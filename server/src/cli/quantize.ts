@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Config, findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../config';
 import { AbReport, compareModels } from '../quantize/ab';
-import { ConversionSummary, METHODS, Method, quantizeModel, QuantizeOptions } from '../quantize/convert';
+import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
+import { runConversion } from '../bench/runner';
 import { GuidedResult, quantizeGuided } from '../quantize/guided';
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
@@ -77,7 +78,11 @@ export async function runQuantize(argv: string[], out: (s: string) => void, err:
   if (goal !== undefined) {
     guided = await quantizeGuided(model, { ...opts, goal, inputsDir });
     summary = guided.summary;
-  } else summary = await quantizeModel(model, opts);
+  } else {
+    // In a child under the benchmark watchdog, as from the editor (the guided search above converts repeatedly in-process).
+    const { onProgress, ...jobOpts } = opts;
+    summary = await runConversion(model, { ...jobOpts, out: opts.out ?? defaultOutPath(model, opts.method) }, { onProgress: (p) => onProgress?.(p.message) });
+  }
   let ab: AbReport | undefined;
   if (!a.flags.has('no-ab')) {
     opts.onProgress?.('A/B: running the original and the converted model on the same inputs');

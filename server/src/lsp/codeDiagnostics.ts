@@ -99,7 +99,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     } catch (e) {
       trees.close(doc.uri); // never reuse a tree or an analysis from a failed run
       analyses.delete(doc.uri);
-      ctx.log(`analysis of ${doc.uri} failed: ${(e as Error).stack ?? e}`);
+      ctx.logFailure('analysis', doc.uri, e);
       return;
     }
     if (documents.get(doc.uri)?.version !== version) return; // stale: a newer run is scheduled

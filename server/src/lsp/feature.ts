@@ -21,6 +21,8 @@ export interface ServerContext {
   workspaceRoots(): string[];
   models: ModelCache;
   log(message: string): void;
+  /** Logs a failure as one line (what, which file, what to do); the stack only when tracing is on. */
+  logFailure(action: string, file: string | undefined, e: unknown): void;
   /** Whether a `workspace/executeCommand` id is registered (lenses offer only commands that exist). */
   hasCommand?(id: string): boolean;
   /** The latest benchmark of a model file, when one is cached (cost and budgets prefer it to estimates). */

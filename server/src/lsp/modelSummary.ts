@@ -30,7 +30,7 @@ export function modelSummary(ctx: ServerContext): Feature {
       const report = ctx.models.get(file, ctx.config());
       void connection.sendDiagnostics({ uri, diagnostics: fileDiagnostics(file, report) });
     } catch (e) {
-      ctx.log(`model analysis of ${file} failed: ${(e as Error).stack ?? e}`);
+      ctx.logFailure('model analysis', file, e);
     }
   }
 
@@ -53,6 +53,7 @@ export function modelSummary(ctx: ServerContext): Feature {
       try {
         const ref = modelPathAt(tree, params.position, path.dirname(fileURLToPath(doc.uri)), ctx.workspaceRoots());
         if (!ref) return null;
+        if (ref.refused) return { contents: { kind: 'markdown', value: `**${path.basename(ref.file)}**: ${ref.refused}` }, range: ref.range };
         const report = ctx.models.get(ref.file, ctx.config());
         const body = report.summary
           ? summaryMarkdown(path.basename(ref.file), report.summary)

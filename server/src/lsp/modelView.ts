@@ -72,7 +72,7 @@ export function modelView(ctx: ServerContext): Feature {
       const r = report(file);
       void connection.sendDiagnostics({ uri, diagnostics: r.view ? r.findings.map(toDiagnostic) : [] });
     } catch (e) {
-      ctx.log(`model view diagnostics for ${file} failed: ${(e as Error).stack ?? e}`);
+      ctx.logFailure('model view diagnostics', file, e);
     }
   }
 

@@ -10,7 +10,8 @@ import { CodeAction, CodeActionKind, Diagnostic, MessageType, Range, ShowMessage
 import { initParsers, languageOfId, languageOfPath, parse } from '../code/treeSitter';
 import { modelPathAt } from '../modelRefs';
 import { AbReport, compareModels } from '../quantize/ab';
-import { ConversionSummary, defaultOutPath, METHODS, Method, quantizeModel, QuantizeOptions } from '../quantize/convert';
+import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
+import { runConversion } from '../bench/runner';
 import { renderAb, renderConversion } from '../cli/quantize';
 import { TOOL } from '../version';
 import { MODEL_SCHEME, modelFileOf } from './modelView';
@@ -83,7 +84,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       try {
         const codeDir = path.dirname(fileURLToPath(uri));
         const ref = modelPathAt(tree, params.range.start, codeDir, ctx.workspaceRoots());
-        if (!ref) return [];
+        if (!ref || ref.refused) return [];
         const text = doc.getText(ref.range);
         const quote = /^[rbuf]*("""|'''|"|'|`)/i.exec(text)?.[0] ?? '"';
         const literal = text.slice(quote.length, text.length - (quote.replace(/^[rbuf]*/i, '').length));
@@ -110,10 +111,16 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
         progress.begin(`Inference Lens: ${method}`, undefined, path.basename(file), true);
         try {
-          const summary = await quantizeModel(file, {
-            ...o, method: method as Method, exclude: [...cfg.quantize.exclude, ...(o.exclude ?? [])],
+          // The rewrite runs in a child under the benchmark watchdog: the server only orchestrates.
+          const { ab: _ab, inputsDir: _in, rewrite: _rw, ...qo } = o;
+          const summary = await runConversion(file, {
+            ...qo, method: method as Method, exclude: [...cfg.quantize.exclude, ...(o.exclude ?? [])],
             minWeightElements: o.minWeightElements ?? cfg.quantize.minWeightElements,
-            dims: o.dims ?? cfg.dims, signal: abort.signal, onProgress: (m) => progress.report(m),
+            dims: o.dims ?? cfg.dims, out: o.out ?? defaultOutPath(file, method as Method),
+          }, {
+            signal: abort.signal, onProgress: (p) => progress.report(p.message),
+            niceness: Math.min(19, cfg.bench.niceness ?? 10),
+            memoryLimitBytes: cfg.bench.memoryLimitMB ? cfg.bench.memoryLimitMB * 2 ** 20 : 0,
           });
           let ab: AbReport | undefined;
           if (o.ab !== false) {

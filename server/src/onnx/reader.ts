@@ -6,9 +6,9 @@
  * Every length is checked against its enclosing message, and every tensor against its file, so a
  * truncated or corrupt file ends in an OnnxReadError naming the byte offset (and tensor) at fault.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { ByteSource, BufferSource, FileSource } from './source';
+import { confinedFile, regularFile } from '../confine';
 import {
   AttributeValue, bitsPerElement, DataType, Dim, FunctionInfo, GraphInfo, ModelInfo, NodeInfo,
   ReadProblem, TensorInfo, TensorLocation, ValueInfo,
@@ -149,6 +149,9 @@ const MAX_GRAPH_DEPTH = 64;
 export function readModelFile(file: string): ModelInfo {
   const abs = path.resolve(file);
   let src: FileSource;
+  // A FIFO or device would block or stream forever: decide from one stat before opening.
+  const reg = regularFile(abs);
+  if (!reg.ok && !reg.missing) throw new OnnxReadError(`cannot read ${file}: it ${reg.why}`);
   try {
     src = new FileSource(abs);
   } catch (e) {
@@ -407,15 +410,19 @@ function settleTensor(t: TensorInfo, ext: Record<string, string> | undefined, cu
       opts.problems.push({ message: `tensor '${t.name}' is marked EXTERNAL but has no location`, offset: t.fileOffset, tensor: t.name });
       return;
     }
-    const file = path.resolve(opts.baseDir, loc);
-    const offset = ext.offset ? Number(ext.offset) : 0;
-    let size: number;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      opts.problems.push({ message: `external data file '${loc}' of tensor '${t.name}' is missing (looked in ${opts.baseDir})`, offset: t.fileOffset, tensor: t.name });
+    // Confined to the model's folder before anything is stat'ed: a crafted location must not read /etc/passwd.
+    const v = confinedFile(opts.baseDir, loc, "the model's folder");
+    if (!v.ok) {
+      opts.problems.push({
+        message: v.missing
+          ? `external data file '${loc}' of tensor '${t.name}' is missing (looked in ${opts.baseDir})`
+          : `external data of tensor '${t.name}' refused: location '${loc}' ${v.why}; external data must be a file beside the model or below its folder`,
+        offset: t.fileOffset, tensor: t.name,
+      });
       return;
     }
+    const { file, size } = v;
+    const offset = ext.offset ? Number(ext.offset) : 0;
     const length = ext.length ? Number(ext.length) : size - offset;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
       opts.problems.push({ message: `tensor '${t.name}' reads bytes ${offset}..${offset + length} of '${loc}', which has ${size}`, offset: t.fileOffset, tensor: t.name });

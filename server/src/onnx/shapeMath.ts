@@ -53,8 +53,13 @@ export function unknownRank(rank: number | null | undefined): Shape | null {
   return typeof rank === 'number' && rank >= 0 && rank <= 64 ? new Array(rank).fill(null) : null;
 }
 
+/**
+ * An axis in [0, rank), or NaN for one outside [-rank, rank): a corrupt axis (2^31) must name no
+ * dimension. Writing `out[2 ** 31 - 1]` would grow the shape to 2^31 entries and hang every loop over it.
+ */
 export function normAxis(a: number, rank: number): number {
-  return a < 0 ? a + rank : a;
+  const ax = a < 0 ? a + rank : a;
+  return Number.isInteger(ax) && ax >= 0 && ax < rank ? ax : NaN;
 }
 
 export function product(s: Shape): number | null {

@@ -7,6 +7,7 @@ import { fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { lastWords } from '../errors';
 import { readModelFile } from '../onnx/reader';
 import { ModelInfo } from '../onnx/model';
 import { cpuFeatures } from './cpu';
@@ -119,7 +120,7 @@ export function runWorker(task: WorkerTask, signal?: AbortSignal, timeoutMs = 30
     child.on('message', (m: { ok: boolean; result?: RunResult | CalibrateResult; error?: string }) => {
       finish(() => (m.ok ? resolve(m.result!) : reject(new Error(`onnxruntime: ${m.error}`))));
     });
-    child.on('exit', (code, sig) => finish(() => reject(new Error(`the model process died (${sig ?? `exit ${code}`})${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`))));
+    child.on('exit', (code, sig) => finish(() => reject(new Error(`the model process died (${sig ?? `exit ${code}`})${lastWords(stderr) ? `: ${lastWords(stderr)}` : ''}`))));
     child.send(task);
   });
 }

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GraphInfo, ModelInfo } from '../onnx/model';
+import { confinedFile } from '../confine';
 import { parseNpy, synthesizeForModel, TensorData } from '../bench/inputs';
 
 export type ElemName = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float64';
@@ -48,9 +49,12 @@ export function loadSamplesDir(dir: string, m: ModelInfo): Sample[] {
   const readOne = (d: string): Sample | undefined => {
     const s: Sample = {};
     for (const n of names) {
-      const f = path.join(d, `${n.replace(/[/\\:]/g, '_')}.npy`);
-      if (!fs.existsSync(f)) return undefined;
-      s[n] = readNpy(f);
+      // Input names come from the model: the file they name must stay in the folder and be a regular file.
+      const rel = `${n.replace(/[/\\:]/g, '_')}.npy`;
+      const v = confinedFile(d, rel, 'the samples folder');
+      if (!v.ok && v.missing) return undefined;
+      if (!v.ok) throw new Error(`sample ${path.join(d, rel)} for input '${n}' refused: it ${v.why}; put a regular .npy file there`);
+      s[n] = readNpy(v.file);
     }
     return s;
   };

@@ -58,8 +58,16 @@ export async function writeModel(m: WModel, outFile: string, opts: WriteOptions 
     return { file: out, dataFile: ext ? dataFile : undefined, bytes };
   } catch (e) {
     cleanup();
-    throw e;
+    throw withOutputContext(e, out);
   }
+}
+
+/** An OS error while writing names the output the user asked for (not our temp file); its code stays for hints. */
+function withOutputContext(e: unknown, out: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (!code || !(e instanceof Error)) return e;
+  const reason = code === 'ENOENT' ? 'its folder does not exist' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the folder is read-only' : (e as NodeJS.ErrnoException).syscall ? `${code} on ${(e as NodeJS.ErrnoException).syscall}` : code;
+  return Object.assign(new Error(`cannot write ${out}: ${reason}; nothing was written`), { code });
 }
 
 interface Piece { header: Uint8Array; init?: WInit }

@@ -35,13 +35,16 @@ export const ONNX000: ModelRule = {
   target: 'model',
   defaultSeverity: 'error',
   docs: {
-    summary: 'The model file is truncated, corrupt, not ONNX, or refers to external data that is missing.',
+    summary: 'The model file is truncated, corrupt, not ONNX, or refers to external data that is missing or not allowed.',
     whatItDoes:
       'Reports what stopped the model from being read, or what is inconsistent in it: a truncated file, a ' +
       'field that runs past its message, a tensor whose stored bytes do not match its shape, an unknown data ' +
-      'type, a missing or too-short external-data file. Each message names the byte offset and the tensor. It also ' +
-      'reports a node that reads a value nothing in scope produces, and nodes on a cycle: no order runs them. Nodes ' +
-      'that are merely out of order in the file are not reported: ONNX Runtime sorts them, and so does the analysis.',
+      'type, a missing or too-short external-data file, or an external-data `location` that is refused: an ' +
+      'absolute path, `..` segments leaving the model\'s folder, a symlink out of it, or a FIFO, device or ' +
+      'folder (the class of ONNX\'s CVE-2022-25882; such a file is never opened). Each message names the ' +
+      'byte offset and the tensor. It also reports a node that reads a value nothing in scope produces, and nodes ' +
+      'on a cycle: no order runs them. Nodes that are merely out of order in the file are not reported: ONNX ' +
+      'Runtime sorts them, and so does the analysis.',
     whyItCosts:
       'A model that does not read cannot be served, and one whose tensors disagree with their shapes fails ' +
       'at session creation, in production, instead of in the editor.',
