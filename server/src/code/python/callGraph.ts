@@ -74,7 +74,7 @@ export function functionDefs(mod: PythonModule, cached: (fn: Node) => boolean): 
 const BLOCKING_STREAMER = /(^|\.)TextIteratorStreamer$/;
 
 /**
- * `for text in streamer` (or `yield from`, `"".join(...)`) over a `TextIteratorStreamer` the function
+ * `for text in streamer` (or `yield from`) over a `TextIteratorStreamer` the function
  * made: each step waits on a queue that a generation thread fills, so the loop lasts the whole generation.
  */
 function drainsStreamer(mod: PythonModule, fn: Node): boolean {
@@ -94,7 +94,7 @@ export function streamersMadeIn(mod: PythonModule, fn: Node): Set<string> {
   return streamers;
 }
 
-/** Names the function's own body iterates (a plain `for`, `yield from`, `list(x)`, `"".join(x)`), not in nested functions. */
+/** Names the function's own body iterates (a plain `for`, `yield from`), not in nested functions. */
 export function consumedNames(fn: Node): string[] {
   return memoById(consumed, fn.tree, fn, computeConsumed);
 }
@@ -105,15 +105,11 @@ function computeConsumed(fn: Node): string[] {
   const out: string[] = [];
   const body = fn.childForFieldName('body');
   if (!body) return out;
-  for (const n of body.descendantsOfType(['for_statement', 'yield', 'call'])) {
+  // Loops and `yield from` only: walking every call of every function costs more than the rare `list(gen)` is worth.
+  for (const n of body.descendantsOfType(['for_statement', 'yield'])) {
     if (!n || ancestry(n).fn?.id !== fn.id) continue;
-    let it: Node | null | undefined;
-    if (n.type === 'for_statement') it = n.child(0)?.type === 'async' ? undefined : n.childForFieldName('right');
-    else if (n.type === 'yield') it = n.child(1)?.type === 'from' ? n.namedChild(0) : undefined;
-    else {
-      const name = n.childForFieldName('function')?.text ?? '';
-      it = ITERATES.test(name.slice(name.lastIndexOf('.') + 1)) ? n.childForFieldName('arguments')?.namedChild(0) : undefined;
-    }
+    const it = n.type === 'for_statement' ? (n.child(0)?.type === 'async' ? undefined : n.childForFieldName('right'))
+      : n.child(1)?.type === 'from' ? n.namedChild(0) : undefined;
     if (it?.type === 'identifier') out.push(it.text);
   }
   return out;
@@ -276,7 +272,10 @@ const annotations = new WeakMap<Tree, Map<number, Map<string, string>>>();
 function annotatedClasses(fn: Node): Map<string, string> {
   return memoById(annotations, fn.tree, fn, (f) => {
     const out = new Map<string, string>();
-    const typed = [...(f.childForFieldName('parameters')?.namedChildren ?? []), ...(f.childForFieldName('body')?.descendantsOfType('assignment') ?? [])];
+    // Parameters, and annotated assignments among the body's own statements (where they are written in practice).
+    const statements = f.childForFieldName('body')?.namedChildren ?? [];
+    const assigned = statements.map((st) => (st?.type === 'expression_statement' ? st.namedChild(0) : null)).filter((n) => n?.type === 'assignment');
+    const typed = [...(f.childForFieldName('parameters')?.namedChildren ?? []), ...assigned];
     for (const n of typed) {
       if (!n) continue;
       const name = n.type === 'assignment' ? n.childForFieldName('left') : n.type === 'typed_parameter' || n.type === 'typed_default_parameter' ? (n.childForFieldName('name') ?? n.namedChild(0)) : null;
