@@ -243,7 +243,10 @@ export class WorkspaceIndex {
     const next = new Map<NodeId, { to: NodeId; direct: boolean }[]>();
     const handlers = new Map<NodeId, string>();
     const asyncRoots: NodeId[] = [];
+    // Cached factories run once per key: the walk stops there (like at another handler).
+    const cached = new Set<NodeId>();
     for (const [file, e] of this.files) {
+      for (const d of e.defs.values()) if (d.cached) cached.add(nodeId(file, d.name));
       for (const [h, kind] of e.summary.handlers) {
         handlers.set(nodeId(file, h), kind);
         if (e.defs.get(h)?.async && !/Ray Serve/.test(kind) && servesOnLoop(e.imports.values())) asyncRoots.push(nodeId(file, h));
@@ -252,24 +255,23 @@ export class WorkspaceIndex {
     }
     const out = new Map<NodeId, RequestPath>();
     const entries = new Set<NodeId>();
+    // Slices, not splits: the walk runs on every summary change, over every handler of the workspace.
+    const fileOf = (id: NodeId): string => id.slice(0, id.indexOf('\0'));
     const shown = (id: NodeId, from: NodeId): string => {
-      const [file, name] = id.split('\0');
-      return file === from.split('\0')[0] ? name : `${path.basename(file).replace(/\.pyi?$/, '')}.${name}`;
+      const file = fileOf(id), name = id.slice(file.length + 1);
+      return file === fileOf(from) ? name : `${path.basename(file).replace(/\.pyi?$/, '')}.${name}`;
     };
-    const skip = (id: NodeId): boolean => {
-      const [file, name] = id.split('\0');
-      return handlers.has(id) || !!this.files.get(file)?.defs.get(name)?.cached;
-    };
+    const skip = (id: NodeId): boolean => handlers.has(id) || cached.has(id);
     for (const [root, rootKind] of handlers) {
       let frontier = [root];
       for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
         const following: NodeId[] = [];
         for (const from of frontier) {
-          const chain = from === root ? [root.split('\0')[1]] : out.get(from)!.chain;
+          const chain = from === root ? [root.slice(root.indexOf('\0') + 1)] : out.get(from)!.chain;
           for (const { to } of next.get(from) ?? []) {
             if (skip(to) || out.has(to)) continue;
             out.set(to, { chain: [...chain, shown(to, from)], rootKind, onLoop: false });
-            if (to.split('\0')[0] !== from.split('\0')[0]) entries.add(to);
+            if (fileOf(to) !== fileOf(from)) entries.add(to);
             following.push(to);
           }
         }
