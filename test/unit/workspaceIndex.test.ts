@@ -180,4 +180,16 @@ describe('workspace index', () => {
     assert.strictEqual(blocking.range.start.line, 7);
     assert.match(blocking.message, /`handle` → `predictor\.Predictor\.predict`/);
   });
+
+  it('flags a per-item loop over a helper of another file that runs a model through its own helpers (PY004)', () => {
+    const TAGGING = 'import torch\nfrom transformers import CLIPModel, CLIPProcessor\n\nmodel = CLIPModel.from_pretrained("clip")\nprocessor = CLIPProcessor.from_pretrained("clip")\n\ndef classify(image, labels):\n    with torch.no_grad():\n        return model(**processor(text=labels, images=image, return_tensors="pt", padding=True))\n\ndef tag_item(path):\n    return classify(path, ["shirt", "shoe"])\n';
+    const SCRIPT = 'import os\nfrom tagging import tag_item\n\nfor name in os.listdir("closet"):\n    print(tag_item(os.path.join("closet", name)))\n';
+    const found = analyzeCodeFiles([
+      { file: '/ws/tagging.py', text: TAGGING, lang: 'python' as const },
+      { file: '/ws/tag_all.py', text: SCRIPT, lang: 'python' as const },
+    ], () => mergeConfig());
+    const perItem = found.get('/ws/tag_all.py')!.filter((f) => f.rule === 'PY004');
+    assert.deepStrictEqual(perItem.map((f) => f.range.start.line), [4], JSON.stringify(found.get('/ws/tag_all.py')));
+    assert.match(perItem[0].message, /`tag_item\(\.\.\.\)`, which runs a model/);
+  });
 });

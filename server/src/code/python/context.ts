@@ -302,9 +302,11 @@ export interface ExternalFacts {
   factories: [string, FactoryResult[]][];
   /** this file's functions reached from handlers in other files */
   entries: [string, RequestPath][];
+  /** local names of functions imported from other files that run a model themselves (`caption(path)`) */
+  inferring: string[];
 }
 
-export const NO_EXTERNAL: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [] };
+export const NO_EXTERNAL: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [], inferring: [] };
 
 /** Global id of a module-scope key. */
 export function moduleGid(key: string): string {

@@ -26,6 +26,8 @@ export interface PythonSummary {
   instances: [string, string][];
   /** objects of imported classes: [name, the class's local name] */
   importedInstances: [string, string][];
+  /** top-level functions that run a model themselves (not generators, not generation helpers) */
+  inferring: string[];
 }
 
 /** The summary of a file whose module context has been merged (PythonAnalysis.context). */
@@ -49,5 +51,21 @@ export function summarizeContext(ctx: ModuleContext): PythonSummary {
     edges: ctx.edges.filter((e) => resolveTarget(graph, e.to) || ctx.imports.has(head(e.to)) || ctx.importedInstances.has(head(e.to))),
     instances: [...ctx.instances],
     importedInstances: [...ctx.importedInstances],
+    inferring: [...inferringClosure(ctx, graph)].filter((f) => /^[A-Za-z_]\w*$/.test(f) && !ctx.defs.get(f)?.generator).sort(),
   };
+}
+
+/** Functions that run a model, or call (on their own thread) one of the file's functions that does. */
+function inferringClosure(ctx: ModuleContext, graph: Parameters<typeof resolveTarget>[0]): Set<string> {
+  const out = new Set(ctx.inferring);
+  if (!out.size) return out;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const e of ctx.edges) {
+      if (e.deferred || out.has(e.from)) continue;
+      const to = resolveTarget(graph, e.to);
+      if (to && out.has(to)) { out.add(e.from); changed = true; }
+    }
+  }
+  return out;
 }

@@ -107,7 +107,7 @@ export class WorkspaceIndex {
 
   private computeExternal(file: string): ExternalFacts {
     const me = this.files.get(file);
-    const facts: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [] };
+    const facts: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [], inferring: [] };
     if (me) {
       for (const [local, q] of me.imports) this.importedFacts(file, local, q, facts);
       facts.classes.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -132,6 +132,7 @@ export class WorkspaceIndex {
         if (info) facts.classes.push([c.name, info]);
       }
       for (const b of target.summary.bindings) facts.bindings.push(b);
+      for (const f of target.summary.inferring) facts.inferring.push(f);
       for (const [n, results] of target.summary.factories) facts.factories.push([n, results.map((res) => settleRef(res, target.summary.bindings))]);
       return;
     }
@@ -149,6 +150,7 @@ export class WorkspaceIndex {
     if (b) facts.bindings.push({ ...b, key: local });
     const f = target.summary.factories.find(([n]) => n === r.rest);
     if (f) facts.factories.push([local, f[1].map((res) => settleRef(res, target.summary.bindings))]);
+    if (target.summary.inferring.includes(r.rest)) facts.inferring.push(local);
   }
 
   /** A class of `file` that is a torch module, following bases into other files (cycles end as "no"). */

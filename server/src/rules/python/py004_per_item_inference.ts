@@ -48,7 +48,7 @@ function check(ctx: PythonContext): Finding[] {
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);
     // A helper of this file that runs a model on what it is given (`caption(path)` per file) is a per-item run too.
-    const helper = inf || !c.inferring.size ? undefined : inferringHelper(ctx, call);
+    const helper = inf || (!c.inferring.size && !c.external.inferring.length) ? undefined : inferringHelper(ctx, call);
     if (!inf && !helper) continue;
     const loop = enclosingLoop(call);
     const parts = loop && loopParts(loop);
@@ -76,14 +76,18 @@ function check(ctx: PythonContext): Finding[] {
   return findings;
 }
 
-/** The callee's name when a call runs one of the file's functions that runs inference itself. */
+const GENERATION = /generat|chat|stream|decode|greedy|sampl|beam/i;
+
+/** The callee's name when a call runs one of the file's functions (or one imported from the workspace) that runs inference itself. */
 function inferringHelper(ctx: PythonContext, call: Node): string | undefined {
   const c = ctx.module.context;
   const callee = ctx.module.calleeText.get(call.id) ?? '';
   const target = callTarget(call, callee);
   const fn = target && resolveTarget({ defs: c.defs, instances: c.instances, classes: c.fileClasses }, target);
+  // A helper imported from another file of the workspace that runs a model (the index says which).
+  if (!fn && c.external.inferring.includes(callee) && !GENERATION.test(callee)) return callee;
   // Token-by-token generation behind a helper has per-request lengths: batching it is a serving design, not a loop fix.
-  if (!fn || /generat|chat|stream|decode|greedy|sampl|beam/i.test(fn)) return undefined;
+  if (!fn || GENERATION.test(fn)) return undefined;
   return c.inferring.has(fn) && !c.defs.get(fn)?.generator ? callee : undefined;
 }
 
@@ -96,8 +100,9 @@ export const PY004: PythonRule = {
     summary: 'A model, session or pipeline is called once per element of a collection where the items could be batched.',
     whatItDoes:
       'Flags inference calls (`model(x)`, `session.run(...)`, `pipe(text)`, `encoder.encode(s)`, `model.generate(...)`) inside a ' +
-      '`for` loop or comprehension whose input depends on the loop item, and calls of the file\'s own helpers that run a ' +
-      'model themselves (`caption(path)` per file; not generation helpers, whose per-request lengths make batching a ' +
+      '`for` loop or comprehension whose input depends on the loop item, and calls of helpers (the file\'s own, or imported ' +
+      'from another file of the workspace) that run a model themselves or through their own helpers ' +
+      '(`caption(path)` per file; not generation helpers, whose per-request lengths make batching a ' +
       'serving design). Silent when the loop already walks batches ' +
       '(names with batch/chunk/loader, `range(0, n, step)`), for `async for` streams and `while` loops, and for ' +
       'autoregressive loops that feed a call\'s output into the next call.',
