@@ -1,8 +1,9 @@
 /**
- * Fuzzing the model path: seed models (generated here, plus small real ones when ../shared/models is
- * there), and one case = mutated bytes through the reader and everything after it: shapes, cost, every
- * model rule, the summary, the text view and its line map, node and tensor hovers. A case must end in
- * a result or an OnnxReadError (the engine's ONNX000); anything else is a crash, named by its stage.
+ * Fuzzing the model path: seed models (generated here, plus small real ones from the repository's test
+ * models; `npm run fuzz` may name larger ones in ../shared/models), and one case = mutated bytes through
+ * the reader and everything after it: shapes, cost, every model rule, the summary, the text view and its
+ * line map, node and tensor hovers. A case must end in a result or an OnnxReadError (the engine's
+ * ONNX000); anything else is a crash, named by its stage.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -20,6 +21,7 @@ import { placeOnView } from '../../server/src/rules/onnx/place';
 import { modelRules } from '../../server/src/rules/registry';
 import type { Finding } from '../../server/src/rules/types';
 import { SHARED_MODELS } from './paths';
+import { hasTestModel, testModel } from './testModels';
 import { mutate, rng } from './mutate';
 
 /** A byte source that fails on any read outside the buffer: the reader must check lengths first. */
@@ -73,9 +75,13 @@ export function generatedSeeds(): Buffer[] {
   return [encodeModel(mlp), encodeModel(shapes), encodeModel(sub)];
 }
 
-/** Small real models (read into memory once) when the shared folder exists. */
+/**
+ * Small real models, read into memory: the in-repository test models by default (a clone alone has them);
+ * other names (`npm run fuzz` over larger models) from the shared folder, when it exists.
+ */
 export function realSeeds(names = ['mlp_mnist_like.onnx', 'silero_vad.onnx', 'mlp_mnist_like_external.onnx']): Buffer[] {
-  return names.map((n) => path.join(SHARED_MODELS, n)).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+  const pathOf = (n: string): string => (hasTestModel(n) ? testModel(n) : path.join(SHARED_MODELS, n));
+  return names.map(pathOf).filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
 }
 
 export type Outcome = 'error' | 'problems' | 'clean';

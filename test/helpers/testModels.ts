@@ -100,8 +100,13 @@ export function testModelsDir(): string {
   return dir;
 }
 
+/** Whether the repository has a test model of that shared name (generated or from an npm package). */
+export function hasTestModel(name: string): boolean {
+  return name in GENERATED || name in PACKAGED_MODELS;
+}
+
 /** The path of one test model by its shared name, e.g. `testModel('mlp_mnist_like.onnx')`. */
 export function testModel(name: string): string {
-  if (!(name in GENERATED) && !(name in PACKAGED_MODELS)) throw new Error(`no in-repository test model '${name}' (the shared ones run in test/models/)`);
+  if (!hasTestModel(name)) throw new Error(`no in-repository test model '${name}' (the shared ones run in test/models/)`);
   return path.join(testModelsDir(), name);
 }

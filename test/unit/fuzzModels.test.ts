@@ -1,7 +1,7 @@
 /**
  * Fuzzing the model reader and everything after it (shapes, cost, rules, text view, hovers): seeded,
  * deterministic mutations (truncate, bit-flip, splice, duplicate/drop fields, inflated lengths) of
- * generated models and, where ../shared/models exists, small real ones. Every case must end in a result
+ * generated models and the repository's small real test models (Silero VAD, the MLP and its external-data copy). Every case must end in a result
  * or an OnnxReadError (ONNX000), with every read inside the file. `npm run fuzz` runs 100,000 cases;
  * crashes it finds land in test/fixtures/fuzz/, replayed here.
  */

@@ -74,15 +74,16 @@ export class WorkspaceIndexer {
    */
   async indexRoots(roots: readonly string[], report: (done: number, total: number) => void, cancelled: () => boolean): Promise<number> {
     const files = collectFiles([...roots]).files.filter(indexable).slice(0, MAX_FILES);
-    const todo = files.filter((f) => !this.open.has(f));
-    let done = files.length - todo.length;
+    // Files an open document owns are already summarised from its text.
+    const onDisk = files.filter((f) => !this.open.has(f));
+    let done = files.length - onDisk.length;
     const onResult = (file: string, read: FileSummary): void => {
       this.apply(file, read);
       if (++done % 20 === 0) report(done, files.length);
     };
-    const parallel = this.workerScript !== null && todo.length >= PARALLEL_FROM;
-    const left = parallel ? await indexInWorkers(todo, onResult, cancelled, this.workerScript ?? undefined, this.forceWorkers) : todo;
-    for (const file of left) {
+    const parallel = this.workerScript !== null && onDisk.length >= PARALLEL_FROM;
+    const inThisThread = parallel ? await indexInWorkers(onDisk, onResult, cancelled, this.workerScript ?? undefined, this.forceWorkers) : onDisk;
+    for (const file of inThisThread) {
       if (cancelled()) break;
       onResult(file, summarizeFromDisk(file));
       if (done % 20 === 0) await new Promise((r) => setImmediate(r));

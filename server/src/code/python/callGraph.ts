@@ -116,21 +116,27 @@ function computeConsumed(fn: Node): string[] {
 }
 
 /**
- * The file's functions that block until a streamed generation ends: those that drain a streamer, and
- * plain functions that run one of them on their own thread (a call, or a generator they iterate).
+ * `seeds` and every function that calls one of them, to a fixpoint over the file's calls; `follows(edge,
+ * caller, callee)` says which calls count.
  */
-export function drainingFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes' | 'edges'>): Set<string> {
-  const out = new Set<string>();
-  for (const d of g.defs.values()) if (d.drains) out.add(d.name);
+export function callersClosure(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes' | 'edges'>, seeds: Iterable<string>,
+  follows: (e: CallEdge, caller: FunctionDef | undefined, callee: FunctionDef | undefined) => boolean): Set<string> {
+  const out = new Set(seeds);
   for (let changed = out.size > 0; changed;) {
     changed = false;
     for (const e of g.edges) {
-      if (out.has(e.from) || e.awaited || g.defs.get(e.from)?.async) continue;
+      if (out.has(e.from)) continue;
       const to = resolveTarget(g, e.to);
-      if (to && out.has(to) && runsInCaller(e, g.defs.get(to))) { out.add(e.from); changed = true; }
+      if (to && out.has(to) && follows(e, g.defs.get(e.from), g.defs.get(to))) { out.add(e.from); changed = true; }
     }
   }
   return out;
+}
+
+/** The file's functions that block until a streamed generation ends: drainers, and plain functions that run one on their thread. */
+export function drainingFunctions(g: Pick<CallGraphInput, 'defs' | 'instances' | 'classes' | 'edges'>): Set<string> {
+  const drains = [...g.defs.values()].filter((d) => d.drains).map((d) => d.name);
+  return callersClosure(g, drains, (e, caller, callee) => !e.awaited && !caller?.async && runsInCaller(e, callee));
 }
 
 /** A node's text from the unit's own string (no copy out of WASM). */

@@ -4,7 +4,7 @@
  * workspace index (code/workspace/index.ts) reads other files only through these summaries.
  */
 import type { FactoryResult } from './bindings';
-import { CallEdge, FunctionDef, resolveTarget } from './callGraph';
+import { CallEdge, callersClosure, FunctionDef, resolveTarget } from './callGraph';
 import type { ClassInfo, ExportedBinding, ModuleContext } from './context';
 
 export interface PythonSummary {
@@ -24,7 +24,7 @@ export interface PythonSummary {
   /** calls that resolve in the file or go through an import (others cannot reach workspace code) */
   edges: CallEdge[];
   instances: [string, string][];
-  /** objects of imported classes: [name, the class's local name] */
+  /** objects of imported classes: [name, the class's local name], or `?` (OPAQUE) for an object a call we cannot follow built */
   importedInstances: [string, string][];
   /** top-level functions that run a model themselves (not generators, not generation helpers) */
   inferring: string[];
@@ -32,7 +32,7 @@ export interface PythonSummary {
 
 /** The summary of a file whose module context has been merged (PythonAnalysis.context). */
 export function summarizeContext(ctx: ModuleContext): PythonSummary {
-  const graph = { defs: ctx.defs, instances: ctx.instances, classes: ctx.fileClasses };
+  const graph = { defs: ctx.defs, instances: ctx.instances, classes: ctx.fileClasses, edges: ctx.edges };
   const head = (to: string): string => (to.startsWith('@') ? to.slice(1, to.lastIndexOf('.')) : to);
   const bindings: ExportedBinding[] = [];
   for (const b of ctx.bindings.values()) {
@@ -51,21 +51,8 @@ export function summarizeContext(ctx: ModuleContext): PythonSummary {
     edges: ctx.edges.filter((e) => resolveTarget(graph, e.to) || ctx.imports.has(head(e.to)) || ctx.importedInstances.has(head(e.to))),
     instances: [...ctx.instances],
     importedInstances: [...ctx.importedInstances],
-    inferring: [...inferringClosure(ctx, graph)].filter((f) => /^[A-Za-z_]\w*$/.test(f) && !ctx.defs.get(f)?.generator).sort(),
+    // Functions that run a model, or call (not hand over) one of the file's functions that does.
+    inferring: [...callersClosure(graph, ctx.inferring, (e) => !e.deferred)].filter((f) => /^[A-Za-z_]\w*$/.test(f) && !ctx.defs.get(f)?.generator).sort(),
   };
 }
 
-/** Functions that run a model, or call (on their own thread) one of the file's functions that does. */
-function inferringClosure(ctx: ModuleContext, graph: Parameters<typeof resolveTarget>[0]): Set<string> {
-  const out = new Set(ctx.inferring);
-  if (!out.size) return out;
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const e of ctx.edges) {
-      if (e.deferred || out.has(e.from)) continue;
-      const to = resolveTarget(graph, e.to);
-      if (to && out.has(to)) { out.add(e.from); changed = true; }
-    }
-  }
-  return out;
-}
