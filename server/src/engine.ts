@@ -12,6 +12,7 @@ import { summarize, ModelSummary } from './onnx/summary';
 import { renderTextView, TextView } from './onnx/textView';
 import { placeOnView } from './rules/onnx/place';
 import { computeSummary, modelCost, ModelCost } from './onnx/cost';
+import { inferShapes, ShapeInference } from './onnx/shapes';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -124,11 +125,13 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
     return { findings: finalize([unreadableModel(msg)], config) };
   }
   let cost: ModelCost | undefined;
+  let shapes: ShapeInference | undefined;
   try {
-    cost = modelCost(model, config.dims);
+    shapes = inferShapes(model, config.dims);
+    cost = modelCost(model, config.dims, shapes);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const findings: Finding[] = [];
-  const ctx = { model, config, measured, cost };
+  const ctx = { model, config, measured, cost, shapes };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
   return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };

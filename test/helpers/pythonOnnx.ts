@@ -58,6 +58,8 @@ export function pythonShapes(python: string, model: string, dims: Record<string,
 export function checkModel(file: string): string | null {
   const exe = pythonWithOnnx();
   if (!exe) throw new Error('python3-onnx is not installed');
-  const r = spawnSync(exe, ['-c', 'import onnx, sys\nonnx.checker.check_model(sys.argv[1], full_check=True)', file], { encoding: 'utf8' });
+  // On a loaded proto, not the path: onnx 1.12's check_model(path, full_check=True) writes the inferred
+  // shapes back into the file, which would change the model a test goes on to analyse.
+  const r = spawnSync(exe, ['-c', 'import onnx, sys\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', file], { encoding: 'utf8' });
   return r.status === 0 ? null : (r.stderr.trim().split('\n').pop() ?? 'check failed');
 }

@@ -3,6 +3,7 @@ import { onnx } from 'onnx-proto';
 import { readModelBuffer } from '../../server/src/onnx/reader';
 import { computeSummary, modelCost } from '../../server/src/onnx/cost';
 import { computeFigures } from '../../server/src/onnx/summary';
+import { inferShapes } from '../../server/src/onnx/shapes';
 import { DataType } from '../../server/src/onnx/model';
 import { encodeModel, floatTensor, int64Tensor, model, ModelSpec, node, seededFloats, tensor, valueInfo } from '../../server/src/onnx/builder';
 import { workFigures } from '../../server/src/cost/figures';
@@ -43,6 +44,23 @@ describe('control flow: If, Loop, Scan', () => {
     assert.strictEqual(at8k.macs, 8 * 4);
     assert.match(at8k.controlFlow[0].note, /runs else_branch/);
     assert.strictEqual(c.incomplete, undefined);
+  });
+
+  it('gives the branch that does not run shapes too, without reporting what it lacks at these dims', () => {
+    const spec = srModel();
+    const idle = branch('net8k', 4);
+    // An op nobody infers and a Reshape that does not divide: both only in the branch that does not run.
+    idle.node!.push(node('Frobnicate', ['net8k_y'], ['odd'], {}, { domain: 'custom' }), node('Reshape', ['x', 'into3'], ['thirds']));
+    idle.initializer!.push(int64Tensor('into3', [2], [3, -1]));
+    spec.nodes![1] = node('If', ['is16k'], ['y'], { then_branch: { graph: branch('net16k', 64) }, else_branch: { graph: idle } });
+    const inf = inferShapes(read(spec));
+    assert.deepStrictEqual(inf.values.get('net8k_y')?.shape, [1, 4]);
+    assert.deepStrictEqual(inf.values.get('y')?.shape, [1, 64]);
+    assert.deepStrictEqual(inf.unknownOps, []);
+    assert.deepStrictEqual(inf.degenerate, []);
+    const at8k = inferShapes(read(spec), { sr: 8000 }); // now it runs: both are reported
+    assert.deepStrictEqual(at8k.unknownOps, ['custom.Frobnicate']);
+    assert.strictEqual(at8k.degenerate.length, 1);
   });
 
   it('counts the more expensive branch when the condition is unknown, and says so', () => {

@@ -202,6 +202,21 @@ describe('ONNX007 redundant ops', () => {
     });
     assertFires(r, 'ONNX007', ['a = Identity', 'b = Dropout', 'c = Cast', 't1 = Transpose', 'r1 = Reshape']);
   });
+  it('knows a Cast is a no-op from inferred types too: the file need not declare them (PyTorch\'s `//` export)', () => {
+    const spec = (declared: boolean) => analyzeSpec({
+      nodes: [
+        node('Shape', ['x'], ['s']),
+        node('Div', ['s', 'two'], ['q']),
+        node('Cast', ['q'], ['qi'], { to: DataType.INT64 }),
+        node('Reshape', ['x', 'qi'], ['y']),
+      ],
+      initializers: [int64Tensor('two', [1], [2])],
+      valueInfo: declared ? [valueInfo('q', DataType.INT64, [2])] : [],
+      inputs: [valueInfo('x', DataType.FLOAT, [4, 8])], outputs: [valueInfo('y', DataType.FLOAT, [2, 4])],
+    });
+    assertFires(spec(false), 'ONNX007', ['qi = Cast']);
+    assertFires(spec(true), 'ONNX007', ['qi = Cast']);
+  });
   it('stays silent on look-alikes that do work', () => {
     assertSilent(analyzeSpec({
       nodes: [

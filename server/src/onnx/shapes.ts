@@ -13,8 +13,9 @@
  * a sample rate (`sr`) defaulting to 16000, is a known value, so `If (sr == 16000)` folds.
  * When a default makes a node's shape degenerate, inferShapes searches a bounded list of lengths.
  *
- * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds is
- * inferred through the branch that runs only (the other may be invalid at these dims).
+ * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds takes
+ * its outputs from the branch that runs; the other is inferred quietly (no degenerate shapes or unknown
+ * ops reported from it: it may be invalid at these dims).
  *
  * An op with no inference rule is recorded (`unknownOps`, as `domain.Op`) and its outputs get unknown
  * shapes; inference goes on with the rest of the graph.
@@ -89,6 +90,8 @@ class Inferrer implements InferContext {
   degenerate: Degenerate[] = [];
   /** For constants computed from assumed input values (sr): those inputs' names. */
   assumedFrom = new Map<string, Set<string>>();
+  /** > 0 inside an `If` branch that does not run: its shapes are kept, its oddities are not reported. */
+  notRunning = 0;
 
   constructor(readonly model: ModelInfo, readonly dims: Record<string, number>) {}
 
@@ -183,6 +186,7 @@ class Inferrer implements InferContext {
    * convolution kernel, a Reshape that does not divide).
    */
   checkDegenerate(n: NodeInfo, outs: Out): void {
+    if (this.notRunning) return; // a branch that does not run may well not fit the dims that make the other run
     // Empty tensors are legitimate elsewhere (an empty roi, a past of length 0): zero only counts for windows.
     const min = CONV_LIKE.has(n.opType) ? 1 : 0;
     const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
@@ -219,7 +223,7 @@ class Inferrer implements InferContext {
   }
 
   unknownOp(n: NodeInfo): Out {
-    this.unknown.add(n.domain ? `${n.domain}.${n.opType}` : n.opType);
+    if (!this.notRunning) this.unknown.add(n.domain ? `${n.domain}.${n.opType}` : n.opType);
     return [];
   }
 
@@ -305,15 +309,24 @@ class Inferrer implements InferContext {
     }
     const cond = this.const(n.inputs[0]);
     if (cond && cond.data.length === 1 && branches.length === 2) {
-      // Only the branch that runs is inferred: the other one may not even be valid at these dims.
+      // The branch that runs gives the outputs. The other is inferred too (its nodes get shapes in the
+      // text view), quietly: it may not even be valid at these dims.
       const taken = cond.data[0] ? 0 : 1;
       const from = [...(this.assumedFrom.get(n.inputs[0]) ?? [])].map((k) => `${k}=${this.dimsUsed[k]}`);
-      this.branches.set(n, {
-        branch: keys[taken],
-        reason: `condition '${n.inputs[0]}' is ${taken === 0 ? 'true' : 'false'} ${from.length ? `given ${from.join(', ')}` : 'at the dims used'}`,
-      });
+      if (!this.notRunning) {
+        this.branches.set(n, {
+          branch: keys[taken],
+          reason: `condition '${n.inputs[0]}' is ${taken === 0 ? 'true' : 'false'} ${from.length ? `given ${from.join(', ')}` : 'at the dims used'}`,
+        });
+      }
       const g = branches[taken];
       this.graph(g, false);
+      this.notRunning++;
+      try {
+        this.graph(branches[1 - taken], false);
+      } finally {
+        this.notRunning--;
+      }
       return g.outputs.map((o) => this.get(o.name) ?? { elemType: o.elemType, shape: o.shape });
     }
     for (const g of branches) this.graph(g, false);

@@ -13,6 +13,7 @@ import type { Config } from '../config';
 import type { ModelResolver } from '../cost/figures';
 import type { Performance } from '../cost/model';
 import type { ModelCost } from '../onnx/cost';
+import type { ShapeInference } from '../onnx/shapes';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -92,6 +93,8 @@ export interface ModelContext {
   measured?: Performance;
   /** Shapes and per-node cost at the configured dims, when the engine could compute them. */
   cost?: ModelCost;
+  /** Every value's inferred type and shape at the configured dims (what the file declares, and what it does not). */
+  shapes?: ShapeInference;
 }
 
 export interface ModelRule extends RuleBase {

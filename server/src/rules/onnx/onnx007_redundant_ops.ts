@@ -30,7 +30,8 @@ function check(ctx: ModelContext): Finding[] {
       } else if (isOp(n, 'BatchNormalization') && intAttr(n, 'training_mode') === 1) {
         say(n, 'BatchNormalization has training_mode=1: it normalises with batch statistics instead of the learned ones. Export with model.eval().');
       } else if (isOp(n, 'Cast')) {
-        const from = ix.types.get(n.inputs[0]);
+        // Declared or inferred: a file with value_info and the same file without must get the same findings.
+        const from = ix.types.get(n.inputs[0]) ?? (ctx.shapes?.values.get(n.inputs[0])?.elemType || undefined);
         const to = intAttr(n, 'to');
         if (from !== undefined && from === to) say(n, `Cast of '${n.inputs[0]}' to ${dataTypeName(to)}, its type already: a copy that changes nothing.`);
       } else if (isOp(n, 'Transpose')) {
@@ -55,7 +56,7 @@ export const REDUNDANT_OPS: ModelRule = {
     summary: 'Ops that do nothing at inference: Identity, Dropout, training ops, Cast to the same type, Transpose pairs that cancel, Reshape chains.',
     whatItDoes:
       'Flags Identity nodes that only rename a value; Dropout, BatchNormalization with training_mode=1 and ' +
-      'ai.onnx.preview.training ops; a Cast to the type its input already has (as the file declares it); a Transpose whose ' +
+      'ai.onnx.preview.training ops; a Cast to the type its input already has (declared in the file or inferred); a Transpose whose ' +
       'only reader is a Transpose with the inverse permutation; a Reshape whose only reader is another Reshape.',
     whyItCosts:
       'Each is a kernel launch and usually a full copy of the tensor. ONNX Runtime removes some of them at its basic ' +
