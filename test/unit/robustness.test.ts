@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { findingsFor } from '../helpers/rules';
 import { MODELS_SUITE } from '../helpers/testModels';
+import { bracketDepth, MAX_PYTHON_NESTING } from '../../server/src/code/python/units';
 
 /** A serving block with known findings: PY001 (load per request) and PY002 (no inference mode). */
 function block(i: number): string {
@@ -65,5 +66,19 @@ describe('robustness', () => {
     assert.ok(Array.isArray(await findingsFor(chain)));
     const defs = HEADER + Array.from({ length: 300 }, (_, i) => `${'    '.repeat(i)}def f${i}():\n`).join('') + `${'    '.repeat(300)}return torch.load("m.pt")\n`;
     assert.ok(Array.isArray(await findingsFor(defs)));
+  });
+
+  it('leaves out a statement nested deeper than Python allows, and analyses the rest of the file', async () => {
+    // 3,000 nested calls: each parent step costs the depth in tree-sitter, so analysing it took minutes.
+    const code = HEADER + `@app.post("/deep")\ndef deep(x):\n    return ${'f('.repeat(3000)}x${')'.repeat(3000)}\n\n\n` + block(1);
+    const found = await findingsFor(code);
+    assert.deepStrictEqual(found.filter((f) => f.rule === 'PY001').map((f) => code.split('\n')[f.range.start.line].trim()), ['net_1 = torch.jit.load("m1.pt")']);
+  });
+
+  it('measures bracket nesting as Python does: strings and comments do not count', () => {
+    assert.strictEqual(bracketDepth('f(g([1, {2: (3)}]))'), 5);
+    assert.strictEqual(bracketDepth('s = "(((("  # ((((\nt = \'\'\'\n((((\n\'\'\' + f(x)\n'), 1);
+    assert.strictEqual(bracketDepth('s = "a\\"(" + g(1)'), 1);
+    assert.ok(bracketDepth('('.repeat(MAX_PYTHON_NESTING + 1)) > MAX_PYTHON_NESTING);
   });
 });

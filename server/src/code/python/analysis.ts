@@ -88,7 +88,7 @@ export class PythonAnalysis {
   }
 
   private full(text: string, tree: Tree, units: Unit[], rules: UnitRules, models: ModelResolver | undefined, external: ExternalFacts): State {
-    const nodes = scanNodes(tree, tree.rootNode, units.map((u) => u.startIndex));
+    const nodes = scanNodes(tree, tree.rootNode, units.map((u) => u.startIndex), units.map((u) => u.startIndex + u.text.length));
     const place = importPlace(units);
     const bare = mergeOutlines([], place.anchor, place.line);
     const outlines = units.map((u, i) => outlineOf(moduleView(tree, u, nodes[i], bare)));

@@ -75,14 +75,16 @@ export function calleeDotted(mod: PythonModule, call: Node): string | undefined 
  * The structure nodes under `root`, split among `starts` (ascending start indices of the units): one
  * query pass instead of per-node walks, since every node API call crosses into WASM.
  */
-export function scanNodes(tree: Tree, root: Node, starts: readonly number[]): UnitNodes[] {
+export function scanNodes(tree: Tree, root: Node, starts: readonly number[], ends?: readonly number[]): UnitNodes[] {
   const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], aliases: [], calleeText: new Map() }));
   const containers: FoundNode[] = [];
+  if (!starts.length) return out;
   let u = 0;
   let lastCall: Node | undefined;
   for (const c of structureQuery(tree.language).captures(root)) {
     const at = c.node.startIndex;
     while (u + 1 < starts.length && starts[u + 1] <= at) u++;
+    if (ends && (at < starts[u] || at >= ends[u])) continue; // outside every unit: a statement left out of the analysis
     const into = out[u];
     if (c.name === 'call') { into.calls.push(c.node); lastCall = c.node; }
     else if (c.name === 'callee') { if (lastCall) into.calleeText.set(lastCall.id, c.node.text); }

@@ -18,12 +18,41 @@ export function unitsOf(tree: Tree, text: string): Unit[] {
   for (const node of tree.rootNode.namedChildren) {
     if (!node) continue;
     const { startIndex, startPosition } = node;
+    const unitText = text.slice(startIndex, node.endIndex);
+    // Python itself refuses such code ("too many nested parentheses"), and each parent step in a tree that
+    // deep costs its depth in tree-sitter: analysing it would take minutes for nothing that can run.
+    if (bracketDepth(unitText) > MAX_PYTHON_NESTING) continue;
     units.push({
-      node, type: node.type, text: text.slice(startIndex, node.endIndex), index: units.length,
+      node, type: node.type, text: unitText, index: units.length,
       startRow: startPosition.row, startColumn: startPosition.column, endRow: node.endPosition.row, startIndex,
     });
   }
   return units;
+}
+
+/** CPython's tokenizer limit on nested brackets (MAXLEVEL). */
+export const MAX_PYTHON_NESTING = 200;
+
+/** The deepest nesting of (), [] and {} in Python source, outside strings and comments. */
+export function bracketDepth(src: string): number {
+  let depth = 0, max = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '(' || c === '[' || c === '{') { if (++depth > max) max = depth; }
+    else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if (c === '#') { const nl = src.indexOf('\n', i); i = nl < 0 ? src.length : nl; }
+    else if (c === '"' || c === "'") {
+      const quote = src.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      let j = i + quote.length;
+      for (; j < src.length; j++) {
+        if (src[j] === '\\') j++;
+        else if (src.startsWith(quote, j)) break;
+        else if (quote.length === 1 && src[j] === '\n') break; // an unterminated string ends at the line
+      }
+      i = j + quote.length - 1;
+    }
+  }
+  return max;
 }
 
 /** Imports and classes of one unit: what other units need before anything else can be resolved. */
