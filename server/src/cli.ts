@@ -5,6 +5,7 @@ import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { runInit } from './cli/init';
+import { runTrend, TREND_USAGE } from './cli/trend';
 import { TOOL, VERSION } from './version';
 import { describeFailure } from './errors';
 
@@ -22,6 +23,7 @@ commands:
   compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
       run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
+${TREND_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
@@ -31,7 +33,8 @@ ${BENCH_USAGE}
 
 --debug (any command): print the stack trace of a failure too
 
-exit codes: 0 ran (with or without findings), 1 a benchmark or conversion failed or analyze --fail-on was met, 2 usage error`;
+exit codes: 0 ran (with or without findings), 1 a benchmark or conversion failed, analyze --fail-on was met or
+bench --baseline found a regression, 2 usage error`;
 
 type Command = (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
 
@@ -42,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   bench: runBench,
   'text-view': runTextView,
   init: runInit,
+  trend: runTrend,
 };
 
 /** What each command does, for "<action> of <file> failed: ...". */

@@ -1,5 +1,9 @@
 /** `inference-lens bench`: measure (and profile) a model in a child process, as a table or JSON. */
+import * as fs from 'fs';
 import * as path from 'path';
+import { appendHistory, gitInfo, historyEntry, HistoryEntry, historyRoot, latestComparable, readHistory, samplesOf, setupKey } from '../bench/history';
+import { machineKey } from '../bench/machine';
+import { Comparison, compareLatencies } from '../bench/regression';
 import { BenchCache, defaultCacheDir, hashFile } from '../bench/cache';
 import { formatText } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
@@ -16,10 +20,12 @@ export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|corem
         [--profile] [--inputs FILE[,FILE]] [--format text|json] [--opt-level disabled|basic|extended|all]
         [--inter-threads N] [--execution-mode sequential|parallel] [--no-arena] [--no-mem-pattern]
         [--free-dims k=v,...] [--seed N] [--timeout S] [--memory-limit MB] [--cached] [--cache-dir DIR]
-        [--instance ID] [--traffic RPS[,HOURS]]
+        [--instance ID] [--traffic RPS[,HOURS]] [--baseline FILE|auto] [--threshold PCT] [--no-history]
   bench --list-eps
       measure latency (p50…p99.9), throughput and memory in a child process; --profile adds per-operator times;
-      priced on the configured instance (top-level "cost" in JSON)`;
+      priced on the configured instance (top-level "cost" in JSON); each run is appended to
+      .inference-lens/history.jsonl; --baseline compares with a saved \`bench --format json\` result (or, with auto,
+      the last comparable run in the history) and exits 1 on a slowdown past --threshold (default 10) beyond noise`;
 
 const SPEC: Record<string, boolean> = {
   instance: true, traffic: true,
@@ -27,6 +33,7 @@ const SPEC: Record<string, boolean> = {
   sweep: true, concurrency: true, profile: false, inputs: true, format: true, 'opt-level': true, 'inter-threads': true,
   'execution-mode': true, 'no-arena': false, 'no-mem-pattern': false, 'free-dims': true, seed: true, timeout: true,
   'memory-limit': true, cached: false, 'cache-dir': true, 'list-eps': false,
+  baseline: true, threshold: true, 'no-history': false,
 };
 
 function num(flags: Map<string, string | true>, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
@@ -99,6 +106,12 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
   const config = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {}, costFlags ? { cost: costFlags } : {});
   for (const p of problems) err(`inference-lens: ${p}`);
   const options = benchOptionsFrom(config.bench, config.dims, overrides);
+  const threshold = num(flags, 'threshold', { min: 0 });
+  const baselineFlag = flags.get('baseline');
+  if (baselineFlag === true) throw new UsageError('--baseline needs a file or auto');
+  const root = historyRoot(model, dir);
+  // Read before this run is appended, so that `auto` finds the previous one.
+  const baseline = baselineFlag !== undefined ? loadBaseline(baselineFlag, root) : undefined;
   const cacheDirFlag = flags.get('cache-dir');
   const cache = new BenchCache(typeof cacheDirFlag === 'string' ? path.resolve(cacheDirFlag) : config.bench.cacheDir ?? defaultCacheDir());
 
@@ -137,9 +150,62 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
   }
   // The measurement priced on the configured instance (`cost`), or why it could not be (`costError`).
   const priced = benchCost(model, result, config);
-  const withCost = { ...result, ...('error' in priced ? { costError: priced.error } : { cost: priced.cost }) };
-  out(format === 'json' ? JSON.stringify(withCost, null, 2) : `${formatText(result)}\ncost      ${'error' in priced ? priced.error : costText(priced.cost)}`);
-  return 0;
+  const samples = samplesOf(result);
+  let entry: HistoryEntry | undefined;
+  if (samples) {
+    entry = historyEntry(result, samples, root, { git: gitInfo(root), ...('error' in priced ? {} : { per1k: priced.cost.per1k, instance: priced.cost.instance }) });
+    if (!flags.has('no-history') && result.cachedAgeS === undefined) {
+      try {
+        appendHistory(root, entry);
+      } catch (e) {
+        err(`inference-lens: could not append to the history in ${root}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const comparison = baseline && compareWithBaseline(baseline, samples, entry, threshold);
+  const withCost = { ...result, ...('error' in priced ? { costError: priced.error } : { cost: priced.cost }), ...(comparison ? { baseline: comparison } : {}) };
+  const text = `${formatText(result)}\ncost      ${'error' in priced ? priced.error : costText(priced.cost)}${comparison ? `\nbaseline  ${comparison.reason} (against ${comparison.against})` : ''}`;
+  out(format === 'json' ? JSON.stringify(withCost, null, 2) : text);
+  return comparison?.verdict === 'regression' ? 1 : 0;
+}
+
+interface Baseline { samplesMs: number[]; against: string; setup?: string; machine?: string }
+
+/** A saved `bench --format json` result, or (auto) the last comparable run in the history, resolved after the run. */
+function loadBaseline(spec: string, root: string): Baseline | { auto: HistoryEntry[] } {
+  if (spec === 'auto') return { auto: readHistory(root).entries };
+  let saved: BenchResult & { trace?: { samplesMs?: number[] } };
+  try {
+    saved = JSON.parse(fs.readFileSync(spec, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--baseline: cannot read ${spec}: ${(e as Error).message}`);
+  }
+  const samplesMs = saved.trace?.samplesMs;
+  if (!Array.isArray(samplesMs) || !samplesMs.length) {
+    throw new UsageError(`--baseline: ${spec} has no run-by-run latencies (trace.samplesMs); save a baseline with this version's \`bench --format json\``);
+  }
+  return { samplesMs, against: `${path.basename(spec)}, measured ${saved.measuredAt ?? '?'}`, setup: saved.options ? setupKey(saved.options) : undefined, machine: saved.machine ? machineKey(saved.machine) : undefined };
+}
+
+function compareWithBaseline(b: Baseline | { auto: HistoryEntry[] }, samples: number[] | undefined, entry: HistoryEntry | undefined,
+  threshold: number | undefined): (Comparison & { against: string; warnings: string[] }) | undefined {
+  if (!samples || !entry) return undefined;
+  let base: Baseline;
+  if ('auto' in b) {
+    const prev = latestComparable(b.auto, entry);
+    if (!prev) return { ...inconclusive('no earlier run of this model with the same options on this machine in the history'), against: 'history', warnings: [] };
+    base = { samplesMs: prev.samplesMs, against: `the run of ${prev.measuredAt}${prev.git ? ` at ${prev.git.commit.slice(0, 10)}${prev.git.dirty ? '+' : ''}` : ''}`, setup: prev.setup, machine: prev.machine };
+  } else base = b;
+  const warnings: string[] = [];
+  if (base.machine && base.machine !== entry.machine) warnings.push(`the baseline was measured on another machine (${base.machine})`);
+  if (base.setup && base.setup !== entry.setup) warnings.push('the baseline was measured with other options (EP, batch, dims, threads or inputs)');
+  const c = compareLatencies(base.samplesMs, samples, threshold !== undefined ? { threshold: threshold / 100 } : {});
+  return { ...c, reason: warnings.length ? `${c.reason}; note: ${warnings.join('; ')}` : c.reason, against: base.against, warnings };
+}
+
+function inconclusive(reason: string): Comparison {
+  const side = { runs: 0, p50: NaN, cv: NaN };
+  return { verdict: 'inconclusive', ratio: NaN, ratioLow: NaN, ratioHigh: NaN, pSlower: NaN, pFaster: NaN, baseline: side, current: side, threshold: NaN, reason: `inconclusive: ${reason}` };
 }
 
 /** onnxruntime-node's version from its package.json (no native load), for cache lookups. */
