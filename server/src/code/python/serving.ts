@@ -102,6 +102,11 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
     if (name === 'handle' && params.length === 2 && params[1] === 'context' && !enclosingClass(fn)) return 'a TorchServe handler function';
     // SageMaker inference toolkit: input_fn/predict_fn/output_fn/transform_fn run per invocation (model_fn once).
     if (SAGEMAKER_FNS.has(name) && params.length >= 2 && !enclosingClass(fn)) return `a SageMaker inference handler (\`${name}\`)`;
+    if (enclosingClass(fn) || ancestry(fn).fn) return undefined; // module-level functions only
+    // An AzureML entry script: `init()` once per container, `run(data)` per scoring request.
+    if (name === 'run' && params.length === 1 && mod.context.firstDefinition.has('init')) return 'an AzureML scoring function (`run`, after `init`)';
+    // A Django function-based view takes the request first (urls.py may route to it from another file).
+    if (params[0] === 'request' && importsPackage(mod, 'django')) return `a Django view (\`${name}(request, ...)\`)`;
     return undefined;
   }
   const className = cls.childForFieldName('name')?.text ?? '';

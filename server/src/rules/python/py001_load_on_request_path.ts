@@ -136,7 +136,8 @@ export const PY001: PythonRule = {
       '(and `from_pretrained`, `torch.load`, `torch.hub.load`, torchvision/timm constructors, `SentenceTransformer`, ' +
       'whisper, ultralytics, vLLM, llama.cpp, spaCy, Keras, joblib, OpenCV DNN, classes of other packages given weights ' +
       'to read such as `Reranker(model_name_or_path=...)`, ...) inside a request handler or a loop body. Request ' +
-      'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`), ' +
+      'handlers: FastAPI/Starlette/Flask/Django/Litestar routes (decorators, `add_api_route`, `add_url_rule`, `urls.path`, ' +
+      'Django function views taking `request` first), AzureML `run` (beside `init`), ' +
       'Ray Serve `__call__`, BentoML APIs, TorchServe `handle`/`preprocess`/`inference`/`postprocess`, Triton `execute`, ' +
       'KServe and MLflow `predict`, SageMaker `predict_fn`, Cog `predict`, Jina `@requests`, Gradio callbacks and the ' +
       'Streamlit script body, and everything they call: helpers of the file or of other modules of the workspace, `self.` ' +
