@@ -23,7 +23,11 @@ function onHost(expr: Node): boolean {
   if (e?.type !== 'call') return false;
   const fn = e.childForFieldName('function');
   if (fn?.type === 'identifier') return /^(float|int|bool|list)$/.test(fn.text);
-  return fn?.type === 'attribute' && SYNC_METHODS.has(fn.childForFieldName('attribute')?.text ?? '');
+  if (fn?.type !== 'attribute') return false;
+  const method = fn.childForFieldName('attribute')?.text ?? '';
+  // `t.to("cpu")`, `t.to(device="cpu")`, `t.to(torch.device("cpu"))`: one copy, then host values.
+  if (method === 'to') return /^\((device\s*=\s*)?((torch\.)?device\()?["']cpu["']\)?\s*[,)]/.test(e.childForFieldName('arguments')?.text ?? '');
+  return SYNC_METHODS.has(method);
 }
 
 function ids(node: Node | null | undefined): string[] {
@@ -183,7 +187,7 @@ export const PY005: PythonRule = {
       '`torch.cuda.synchronize()` inside loop bodies and comprehensions, in files that put work on an accelerator ' +
       '(cuda, mps, `device_map`, `.to(device)`); ultralytics results and parameters named like model outputs (`outputs`, ' +
       '`logits`, `preds`) count as device tensors. Silent in CPU-only code, on values already copied to the host before ' +
-      'the loop (`x = t.cpu()`), in streaming decode loops (the host needs each token to send it: a loop that yields or ' +
+      'the loop (`x = t.cpu()`, `x = t.to("cpu")`), in streaming decode loops (the host needs each token to send it: a loop that yields or ' +
       'iterates a streamer), in loops over a dict\'s named outputs (a few heads of one result) and in generation hooks ' +
       '(`StoppingCriteria`, `LogitsProcessor`). A greedy loop that only collects tokens or tests each for EOS is flagged.',
     whyItCosts:
