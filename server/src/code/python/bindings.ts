@@ -39,7 +39,16 @@ export function loaderKind(q: string, moduleClasses: ReadonlyMap<string, { weigh
  * serving code; the evidence is in the call, not the name alone.
  */
 export function loadedBy(mod: PythonModule, call: Node, q: string, moduleClasses: ReadonlyMap<string, { weightless?: boolean }>): ModelKind | undefined {
-  return loaderKind(q, moduleClasses) ?? constructedModelKind(mod, call, q);
+  const kind = loaderKind(q, moduleClasses);
+  // `<x>.load_model(...)` loads when x is an imported package (whisper, keras, mlflow); on an object of the
+  // program (`model_manager.load_model(id)`) it is the program's own method, often a cache: its body decides.
+  if (kind && !LOADER_BY_NAME.has(q) && LOAD_MODEL_FUNCTION.test(q) && !importedHead(mod, call)) return constructedModelKind(mod, call, q);
+  return kind ?? constructedModelKind(mod, call, q);
+}
+
+function importedHead(mod: PythonModule, call: Node): boolean {
+  const head = (mod.calleeText.get(call.id) ?? '').split('.')[0];
+  return !!head && mod.imports.has(head);
 }
 
 const WEIGHTS_KEYWORD = /^(pretrained_)?(model_name_or_path|model_path|model_dir|checkpoint|checkpoint_path|ckpt|ckpt_path|weights|weights_path|model_file|model_weights)$/;
