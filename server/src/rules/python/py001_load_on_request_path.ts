@@ -31,7 +31,10 @@ function loadsOnce(mod: PythonModule, call: Node, fn: Node | undefined): boolean
   return false;
 }
 
-/** `{name: load(f"{name}.onnx") for name in HEADS}`: each iteration loads another model, which is the point (at start-up). */
+/**
+ * `{name: load(f"{name}.onnx") for name in HEADS}`, or one replica per device: each iteration loads another
+ * model, which is the point (at start-up).
+ */
 function loadsDifferentModelPerItem(call: Node, loop: Node): boolean {
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const targets = clause?.childForFieldName('left');
@@ -44,7 +47,10 @@ function loadsDifferentModelPerItem(call: Node, loop: Node): boolean {
     if (stmt && right?.descendantsOfType('identifier').some((n) => !!n && perItem.has(n.text))) for (const n of assignedNames(stmt)) perItem.add(n);
   }
   const args = call.childForFieldName('arguments');
-  return !!args?.descendantsOfType('identifier').some((n) => !!n && perItem.has(n.text));
+  if (args?.descendantsOfType('identifier').some((n) => !!n && perItem.has(n.text))) return true;
+  // One replica per device (`for device in devices: m = load(...); m.to(device)`): each copy is another model.
+  const text = body?.text ?? '';
+  return [...perItem].some((n) => /^\w+$/.test(n) && new RegExp(`\\.(to|cuda)\\(\\s*${n}\\b`).test(text));
 }
 
 function check(ctx: PythonContext): Finding[] {
