@@ -237,7 +237,7 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
  * The evidence is looked for in the same top-level statement, or the whole file for a module-level name.
  */
 function loadsWeights(mod: PythonModule, call: Node, q: string): ModelKind | undefined {
-  if (!/^[A-Z]/.test(q.slice(q.lastIndexOf('.') + 1))) return undefined;
+  if (!/^[A-Z]/.test(q.slice(q.lastIndexOf('.') + 1)) && !REGISTRY_LOOKUP.test(q)) return undefined;
   const { left } = assignedFrom(call);
   const key = keyOf(left);
   if (!key) return undefined;
@@ -249,6 +249,8 @@ function loadsWeights(mod: PythonModule, call: Node, q: string): ModelKind | und
 }
 
 const FILE_STATE_DICT_KEYS = new WeakMap<object, Set<string>>();
+/** A class taken from a registry by name (`ARCH_REGISTRY.get("CodeFormer")`, see qualifiedCallee). */
+const REGISTRY_LOOKUP = /\.get\(["'][A-Z]\w*["']\)$/;
 
 function stateDictKeys(text: string): Set<string> {
   const out = new Set<string>();

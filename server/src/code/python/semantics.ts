@@ -285,6 +285,12 @@ function qualifiedCalleeUncached(mod: PythonModule, call: Node, depth: number): 
     const attr = fn.childForFieldName('attribute')?.text;
     if (inner?.type === 'call' && attr) return `${qualifiedCallee(mod, inner, depth + 1) ?? '?'}().${attr}`;
   }
+  // `ARCH_REGISTRY.get("CodeFormer")(...)`: a class looked up in a registry by its name, then built.
+  if (fn?.type === 'call') {
+    const lookup = dottedName(fn.childForFieldName('function'));
+    const key = positionalArgs(fn)[0];
+    if (lookup?.endsWith('.get') && key?.type === 'string' && /^["'][A-Z]\w*["']$/.test(key.text)) return `${qualify(mod, lookup)}(${key.text})`;
+  }
   return undefined;
 }
 
