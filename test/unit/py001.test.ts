@@ -38,6 +38,9 @@ describe('PY001 model load on the request path', () => {
     assert.match(found[0].message, /`embed` → `run_model` → `fresh_encoder`/);
     assert.match(found[1].message, /`score` → `Scorer\.score`/);
     await assertFixture(path.join(dir, 'cog_predictor.py'), 'PY001');
+    // PyTriton: the function given to triton.bind(infer_func=...) serves every request batch.
+    const [triton] = await assertFixture(path.join(FIXTURES, 'python', 'PY002', 'fires_pytriton.py'), 'PY001');
+    assert.match(triton.message, /a PyTriton inference function \(triton\.bind\)|`classify` → `load_head`/);
   });
 
   it('resolves import aliases', async () => {

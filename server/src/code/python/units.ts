@@ -131,7 +131,7 @@ function inSetupMethod(node: Node): boolean {
 function registrationsOf(mod: PythonModule): [string, string][] {
   const out: [string, string][] = [];
   const importsPkg = (pkg: string): boolean => [...mod.imports.values()].some((q) => q === pkg || q.startsWith(`${pkg}.`));
-  const gradio = importsPkg('gradio'), streamlit = importsPkg('streamlit'), aiohttp = importsPkg('aiohttp');
+  const gradio = importsPkg('gradio'), streamlit = importsPkg('streamlit'), aiohttp = importsPkg('aiohttp'), pytriton = importsPkg('pytriton');
   const register = (ref: Node | undefined, kind: string): void => {
     if (ref?.type === 'identifier') out.push([ref.text, kind]);
   };
@@ -139,6 +139,8 @@ function registrationsOf(mod: PythonModule): [string, string][] {
     // The callee's text decides cheaply whether a call can register a handler at all.
     const callee = mod.calleeText.get(call.id) ?? '';
     const method = callee.includes('.') ? callee.slice(callee.lastIndexOf('.') + 1) : undefined;
+    // PyTriton: `triton.bind(model_name=..., infer_func=fn, ...)` serves fn per request batch.
+    if (pytriton && method === 'bind') register(keywordArg(call, 'infer_func'), 'a PyTriton inference function (triton.bind)');
     const maybe = REGISTRATIONS.test(callee) || (gradio && !!method && GRADIO_EVENTS.has(method)) || (streamlit && /on_click|on_change/.test(call.text)) ||
       (aiohttp && AIOHTTP_ROUTES.test(qualifiedCallee(mod, call) ?? ''));
     if (!maybe) continue;
