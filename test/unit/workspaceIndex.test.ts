@@ -192,4 +192,21 @@ describe('workspace index', () => {
     assert.deepStrictEqual(perItem.map((f) => f.range.start.line), [4], JSON.stringify(found.get('/ws/tag_all.py')));
     assert.match(perItem[0].message, /`tag_item\(\.\.\.\)`, which runs a model/);
   });
+
+  it('finds a class a package re-exports (`from svc.models import Embedder`) when its __init__.py is not in the workspace', () => {
+    const EMBEDDER = 'from sentence_transformers import SentenceTransformer\n\nclass Embedder:\n    def __init__(self, name):\n        self.st = SentenceTransformer(name)\n\n    def embed(self, texts):\n        return self.st.encode(texts)\n';
+    const ROUTES = 'from fastapi import APIRouter, Depends\nfrom svc.models import Embedder\n\nrouter = APIRouter()\nENGINE = Embedder("all-MiniLM-L6-v2")\n\ndef engine():\n    return ENGINE\n\n@router.post("/embeddings")\nasync def embeddings(texts: list[str], client: Embedder = Depends(engine)):\n    return client.embed(texts)\n';
+    const OTHER = 'class Embedder:\n    pass\n';
+    const files = [
+      { file: '/ws/svc/models/embedding.py', text: EMBEDDER, lang: 'python' as const },
+      { file: '/ws/svc/routes/embeddings.py', text: ROUTES, lang: 'python' as const },
+    ];
+    const found = analyzeCodeFiles(files, () => mergeConfig());
+    const blocking = found.get('/ws/svc/models/embedding.py')!.find((f) => f.rule === 'PY008');
+    assert.ok(blocking, JSON.stringify(found.get('/ws/svc/models/embedding.py')));
+    assert.strictEqual(blocking.range.start.line, 7);
+    // Two classes of that name inside the package: which one the __init__ exports is unknown, so neither.
+    const twice = analyzeCodeFiles([...files, { file: '/ws/svc/models/legacy.py', text: OTHER, lang: 'python' as const }], () => mergeConfig());
+    assert.ok(!twice.get('/ws/svc/models/embedding.py')!.some((f) => f.rule === 'PY008'));
+  });
 });

@@ -121,7 +121,7 @@ export class WorkspaceIndex {
 
   /** The facts one import brings: a class, a model binding, a factory, or every torch class of an imported module. */
   private importedFacts(file: string, local: string, q: string, facts: ExternalFacts): void {
-    const r = this.modules.resolveQualified(file, q);
+    const r = this.resolveQualified(file, q);
     if (!r || r.file === file) return;
     const target = this.files.get(r.file);
     if (!target) return;
@@ -153,6 +153,28 @@ export class WorkspaceIndex {
     if (target.summary.inferring.includes(r.rest)) facts.inferring.push(local);
   }
 
+  /**
+   * `from api.rag import RAGEmbedding` when the package's `__init__.py` (which re-exports it) is not in the
+   * workspace: the one file inside the package that defines the name.
+   */
+  private resolveQualified(file: string, q: string): { file: string; rest: string } | undefined {
+    const r = this.modules.resolveQualified(file, q);
+    if (r) return r;
+    const dot = q.lastIndexOf('.');
+    if (dot <= 0 || q.startsWith('.')) return undefined;
+    const inside = this.modules.filesInPackage(q.slice(0, dot));
+    if (!inside?.size) return undefined;
+    const name = q.slice(dot + 1);
+    let found: string | undefined;
+    for (const f of inside) {
+      const e = this.files.get(f);
+      if (!e || !(e.classes.has(name) || e.defs.has(name))) continue;
+      if (found) return undefined; // defined twice in the package: which one the __init__ exports is unknown
+      found = f;
+    }
+    return found ? { file: found, rest: name } : undefined;
+  }
+
   /** A class of `file` that is a torch module, following bases into other files (cycles end as "no"). */
   private torchClass(file: string, name: string, depth = 0): ClassInfo | undefined {
     const key = nodeId(file, name);
@@ -164,7 +186,7 @@ export class WorkspaceIndex {
     if (e && c && depth < 8) {
       const torch = e.summary.torchClasses.includes(name) || c.bases.some((b) => {
         if (TORCH_MODULE.test(b)) return true;
-        const r = this.modules.resolveQualified(file, b);
+        const r = this.resolveQualified(file, b);
         if (r && r.file !== file && r.rest && !r.rest.includes('.')) return !!this.torchClass(r.file, r.rest, depth + 1);
         return e.classes.has(b) && b !== name && !!this.torchClass(file, b, depth + 1);
       });
@@ -205,7 +227,7 @@ export class WorkspaceIndex {
   private starImported(file: string, e: Entry, name: string): NodeId | undefined {
     for (const [local, q] of e.imports) {
       if (!local.startsWith('*')) continue;
-      const r = this.modules.resolveQualified(file, q);
+      const r = this.resolveQualified(file, q);
       const t = r && r.rest === '' && r.file !== file ? this.files.get(r.file) : undefined;
       if (!t) continue;
       if (t.defs.has(name)) return nodeId(r!.file, name);
@@ -225,7 +247,7 @@ export class WorkspaceIndex {
     if (ofClass === OPAQUE) return this.onlyMethodNamed(method!);
     const q = ofClass ? e.imports.get(ofClass) : e.imports.get(obj);
     if (!q) return method === undefined && !e.defs.has(obj) ? this.starImported(file, e, obj) : undefined;
-    const r = this.modules.resolveQualified(file, q);
+    const r = this.resolveQualified(file, q);
     if (!r || r.file === file) return undefined;
     const t = this.files.get(r.file);
     if (!t) return undefined;

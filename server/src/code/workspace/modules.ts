@@ -10,6 +10,8 @@ import * as path from 'path';
 export class ModuleMap {
   private readonly byName = new Map<string, Set<string>>();
   private readonly names = new Map<string, string[]>();
+  /** package name (every dotted prefix of a module name) → the files inside it, at any depth */
+  private readonly byPackage = new Map<string, Set<string>>();
 
   add(file: string): void {
     if (this.names.has(file)) return;
@@ -25,11 +27,23 @@ export class ModuleMap {
       set.add(file);
     }
     this.names.set(file, names);
+    for (const pkg of packagesOf(names)) {
+      let set = this.byPackage.get(pkg);
+      if (!set) this.byPackage.set(pkg, set = new Set());
+      set.add(file);
+    }
   }
 
   delete(file: string): void {
-    for (const n of this.names.get(file) ?? []) this.byName.get(n)?.delete(file);
+    const names = this.names.get(file) ?? [];
+    for (const n of names) this.byName.get(n)?.delete(file);
+    for (const pkg of packagesOf(names)) this.byPackage.get(pkg)?.delete(file);
     this.names.delete(file);
+  }
+
+  /** The files inside package `dotted` (`api.rag` → api/rag/models/embedding.py, ...). */
+  filesInPackage(dotted: string): ReadonlySet<string> | undefined {
+    return this.byPackage.get(dotted);
   }
 
   /** The file of module `dotted` as imported from `from` (`.net`, `..pkg.util`, `app.models`). */
@@ -64,6 +78,13 @@ export class ModuleMap {
     }
     return undefined;
   }
+}
+
+/** Every proper dotted prefix of each of a file's module names. */
+function packagesOf(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const n of names) for (let i = n.indexOf('.'); i > 0; i = n.indexOf('.', i + 1)) out.add(n.slice(0, i));
+  return out;
 }
 
 function commonPrefix(a: string, b: string): number {
