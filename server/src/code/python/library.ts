@@ -58,6 +58,7 @@ export const LOADERS: readonly LoaderEntry[] = [
   { name: 'tokenizers.Tokenizer.from_file', kind: 'other', reason: 'a Rust tokenizer read from disk' },
   { name: 'spacy.load', kind: 'other', reason: 'a spaCy pipeline' },
   { name: 'joblib.load', kind: 'other', reason: 'a pickled scikit-learn model' },
+  { name: 'ChatTTS.Chat', kind: 'other', reason: 'ChatTTS text-to-speech (GPT + DVAE + vocoder; weights read by .load()); infer() runs them' },
   { name: 'xgboost.Booster', kind: 'other', reason: 'an XGBoost model' },
   { name: 'lightgbm.Booster', kind: 'other', reason: 'a LightGBM model' },
   { name: 'tensorflow.keras.models.load_model', kind: 'other', reason: 'a Keras model' },
