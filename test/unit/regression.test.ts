@@ -5,7 +5,7 @@ import { rng } from '../../server/src/bench/inputs';
 import { compareLatencies, mannWhitneyGreater, normalUpperTail } from '../../server/src/bench/regression';
 import { appendHistory, HistoryEntry, historyPath, latestComparable, readHistory } from '../../server/src/bench/history';
 import { formatTrend, trendRows } from '../../server/src/cli/trend';
-import { tempDir } from '../helpers/models';
+import * as os from 'os';
 
 /**
  * Latencies as a loaded machine gives them: log-normal around `medianMs` (cv ~ `spread`), and every
@@ -73,7 +73,7 @@ describe('benchmark history', () => {
   });
 
   it('appends one line per run, reads them back in order and skips a line cut short', () => {
-    const root = tempDir();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'il-history-'));
     appendHistory(root, entry({ measuredAt: '2026-12-01T10:00:00.000Z' }, [1, 2]));
     fs.appendFileSync(historyPath(root), '{"v": 1, "model": "models/m.on'); // a crash mid-write
     fs.appendFileSync(historyPath(root), '\n');

@@ -12,6 +12,7 @@ import { TOOL } from '../version';
 import type { Feature, ServerContext } from './feature';
 import { modelResolver } from '../cost/resolve';
 import { indexable, WorkspaceIndexer } from './workspaceIndex';
+import { SummaryCache } from './summaryCache';
 import { externalDigest } from '../code/python/context';
 
 const DEBOUNCE_MS = 150;
@@ -41,7 +42,8 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
   onRawDocumentChange((uri, oldText, changes) => trees.change(uri, oldText, changes));
   let started = false;
   /** Python and JS/TS files of the workspace, summarised: what each open file imports from the others. */
-  const indexer = new WorkspaceIndexer();
+  // Summaries persist between sessions (~/.cache/inference-lens/index): re-opening a workspace parses what changed.
+  const indexer = new WorkspaceIndexer(undefined, false, (roots) => SummaryCache.forRoots(roots));
   /** The external facts each open document was last analysed with (by digest). */
   const externalSeen = new Map<string, string>();
   /** The digest of what the index tells a file now, in the form its language gets. */
@@ -133,7 +135,7 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     const t0 = Date.now();
     try {
       const n = await indexer.indexRoots(roots, (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} files`), () => false);
-      ctx.log(`indexed ${n} code file(s) in ${Date.now() - t0} ms`);
+      ctx.log(`indexed ${n} code file(s) in ${Date.now() - t0} ms (${indexer.lastRun.cached} unchanged since the last session, from the cache)`);
     } catch (e) {
       ctx.log(`workspace indexing failed: ${(e as Error).message}`);
     } finally {

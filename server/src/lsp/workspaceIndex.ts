@@ -17,6 +17,7 @@ import type { ScriptExternal, ScriptSummary } from '../code/script/summary';
 import type { PythonSummary } from '../code/python/summary';
 import { languageOfPath } from '../code/treeSitter';
 import { indexInWorkers } from './indexWorkers';
+import { SummaryCache, statKey } from './summaryCache';
 
 /** Files the indexes take: Python sources and JS/TS sources (not declaration files, not dependencies). */
 export function indexable(file: string): boolean {
@@ -59,8 +60,16 @@ export function summarizeFromDisk(file: string): FileSummary {
 const PARALLEL_FROM = 200;
 
 export class WorkspaceIndexer {
-  /** `workerScript`: the index worker to start (found beside this bundle by default; benchmarks point at a build); null: index in this thread */
-  constructor(private readonly workerScript?: string | null, private readonly forceWorkers = false) {}
+  /**
+   * `workerScript`: the index worker to start (found beside this bundle by default; benchmarks point at a build);
+   * null: index in this thread. `cacheFor`: where summaries persist between sessions for a set of roots (none by default).
+   */
+  constructor(private readonly workerScript?: string | null, private readonly forceWorkers = false,
+    private readonly cacheFor?: (roots: readonly string[]) => SummaryCache) {}
+
+  private cache?: SummaryCache;
+  /** What the last indexRoots did: files summarised from their text, and files whose summary came from the cache. */
+  lastRun = { parsed: 0, cached: 0 };
 
   readonly index = new WorkspaceIndex();
   readonly scripts = new ScriptIndex();
@@ -75,12 +84,30 @@ export class WorkspaceIndexer {
   async indexRoots(roots: readonly string[], report: (done: number, total: number) => void, cancelled: () => boolean): Promise<number> {
     const files = collectFiles([...roots]).files.filter(indexable).slice(0, MAX_FILES);
     // Files an open document owns are already summarised from its text.
-    const onDisk = files.filter((f) => !this.open.has(f));
+    let onDisk = files.filter((f) => !this.open.has(f));
     let done = files.length - onDisk.length;
+    const stats = new Map<string, ReturnType<typeof statKey>>();
     const onResult = (file: string, read: FileSummary): void => {
       this.apply(file, read);
+      this.cache?.put(file, stats.get(file), read);
       if (++done % 20 === 0) report(done, files.length);
     };
+    // Files unchanged since the last session get their summaries back without a parse.
+    let hits = 0;
+    this.cache = this.cacheFor?.(roots);
+    if (this.cache?.load()) {
+      this.cache.retain(files);
+      onDisk = onDisk.filter((f) => {
+        const st = statKey(f);
+        stats.set(f, st);
+        const kept = st && this.cache!.get(f, st);
+        if (!kept) return true;
+        this.apply(f, kept);
+        done++;
+        hits++;
+        return false;
+      });
+    } else if (this.cache) for (const f of onDisk) stats.set(f, statKey(f));
     const parallel = this.workerScript !== null && onDisk.length >= PARALLEL_FROM;
     const inThisThread = parallel ? await indexInWorkers(onDisk, onResult, cancelled, this.workerScript ?? undefined, this.forceWorkers) : onDisk;
     for (const file of inThisThread) {
@@ -89,12 +116,27 @@ export class WorkspaceIndexer {
       if (done % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     report(done, files.length);
+    this.cache?.save();
+    this.lastRun = { parsed: onDisk.length, cached: hits };
     return done;
   }
 
   /** Re-reads a file from disk (or drops it when gone); true when its summary changed. */
   fromDisk(file: string): boolean {
-    return this.apply(file, summarizeFromDisk(file));
+    const read = summarizeFromDisk(file);
+    if (this.cache && !this.open.has(file)) {
+      this.cache.put(file, statKey(file), read);
+      this.scheduleSave();
+    }
+    return this.apply(file, read);
+  }
+
+  private saveTimer?: NodeJS.Timeout;
+  /** Changes on disk reach the cache a little later, in one write. */
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => { this.saveTimer = undefined; this.cache?.save(); }, 5000);
+    this.saveTimer.unref?.();
   }
 
   /** Records what reading a file gave (unless an open document now owns it); true when its summary changed. */
