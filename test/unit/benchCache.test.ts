@@ -54,6 +54,21 @@ describe('bench cache', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('stays bounded: past its size the least recently written results go, the newest stay', () => {
+    const dir = fs.mkdtempSync(path.join(tempDir(), 'bounded-'));
+    const cache = new BenchCache(dir, 8);
+    const at = new Date().toISOString();
+    for (let i = 0; i < 6; i++) {
+      cache.put(result(`m${i}`, at, i));
+      // Each put writes two files (by key and latest-<sha>); make the order of writing unambiguous.
+      const old = new Date(Date.now() - (10 - i) * 60_000);
+      for (const f of fs.readdirSync(dir)) if (f.includes(`m${i}`) || f === `${cacheKey(`m${i}`, result('', at, 0).options, '1.30.0')}.json`) fs.utimesSync(path.join(dir, f), old, old);
+    }
+    assert.ok(fs.readdirSync(dir).length <= 8, `${fs.readdirSync(dir).length} files`);
+    assert.strictEqual(cache.latest('m5')?.latencyMs.p50, 5);
+    assert.strictEqual(cache.latest('m0'), undefined, 'the oldest went first');
+  });
+
   it('finds the latest figures of a model file by content, per node for hovers', async () => {
     const dir = tempDir();
     const model = path.join(dir, 'm.onnx');

@@ -48,8 +48,11 @@ export function cacheKey(sha256: string, options: BenchOptions, ortVersion: stri
   return createHash('sha256').update(stableJson({ sha256, options: rest, ortVersion, machine })).digest('hex').slice(0, 32);
 }
 
+/** Results kept in the cache folder: past this many files, the least recently written go (down to three quarters). */
+export const MAX_CACHE_FILES = 512;
+
 export class BenchCache {
-  constructor(readonly dir: string = defaultCacheDir()) {}
+  constructor(readonly dir: string = defaultCacheDir(), private readonly maxFiles = MAX_CACHE_FILES) {}
 
   private file(name: string): string {
     return path.join(this.dir, name);
@@ -72,6 +75,22 @@ export class BenchCache {
     const text = JSON.stringify(clean);
     writeAtomic(this.file(`${cacheKey(result.model.sha256, result.options, result.ortVersion)}.json`), text);
     writeAtomic(this.file(`latest-${result.model.sha256}.json`), text);
+    this.prune();
+  }
+
+  /** A cache that lives for years in a user's home stays bounded: the oldest results go first. */
+  private prune(): void {
+    let files: string[];
+    try {
+      files = fs.readdirSync(this.dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return;
+    }
+    if (files.length <= this.maxFiles) return;
+    const aged = files.map((f) => {
+      try { return { f, t: fs.statSync(this.file(f)).mtimeMs }; } catch { return { f, t: 0 }; }
+    }).sort((a, b) => a.t - b.t);
+    for (const { f } of aged.slice(0, files.length - Math.floor(this.maxFiles * 0.75))) fs.rmSync(this.file(f), { force: true });
   }
 
   private read(file: string): BenchResult | undefined {
