@@ -2,12 +2,12 @@
 // the builder or shipped by a pinned devDependency (test/helpers/testModels.ts), so a clone of the
 // repository alone passes. `npm run test:models` (scripts/test-models.mjs) sets IL_SUITE=models and runs
 // test/models/, the tests that need the larger real models in ../shared/models or $INFERENCE_LENS_MODELS,
-// corruptModels.test.js again on those models and robustness.test.js at full size (MODELS_SUITE in
-// test/helpers/testModels.ts).
+// corruptModels.test.js and shapesAsRun.test.js again on those models and robustness.test.js at full size
+// (MODELS_SUITE in test/helpers/testModels.ts).
 const models = process.env.IL_SUITE === 'models';
 
 module.exports = {
-  spec: models ? ['out/test/models/**/*.test.js', 'out/test/unit/corruptModels.test.js', 'out/test/unit/robustness.test.js'] : ['out/test/unit/**/*.test.js', 'out/test/lsp/**/*.test.js'],
+  spec: models ? ['out/test/models/**/*.test.js', 'out/test/unit/corruptModels.test.js', 'out/test/unit/shapesAsRun.test.js', 'out/test/unit/robustness.test.js'] : ['out/test/unit/**/*.test.js', 'out/test/lsp/**/*.test.js'],
   timeout: 30000,
   'enable-source-maps': true,
 };

@@ -26,6 +26,20 @@ export interface KernelEvent {
   start: number;
   dur: number;
   tid: number;
+  /** the shapes of the node's outputs in this run (ORT's `output_type_shape`) */
+  outputShapes?: number[][];
+}
+
+/** `[{"float": [1, 512]}, ...]` → `[[1, 512], ...]`; undefined when the trace does not carry shapes. */
+function traceShapes(v: unknown): number[][] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: number[][] = [];
+  for (const t of v) {
+    const dims = t && typeof t === 'object' ? Object.values(t as Record<string, unknown>)[0] : undefined;
+    if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number')) return undefined;
+    out.push(dims as number[]);
+  }
+  return out;
 }
 
 const CONTROL_FLOW = new Set(['If', 'Loop', 'Scan']);
@@ -53,7 +67,7 @@ export function parseTrace(text: string): { kernels: KernelEvent[]; runs: { star
         node: raw.name.slice(0, -'_kernel_time'.length),
         opType: String(raw.args?.op_name ?? '?'),
         provider: String(raw.args?.provider ?? '?').replace(/ExecutionProvider$/, ''),
-        start: raw.ts, dur: raw.dur, tid: raw.tid ?? 0,
+        start: raw.ts, dur: raw.dur, tid: raw.tid ?? 0, outputShapes: traceShapes(raw.args?.output_type_shape),
       });
     }
   }
@@ -80,12 +94,12 @@ export function summariseTrace(text: string, opts: SummariseOptions = {}): Profi
   const runCount = Math.max(1, kept.length);
 
   const self = selfTimes(inKept);
-  const byNode = new Map<string, { opType: string; provider: string; us: number }>();
+  const byNode = new Map<string, { opType: string; provider: string; us: number; outputShapes?: number[][] }>();
   for (let i = 0; i < inKept.length; i++) {
     const k = inKept[i];
     const e = byNode.get(k.node);
     if (e) e.us += self[i];
-    else byNode.set(k.node, { opType: k.opType, provider: k.provider, us: self[i] });
+    else byNode.set(k.node, { opType: k.opType, provider: k.provider, us: self[i], outputShapes: k.outputShapes });
   }
   const totalUs = [...byNode.values()].reduce((a, e) => a + e.us, 0);
   const share = (us: number): number => (totalUs > 0 ? us / totalUs : 0);
@@ -93,6 +107,7 @@ export function summariseTrace(text: string, opts: SummariseOptions = {}): Profi
     .map(([name, e]) => ({
       name, opType: e.opType, provider: e.provider, ms: e.us / 1000 / runCount, share: share(e.us),
       inModel: opts.modelNodes ? opts.modelNodes.has(modelNodeName(name)) : false,
+      ...(e.outputShapes ? { outputShapes: e.outputShapes } : {}),
     }))
     .sort((a, b) => b.ms - a.ms || a.name.localeCompare(b.name));
 

@@ -132,6 +132,8 @@ export interface NodeTime {
   inModel: boolean;
   /** 0-based line of this node in the model text view, when a line map was attached */
   line?: number;
+  /** the shapes its outputs had in the profiled run (the static inference can be checked against them) */
+  outputShapes?: number[][];
 }
 
 export interface ProfileResult {
