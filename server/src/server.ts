@@ -172,5 +172,12 @@ connection.onExecuteCommand(async (params, token, progress) => {
   }
 });
 
+/** The server's own memory, for soak tests and bug reports (after a full GC when node runs with --expose-gc). */
+connection.onRequest('inferenceLens/stats', () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, openDocuments: documents.all().length };
+});
+
 documents.listen(connection);
 connection.listen();

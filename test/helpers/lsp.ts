@@ -20,6 +20,8 @@ export interface WaitOptions {
 
 export interface ServerHandle {
   conn: ProtocolConnection;
+  /** the server process's id */
+  pid: number;
   /** Every publishDiagnostics so far, per uri, in arrival order. */
   diagnostics: Map<string, PublishDiagnosticsParams[]>;
   waitForDiagnostics(uri: string, pred: (p: PublishDiagnosticsParams) => boolean, opts?: WaitOptions): Promise<PublishDiagnosticsParams>;
@@ -29,9 +31,12 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** Spawns `dist/server.js --stdio`; `setup` registers client-side handlers before the connection listens. */
-export function startServer(opts: { setup?: (conn: ProtocolConnection) => void } = {}): ServerHandle {
-  const proc = spawn(process.execPath, [path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Spawns `dist/server.js --stdio`; `setup` registers client-side handlers before the connection listens;
+ * `nodeArgs` go to node before the script (`--expose-gc` for memory figures).
+ */
+export function startServer(opts: { setup?: (conn: ProtocolConnection) => void; nodeArgs?: string[] } = {}): ServerHandle {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -67,5 +72,5 @@ export function startServer(opts: { setup?: (conn: ProtocolConnection) => void }
     }
   }
 
-  return { conn, diagnostics, waitForDiagnostics, initialize, stop };
+  return { conn, pid: proc.pid ?? -1, diagnostics, waitForDiagnostics, initialize, stop };
 }
