@@ -6,6 +6,8 @@ import { recognizeGenerative } from '../../server/src/onnx/generative';
 import { generationFigures } from '../../server/src/onnx/generation';
 import { decoderWithoutCache } from '../../server/src/onnx/generative';
 import { SHARED_MODELS } from '../helpers/paths';
+import { analyzeModelFile } from '../../server/src/engine';
+import { mergeConfig } from '../../server/src/config';
 
 interface Arch { file: string; kind: 'gpt2' | 'llama'; L: number; d: number; H: number; Hkv: number; hd: number; F: number; V: number }
 const ARCH: Arch[] = [
@@ -41,4 +43,13 @@ describe('shared decoders: generative structure and two-phase figures', () => {
       }
     });
   }
+});
+
+describe('quantization advice for the shared decoders (ONNX001)', () => {
+  it('says where weight-only quantization pays for a decoder and how to judge it', () => {
+    const r = analyzeModelFile(path.join(SHARED_MODELS, 'decoder_llama_tiny.onnx'), mergeConfig());
+    const f = r.findings.find((x) => x.rule === 'ONNX001')!;
+    assert.match(f.message, /decoder with a KV cache: weight-only quantization pays at decode, which is memory-bound/);
+    assert.match(f.message, /bench --generate/);
+  });
 });

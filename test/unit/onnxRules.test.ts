@@ -376,6 +376,18 @@ describe('ONNX013 MatMulNBits without accuracy_level', () => {
     assertFires(nbits({ accuracy_level: 0 }), 'ONNX013', ['accuracy_level = 0']);
   });
   it('stays silent with accuracy_level=4', () => assertSilent(nbits({ accuracy_level: 4 }), 'ONNX013'));
+  it('adds the decoder caveat (token flips) when the model takes a KV cache', () => {
+    const r = analyzeSpec({
+      nodes: [node('MatMulNBits', ['x', 'wq', 'scales'], ['y'], { K: 64, N: 64, bits: 4, block_size: 32 }, { domain: 'com.microsoft' }),
+        node('Identity', ['past_key_values.0.key'], ['present.0.key'])],
+      initializers: [tensor('wq', DataType.UINT8, [64, 2, 16], new Uint8Array(2048)), floatTensor('scales', [128], seededFloats(128, 1))],
+      inputs: [X, valueInfo('past_key_values.0.key', DataType.FLOAT, [1, 2, 'past', 8])],
+      outputs: [Y, valueInfo('present.0.key', DataType.FLOAT, [1, 2, 'past', 8])], extraOpsets: { 'com.microsoft': 1 },
+    });
+    const [f] = assertFires(r, 'ONNX013', ['y = com.microsoft.MatMulNBits']);
+    assert.match(f.message, /can flip greedy tokens/);
+    assert.doesNotMatch(assertFires(nbits({}), 'ONNX013', ['y = com.microsoft.MatMulNBits'])[0].message, /greedy/);
+  });
 });
 
 describe('ONNX014 decoder exported without a KV cache', () => {

@@ -200,6 +200,11 @@ export function recognizeGenerative(model: ModelInfo): GenerativeModel | undefin
   };
 }
 
+/** Cheap, by names only: does the model take a KV cache (a past per layer, or an attention op with a past)? */
+export function takesKvCache(model: ModelInfo): boolean {
+  return model.graph.inputs.some((i) => kvPart(i.name, PAST)) || !!attentionOpHeads(model);
+}
+
 /**
  * Why a model looks like a decoder exported without a KV cache, or undefined: it returns `present`
  * tensors but takes no `past`, or it maps token ids to per-position logits through a causal mask
@@ -209,7 +214,7 @@ export function decoderWithoutCache(model: ModelInfo): string | undefined {
   const g = model.graph;
   const inits = new Set(g.initializers.map((t) => t.name));
   const inputs = g.inputs.filter((i) => !inits.has(i.name));
-  if (inputs.some((i) => kvPart(i.name, PAST)) || attentionOpHeads(model)) return undefined;
+  if (takesKvCache(model)) return undefined;
   const ids = tokenInput(inputs);
   if (!ids) return undefined;
   const present = g.outputs.filter((o) => kvPart(o.name, PRESENT));
