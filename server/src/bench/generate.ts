@@ -45,14 +45,25 @@ export function argmaxLast(data: ArrayLike<number>, dims: readonly number[], hal
   const out: number[] = [];
   for (let b = 0; b < batch; b++) {
     const base = (b * seq + seq - 1) * vocab;
-    let best = 0, bestV = -Infinity;
-    for (let v = 0; v < vocab; v++) {
-      const x = half ? halfToFloat(data[base + v]) : data[base + v];
-      if (x > bestV) { bestV = x; best = v; }
-    }
-    out.push(best);
+    out.push(half ? argmaxHalf(data, base, vocab) : argmax(data, base, vocab));
   }
   return out;
+}
+
+/** Two monomorphic loops: the per-step argmax is on the decode path, so no per-element branch. */
+function argmax(data: ArrayLike<number>, base: number, n: number): number {
+  let best = 0, bestV = -Infinity;
+  for (let v = 0; v < n; v++) if (data[base + v] > bestV) { bestV = data[base + v]; best = v; }
+  return best;
+}
+
+function argmaxHalf(data: ArrayLike<number>, base: number, n: number): number {
+  let best = 0, bestV = -Infinity;
+  for (let v = 0; v < n; v++) {
+    const x = halfToFloat(data[base + v]);
+    if (x > bestV) { bestV = x; best = v; }
+  }
+  return best;
 }
 
 export interface Generation {
