@@ -11,6 +11,7 @@ import { mergeConfig, parseConfig } from '../../server/src/config';
 import { analyzeModelFile } from '../../server/src/engine';
 import { summaryMarkdown } from '../../server/src/onnx/summary';
 import { tempDir } from '../helpers/models';
+import { synthesizeSamples } from '../../server/src/quantize/samples';
 import { TINY, tinyDecoder, tinyMacs } from '../helpers/tinyDecoder';
 
 const tinyFile = (): string => {
@@ -105,5 +106,13 @@ describe('generation settings', () => {
     assert.deepStrictEqual(parseGenerationSettings({ promptTokens: 0, outputTokens: 16, tokens: 3 }, 'f', problems), { outputTokens: 16 });
     assert.strictEqual(problems.length, 2);
     assert.deepStrictEqual(parseConfig({ generation: { batch: 4 } }, 'f').generation, { batch: 4 });
+  });
+});
+
+describe('A/B samples of a decoder', () => {
+  it('take the analysis\' dims: an empty past and a mask over past + sequence, so the shapes agree', () => {
+    const [sample] = synthesizeSamples(readModelFile(tinyFile()), 1);
+    assert.deepStrictEqual(sample['past_key_values.0.key'].dims, [1, TINY.heads, 0, TINY.headDim]);
+    assert.deepStrictEqual(sample.attention_mask.dims, sample.input_ids.dims);
   });
 });
