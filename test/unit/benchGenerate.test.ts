@@ -65,6 +65,15 @@ describe('bench --generate on the tiny decoder (child process)', function () {
     assert.deepStrictEqual(r.inputs[0].dims, [3, 5]);
   });
 
+  it('profiles each phase apart: hot ops per prefill call and per decode step', async () => {
+    const r = await runBenchmark(file, { ...quick, profile: true, generate: { promptTokens: 12, newTokens: 3 } });
+    const p = r.generation!.profile!;
+    assert.strictEqual(p.prefill.runs, 2);
+    assert.strictEqual(p.decode.runs, 2 * 3);
+    for (const phase of [p.prefill, p.decode]) assert.ok(phase.topOps.some((op) => op.opType === 'MatMul' || op.opType === 'FusedMatMul'), JSON.stringify(phase.topOps));
+    assert.ok(p.prefill.nodeTotalMs > 0 && p.decode.nodeTotalMs > 0);
+  });
+
   it('refuses a model that is not a decoder with a cache, and ids outside the vocabulary, with clear errors', async () => {
     await assert.rejects(runBenchmark(testModel('mlp_mnist_like.onnx'), { ...quick, generate: { newTokens: 2 } }),
       (e: unknown) => e instanceof BenchError && e.kind === 'inputs' && /not a decoder with a KV cache/.test(e.message));

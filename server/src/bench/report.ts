@@ -40,6 +40,8 @@ function generationText(g: GenerationResult): string[] {
     `generation  prompt ${g.promptTokens} tokens, ${g.newTokens} decode steps, batch ${g.batch}, ${g.generations} generations`,
     `            TTFT p50 ${ms(g.ttftMs.p50)} ms, p95 ${ms(g.ttftMs.p95)} ms; inter-token p50 ${ms(g.interTokenMs.p50)} ms, p95 ${ms(g.interTokenMs.p95)} ms, p99 ${ms(g.interTokenMs.p99)} ms`,
     `            ${rate(g.tokensPerSec)} tokens/s (decode); KV cache ${formatBytes(g.kvCacheBytes)}; ids ${ids}`,
+    ...(g.profile ? (['prefill', 'decode'] as const).map((phase) => `            hot ops, ${phase} (per ${phase === 'prefill' ? 'call' : 'step'}): ` +
+      g.profile![phase].topOps.slice(0, 5).map((op) => `${op.opType} ${ms(op.totalMs)} ms (${pct(op.share)})`).join(', ')) : []),
   ];
 }
 

@@ -175,6 +175,8 @@ export interface GenerationResult {
   generatedIds: number[];
   /** measured generations (after one warm-up generation) */
   generations: number;
+  /** with --profile: hot ops per phase, per prefill call and per decode step (profiled generations after one warm-up) */
+  profile?: { prefill: ProfileResult; decode: ProfileResult };
 }
 
 export interface BenchResult {

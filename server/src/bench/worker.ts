@@ -24,7 +24,7 @@ import { latencyStats, statWarnings, throughput } from './stats';
 import type { ConvertJob, FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, GenerationResult, SweepPoint } from './types';
-import { recognizeGenerative } from '../onnx/generative';
+import { GenerativeModel, recognizeGenerative } from '../onnx/generative';
 import { DecodeLoop, Generation, promptRows } from './generate';
 
 type Ort = typeof Ort;
@@ -388,6 +388,7 @@ async function generateBench(modelPath: string, o: BenchOptions): Promise<Worker
   };
   if (steps.length) warnings.push(...statWarnings(inter, steps.length));
   await session.release();
+  if (o.profile) generation.profile = await profileGeneration(modelPath, o, g, prompt, model!);
   progress('done', 'done', 100);
   const ids = g.inputIds;
   return {
@@ -397,6 +398,31 @@ async function generateBench(modelPath: string, o: BenchOptions): Promise<Worker
     latencyMs: inter, throughput: throughput(steps.length, decodeS * 1000, batch),
     sessionCreateMs, peakRssBytes, rssGrowthBytes: rss() - rssAfterWarmup, generation, warnings,
   };
+}
+
+/** Hot ops of each phase: a profiled session runs one warm-up generation and two more; calls are split by their index in a generation. */
+async function profileGeneration(modelPath: string, o: BenchOptions, g: GenerativeModel, prompt: number[][], model: ModelInfo): Promise<NonNullable<GenerationResult['profile']>> {
+  progress('profile', 'profiling prefill and decode', 90);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-profile-'));
+  try {
+    const { session } = await createSession(modelPath, sessionOptions(o, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') }), o.ep);
+    const loop = new DecodeLoop(loadOrt(), session, g, signatureOf(session));
+    for (let i = 0; i < 3; i++) await loop.generate(prompt, o.generate!.newTokens, beat);
+    session.endProfiling();
+    await session.release();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new WorkerError('run', 'onnxruntime wrote no profile trace');
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const names = new Set<string>();
+    for (const gr of allGraphs(model.graph)) for (const nd of gr.nodes) if (nd.name) names.add(nd.name);
+    const calls = o.generate!.newTokens + 1;
+    return {
+      prefill: summariseTrace(text, { skipRuns: calls, modelNodes: names, select: (i) => i % calls === 0 }),
+      decode: summariseTrace(text, { skipRuns: calls, modelNodes: names, select: (i) => i % calls !== 0 }),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---- Concurrency: N threads, one session each ---------------------------------------------------
