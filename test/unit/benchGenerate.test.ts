@@ -12,6 +12,8 @@ import { tempDir } from '../helpers/models';
 import { TINY, tinyDecoder } from '../helpers/tinyDecoder';
 import { greedyFromFullForward } from '../helpers/greedy';
 import { testModel } from '../helpers/testModels';
+import { generateFromFlags } from '../../server/src/cli/bench';
+import { UsageError } from '../../server/src/cli/args';
 
 const quick = { warmupRuns: 0, minRuns: 1, minTimeS: 0, maxTimeS: 5 };
 
@@ -30,6 +32,20 @@ describe('decode loop helpers', () => {
     assert.ok(rows.flat().every((id) => id >= 1 && id < 64));
     assert.notDeepStrictEqual(rows[0], rows[1]);
     assert.deepStrictEqual(promptRows({ promptTokens: 50, newTokens: 1 }, 2, 64, 1), rows);
+  });
+});
+
+describe('bench --generate flags', () => {
+  const flags = (o: Record<string, string | true>) => new Map(Object.entries(o));
+  it('take the generation settings for what they leave out', () => {
+    assert.deepStrictEqual(generateFromFlags(flags({ generate: true }), { promptTokens: 64, outputTokens: 16 }), { promptTokens: 64, newTokens: 16 });
+    assert.deepStrictEqual(generateFromFlags(flags({ generate: true, 'prompt-ids': '1, 2,3', 'new-tokens': '4' }), {}), { promptTokens: undefined, promptIds: [1, 2, 3], newTokens: 4 });
+    assert.strictEqual(generateFromFlags(flags({}), { promptTokens: 64 }), undefined);
+  });
+  it('refuse contradictions and bad ids as usage errors', () => {
+    assert.throws(() => generateFromFlags(flags({ 'new-tokens': '4' }), {}), (e: unknown) => e instanceof UsageError && /needs --generate/.test(e.message));
+    assert.throws(() => generateFromFlags(flags({ generate: true, 'prompt-ids': '1', 'prompt-tokens': '3' }), {}), UsageError);
+    assert.throws(() => generateFromFlags(flags({ generate: true, 'prompt-ids': '1,x' }), {}), UsageError);
   });
 });
 
