@@ -7,6 +7,7 @@ import * as path from 'path';
 import type { Severity } from './rules/types';
 import { CostSettings, mergeCostSettings, parseCostSettings } from './cost/settings';
 import { BenchSettings, parseBenchSettings } from './bench/settings';
+import { GenerationSettings, parseGenerationSettings } from './onnx/generation';
 
 export type RuleSetting = Severity | 'off';
 
@@ -21,6 +22,8 @@ export interface Config {
   bench: BenchSettings;
   /** Quantization: A/B goal and what stays float (see quantize/). */
   quantize: QuantizeConfig;
+  /** Decoders: prompt and output tokens, context length, batch of the two-phase analysis (onnx/generation.ts). */
+  generation: GenerationSettings;
 }
 
 export interface QuantizeConfig {
@@ -41,7 +44,7 @@ export function defaultQuantizeConfig(): QuantizeConfig {
 export const CONFIG_FILE = 'inference-lens.json';
 
 export function defaultConfig(): Config {
-  return { rules: {}, dims: {}, cost: {}, bench: {}, quantize: defaultQuantizeConfig() };
+  return { rules: {}, dims: {}, cost: {}, bench: {}, quantize: defaultQuantizeConfig(), generation: {} };
 }
 
 const SEVERITIES = new Set(['error', 'warning', 'information', 'hint', 'off']);
@@ -77,6 +80,7 @@ export function parseConfig(raw: unknown, source: string, problems: string[] = [
   if (cost) out.cost = cost;
   if (r.quantize !== undefined) out.quantize = parseQuantize(r.quantize, source, problems);
   if (r.bench !== undefined) out.bench = parseBenchSettings(r.bench, source, problems);
+  if (r.generation !== undefined) out.generation = parseGenerationSettings(r.generation, source, problems);
   return out;
 }
 
@@ -106,6 +110,7 @@ export function mergeConfig(...layers: ConfigLayer[]): Config {
     if (l.cost) c.cost = mergeCostSettings(c.cost, l.cost);
     if (l.quantize) Object.assign(c.quantize, l.quantize);
     if (l.bench) Object.assign(c.bench, l.bench);
+    if (l.generation) Object.assign(c.generation, l.generation);
   }
   return c;
 }

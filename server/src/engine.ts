@@ -13,6 +13,8 @@ import { renderTextView, TextView } from './onnx/textView';
 import { placeOnView } from './rules/onnx/place';
 import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { inferShapes, ShapeInference } from './onnx/shapes';
+import { recognizeGenerative } from './onnx/generative';
+import { generationFigures, GenerationFigures } from './onnx/generation';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -134,7 +136,21 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
   const ctx = { model, config, measured, cost, shapes };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
-  return { findings: finalize(placeOnView(findings, view), config), model, summary: { ...summarize(model), ...(cost && computeSummary(cost)) }, cost, view };
+  const generation = cost && generativeFigures(model, config);
+  return {
+    findings: finalize(placeOnView(findings, view), config), model, cost, view,
+    summary: { ...summarize(model), ...(cost && computeSummary(cost)), ...(generation && { generation }) },
+  };
+}
+
+/** A decoder's prefill and decode figures at the `generation` settings; undefined for other models. */
+function generativeFigures(model: ModelInfo, config: Config): GenerationFigures | undefined {
+  try {
+    const g = recognizeGenerative(model);
+    return g && generationFigures(model, g, config.generation, config.dims);
+  } catch {
+    return undefined; // a decoder too broken to cost per phase: the single-pass figures still stand
+  }
 }
 
 /** Rules that threw, each reported once per process. */

@@ -76,7 +76,7 @@ export class ModelCache {
     let stamp = 'missing';
     try {
       const st = fs.statSync(file);
-      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify([config.dims, config.rules, config.cost])}`;
+      stamp = `${st.size}:${st.mtimeMs}:${JSON.stringify([config.dims, config.rules, config.cost, config.generation])}`;
     } catch { /* analyzeModelFile reports it */ }
     const measured = stamp === 'missing' ? undefined : this.measured?.(file, config);
     if (measured) stamp += `:${measured.p95Ms}:${measured.inferencesPerSec}`;

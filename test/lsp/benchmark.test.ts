@@ -15,6 +15,7 @@ import {
 import { startServer, ServerHandle } from '../helpers/lsp';
 import { testModel } from '../helpers/testModels';
 import { loopModel } from '../helpers/benchModels';
+import { tinyDecoder } from '../helpers/tinyDecoder';
 import type { BenchResult } from '../../server/src/bench/types';
 
 const quick = { warmupRuns: 2, warmupTimeS: 0, minRuns: 5, minTimeS: 0, maxTimeS: 5 };
@@ -31,6 +32,7 @@ describe('benchmark commands over LSP', function () {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-bench-'));
     fs.copyFileSync(testModel('mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
     fs.writeFileSync(path.join(ws, 'loop.onnx'), loopModel(1e12));
+    fs.writeFileSync(path.join(ws, 'decoder.onnx'), tinyDecoder());
     fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 } }));
     server = startServer({
       setup: (c) => {
@@ -68,6 +70,15 @@ describe('benchmark commands over LSP', function () {
     const last = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }) as { result: BenchResult; hover: string };
     assert.strictEqual(last.result.latencyMs.p50, r.latencyMs.p50);
     assert.match(last.hover, /measured p50 .* ms/);
+  });
+
+  it('times a decoder\'s generation when asked to (generate options), the result pushed with its token figures', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.benchmark', arguments: [model('decoder.onnx'), { ...quick, generate: { promptTokens: 8, newTokens: 6 } }],
+    }) as BenchResult;
+    assert.strictEqual(r.generation?.generatedIds.length, 7);
+    assert.ok(r.generation.tokensPerSec > 0);
+    assert.match(pushed.at(-1)!.markdown, /TTFT p50 .* ms/);
   });
 
   it('profiles per operator', async () => {

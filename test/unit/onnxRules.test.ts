@@ -10,6 +10,7 @@ import { mergeConfig } from '../../server/src/config';
 import { analyzeSpec, assertFires, assertRules, assertSilent, tempDir } from '../helpers/models';
 import { REPO } from '../helpers/paths';
 import { testModel } from '../helpers/testModels';
+import { tinyDecoder } from '../helpers/tinyDecoder';
 
 const X = valueInfo('x', DataType.FLOAT, [1, 64]);
 const Y = valueInfo('y', DataType.FLOAT, [1, 64]);
@@ -375,6 +376,47 @@ describe('ONNX013 MatMulNBits without accuracy_level', () => {
     assertFires(nbits({ accuracy_level: 0 }), 'ONNX013', ['accuracy_level = 0']);
   });
   it('stays silent with accuracy_level=4', () => assertSilent(nbits({ accuracy_level: 4 }), 'ONNX013'));
+  it('adds the decoder caveat (token flips) when the model takes a KV cache', () => {
+    const r = analyzeSpec({
+      nodes: [node('MatMulNBits', ['x', 'wq', 'scales'], ['y'], { K: 64, N: 64, bits: 4, block_size: 32 }, { domain: 'com.microsoft' }),
+        node('Identity', ['past_key_values.0.key'], ['present.0.key'])],
+      initializers: [tensor('wq', DataType.UINT8, [64, 2, 16], new Uint8Array(2048)), floatTensor('scales', [128], seededFloats(128, 1))],
+      inputs: [X, valueInfo('past_key_values.0.key', DataType.FLOAT, [1, 2, 'past', 8])],
+      outputs: [Y, valueInfo('present.0.key', DataType.FLOAT, [1, 2, 'past', 8])], extraOpsets: { 'com.microsoft': 1 },
+    });
+    const [f] = assertFires(r, 'ONNX013', ['y = com.microsoft.MatMulNBits']);
+    assert.match(f.message, /can flip greedy tokens/);
+    assert.doesNotMatch(assertFires(nbits({}), 'ONNX013', ['y = com.microsoft.MatMulNBits'])[0].message, /greedy/);
+  });
+});
+
+describe('ONNX014 decoder exported without a KV cache', () => {
+  const analyzeBytes = (bytes: Buffer, name: string) => {
+    const file = path.join(tempDir(), name);
+    fs.writeFileSync(file, bytes);
+    return analyzeModelFile(file, mergeConfig());
+  };
+  it('fires on a decoder whose logits come through a Trilu causal mask, with no past inputs', () => {
+    const [f] = assertFires(analyzeBytes(tinyDecoder({ withCache: false }), 'nocache.onnx'), 'ONNX014', ['ir_version']);
+    assert.match(f.message, /Trilu/);
+    assert.match(f.message, /text-generation-with-past/);
+  });
+  it('fires on a model that returns present.* without taking past_key_values.*', () => {
+    const r = analyzeSpec({
+      nodes: [node('Cast', ['input_ids'], ['h'], { to: DataType.FLOAT }), node('Identity', ['h'], ['present.0.key'])],
+      inputs: [valueInfo('input_ids', DataType.INT64, [1, 'seq'])], outputs: [valueInfo('present.0.key', DataType.FLOAT, [1, 'seq'])],
+    });
+    const [f] = assertFires(r, 'ONNX014', ['ir_version']);
+    assert.match(f.message, /returns the KV cache \(present\.0\.key\)/);
+  });
+  it('stays silent on the same decoder with its cache, and on an encoder with per-token logits', () => {
+    assertSilent(analyzeBytes(tinyDecoder(), 'cache.onnx'), 'ONNX014');
+    assertSilent(analyzeSpec({
+      nodes: [node('Gather', ['emb', 'input_ids'], ['h']), node('MatMul', ['h', 'head'], ['logits'])],
+      initializers: [floatTensor('emb', [32, 8], seededFloats(256, 1)), floatTensor('head', [8, 32], seededFloats(256, 2))],
+      inputs: [valueInfo('input_ids', DataType.INT64, [1, 'seq'])], outputs: [valueInfo('logits', DataType.FLOAT, [1, 'seq', 32])],
+    }), 'ONNX014');
+  });
 });
 
 // The larger shared models (bert, lstm, mobilenet, squeezenet) are checked in test/models/onnxRules.test.ts.

@@ -46,7 +46,7 @@ export interface HistoryEntry {
 
 /** The options that change what a run measures; sample counts, time limits and memory limits do not. */
 export function setupKey(o: BenchOptions): string {
-  return stableJson({ ep: o.ep, batch: o.batch, dims: o.dims, session: o.session, concurrency: o.concurrency, inputsFile: o.inputsFile, seed: o.seed });
+  return stableJson({ ep: o.ep, batch: o.batch, dims: o.dims, session: o.session, concurrency: o.concurrency, inputsFile: o.inputsFile, seed: o.seed, generate: o.generate });
 }
 
 /** The commit and branch of the repository holding `dir`, when it is one and git runs. */

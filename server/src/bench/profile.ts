@@ -82,15 +82,19 @@ export interface SummariseOptions {
   modelNodes?: ReadonlySet<string>;
   /** how many nodes to keep, hottest first (default all) */
   maxNodes?: number;
+  /** keep only the runs (0-based, counted before skipRuns) this accepts: a generation's prefill calls vs its decode steps */
+  select?: (run: number) => boolean;
 }
 
 /** Per-inference self time per node and per op type, hottest first. */
 export function summariseTrace(text: string, opts: SummariseOptions = {}): ProfileResult {
   const { kernels, runs } = parseTrace(text);
   const skip = Math.min(opts.skipRuns ?? 0, Math.max(0, runs.length - 1));
-  const kept = runs.slice(skip);
+  const select = opts.select;
+  const kept = select ? runs.filter((_, i) => i >= skip && select(i)) : runs.slice(skip);
   const from = kept.length ? kept[0].start : -Infinity;
-  const inKept = kernels.filter((k) => k.start >= from);
+  // With a selection, a kernel counts when it starts inside one of the kept runs.
+  const inKept = select ? kernels.filter((k) => kept.some((r) => k.start >= r.start && k.start <= r.start + r.dur)) : kernels.filter((k) => k.start >= from);
   const runCount = Math.max(1, kept.length);
 
   const self = selfTimes(inKept);

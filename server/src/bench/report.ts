@@ -4,7 +4,8 @@
  */
 import * as path from 'path';
 import { formatAge } from './cache';
-import type { BenchResult, LatencyStats, SweepPoint } from './types';
+import { formatBytes } from '../onnx/summary';
+import type { BenchResult, GenerationResult, LatencyStats, SweepPoint } from './types';
 
 const ms = (v: number): string => (!Number.isFinite(v) ? '-' : v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -32,6 +33,18 @@ function sweepRows(kind: string, points: SweepPoint[]): string[][] {
     : [String(p.value), String(p.runs), ms(p.latencyMs.p50), ms(p.latencyMs.p95), rate(p.throughput.inferencesPerSec), rate(p.throughput.itemsPerSec)])];
 }
 
+/** A generation's figures: TTFT, inter-token latency, tokens/s, KV cache, the ids (latency rows above are per decode step). */
+function generationText(g: GenerationResult): string[] {
+  const ids = g.generatedIds.length > 16 ? `${g.generatedIds.slice(0, 16).join(' ')} …` : g.generatedIds.join(' ');
+  return [
+    `generation  prompt ${g.promptTokens} tokens, ${g.newTokens} decode steps, batch ${g.batch}, ${g.generations} generations`,
+    `            TTFT p50 ${ms(g.ttftMs.p50)} ms, p95 ${ms(g.ttftMs.p95)} ms; inter-token p50 ${ms(g.interTokenMs.p50)} ms, p95 ${ms(g.interTokenMs.p95)} ms, p99 ${ms(g.interTokenMs.p99)} ms`,
+    `            ${rate(g.tokensPerSec)} tokens/s (decode); KV cache ${formatBytes(g.kvCacheBytes)}; ids ${ids}`,
+    ...(g.profile ? (['prefill', 'decode'] as const).map((phase) => `            hot ops, ${phase} (per ${phase === 'prefill' ? 'call' : 'step'}): ` +
+      g.profile![phase].topOps.slice(0, 5).map((op) => `${op.opType} ${ms(op.totalMs)} ms (${pct(op.share)})`).join(', ')) : []),
+  ];
+}
+
 export function formatText(r: BenchResult, maxNodes = 10): string {
   const out: string[] = [];
   const inputs = r.inputs.map((i) => `${i.name} ${i.type}[${i.dims.join(',')}] (${i.fill})`).join(', ');
@@ -44,6 +57,7 @@ export function formatText(r: BenchResult, maxNodes = 10): string {
   out.push(...table([['latency ms', ...LAT_HEAD], latRow('', r.latencyMs)]));
   out.push('');
   out.push(`throughput  ${rate(r.throughput.inferencesPerSec)} inferences/s, ${rate(r.throughput.itemsPerSec)} items/s`);
+  if (r.generation) out.push(...generationText(r.generation));
   out.push(`memory      peak RSS ${mib(r.peakRssBytes)} (child process), growth across runs ${r.rssGrowthBytes >= 0 ? '+' : ''}${mib(r.rssGrowthBytes)}`);
   if (r.sweep) {
     out.push('', `${r.sweep.kind} sweep`);
@@ -68,6 +82,7 @@ export function formatMarkdown(r: BenchResult, maxNodes = 15): string {
     (r.cachedAgeS !== undefined ? ` · measured ${formatAge(r.cachedAgeS)}` : ''));
   out.push('', '| p50 | p90 | p95 | p99 | p99.9 | min | max | mean | cv |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   out.push(`| ${[l.p50, l.p90, l.p95, l.p99, l.p999, l.min, l.max, l.mean].map((v) => `${ms(v)} ms`).join(' | ')} | ${pct(l.cv)} |`);
+  if (r.generation) out.push('', ...generationText(r.generation).map((line) => `${line.trim()}  `));
   out.push('', `**${rate(r.throughput.inferencesPerSec)}** inferences/s (${rate(r.throughput.itemsPerSec)} items/s) over ${r.runs} runs · session created in ${ms(r.sessionCreateMs)} ms · peak RSS ${mib(r.peakRssBytes)}, growth ${mib(r.rssGrowthBytes)}`);
   if (r.sweep) {
     out.push('', `#### ${r.sweep.kind} sweep`, '', `| ${r.sweep.kind} | p50 ms | p95 ms | inferences/s | items/s |`, '| ---: | ---: | ---: | ---: | ---: |');

@@ -259,7 +259,8 @@ function validate(o: BenchOptions): void {
   posInt(o.concurrency, 'concurrency');
   posInt(o.session?.intraOpNumThreads, 'intraOpNumThreads', 0);
   posInt(o.session?.interOpNumThreads, 'interOpNumThreads', 0);
-  for (const [k, v] of Object.entries(o.dims ?? {})) posInt(v, `dims.${k}`);
+  // 0 is a real value: a KV cache's past length at the prefill.
+  for (const [k, v] of Object.entries(o.dims ?? {})) posInt(v, `dims.${k}`, 0);
   for (const [k, v] of [['minTimeS', o.minTimeS], ['maxTimeS', o.maxTimeS], ['warmupTimeS', o.warmupTimeS]] as const) {
     if (!(v >= 0) || !Number.isFinite(v)) throw new BenchError('inputs', `${k} must be a number ≥ 0, got ${v}`);
   }

@@ -4,6 +4,8 @@
  * are only ever added, never renamed or removed.
  */
 
+import type { GenerateOptions } from './generate';
+
 /** Execution providers we know how to ask onnxruntime-node for. */
 export type EpName = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 export const EP_NAMES: readonly EpName[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
@@ -52,6 +54,8 @@ export interface BenchOptions {
   runTimeoutS: number;
   /** kill the child when its resident memory grows past this many bytes (0 = no limit) */
   memoryLimitBytes: number;
+  /** a decoder with a KV cache: time a greedy generation (prefill + decode steps) instead of one call */
+  generate?: GenerateOptions;
 }
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
@@ -154,6 +158,29 @@ export interface BackendAvailability {
   reason?: string;
 }
 
+/** `bench --generate`: a greedy generation timed per phase (BenchResult.generation). */
+export interface GenerationResult {
+  promptTokens: number;
+  /** decode steps per generation (newTokens + 1 ids are generated, the first by the prefill) */
+  newTokens: number;
+  batch: number;
+  /** time to first token: the prefill call and its argmax, per generation */
+  ttftMs: { p50: number; p95: number };
+  /** one decode step (new token for every sequence): feeds, the call, the argmax */
+  interTokenMs: { p50: number; p95: number; p99: number };
+  /** decode throughput: newTokens × batch over the decode steps' time */
+  tokensPerSec: number;
+  /** the KV cache after the last step (all sequences, K and V of every layer) */
+  kvCacheBytes: number;
+  peakRssBytes: number;
+  /** the ids the first sequence generated, the first one from the prefill */
+  generatedIds: number[];
+  /** measured generations (after one warm-up generation) */
+  generations: number;
+  /** with --profile: hot ops per phase, per prefill call and per decode step (profiled generations after one warm-up) */
+  profile?: { prefill: ProfileResult; decode: ProfileResult };
+}
+
 export interface BenchResult {
   tool: string;
   version: string;
@@ -180,6 +207,8 @@ export interface BenchResult {
   concurrency: number;
   sweep?: { kind: 'batch' | 'threads'; points: SweepPoint[] };
   profile?: ProfileResult;
+  /** set by `bench --generate`: latencyMs and throughput are then per decode step */
+  generation?: GenerationResult;
   warnings: string[];
   /** when these figures were measured (ISO 8601) */
   measuredAt: string;

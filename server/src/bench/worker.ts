@@ -23,7 +23,9 @@ import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
 import type { ConvertJob, FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
-import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
+import type { BackendAvailability, BenchOptions, BenchProgress, EpName, GenerationResult, SweepPoint } from './types';
+import { GenerativeModel, recognizeGenerative } from '../onnx/generative';
+import { DecodeLoop, Generation, promptRows } from './generate';
 
 type Ort = typeof Ort;
 type Session = Ort.InferenceSession;
@@ -41,6 +43,11 @@ class WorkerError extends Error {
 }
 
 const send = (m: FromWorker): void => { process.send?.(m); };
+/** The last message: resolved once it is written, so disconnecting cannot drop a large one (a decoder's logits and cache). */
+const sendFlushed = (m: FromWorker): Promise<void> => new Promise((resolve) => {
+  if (!process.send) { resolve(); return; }
+  process.send(m, undefined, {}, () => resolve());
+});
 const rss = (): number => process.memoryUsage.rss();
 let lastBeat = 0;
 function beat(): void {
@@ -201,6 +208,7 @@ async function withInputContext<T>(inputs: InputTensor[], work: () => Promise<T>
 }
 
 async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
+  if (o.generate) return generateBench(modelPath, o);
   const warnings: string[] = [];
   progress('create', `creating the ${o.ep} session`, 2);
   const { session, ms: sessionCreateMs } = await createSession(modelPath, sessionOptions(o), o.ep);
@@ -319,6 +327,99 @@ async function runProfile(modelPath: string, o: BenchOptions, feeds: Record<stri
     const names = new Set<string>();
     if (model) for (const g of allGraphs(model.graph)) for (const nd of g.nodes) if (nd.name) names.add(nd.name);
     return summariseTrace(fs.readFileSync(path.join(dir, file), 'utf8'), { skipRuns: 1, modelNodes: names });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- Generation: prefill + greedy decode steps ---------------------------------------------------
+
+/** Generations measured at least (each gives one TTFT and newTokens inter-token samples). */
+const MIN_GENERATIONS = 3;
+
+async function generateBench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
+  const gen = o.generate!;
+  progress('create', `creating the ${o.ep} session`, 2);
+  const { session, ms: sessionCreateMs } = await createSession(modelPath, sessionOptions(o), o.ep);
+  const model = readModelQuietly(modelPath);
+  const g = model && recognizeGenerative(model);
+  if (!g) throw new WorkerError('inputs', `${path.basename(modelPath)} is not a decoder with a KV cache (token ids in; logits, present.* out; past_key_values.* in): --generate needs one`);
+  let loop: DecodeLoop;
+  try {
+    loop = new DecodeLoop(loadOrt(), session, g, signatureOf(session));
+  } catch (e) {
+    throw new WorkerError('inputs', (e as Error).message);
+  }
+  const batch = o.batch ?? 1;
+  const prompt = promptRows(gen, batch, g.vocab, o.seed);
+  const bad = prompt[0].find((id) => !Number.isInteger(id) || id < 0 || (Number.isFinite(g.vocab) && id >= g.vocab));
+  if (bad !== undefined) throw new WorkerError('inputs', `prompt id ${bad} is outside the vocabulary [0, ${g.vocab})`);
+  if (!prompt[0].length) throw new WorkerError('inputs', 'the prompt is empty');
+  const once = async (): Promise<Generation> => {
+    try {
+      return await loop.generate(prompt, gen.newTokens, beat);
+    } catch (e) {
+      throw new WorkerError('run', `generation failed: ${(e as Error).message}`);
+    }
+  };
+  progress('warmup', 'warming up (one generation)', 5);
+  const first = await once();
+  const rssAfterWarmup = rss();
+  const gens: Generation[] = [];
+  const t0 = nowMs();
+  const elapsed = (): number => nowMs() - t0;
+  while (!gens.length || ((gens.length < MIN_GENERATIONS || elapsed() < o.minTimeS * 1000) && elapsed() < o.maxTimeS * 1000)) {
+    gens.push(await once());
+    progress('measure', `${gens.length} generations`, 10 + Math.min(85, Math.floor((elapsed() / (Math.max(o.minTimeS, 0.001) * 1000)) * 85)));
+  }
+  const wallMs = elapsed();
+  const warnings: string[] = [];
+  if (gens.some((x) => x.ids[0].join() !== first.ids[0].join())) warnings.push('greedy generations differed between runs: the model or the runtime is not deterministic');
+  const steps = gens.flatMap((x) => x.stepMs);
+  const ttft = latencyStats(gens.map((x) => x.ttftMs));
+  const inter = latencyStats(steps.length ? steps : [NaN]);
+  const decodeS = steps.reduce((a, b) => a + b, 0) / 1000;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const generation: GenerationResult = {
+    promptTokens: prompt[0].length, newTokens: gen.newTokens, batch,
+    ttftMs: { p50: ttft.p50, p95: ttft.p95 }, interTokenMs: { p50: inter.p50, p95: inter.p95, p99: inter.p99 },
+    tokensPerSec: decodeS > 0 ? (steps.length * batch) / decodeS : 0, kvCacheBytes: first.kvCacheBytes, peakRssBytes,
+    generatedIds: first.ids[0], generations: gens.length,
+  };
+  if (steps.length) warnings.push(...statWarnings(inter, steps.length));
+  await session.release();
+  if (o.profile) generation.profile = await profileGeneration(modelPath, o, g, prompt, model!);
+  progress('done', 'done', 100);
+  const ids = g.inputIds;
+  return {
+    ortVersion: loadOrt().env.versions.node ?? loadOrt().env.versions.common ?? 'unknown',
+    inputs: [{ name: ids, type: 'int64', dims: [batch, prompt[0].length], fill: gen.promptIds?.length ? 'given ids' : 'tokens' }],
+    batch, runs: steps.length, warmupRuns: 1 + gen.newTokens, measureMs: wallMs,
+    latencyMs: inter, throughput: throughput(steps.length, decodeS * 1000, batch),
+    sessionCreateMs, peakRssBytes, rssGrowthBytes: rss() - rssAfterWarmup, generation, warnings,
+  };
+}
+
+/** Hot ops of each phase: a profiled session runs one warm-up generation and two more; calls are split by their index in a generation. */
+async function profileGeneration(modelPath: string, o: BenchOptions, g: GenerativeModel, prompt: number[][], model: ModelInfo): Promise<NonNullable<GenerationResult['profile']>> {
+  progress('profile', 'profiling prefill and decode', 90);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-profile-'));
+  try {
+    const { session } = await createSession(modelPath, sessionOptions(o, { enableProfiling: true, profileFilePrefix: path.join(dir, 'ort') }), o.ep);
+    const loop = new DecodeLoop(loadOrt(), session, g, signatureOf(session));
+    for (let i = 0; i < 3; i++) await loop.generate(prompt, o.generate!.newTokens, beat);
+    session.endProfiling();
+    await session.release();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new WorkerError('run', 'onnxruntime wrote no profile trace');
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const names = new Set<string>();
+    for (const gr of allGraphs(model.graph)) for (const nd of gr.nodes) if (nd.name) names.add(nd.name);
+    const calls = o.generate!.newTokens + 1;
+    return {
+      prefill: summariseTrace(text, { skipRuns: calls, modelNodes: names, select: (i) => i % calls === 0 }),
+      decode: summariseTrace(text, { skipRuns: calls, modelNodes: names, select: (i) => i % calls !== 0 }),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -453,10 +554,10 @@ if (!isMainThread && workerData) {
 } else if (process.send) {
   process.once('message', (raw) => {
     const msg = raw as ToWorker;
-    const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
-      : msg.type === 'outputs' ? outputs(msg).then((r) => send({ type: 'outputs', ...r }))
-      : msg.type === 'convert' ? convert(msg).then((summary) => send({ type: 'converted', summary }))
-        : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
+    const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => sendFlushed({ type: 'probe', backends }))
+      : msg.type === 'outputs' ? outputs(msg).then((r) => sendFlushed({ type: 'outputs', ...r }))
+      : msg.type === 'convert' ? convert(msg).then((summary) => sendFlushed({ type: 'converted', summary }))
+        : bench(msg.modelPath, msg.options).then((figures) => sendFlushed({ type: 'result', figures }));
     work.catch((e: unknown) => {
       const kind = e instanceof WorkerError ? e.kind : 'run';
       send({ type: 'error', kind, message: (e as Error).message ?? String(e), name: (e as NodeJS.ErrnoException).code ?? (e as Error).name });

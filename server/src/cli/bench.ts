@@ -14,6 +14,8 @@ import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../con
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 import { costOverrides, costText } from './costFlags';
 import { benchCost } from '../cost/benchCost';
+import type { GenerateOptions } from '../bench/generate';
+import { DEFAULT_GENERATION, GenerationSettings } from '../onnx/generation';
 
 export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|coreml] [--batch N] [--dims k=v,...] [--threads N]
         [--warmup N] [--min-runs N] [--min-time S] [--max-time S] [--sweep batch|threads] [--concurrency N]
@@ -21,11 +23,14 @@ export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|corem
         [--inter-threads N] [--execution-mode sequential|parallel] [--no-arena] [--no-mem-pattern]
         [--free-dims k=v,...] [--seed N] [--timeout S] [--memory-limit MB] [--cached] [--cache-dir DIR]
         [--instance ID] [--traffic RPS[,HOURS]] [--baseline FILE|auto] [--threshold PCT] [--no-history]
+        [--generate [--prompt-tokens N | --prompt-ids 1,2,3] [--new-tokens M]]
   bench --list-eps
       measure latency (p50…p99.9), throughput and memory in a child process; --profile adds per-operator times;
-      priced on the configured instance (top-level "cost" in JSON); each run is appended to
-      .inference-lens/history.jsonl; --baseline compares with a saved \`bench --format json\` result (or, with auto,
-      the last comparable run in the history) and exits 1 on a slowdown past --threshold (default 10) beyond noise`;
+      priced on the configured instance (top-level "cost" in JSON); --generate times a decoder's greedy generation:
+      prefill, then M decode steps feeding present back as past (TTFT, inter-token latency, tokens/s; "generation");
+      each run is appended to .inference-lens/history.jsonl; --baseline compares with a saved \`bench --format json\`
+      result (or, with auto, the last comparable run in the history) and exits 1 on a slowdown past --threshold
+      (default 10) beyond noise`;
 
 const SPEC: Record<string, boolean> = {
   instance: true, traffic: true,
@@ -34,7 +39,29 @@ const SPEC: Record<string, boolean> = {
   'execution-mode': true, 'no-arena': false, 'no-mem-pattern': false, 'free-dims': true, seed: true, timeout: true,
   'memory-limit': true, cached: false, 'cache-dir': true, 'list-eps': false,
   baseline: true, threshold: true, 'no-history': false,
+  generate: false, 'prompt-tokens': true, 'prompt-ids': true, 'new-tokens': true,
 };
+
+/** `--generate` flags → GenerateOptions, the `generation` settings filling what the flags leave out. */
+export function generateFromFlags(flags: Map<string, string | true>, settings: GenerationSettings): GenerateOptions | undefined {
+  const named = ['prompt-tokens', 'prompt-ids', 'new-tokens'].filter((f) => flags.has(f));
+  if (!flags.has('generate')) {
+    if (named.length) throw new UsageError(`--${named[0]} needs --generate`);
+    return undefined;
+  }
+  if (flags.has('prompt-tokens') && flags.has('prompt-ids')) throw new UsageError('give --prompt-tokens or --prompt-ids, not both');
+  const ids = flags.get('prompt-ids');
+  let promptIds: number[] | undefined;
+  if (ids !== undefined) {
+    promptIds = (ids === true ? '' : ids).split(',').map((x) => Number(x.trim()));
+    if (!promptIds.length || promptIds.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--prompt-ids expects token ids separated by commas, got '${ids === true ? '' : ids}'`);
+  }
+  return {
+    promptTokens: num(flags, 'prompt-tokens', { int: true }) ?? settings.promptTokens,
+    ...(promptIds && { promptIds }),
+    newTokens: num(flags, 'new-tokens', { int: true }) ?? settings.outputTokens ?? DEFAULT_GENERATION.outputTokens,
+  };
+}
 
 function num(flags: Map<string, string | true>, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {
   const v = flags.get(name);
@@ -106,6 +133,8 @@ export async function runBench(argv: string[], out: (s: string) => void, err: (s
   const config = mergeConfig(dir ? readWorkspaceConfig(dir, problems) : {}, costFlags ? { cost: costFlags } : {});
   for (const p of problems) err(`inference-lens: ${p}`);
   const options = benchOptionsFrom(config.bench, config.dims, overrides);
+  options.generate = generateFromFlags(flags, config.generation);
+  if (options.generate && overrides.batch === undefined && config.generation.batch) options.batch = config.generation.batch;
   const threshold = num(flags, 'threshold', { min: 0 });
   const baselineFlag = flags.get('baseline');
   if (baselineFlag === true) throw new UsageError('--baseline needs a file or auto');

@@ -1,7 +1,7 @@
 /** The cost flags shared by `analyze` and `bench`: --instance ID, --traffic RPS[,HOURS]; and the cost line of text output. */
 import type { CostSettings } from '../cost/settings';
 import type { CostJson } from '../cost/report';
-import { formatMs, formatUsd } from '../cost/report';
+import { formatMs, formatUsd, tokenText } from '../cost/report';
 import { UsageError } from './args';
 
 /** Flag values → a cost settings layer (undefined when neither flag is given). */
@@ -33,5 +33,6 @@ export function costText(c: CostJson): string {
   ];
   if (c.cheapest && c.cheapest.instance !== c.instance) parts.push(`cheapest: ${c.cheapest.instance} ${formatUsd(c.cheapest.per1k)} / 1k`);
   parts.push(`int8 (est. ×${c.int8Estimate.speedup}): ${formatUsd(c.int8Estimate.per1k)} / 1k`);
+  if (c.tokens) parts.push(tokenText(c.tokens));
   return parts.join('; ');
 }

@@ -10,6 +10,6 @@ export function benchCost(modelFile: string, result: BenchResult, config: Config
   const perf = performanceFromBench(result);
   const report = analyzeModelFile(modelFile, config, perf);
   if (!report.summary) return { error: report.findings.map((f) => f.message).join('; ') || 'the model could not be read' };
-  const res = costReport(workFigures(report.summary, report.cost), config, perf);
+  const res = costReport(workFigures(report.summary, report.cost), config, perf, result.generation);
   return 'error' in res ? res : { cost: costJson(res.report) };
 }

@@ -6,6 +6,7 @@ import type { ModelSummary } from '../onnx/summary';
 import type { Incomplete, ModelCost } from '../onnx/cost';
 import type { Performance } from './model';
 import type { Finding } from '../rules/types';
+import type { GenerationFigures } from '../onnx/generation';
 
 export interface WorkFigures {
   /** multiply-accumulates per inference; undefined when the model's cost could not be counted */
@@ -19,6 +20,8 @@ export interface WorkFigures {
   nodes: number;
   /** set when macs and activation bytes are lower bounds (some nodes have no shapes) */
   incomplete?: Incomplete;
+  /** a decoder with a KV cache: prefill and decode figures, priced per token (cost/tokens.ts) */
+  generation?: GenerationFigures;
 }
 
 export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'>): WorkFigures {
@@ -28,6 +31,7 @@ export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs'
     macs: cost?.macs, activationBytes: cost?.activationBytes,
     params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: summary.nodes,
     ...(cost?.incomplete && { incomplete: cost.incomplete }),
+    ...(summary.generation && { generation: summary.generation }),
   };
 }
 

@@ -10,6 +10,8 @@ import {
 } from './model';
 import { Budgets, resolveCostSettings, ResolvedCostSettings } from './settings';
 import type { Config } from '../config';
+import type { GenerationResult } from '../bench/types';
+import { TokenCost, tokenCost } from './tokens';
 
 export interface CostReport {
   instance: Instance;
@@ -22,11 +24,13 @@ export interface CostReport {
   int8: QuantizedChange;
   /** the estimate rests on incomplete work figures: its latency and $ are lower bounds */
   incomplete?: string;
+  /** a decoder: $ per 1M input and output tokens (measured after `bench --generate`, else the roofline per phase) */
+  tokens?: TokenCost;
 }
 
 export type CostResult = { report: CostReport } | { error: string };
 
-export function costReport(work: WorkFigures, config: Config, measured?: Performance): CostResult {
+export function costReport(work: WorkFigures, config: Config, measured?: Performance, measuredTokens?: GenerationResult): CostResult {
   const settings = resolveCostSettings(config.cost);
   const catalog = buildCatalog(settings.instances);
   const instance = findInstance(catalog, settings.instance);
@@ -41,6 +45,7 @@ export function costReport(work: WorkFigures, config: Config, measured?: Perform
     report: {
       instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic),
       ...(incomplete && { incomplete }),
+      ...(work.generation && { tokens: tokenCost(work.generation, { weightBytes: work.weightBytes, nodes: work.nodes }, instance, utilization, measuredTokens) }),
     },
   };
 }
@@ -62,6 +67,10 @@ export interface CostJson {
   int8Estimate: { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number };
   /** present when the estimate is a lower bound: what it leaves out */
   incomplete?: string;
+  /** decoders: $ per 1M prompt tokens (prefill) and per 1M generated tokens (decode), basis in `tokens` */
+  per1MInputTokens?: number;
+  per1MOutputTokens?: number;
+  tokens?: TokenCost;
 }
 
 export function costJson(r: CostReport): CostJson {
@@ -73,7 +82,15 @@ export function costJson(r: CostReport): CostJson {
     cheapest: r.cheapest && { instance: r.cheapest.instance.id, per1k: r.cheapest.cost.per1k, perMonth: r.cheapest.cost.perMonth, p95Ms: r.cheapest.perf.p95Ms, basis: r.cheapest.perf.basis },
     int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
     ...(r.incomplete && { incomplete: r.incomplete }),
+    ...(r.tokens && { per1MInputTokens: r.tokens.per1MInputTokens, per1MOutputTokens: r.tokens.per1MOutputTokens, tokens: r.tokens }),
   };
+}
+
+/** `$0.012 / 1M input tokens · $0.85 / 1M output tokens (estimate) · 96 sequences of 256 tokens fit`. */
+export function tokenText(t: TokenCost, contextLength?: number): string {
+  return `${formatUsd(t.per1MInputTokens)} / 1M input tokens · ${formatUsd(t.per1MOutputTokens)} / 1M output tokens (${t.basis}; ` +
+    `${Math.round(t.inputTokensPerSec)} prompt tok/s, ${t.outputTokensPerSec.toFixed(t.outputTokensPerSec >= 100 ? 0 : 1)} generated tok/s)` +
+    ` · ${t.sequencesThatFit} sequence${t.sequencesThatFit === 1 ? '' : 's'}${contextLength ? ` of ${contextLength} tokens` : ''} fit in ${formatBytesShort(t.memoryBytes)}`;
 }
 
 // ---- budgets ----
@@ -196,6 +213,10 @@ export function costMarkdown(name: string, r: CostReport): string {
     L.push(`Cheapest${p95 !== undefined ? ` meeting p95 ≤ ${formatMs(p95)}` : ''}: **${c.instance.id}**${same ? ' (this one)' : ''} · ${formatUsd(c.cost.per1k)} / 1k · ${formatUsd(c.cost.perMonth)} / month · p95 ${formatMs(c.perf.p95Ms)}${c.perf.basis === 'estimate' ? ' (est.)' : ''}`);
   } else if (p95 !== undefined) {
     L.push(`No catalog instance meets p95 ≤ ${formatMs(p95)} at batch 1.`);
+  }
+  if (r.tokens) {
+    L.push('');
+    L.push(`Per token (prompt ${r.work.generation!.settings.promptTokens}, batch ${r.work.generation!.settings.batch}): ${tokenText(r.tokens, r.work.generation!.settings.contextLength)}`);
   }
   L.push('');
   L.push(`int8 quantization *(estimate, ×${r.int8.speedup})*: p95 ${formatMs(r.int8.perf.p95Ms)} · ${formatUsd(r.int8.cost.per1k)} / 1k · weights ${formatBytesShort(r.int8.modelBytes)}`);

@@ -4,6 +4,7 @@
  */
 import { allGraphs, dataTypeName, Dim, ModelInfo, TensorInfo, ValueInfo } from './model';
 import type { ComputeSummary } from './cost';
+import type { GenerationFigures } from './generation';
 
 export interface IoSummary {
   name: string;
@@ -28,6 +29,8 @@ export interface ModelSummary extends Partial<ComputeSummary> {
   producer: string;
   fileSize: number;
   externalData: boolean;
+  /** A decoder with a KV cache: its prefill and decode figures (onnx/generation.ts). */
+  generation?: GenerationFigures;
 }
 
 /** Weight-like tensors: initializers and the values of Constant nodes, in every subgraph. */
@@ -128,6 +131,7 @@ export function summaryMarkdown(name: string, s: ModelSummary): string {
   const types = Object.entries(s.weightBytesByType).filter(([, b]) => b > 0).map(([t, b]) => `${t} ${formatBytes(b)}`);
   if (types.length) lines.push(`- Weights by type: ${types.join(', ')}${s.externalData ? ' (external data)' : ''}`);
   if (s.macs !== undefined) lines.push(computeLine(s));
+  if (s.generation) lines.push(...generationLines(s.generation));
   lines.push(`- Opsets: ${Object.entries(s.opsets).map(([d, v]) => `${d} ${v}`).join(', ') || 'none'} · IR ${s.irVersion}${s.producer ? ` · ${s.producer}` : ''}`);
   lines.push(`- Inputs: ${s.inputs.map((i) => `\`${i.name}\` ${i.type}${formatShape(i.shape)}`).join(', ') || 'none'}`);
   lines.push(`- Outputs: ${s.outputs.map((i) => `\`${i.name}\` ${i.type}${formatShape(i.shape)}`).join(', ') || 'none'}`);
@@ -152,4 +156,17 @@ export function computeFigures(s: Partial<ComputeSummary>): string {
   const n = s.incomplete?.nodes ?? 0;
   const missing = !s.incomplete ? '' : n ? `; ${n} node${n === 1 ? '' : 's'} unknown` : '; Loop trip count unknown';
   return `${ge}${formatCount(s.macs ?? 0)}MACs (${ge}${formatCount(s.flops ?? 0)}FLOPs${missing})`;
+}
+
+/** The two phases of a decoder, for hovers and the model view. */
+export function generationLines(g: GenerationFigures): string[] {
+  const s = g.settings;
+  const heads = Number.isFinite(g.heads) ? `${g.heads} heads` : 'heads unknown';
+  return [
+    `- Decoder: ${g.layers} layers, ${heads}, ${g.kvHeads} KV heads × ${g.headDim}, vocabulary ${Number.isFinite(g.vocab) ? g.vocab : '?'}` +
+      ` · KV cache ${formatBytes(g.kvCacheBytesPerToken)}/token, ${formatBytes(g.kvCacheBytes)} at ${s.contextLength} tokens × batch ${s.batch}`,
+    `- Prefill (${g.prefill.tokens} tokens): ${formatCount(g.prefill.macs)}MACs, ${formatBytes(g.prefill.bytes)} read · ${g.prefill.flopsPerByte.toFixed(1)} FLOP/byte`,
+    `- Decode (per token at ${g.decode.pastTokens} past): ${formatCount(g.decode.macsPerToken)}MACs, ${formatBytes(g.decode.bytesPerToken)} read · ` +
+      `${g.decode.flopsPerByte.toFixed(2)} FLOP/byte${g.incomplete ? ` · lower bound: ${g.incomplete}` : ''}`,
+  ];
 }

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GraphInfo, ModelInfo } from '../onnx/model';
 import { confinedFile } from '../confine';
-import { parseNpy, synthesizeForModel, TensorData } from '../bench/inputs';
+import { analysisDims, parseNpy, synthesizeForModel, TensorData } from '../bench/inputs';
 
 export type ElemName = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float64';
 export interface SampleTensor { type: ElemName; dims: number[]; data: Buffer }
@@ -21,12 +21,14 @@ export function modelInputs(g: GraphInfo): GraphInfo['inputs'] {
 /**
  * Synthetic inputs from the benchmark's synthesis (bench/inputs.ts: dims from `dims`, token ids
  * below the embedding table's vocabulary, masks ones, `sr` 16000, floats uniform in [0, 1)), one
- * seed per sample so the samples differ.
+ * seed per sample so the samples differ. Dims nobody set take the analysis' values, as a benchmark's
+ * do: a decoder's past is 0 and its mask covers past + sequence, so the shapes agree.
  */
 export function synthesizeSamples(m: ModelInfo, count: number, dims: Record<string, number> = {}, seed = 7): Sample[] {
   const out: Sample[] = [];
+  const fitted = analysisDims(m, dims).dims;
   for (let s = 0; s < count; s++) {
-    const syn = synthesizeForModel(m, { dims, seed: seed + s });
+    const syn = synthesizeForModel(m, { dims: fitted, seed: seed + s });
     out.push(Object.fromEntries(syn.tensors.map((t) => [t.name, toSample(t.name, t.type, t.dims, t.data)])));
   }
   return out;

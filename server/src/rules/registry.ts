@@ -37,6 +37,7 @@ import { OLD_OPSET } from './onnx/onnx010_old_opset';
 import { UNSET_SYMBOLIC_DIMS } from './onnx/onnx011_unset_symbolic_dims';
 import { LARGE_INLINE_WEIGHTS } from './onnx/onnx012_large_inline_weights';
 import { MATMULNBITS_ACCURACY } from './onnx/onnx013_matmulnbits_accuracy_level';
+import { DECODER_WITHOUT_KV_CACHE } from './onnx/onnx014_decoder_without_kv_cache';
 
 export const RULES: readonly Rule[] = [
   ONNX000,
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   UNSET_SYMBOLIC_DIMS,
   LARGE_INLINE_WEIGHTS,
   MATMULNBITS_ACCURACY,
+  DECODER_WITHOUT_KV_CACHE,
   ONNX090,
   PY001,
   PY002,

@@ -3,6 +3,7 @@ import { weightTensors } from '../../onnx/summary';
 import { formatBytes } from '../../onnx/summary';
 import type { Finding, ModelContext, ModelRule } from '../types';
 import { allNodes, constantTensor, isOp, modelConsumers, modelFinding, QUANTIZED_OPS } from './graph';
+import { takesKvCache } from '../../onnx/generative';
 
 /** Below this many float32 weight bytes in quantizable ops, quantization saves too little to suggest. */
 const MIN_BYTES = 1 << 20;
@@ -22,6 +23,11 @@ function familyOf(n: NodeInfo): Family | undefined {
     default: return undefined;
   }
 }
+
+/** For a decoder with a KV cache (see bench/generate-quantized.ts for the measured figures). */
+const DECODER_ADVICE = '. This is a decoder with a KV cache: weight-only quantization pays at decode, which is memory-bound ' +
+  '(every step reads all weights), far more than at the compute-bound prefill; judge it with `inference-lens bench --generate` ' +
+  '(tokens/s) and by the generated tokens, not only a logits cosine: a cosine of 0.999 can still flip greedy tokens';
 
 function check(ctx: ModelContext): Finding[] {
   const { model } = ctx;
@@ -67,6 +73,8 @@ function check(ctx: ModelContext): Finding[] {
       'onnxruntime.quantization.quantize_dynamic stores weights int8 (~4× smaller), quantizes activations per call ' +
       (bytes.has('RNN') ? '(LSTM becomes DynamicQuantizeLSTM) ' : '') + 'and needs no calibration data';
   }
+  // A decoder pays where it is memory-bound: judge the conversion on decode and on the tokens it generates.
+  if (takesKvCache(model)) advice += DECODER_ADVICE;
   return [modelFinding(FLOAT32_QUANTIZABLE.id,
     `${formatBytes(total)} of float32 weights in quantizable ops: ${breakdown}. ${advice[0].toUpperCase()}${advice.slice(1)}. ` +
     `Largest: '${largest.t.name || nameOf.get(largest.t)}' ${formatBytes(largest.t.byteLength)} read by this ${largest.node.opType}.`,

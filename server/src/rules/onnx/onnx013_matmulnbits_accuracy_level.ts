@@ -1,8 +1,12 @@
 import type { Finding, ModelContext, ModelRule } from '../types';
 import { allNodes, intAttr, modelFinding } from './graph';
+import { takesKvCache } from '../../onnx/generative';
 
 function check(ctx: ModelContext): Finding[] {
   const out: Finding[] = [];
+  const decoder = takesKvCache(ctx.model)
+    ? ' In a decoder, int8 compute is faster at decode but can flip greedy tokens: compare the generated tokens with `bench --generate` on both models.'
+    : '';
   for (const { node } of allNodes(ctx.model)) {
     if (node.opType !== 'MatMulNBits' || node.domain !== 'com.microsoft') continue;
     const level = intAttr(node, 'accuracy_level');
@@ -10,7 +14,7 @@ function check(ctx: ModelContext): Finding[] {
     out.push(modelFinding(MATMULNBITS_ACCURACY.id,
       `MatMulNBits${node.name ? ` '${node.name}'` : ''} has ${level === undefined ? 'no accuracy_level' : 'accuracy_level=0'}: ` +
       'on CPU, ONNX Runtime then dequantizes the weights and computes in float32. Set accuracy_level=4 (int8 compute) ' +
-      'to use the fast integer kernels.',
+      `to use the fast integer kernels.${decoder}`,
       { kind: 'node', node }));
   }
   return out;
