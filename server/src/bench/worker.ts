@@ -21,8 +21,10 @@ import { alternativeDims, analysisDims, InputSignature, InputTensor, OrtType, re
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
-import type { ConvertJob, FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, OptimizeJob, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
+import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
+import { ortEvaluator } from '../optimize/evaluate';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
 
 type Ort = typeof Ort;
@@ -445,6 +447,19 @@ async function convert(job: ConvertJob): Promise<ConversionSummary> {
   }
 }
 
+/** Graph clean-ups and fusions in this process; constant folding evaluates with the runtime loaded here. */
+async function optimize(job: OptimizeJob): Promise<OptimizeSummary> {
+  const life = setInterval(() => send({ type: 'beat', rss: rss() }), 1000);
+  try {
+    return await optimizeModel(job.input, {
+      ...job.options, evaluate: ortEvaluator(loadOrt()),
+      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+    });
+  } finally {
+    clearInterval(life);
+  }
+}
+
 // ---- Entry ---------------------------------------------------------------------------------------
 
 if (!isMainThread && workerData) {
@@ -456,6 +471,7 @@ if (!isMainThread && workerData) {
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => send({ type: 'probe', backends }))
       : msg.type === 'outputs' ? outputs(msg).then((r) => send({ type: 'outputs', ...r }))
       : msg.type === 'convert' ? convert(msg).then((summary) => send({ type: 'converted', summary }))
+      : msg.type === 'optimize' ? optimize(msg).then((summary) => send({ type: 'optimized', summary }))
         : bench(msg.modelPath, msg.options).then((figures) => send({ type: 'result', figures }));
     work.catch((e: unknown) => {
       const kind = e instanceof WorkerError ? e.kind : 'run';
