@@ -1,17 +1,11 @@
 /** `inference-lens optimize`: JSON and text output, the A/B verdict, usage errors, the original kept. */
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DIST, REPO } from '../helpers/paths';
+import { runCli as cli } from '../helpers/cli';
 import { fusionModel, wasteModel } from '../helpers/optimizeModels';
 import { hash } from '../helpers/quantize';
-
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('CLI optimize', function () {
   this.timeout(60_000);
