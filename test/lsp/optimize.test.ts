@@ -43,6 +43,7 @@ describe('optimize over LSP', function () {
         'Remove dead nodes in a copy: waste.onnx004.onnx',
         'Remove Identity, Dropout, no-op Casts, cancelling Transposes and Reshape chains in a copy: waste.onnx007.onnx',
         'Optimize model (every safe fix, then A/B): waste.opt.onnx',
+        'Save as ONNX Runtime-optimized (extended level, then A/B): waste.ort.onnx',
       ], uri);
       assert.deepStrictEqual((await ask(uri, ['ONNX010', 'ONNX013'])).filter((a) => /copy|Optimize/.test(a.title)), []);
     }

@@ -42,6 +42,17 @@ describe('CLI optimize', function () {
     assert.doesNotMatch(r.stdout, /ONNX004/);
   });
 
+  it('--ort saves the graph onnxruntime builds at the extended level, with what is portable and what is not', () => {
+    const r = cli('optimize', path.join(dir, 'fusion.onnx'), '--ort', '--no-bench', '--format', 'json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.strictEqual(j.optimize.output, path.join(dir, 'fusion.ort.onnx'));
+    assert.ok(j.optimize.nodesAfter < j.optimize.nodesBefore, 'onnxruntime fused the LayerNorm and the GELUs');
+    assert.match(j.optimize.passes[0].notes.join(' '), /not portable: to other runtimes/);
+    assert.ok(j.ab.outputs[0].cosine >= 0.9999);
+    assert.strictEqual(cli('optimize', path.join(dir, 'fusion.onnx'), '--ort', '--only', 'ONNX004').code, 2);
+  });
+
   it('usage errors: a rule without a fix, an unknown rule; refuses to write over the original', () => {
     const src = path.join(dir, 'waste.onnx');
     let r = cli('optimize', src, '--only', 'ONNX010');

@@ -18,7 +18,8 @@ export interface ConvertJob {
 export interface OptimizeJob {
   type: 'optimize';
   input: string;
-  options: Omit<OptimizeOptions, 'signal' | 'onProgress' | 'evaluate'> & { out: string };
+  /** `ort`: save the graph onnxruntime builds at the extended level instead of our passes. */
+  options: Omit<OptimizeOptions, 'signal' | 'onProgress' | 'evaluate'> & { out: string; ort?: boolean };
 }
 
 /** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */

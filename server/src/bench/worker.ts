@@ -24,7 +24,8 @@ import { latencyStats, statWarnings, throughput } from './stats';
 import type { ConvertJob, FromWorker, OptimizeJob, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
-import { ortEvaluator } from '../optimize/evaluate';
+import { ortEvaluator, ortSaver } from '../optimize/evaluate';
+import { saveOrtOptimized } from '../optimize/ortSaved';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, SweepPoint } from './types';
 
 type Ort = typeof Ort;
@@ -451,6 +452,7 @@ async function convert(job: ConvertJob): Promise<ConversionSummary> {
 async function optimize(job: OptimizeJob): Promise<OptimizeSummary> {
   const life = setInterval(() => send({ type: 'beat', rss: rss() }), 1000);
   try {
+    if (job.options.ort) return await saveOrtOptimized(job.input, job.options.out, ortSaver(loadOrt()));
     return await optimizeModel(job.input, {
       ...job.options, evaluate: ortEvaluator(loadOrt()),
       onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),

@@ -10,6 +10,7 @@ import { CodeAction, CodeActionKind, Diagnostic, MessageType, ShowMessageNotific
 import { runOptimization } from '../bench/runner';
 import { AbReport, compareModels } from '../quantize/ab';
 import { defaultOptimizedPath, FIXABLE_RULES, OptimizeSummary, PASSES, selectPasses } from '../optimize/optimize';
+import { defaultOrtPath } from '../optimize/ortSaved';
 import { OPTIMIZE_MIN_COSINE, optimizeVerdict, OptimizeVerdict, renderOptimize } from '../optimize/report';
 import { TOOL } from '../version';
 import { MODEL_SCHEME, modelFileOf } from './modelView';
@@ -22,6 +23,8 @@ export interface OptimizeCommandOptions {
   only?: string[];
   dims?: Record<string, number>;
   out?: string;
+  /** Save onnxruntime's own 'extended' graph instead of applying our fixes. */
+  ort?: boolean;
   /** Run the A/B after writing (default true). */
   ab?: boolean;
   inputsDir?: string;
@@ -51,6 +54,8 @@ export function optimizeActions(modelFile: string, diagnostics: Diagnostic[], pi
   if (fixable.some((d) => PASSES.some((p) => p.default && p.rule === d.code))) {
     const title = `Optimize model (every safe fix, then A/B): ${path.basename(defaultOptimizedPath(modelFile))}`;
     actions.push({ title, kind: CodeActionKind.QuickFix, diagnostics: fixable, command: { title, command: OPTIMIZE_COMMAND, arguments: [uri, {}] } });
+    const ort = `Save as ONNX Runtime-optimized (extended level, then A/B): ${path.basename(defaultOrtPath(modelFile))}`;
+    actions.push({ title: ort, kind: CodeActionKind.QuickFix, diagnostics: fixable, command: { title: ort, command: OPTIMIZE_COMMAND, arguments: [uri, { ort: true }] } });
   }
   return actions;
 }
@@ -83,7 +88,8 @@ export function optimizeFeature(ctx: ServerContext): Feature {
         progress.begin('Inference Lens: optimize', undefined, path.basename(file), true);
         try {
           const dims = o.dims ?? cfg.dims;
-          const summary = await runOptimization(file, { only: o.only, dims, out: o.out ?? defaultOptimizedPath(file, o.only) }, {
+          const out = o.out ?? (o.ort ? defaultOrtPath(file) : defaultOptimizedPath(file, o.only));
+          const summary = await runOptimization(file, { only: o.only, dims, out, ort: !!o.ort }, {
             signal: abort.signal, onProgress: (p) => progress.report(p.message),
             niceness: Math.min(19, cfg.bench.niceness ?? 10),
             memoryLimitBytes: cfg.bench.memoryLimitMB ? cfg.bench.memoryLimitMB * 2 ** 20 : 0,

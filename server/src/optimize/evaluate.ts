@@ -34,3 +34,11 @@ export function ortEvaluator(ort: Ort): Evaluator {
     }
   };
 }
+
+/** Writes the graph onnxruntime produces at `level` (its own fusions, constant folding) to `out`. */
+export function ortSaver(ort: Ort): (input: string, out: string, level: 'basic' | 'extended') => Promise<void> {
+  return async (input, out, level) => {
+    const sess = await ort.InferenceSession.create(input, { graphOptimizationLevel: level, executionProviders: ['cpu'], optimizedModelFilePath: out });
+    await sess.release();
+  };
+}

@@ -28,8 +28,8 @@ const mb = (b: number): string => `${(b / 2 ** 20).toFixed(2)} MB`;
 export function renderOptimize(s: OptimizeSummary, ab?: AbReport): string {
   const lines = [`${path.basename(s.input)} → ${path.basename(s.output)}${s.dataFile ? ` (+ ${path.basename(s.dataFile)})` : ''} in ${s.seconds.toFixed(2)} s`];
   for (const p of s.passes) {
-    const what = p.notes.length ? p.notes.join('; ') : 'nothing to do';
-    lines.push(`  ${p.rule} ${p.title}: ${what}`);
+    if (p.notes.length > 1) lines.push(`  ${p.rule} ${p.title}:`, ...p.notes.map((n) => `    • ${n}`));
+    else lines.push(`  ${p.rule} ${p.title}: ${p.notes[0] ?? 'nothing to do'}`);
   }
   lines.push(`  nodes ${s.nodesBefore} → ${s.nodesAfter}, size ${mb(s.bytesBefore)} → ${mb(s.bytesAfter)}`);
   if (!ab) return lines.join('\n');
