@@ -28,6 +28,7 @@ import { PIN_DIMS } from '../../server/src/optimize/pinDims';
 import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { hash } from '../helpers/quantize';
+import { testModel } from '../helpers/testModels';
 import { float64Model, fusionModel, wasteModel } from '../helpers/optimizeModels';
 
 function context(buf: Buffer, dims: Record<string, number> = {}): PassContext {
@@ -186,6 +187,13 @@ describe('optimize: the pipeline in the worker, checked by A/B and python3-onnx'
     const pinned = await runOptimization(src, { out: path.join(dir, 'ext.pinned.onnx'), only: ['ONNX011'], dims: { batch: 2, seq: 8 } });
     assert.match(pinned.passes[0].notes[0], /pinned batch=2, seq=8/);
     if (pythonWithOnnx()) assert.strictEqual(checkModel(pinned.output), null);
+  });
+
+  it('Silero VAD (real, weights in If branches): the copies both branches hold become one outer initializer', async () => {
+    const { summary, out } = await optimizeAndCheck('silero', fs.readFileSync(testModel('silero_vad.onnx')), ['ONNX006']);
+    assert.match(summary.passes[0].notes.join(' '), /merged 8 duplicate subgraph initializers/);
+    assert.ok(summary.bytesAfter < summary.bytesBefore * 0.6, `${summary.bytesAfter} of ${summary.bytesBefore} bytes`);
+    assert.deepStrictEqual(findings(out).filter((r) => r === 'ONNX006'), []);
   });
 
   it('refuses to write over the original', async () => {

@@ -29,7 +29,7 @@ export function links(g: WGraph): GraphLinks {
   return l;
 }
 
-function subgraphsOf(n: onnx.INodeProto): onnx.IGraphProto[] {
+export function subgraphsOf(n: onnx.INodeProto): onnx.IGraphProto[] {
   const out: onnx.IGraphProto[] = [];
   for (const a of n.attribute ?? []) { if (a.g) out.push(a.g); for (const sg of a.graphs ?? []) out.push(sg); }
   return out;
@@ -54,6 +54,12 @@ export function subgraphReads(n: onnx.INodeProto): Set<string> {
 export function renameValue(g: WGraph, from: string, to: string): void {
   for (const n of g.nodes) renameInNode(n, from, to);
   for (const o of g.outputs) if (o.name === from) o.name = to;
+}
+
+/** Renames reads of `from` inside one subgraph (and the subgraphs it holds, unless they define `from`). */
+export function renameInGraph(sg: onnx.IGraphProto, from: string, to: string): void {
+  for (const sn of sg.node ?? []) renameInNode(sn, from, to);
+  for (const o of sg.output ?? []) if (o.name === from) o.name = to;
 }
 
 function renameInNode(n: onnx.INodeProto, from: string, to: string): void {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GraphInfo, ModelInfo } from '../onnx/model';
 import { confinedFile } from '../confine';
-import { parseNpy, synthesizeForModel, TensorData } from '../bench/inputs';
+import { analysisDims, parseNpy, synthesizeForModel, TensorData } from '../bench/inputs';
 
 export type ElemName = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float64';
 export interface SampleTensor { type: ElemName; dims: number[]; data: Buffer }
@@ -25,8 +25,10 @@ export function modelInputs(g: GraphInfo): GraphInfo['inputs'] {
  */
 export function synthesizeSamples(m: ModelInfo, count: number, dims: Record<string, number> = {}, seed = 7): Sample[] {
   const out: Sample[] = [];
+  // The dims the analysis and the benchmark use (expressions such as past + seq, lengths that fit the kernels).
+  const fitted = analysisDims(m, dims).dims;
   for (let s = 0; s < count; s++) {
-    const syn = synthesizeForModel(m, { dims, seed: seed + s });
+    const syn = synthesizeForModel(m, { dims: fitted, seed: seed + s });
     out.push(Object.fromEntries(syn.tensors.map((t) => [t.name, toSample(t.name, t.type, t.dims, t.data)])));
   }
   return out;
