@@ -99,3 +99,28 @@ export function float64Model(): Buffer {
     outputs: [valueInfo('y', DataType.DOUBLE, ['batch', 4])],
   }));
 }
+
+/**
+ * Two residual Adds feeding LayerNormalization: x + h (same shape: fusable, and the sum is read again)
+ * and s + pos, where pos is [1, seq, d] broadcast over the batch (equal to x's shape only at batch 1).
+ */
+export function skipLayerNormModel(): Buffer {
+  const d = 16;
+  return encodeModel(model({
+    nodes: [
+      node('MatMul', ['x', 'W'], ['h']),
+      node('Add', ['x', 'h'], ['s']),
+      node('LayerNormalization', ['s', 'g1', 'b1'], ['n1'], { axis: -1, epsilon: 1e-5 }),
+      node('Add', ['n1', 's'], ['r']),
+      node('Add', ['r', 'pos'], ['t']),
+      node('LayerNormalization', ['t', 'g2', 'b2'], ['y'], { axis: -1, epsilon: 1e-5 }),
+    ],
+    initializers: [
+      floatTensor('W', [d, d], seededFloats(d * d, 8, 0.5)),
+      floatTensor('g1', [d], seededFloats(d, 9, 1)), floatTensor('b1', [d], seededFloats(d, 10, 0.2)),
+      floatTensor('g2', [d], seededFloats(d, 11, 1)), floatTensor('b2', [d], seededFloats(d, 12, 0.2)),
+    ],
+    inputs: [valueInfo('x', F, ['batch', 'seq', d]), valueInfo('pos', F, [1, 'seq', d])],
+    outputs: [valueInfo('y', F, ['batch', 'seq', d])],
+  }));
+}

@@ -14,8 +14,7 @@ import { runOptimization } from '../../server/src/bench/runner';
 import { compareModels } from '../../server/src/quantize/ab';
 import { analyzeModelFile } from '../../server/src/engine';
 import { mergeConfig } from '../../server/src/config';
-import { inferShapes } from '../../server/src/onnx/shapes';
-import { selectPasses, PASSES, FIXABLE_RULES } from '../../server/src/optimize/optimize';
+import { selectPasses, PASSES, FIXABLE_RULES, typesAndShapes } from '../../server/src/optimize/optimize';
 import type { Pass, PassContext } from '../../server/src/optimize/pass';
 import { REMOVE_DEAD_NODES } from '../../server/src/optimize/deadNodes';
 import { DROP_UNUSED_INITIALIZERS } from '../../server/src/optimize/unusedInitializers';
@@ -23,22 +22,18 @@ import { MERGE_DUPLICATE_INITIALIZERS } from '../../server/src/optimize/duplicat
 import { REMOVE_REDUNDANT_OPS, cancels } from '../../server/src/optimize/redundantOps';
 import { FUSE_LAYER_NORM } from '../../server/src/optimize/fuseLayerNorm';
 import { FUSE_GELU } from '../../server/src/optimize/fuseGelu';
+import { FUSE_SKIP_LAYER_NORM } from '../../server/src/optimize/fuseSkipLayerNorm';
 import { CONVERT_FLOAT64 } from '../../server/src/optimize/float64';
 import { PIN_DIMS } from '../../server/src/optimize/pinDims';
 import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { hash } from '../helpers/quantize';
 import { testModel } from '../helpers/testModels';
-import { float64Model, fusionModel, wasteModel } from '../helpers/optimizeModels';
+import { float64Model, fusionModel, skipLayerNormModel, wasteModel } from '../helpers/optimizeModels';
 
 function context(buf: Buffer, dims: Record<string, number> = {}): PassContext {
   const src = readModelBuffer(buf, '/tmp/model.onnx');
-  const ctx: PassContext = { model: toWModel(src), types: new Map(), ranks: new Map(), dims };
-  for (const [name, v] of inferShapes(src).values) {
-    if (v.elemType) ctx.types.set(name, v.elemType);
-    if (v.shape) ctx.ranks.set(name, v.shape.length);
-  }
-  return ctx;
+  return { model: toWModel(src), dims, ...typesAndShapes(src, {}) };
 }
 
 async function apply(ctx: PassContext, ...passes: Pass[]): Promise<WModel> {
@@ -101,6 +96,14 @@ describe('optimize passes (pure)', () => {
     const r = await FUSE_LAYER_NORM.run(ctx);
     assert.strictEqual(r.changed, 0);
     assert.match(r.notes[0], /needs opset 17/);
+  });
+
+  it('ONNX009 fuses a residual Add + LayerNormalization into SkipLayerNormalization, keeping the sum it still needs; a broadcast Add is left', async () => {
+    const m = await apply(context(skipLayerNormModel()), FUSE_SKIP_LAYER_NORM);
+    assert.deepStrictEqual(ops(m), ['MatMul', 'com.microsoft.SkipLayerNormalization', 'Add', 'Add', 'LayerNormalization']);
+    assert.deepStrictEqual(m.graph.nodes[1].input, ['x', 'h', 'g1', 'b1']);
+    assert.deepStrictEqual(m.graph.nodes[1].output, ['n1', '', '', 's'], 'the sum s is read by the next Add');
+    assert.strictEqual(m.opsets['com.microsoft'], 1);
   });
 
   it('a LayerNorm whose intermediate is read elsewhere is not fused (nothing may observe a value that disappears)', async () => {
@@ -166,6 +169,11 @@ describe('optimize: the pipeline in the worker, checked by A/B and python3-onnx'
     assert.match(summary.passes.find((p) => p.rule === 'ONNX008')!.notes[0], /folded 1 constant result/);
     // W_copy merged into W, U dropped; the folded W^T replaces W's only reader, so W is dropped too.
     assert.deepStrictEqual(readModelFile(out).graph.initializers.map((t) => t.name).sort(), ['W', 'Wt', 'shape_b']);
+  });
+
+  it('SkipLayerNormalization runs in onnxruntime-node and agrees with Add + LayerNormalization', async () => {
+    const { summary } = await optimizeAndCheck('skip', skipLayerNormModel(), ['ONNX009']);
+    assert.strictEqual(summary.opsAfter['com.microsoft.SkipLayerNormalization'], 1);
   });
 
   it('LayerNorm and GELU fused: one LayerNormalization, two Gelu, same outputs', async () => {

@@ -43,7 +43,7 @@ export async function runOptimize(argv: string[], out: (s: string) => void, err:
   const summary = await runOptimization(model, { only, dims, out: target, ort }, { onProgress: (p) => progress?.(p.message) });
   const ab = a.flags.has('no-ab') ? undefined : (progress?.('A/B: the original and the optimized model on the same inputs'),
     await compareModels(model, summary.output, { inputsDir, dims, bench: !a.flags.has('no-bench'), thresholds: { minCosine: OPTIMIZE_MIN_COSINE, minSpeedup: 1 } }));
-  if (format === 'json') out(JSON.stringify({ tool: TOOL, version: VERSION, optimize: summary, ...(ab ? { ab, verdict: optimizeVerdict(ab) } : {}) }, null, 2));
+  if (format === 'json') out(JSON.stringify({ tool: TOOL, version: VERSION, optimize: summary, ...(ab ? { ab, verdict: optimizeVerdict(ab, summary) } : {}) }, null, 2));
   else out(renderOptimize(summary, ab));
-  return ab && optimizeVerdict(ab) === 'outputs differ: keep the original' ? 1 : 0;
+  return ab && optimizeVerdict(ab, summary) === 'outputs differ: keep the original' ? 1 : 0;
 }

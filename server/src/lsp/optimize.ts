@@ -99,7 +99,7 @@ export function optimizeFeature(ctx: ServerContext): Feature {
             progress.report('A/B: original vs optimized on the same inputs');
             ab = await compareModels(file, summary.output, { inputsDir: o.inputsDir, dims, signal: abort.signal, thresholds: { minCosine: OPTIMIZE_MIN_COSINE, minSpeedup: 1 } });
           }
-          const verdict = ab && optimizeVerdict(ab);
+          const verdict = ab && optimizeVerdict(ab, summary);
           const markdown = ['```', renderOptimize(summary, ab), '```'].join('\n');
           ctx.log(markdown);
           const headline = `${path.basename(summary.output)}: nodes ${summary.nodesBefore} → ${summary.nodesAfter}` +

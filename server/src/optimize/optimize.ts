@@ -7,8 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Dim, ModelInfo } from '../onnx/model';
 import { readModelFile } from '../onnx/reader';
 import { inferShapes } from '../onnx/shapes';
+import { dimExpression } from '../onnx/dims';
 import { modelFiles, modelSize } from '../quantize/convert';
 import { toWModel, WModel } from '../quantize/graph';
 import { writeModel } from '../quantize/writer';
@@ -19,6 +21,7 @@ import { EXTERNAL_DATA } from './externalData';
 import { CONVERT_FLOAT64 } from './float64';
 import { FUSE_GELU } from './fuseGelu';
 import { FUSE_LAYER_NORM } from './fuseLayerNorm';
+import { FUSE_SKIP_LAYER_NORM } from './fuseSkipLayerNorm';
 import type { Evaluator, Pass, PassContext } from './pass';
 import { PIN_DIMS } from './pinDims';
 import { REMOVE_REDUNDANT_OPS } from './redundantOps';
@@ -27,7 +30,7 @@ import { DROP_UNUSED_INITIALIZERS } from './unusedInitializers';
 /** In the order they run. Dead nodes go first and again after folding and fusion, which leave some behind. */
 export const PASSES: Pass[] = [
   CONVERT_FLOAT64, REMOVE_DEAD_NODES, REMOVE_REDUNDANT_OPS, FOLD_CONSTANTS, REMOVE_REDUNDANT_OPS, FUSE_LAYER_NORM, FUSE_GELU,
-  REMOVE_DEAD_NODES, MERGE_DUPLICATE_INITIALIZERS, DROP_UNUSED_INITIALIZERS, PIN_DIMS, EXTERNAL_DATA,
+  FUSE_SKIP_LAYER_NORM, REMOVE_DEAD_NODES, MERGE_DUPLICATE_INITIALIZERS, DROP_UNUSED_INITIALIZERS, PIN_DIMS, EXTERNAL_DATA,
 ];
 
 /** Rules with a fix here; ONNX010 (opset upgrade) is not among them: see NOT_FIXED. */
@@ -87,6 +90,22 @@ function opCounts(m: WModel): Record<string, number> {
   return c;
 }
 
+/** Types, ranks and shapes from our shape inference, at the dims used and at a second, different assignment. */
+export function typesAndShapes(src: ModelInfo, dims: Record<string, number>): Pick<PassContext, 'types' | 'ranks' | 'shapes' | 'altShapes'> {
+  const first = inferShapes(src, dims);
+  const out = { types: new Map<string, number>(), ranks: new Map<string, number>(), shapes: new Map<string, Dim[]>(), altShapes: new Map<string, Dim[]>() };
+  for (const [name, v] of first.values) {
+    if (v.elemType) out.types.set(name, v.elemType);
+    if (v.shape) { out.ranks.set(name, v.shape.length); out.shapes.set(name, v.shape); }
+  }
+  // Every free dim one larger (pinned ones stay; expressions follow their terms): values equal at both assignments are equal at all.
+  const alt = Object.fromEntries(Object.entries(first.dimsUsed).filter(([k]) => !dimExpression(k)).map(([k, v]) => [k, dims[k] ?? v + 1]));
+  try {
+    for (const [name, v] of inferShapes(src, alt).values) if (v.shape) out.altShapes.set(name, v.shape);
+  } catch { /* no second assignment: passes that need it stay off */ }
+  return out;
+}
+
 export async function optimizeModel(input: string, o: OptimizeOptions = {}): Promise<OptimizeSummary> {
   const t0 = performance.now();
   const passes = selectPasses(o.only);
@@ -96,12 +115,7 @@ export async function optimizeModel(input: string, o: OptimizeOptions = {}): Pro
   const originals = new Set(modelFiles(src).map((f) => path.resolve(f)));
   if (originals.has(out) || originals.has(`${out}.data`)) throw new Error(`refusing to write ${out}: it is the original model (or its data); choose another --out`);
   const w = toWModel(src);
-  const shapes = inferShapes(src, o.dims ?? {});
-  const ctx: PassContext = { model: w, types: new Map(), ranks: new Map(), dims: o.dims ?? {}, evaluate: o.evaluate };
-  for (const [name, v] of shapes.values) {
-    if (v.elemType) ctx.types.set(name, v.elemType);
-    if (v.shape) ctx.ranks.set(name, v.shape.length);
-  }
+  const ctx: PassContext = { model: w, dims: o.dims ?? {}, evaluate: o.evaluate, ...typesAndShapes(src, o.dims ?? {}) };
   const opsBefore = opCounts(w);
   const nodesBefore = w.graph.nodes.length;
   const summary: PassSummary[] = [];

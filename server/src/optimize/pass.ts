@@ -3,6 +3,7 @@
  * Passes are pure graph rewrites except constant folding, which is handed an evaluator (a model
  * run in onnxruntime-node by the caller, in a child process).
  */
+import type { Dim } from '../onnx/model';
 import type { WModel } from '../quantize/graph';
 
 export interface ConstantValue {
@@ -21,6 +22,12 @@ export interface PassContext {
   types: Map<string, number>;
   /** Rank of values where inference knows it (LayerNorm axes). */
   ranks: Map<string, number>;
+  /**
+   * Shapes at the dims used and at a second assignment where every symbolic dim differs: equal in
+   * both means equal for all sizes, not broadcast (SkipLayerNormalization's inputs).
+   */
+  shapes?: Map<string, Dim[]>;
+  altShapes?: Map<string, Dim[]>;
   /** Symbolic dims to pin (ONNX011), from --dims or the configuration. */
   dims: Record<string, number>;
   evaluate?: Evaluator;

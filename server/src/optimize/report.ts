@@ -12,13 +12,16 @@ export const OPTIMIZE_MIN_COSINE = 0.9999;
 const SAME_SPEED = 0.95;
 
 export type OptimizeVerdict =
+  | 'nothing to fix: keep the original'
   | 'use the optimized model'
   | 'outputs agree (speed not measured)'
   | 'outputs agree but it ran slower here: keep the original'
   | 'outputs differ: keep the original';
 
-export function optimizeVerdict(ab: AbReport): OptimizeVerdict {
+/** `summary`: when no pass changed anything the copy is the original graph, whatever the timing noise says. */
+export function optimizeVerdict(ab: AbReport, summary?: OptimizeSummary): OptimizeVerdict {
   if (ab.minCosine < OPTIMIZE_MIN_COSINE) return 'outputs differ: keep the original';
+  if (summary && summary.passes.every((p) => p.changed === 0)) return 'nothing to fix: keep the original';
   if (ab.speedup === undefined) return 'outputs agree (speed not measured)';
   return ab.speedup >= SAME_SPEED ? 'use the optimized model' : 'outputs agree but it ran slower here: keep the original';
 }
@@ -35,7 +38,7 @@ export function renderOptimize(s: OptimizeSummary, ab?: AbReport): string {
   if (!ab) return lines.join('\n');
   const worst = ab.outputs.reduce((a, b) => (a.cosine < b.cosine ? a : b));
   const maxAbs = Math.max(...ab.outputs.map((o) => o.maxAbsError));
-  lines.push(`A/B on ${ab.samples} ${ab.inputs} sample(s): ${optimizeVerdict(ab).toUpperCase()}`);
+  lines.push(`A/B on ${ab.samples} ${ab.inputs} sample(s): ${optimizeVerdict(ab, s).toUpperCase()}`);
   lines.push(`  outputs: min cosine ${worst.cosine.toFixed(6)} ('${worst.name}', goal ≥ ${OPTIMIZE_MIN_COSINE}), max abs error ${maxAbs.toExponential(2)}`);
   if (ab.perfA && ab.perfB) {
     lines.push(`  session creation ${ab.perfA.loadMs.toFixed(1)} → ${ab.perfB.loadMs.toFixed(1)} ms, p50 ${ab.perfA.p50Ms.toFixed(3)} → ${ab.perfB.p50Ms.toFixed(3)} ms (${ab.speedup!.toFixed(2)}×; ONNX Runtime's default 'all' optimizations on both)`);
