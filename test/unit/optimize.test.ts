@@ -25,7 +25,9 @@ import { FUSE_GELU } from '../../server/src/optimize/fuseGelu';
 import { FUSE_SKIP_LAYER_NORM } from '../../server/src/optimize/fuseSkipLayerNorm';
 import { CONVERT_FLOAT64 } from '../../server/src/optimize/float64';
 import { PIN_DIMS } from '../../server/src/optimize/pinDims';
-import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
+import { OPTIMIZE_MIN_COSINE, optimizeVerdict } from '../../server/src/optimize/report';
+import type { OptimizeSummary } from '../../server/src/optimize/optimize';
+import type { AbReport } from '../../server/src/quantize/ab';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { hash } from '../helpers/quantize';
 import { testModel } from '../helpers/testModels';
@@ -127,6 +129,16 @@ describe('optimize passes (pure)', () => {
     await PIN_DIMS.run(ctx);
     const dims = ctx.model.graph.inputs[0].type!.tensorType!.shape!.dim!;
     assert.deepStrictEqual(dims.map((d) => d.dimValue ?? d.dimParam), [1, 'seq', 16]);
+  });
+
+  it('the verdict: outputs first, then whether anything changed, then p50 outside the noise band', () => {
+    const ab = (minCosine: number, speedup?: number) => ({ minCosine, speedup } as unknown as AbReport);
+    const did = { passes: [{ changed: 2 }] } as unknown as OptimizeSummary, none = { passes: [{ changed: 0 }] } as unknown as OptimizeSummary;
+    assert.strictEqual(optimizeVerdict(ab(0.999, 2), did), 'outputs differ: keep the original');
+    assert.strictEqual(optimizeVerdict(ab(1, 2), none), 'nothing to fix: keep the original');
+    assert.strictEqual(optimizeVerdict(ab(1), did), 'outputs agree (speed not measured)');
+    assert.strictEqual(optimizeVerdict(ab(1, 0.97), did), 'use the optimized model');
+    assert.strictEqual(optimizeVerdict(ab(1, 0.9), did), 'outputs agree but it ran slower here: keep the original');
   });
 
   it('--only validates rule ids; ONNX010 says why it has no fix', () => {

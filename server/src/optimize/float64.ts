@@ -21,7 +21,8 @@ function elemOf(v: onnx.IValueInfoProto): number | undefined {
 function hasDouble(g: onnx.IGraphProto): boolean {
   return [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].some((v) => elemOf(v) === D) ||
     (g.initializer ?? []).some((t) => t.dataType === D) ||
-    (g.node ?? []).some((n) => (n.attribute ?? []).some((a) => a.t?.dataType === D || a.i === D || (a.g && hasDouble(a.g)) || (a.graphs ?? []).some(hasDouble)));
+    (g.node ?? []).some((n) => (n.attribute ?? []).some((a) => a.t?.dataType === D || (n.opType === 'Cast' && a.name === 'to' && a.i === D) ||
+      (a.g && hasDouble(a.g)) || (a.graphs ?? []).some(hasDouble)));
 }
 
 function toFloatTensor(t: onnx.ITensorProto): void {

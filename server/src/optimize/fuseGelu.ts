@@ -7,7 +7,7 @@ import type { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
 import type { WGraph } from '../quantize/graph';
 import type { Pass, PassContext, PassResult } from './pass';
-import { constantScalar, GraphLinks, isOp, links, pruneValueInfo } from './rewire';
+import { constantScalar, fuseEach, GraphLinks, isOp } from './rewire';
 import { only, other } from './fuseLayerNorm';
 
 const near = (v: number | undefined, want: number): boolean => v !== undefined && Math.abs(v - want) <= 1e-4 * Math.abs(want);
@@ -49,26 +49,13 @@ export function matchGelu(g: WGraph, l: GraphLinks, erf: onnx.INodeProto): Match
 function run(ctx: PassContext): PassResult {
   const m = ctx.model, g = m.graph;
   const standard = (m.opsets[''] ?? 0) >= 20;
-  let changed = 0;
-  let l = links(g);
-  for (const n of [...g.nodes]) {
-    if (!isOp(n, 'Erf') || !g.nodes.includes(n)) continue;
+  const changed = fuseEach(g, 'Erf', (l, n) => {
     const hit = matchGelu(g, l, n);
     const type = hit && ctx.types.get(hit.x);
     // com.microsoft Gelu has float kernels only (float32, float16, bfloat16).
-    if (!hit || (type !== DataType.FLOAT && type !== DataType.FLOAT16)) continue;
-    const at = g.nodes.indexOf(hit.nodes[hit.nodes.length - 1]);
-    g.nodes.splice(at, 1, {
-      opType: 'Gelu', domain: standard ? '' : 'com.microsoft', name: `${n.name || 'Gelu'}_fused`,
-      input: [hit.x], output: [hit.out], attribute: [],
-    });
-    const drop = new Set(hit.nodes);
-    g.nodes = g.nodes.filter((x) => !drop.has(x));
-    changed++;
-    l = links(g);
-  }
+    return type === DataType.FLOAT || type === DataType.FLOAT16 ? hit : undefined;
+  }, (hit, n) => ({ opType: 'Gelu', domain: standard ? '' : 'com.microsoft', name: `${n.name || 'Gelu'}_fused`, input: [hit.x], output: [hit.out], attribute: [] }));
   if (changed && !standard) m.opsets['com.microsoft'] ??= 1;
-  pruneValueInfo(g);
   return { changed, notes: changed ? [`fused ${changed} GELU${changed > 1 ? 's' : ''} into ${standard ? 'Gelu (opset 20)' : 'com.microsoft Gelu (ONNX Runtime)'}`] : [] };
 }
 

@@ -7,7 +7,7 @@ import type { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
 import type { WGraph } from '../quantize/graph';
 import type { Pass, PassContext, PassResult } from './pass';
-import { constantScalar, constantValues, GraphLinks, intOf, intsOf, isOp, links, pruneValueInfo } from './rewire';
+import { constantScalar, constantValues, fuseEach, GraphLinks, intOf, intsOf, isOp, links } from './rewire';
 
 /** The one reader of a value that is not a graph output, if it is `op`. */
 export function only(l: GraphLinks, value: string | undefined, op: string): onnx.INodeProto | undefined {
@@ -74,26 +74,17 @@ function isVector(g: WGraph, name: string): boolean {
 function run(ctx: PassContext): PassResult {
   const m = ctx.model, g = m.graph;
   const opset = m.opsets[''] ?? 0;
-  let changed = 0;
-  let l = links(g);
-  for (const n of [...g.nodes]) {
-    if (!isOp(n, 'ReduceMean') || !g.nodes.includes(n)) continue;
-    const hit = matchLayerNorm(g, l, n, ctx);
-    if (!hit) continue;
-    if (opset < 17) return { changed: 0, notes: [`LayerNormalization needs opset 17 (the model has ${opset}): LayerNorm left decomposed`] };
-    const at = g.nodes.indexOf(hit.nodes[hit.nodes.length - 1]);
-    const fused: onnx.INodeProto = {
-      opType: 'LayerNormalization', domain: '', name: `${hit.nodes[0].name || 'LayerNorm'}_fused`,
-      input: [hit.x, hit.gamma, ...(hit.beta ? [hit.beta] : [])], output: [hit.out],
-      attribute: [{ name: 'axis', type: 2, i: -1 }, { name: 'epsilon', type: 1, f: hit.epsilon }],
-    };
-    g.nodes.splice(at, 1, fused);
-    const drop = new Set(hit.nodes);
-    g.nodes = g.nodes.filter((x) => !drop.has(x));
-    changed++;
-    l = links(g);
+  const match = (l: GraphLinks, n: onnx.INodeProto): Match | undefined => matchLayerNorm(g, l, n, ctx);
+  if (opset < 17) {
+    const l = links(g);
+    const found = g.nodes.some((n) => isOp(n, 'ReduceMean') && match(l, n));
+    return { changed: 0, notes: found ? [`LayerNormalization needs opset 17 (the model has ${opset}): LayerNorm left decomposed`] : [] };
   }
-  pruneValueInfo(g);
+  const changed = fuseEach(g, 'ReduceMean', match, (hit) => ({
+    opType: 'LayerNormalization', domain: '', name: `${hit.nodes[0].name || 'LayerNorm'}_fused`,
+    input: [hit.x, hit.gamma, ...(hit.beta ? [hit.beta] : [])], output: [hit.out],
+    attribute: [{ name: 'axis', type: 2, i: -1 }, { name: 'epsilon', type: 1, f: hit.epsilon }],
+  }));
   return { changed, notes: changed ? [`fused ${changed} LayerNorm${changed > 1 ? 's' : ''} into LayerNormalization`] : [] };
 }
 

@@ -10,7 +10,7 @@ import type { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
 import type { WGraph } from '../quantize/graph';
 import type { Pass, PassContext, PassResult } from './pass';
-import { attr, GraphLinks, intOf, isOp, links, pruneValueInfo } from './rewire';
+import { attr, fuseEach, GraphLinks, intOf, isOp } from './rewire';
 
 function sameShape(ctx: PassContext, a: string, b: string): boolean {
   for (const shapes of [ctx.shapes, ctx.altShapes]) {
@@ -25,7 +25,7 @@ function isVector(g: WGraph, name: string | undefined): boolean {
   return !!i && i.dims.length === 1 && i.dataType === DataType.FLOAT;
 }
 
-interface Match { add: onnx.INodeProto; ln: onnx.INodeProto; keepSum: boolean }
+interface Match { add: onnx.INodeProto; ln: onnx.INodeProto; keepSum: boolean; nodes: onnx.INodeProto[] }
 
 export function matchSkipLayerNorm(g: WGraph, l: GraphLinks, ln: onnx.INodeProto, ctx: PassContext): Match | undefined {
   if (!isOp(ln, 'LayerNormalization')) return undefined;
@@ -41,35 +41,22 @@ export function matchSkipLayerNorm(g: WGraph, l: GraphLinks, ln: onnx.INodeProto
   const constant = (v: string): boolean => g.inits.some((i) => i.name === v);
   if (!p || !q || constant(p) || constant(q) || !sameShape(ctx, p, q)) return undefined;
   const keepSum = l.outputs.has(x) || (l.readers.get(x) ?? []).length > 1;
-  return { add, ln, keepSum };
+  return { add, ln, keepSum, nodes: [add, ln] };
 }
 
 function run(ctx: PassContext): PassResult {
   const m = ctx.model, g = m.graph;
-  let changed = 0;
-  let l = links(g);
-  for (const n of [...g.nodes]) {
-    if (!isOp(n, 'LayerNormalization') || !g.nodes.includes(n)) continue;
-    const hit = matchSkipLayerNorm(g, l, n, ctx);
-    if (!hit) continue;
-    const { add, ln, keepSum } = hit;
+  // In the Add's place: the Add's other readers come after it, and the fused node still writes the sum for them.
+  const changed = fuseEach(g, 'LayerNormalization', (l, n) => matchSkipLayerNorm(g, l, n, ctx), ({ add, ln, keepSum }) => {
     const [, gamma, beta] = ln.input!;
-    const epsilon = attr(ln, 'epsilon')?.f ?? 1e-5;
-    const sum = add.output![0];
-    const fused: onnx.INodeProto = {
+    return {
       opType: 'SkipLayerNormalization', domain: 'com.microsoft', name: `${ln.name || 'LayerNorm'}_skip_fused`,
       input: [add.input![0], add.input![1], gamma, ...(beta ? [beta] : [])],
-      output: keepSum ? [ln.output![0], '', '', sum] : [ln.output![0]],
-      attribute: [{ name: 'epsilon', type: 1, f: epsilon }],
+      output: keepSum ? [ln.output![0], '', '', add.output![0]] : [ln.output![0]],
+      attribute: [{ name: 'epsilon', type: 1, f: attr(ln, 'epsilon')?.f ?? 1e-5 }],
     };
-    // Where the LayerNorm was: the Add's other readers come after the Add, and the fused node writes the sum.
-    g.nodes.splice(g.nodes.indexOf(add), 1, fused);
-    g.nodes.splice(g.nodes.indexOf(ln), 1);
-    changed++;
-    l = links(g);
-  }
+  });
   if (changed) m.opsets['com.microsoft'] ??= 1;
-  pruneValueInfo(g);
   return { changed, notes: changed ? [`fused ${changed} residual Add + LayerNormalization into com.microsoft SkipLayerNormalization (ONNX Runtime)`] : [] };
 }
 

@@ -94,6 +94,30 @@ export function bypass(g: WGraph, l: GraphLinks, n: onnx.INodeProto, inp: string
   return true;
 }
 
+/**
+ * Fuses every match: for each node of type `op` that `match` accepts, the node `fused` builds takes
+ * the place of the earliest matched node (its inputs come before the pattern, the readers of its
+ * output after it) and the matched nodes go. Links are rebuilt after every rewrite. Returns the count.
+ */
+export function fuseEach<M extends { nodes: onnx.INodeProto[] }>(g: WGraph, op: string,
+  match: (l: GraphLinks, n: onnx.INodeProto) => M | undefined, fused: (m: M, n: onnx.INodeProto) => onnx.INodeProto): number {
+  let changed = 0;
+  let l = links(g);
+  for (const n of [...g.nodes]) {
+    if (!isOp(n, op) || !g.nodes.includes(n)) continue;
+    const hit = match(l, n);
+    if (!hit) continue;
+    const drop = new Set(hit.nodes);
+    const first = g.nodes.findIndex((x) => drop.has(x));
+    g.nodes.splice(first, 0, fused(hit, n));
+    g.nodes = g.nodes.filter((x) => !drop.has(x));
+    changed++;
+    l = links(g);
+  }
+  pruneValueInfo(g);
+  return changed;
+}
+
 export function removeNode(g: WGraph, n: onnx.INodeProto): void {
   const i = g.nodes.indexOf(n);
   if (i >= 0) g.nodes.splice(i, 1);
