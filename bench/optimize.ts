@@ -10,8 +10,11 @@
  *    graphs ORT actually executes for the original and for our copy, compared op by op: when they are
  *    the same, any p50 difference between those two is the machine's noise, not the rewrite.
  *
+ * 3. Why SkipLayerNormalization is opt-in: one residual Add + LayerNormalization at [batch, 128, 256],
+ *    unfused (ORT 'basic'), fused by ORT itself ('all'), and as com.microsoft SkipLayerNormalization.
+ *
  * Run: npm run bench -- optimize   (INFERENCE_LENS_MODELS overrides the models folder; OPT_BENCH=quick:
- *      part 2 only, batch 1, one round)
+ *      parts 2 and 3 at batch 1, one round of part 2; OPT_BENCH=skip: part 3 only)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,12 +23,14 @@ import { table } from '../server/src/bench/report';
 import { runBenchmark, runOptimization } from '../server/src/bench/runner';
 import type { BenchOptions, SessionOptionsSpec } from '../server/src/bench/types';
 import { readModelFile } from '../server/src/onnx/reader';
+import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../server/src/onnx/builder';
 import { compareModels } from '../server/src/quantize/ab';
 import { OPTIMIZE_MIN_COSINE, optimizeVerdict } from '../server/src/optimize/report';
 
 const MODELS = process.env.INFERENCE_LENS_MODELS ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'models');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-bench-opt-'));
 const quick = process.env.OPT_BENCH === 'quick';
+const only = process.env.OPT_BENCH === 'skip';
 const f1 = (v: number): string => v.toFixed(1);
 const f2 = (v: number): string => v.toFixed(2);
 const mb = (b: number): string => (b / 2 ** 20).toFixed(2);
@@ -115,10 +120,32 @@ async function bertFusion(): Promise<void> {
   console.log(`\n${await executedDiff(src, ours)}`);
 }
 
+async function skipLayerNorm(): Promise<void> {
+  const d = 256;
+  const g = floatTensor('g', [d], seededFloats(d, 1, 1)), b = floatTensor('b', [d], seededFloats(d, 2, 0.1));
+  const spec = { initializers: [g, b], inputs: [valueInfo('x', 1, ['B', 'S', d]), valueInfo('h', 1, ['B', 'S', d])], outputs: [valueInfo('y', 1, ['B', 'S', d])] };
+  const addLn = path.join(tmp, 'add_ln.onnx'), skip = path.join(tmp, 'skip_ln.onnx');
+  fs.writeFileSync(addLn, encodeModel(model({ ...spec, nodes: [node('Add', ['x', 'h'], ['s']), node('LayerNormalization', ['s', 'g', 'b'], ['y'], { axis: -1, epsilon: 1e-5 })] })));
+  fs.writeFileSync(skip, encodeModel(model({ ...spec, extraOpsets: { 'com.microsoft': 1 }, nodes: [node('SkipLayerNormalization', ['x', 'h', 'g', 'b'], ['y'], { epsilon: 1e-5 }, { domain: 'com.microsoft' })] })));
+  const variants = [
+    { name: "Add + LayerNormalization, ORT 'basic' (unfused)", file: addLn, session: { graphOptimizationLevel: 'basic' as const } },
+    { name: "Add + LayerNormalization, ORT 'all' (ORT may fuse)", file: addLn, session: { graphOptimizationLevel: 'all' as const } },
+    { name: 'com.microsoft SkipLayerNormalization', file: skip, session: { graphOptimizationLevel: 'all' as const } },
+  ];
+  const rows = [['batch', 'variant', 'p50 ms', 'vs unfused']];
+  for (const batch of quick ? [1] : [1, 8]) {
+    const r = await interleaved(variants, { dims: { B: batch, S: 128 }, minRuns: 50, minTimeS: 1 }, 3);
+    variants.forEach((v, i) => rows.push([String(batch), v.name, r[i].p50.toFixed(3), `${f2(r[0].p50 / r[i].p50)}×`]));
+  }
+  console.log("\n3. One residual Add + LayerNormalization at [batch, 128, 256]: is SkipLayerNormalization faster on this CPU?\n");
+  console.log(table(rows).join('\n'));
+}
+
 void (async () => {
   try {
-    if (!quick) await everyModel();
-    await bertFusion();
+    if (!quick && !only) await everyModel();
+    if (!only) await bertFusion();
+    await skipLayerNorm();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -12,16 +12,17 @@ import { OPTIMIZE_MIN_COSINE, optimizeVerdict, renderOptimize } from '../optimiz
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 
-export const OPTIMIZE_USAGE = `  optimize <model.onnx> [--only ONNX004,ONNX009,...] [--ort] [--out FILE] [--dims name=value,...] [--inputs DIR] [--no-ab] [--no-bench]
+export const OPTIMIZE_USAGE = `  optimize <model.onnx> [--only ONNX004,ONNX009,...] [--ort] [--skip-layernorm] [--out FILE] [--dims name=value,...] [--inputs DIR] [--no-ab] [--no-bench]
            [--format text|json]
       apply the model rules' fixes (dead nodes, unused and duplicate initializers, redundant ops, constant folding,
       LayerNorm/GELU fusion, float64; with --only also ONNX011 pinned dims and ONNX012 external data) to a new
       file beside the original, then A/B it: outputs (cosine ≥ ${OPTIMIZE_MIN_COSINE}), size, session creation, p50
       (--no-bench: outputs only); exit 1 when the outputs differ. --ort saves the graph ONNX Runtime builds at its
-      'extended' level instead (<name>.ort.onnx: for onnxruntime on CPU, same or newer version)`;
+      'extended' level instead (<name>.ort.onnx: for onnxruntime on CPU, same or newer version). --skip-layernorm also
+      fuses residual Add + LayerNormalization into com.microsoft SkipLayerNormalization (for GPU providers: slower on CPU)`;
 
 export async function runOptimize(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const a = parseArgs(argv, { only: true, out: true, dims: true, inputs: true, 'no-ab': false, 'no-bench': false, ort: false, format: true });
+  const a = parseArgs(argv, { only: true, out: true, dims: true, inputs: true, 'no-ab': false, 'no-bench': false, ort: false, 'skip-layernorm': false, format: true });
   const format = formatFlag(a.flags, ['text', 'json']);
   if (a.positional.length !== 1) throw new UsageError('optimize needs exactly one model file');
   const model = a.positional[0];
@@ -40,7 +41,8 @@ export async function runOptimize(argv: string[], out: (s: string) => void, err:
   const dims = str('dims') ? parseDims(str('dims')!) : cfg.dims;
   const progress = format === 'text' ? (m: string): void => err(`${TOOL}: ${m}`) : undefined;
   const target = str('out') ?? (ort ? defaultOrtPath(model) : defaultOptimizedPath(model, only));
-  const summary = await runOptimization(model, { only, dims, out: target, ort }, { onProgress: (p) => progress?.(p.message) });
+  const skipLayerNorm = a.flags.has('skip-layernorm');
+  const summary = await runOptimization(model, { only, dims, out: target, ort, skipLayerNorm }, { onProgress: (p) => progress?.(p.message) });
   const ab = a.flags.has('no-ab') ? undefined : (progress?.('A/B: the original and the optimized model on the same inputs'),
     await compareModels(model, summary.output, { inputsDir, dims, bench: !a.flags.has('no-bench'), thresholds: { minCosine: OPTIMIZE_MIN_COSINE, minSpeedup: 1 } }));
   if (format === 'json') out(JSON.stringify({ tool: TOOL, version: VERSION, optimize: summary, ...(ab ? { ab, verdict: optimizeVerdict(ab, summary) } : {}) }, null, 2));

@@ -23,6 +23,8 @@ export interface OptimizeCommandOptions {
   only?: string[];
   dims?: Record<string, number>;
   out?: string;
+  /** Also fuse residual Add + LayerNormalization into SkipLayerNormalization (GPU providers; slower on CPU). */
+  skipLayerNorm?: boolean;
   /** Save onnxruntime's own 'extended' graph instead of applying our fixes. */
   ort?: boolean;
   /** Run the A/B after writing (default true). */
@@ -89,7 +91,7 @@ export function optimizeFeature(ctx: ServerContext): Feature {
         try {
           const dims = o.dims ?? cfg.dims;
           const out = o.out ?? (o.ort ? defaultOrtPath(file) : defaultOptimizedPath(file, o.only));
-          const summary = await runOptimization(file, { only: o.only, dims, out, ort: !!o.ort }, {
+          const summary = await runOptimization(file, { only: o.only, dims, out, ort: !!o.ort, skipLayerNorm: !!o.skipLayerNorm }, {
             signal: abort.signal, onProgress: (p) => progress.report(p.message),
             niceness: Math.min(19, cfg.bench.niceness ?? 10),
             memoryLimitBytes: cfg.bench.memoryLimitMB ? cfg.bench.memoryLimitMB * 2 ** 20 : 0,

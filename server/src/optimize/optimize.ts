@@ -30,7 +30,7 @@ import { DROP_UNUSED_INITIALIZERS } from './unusedInitializers';
 /** In the order they run. Dead nodes go first and again after folding and fusion, which leave some behind. */
 export const PASSES: Pass[] = [
   CONVERT_FLOAT64, REMOVE_DEAD_NODES, REMOVE_REDUNDANT_OPS, FOLD_CONSTANTS, REMOVE_REDUNDANT_OPS, FUSE_LAYER_NORM, FUSE_GELU,
-  FUSE_SKIP_LAYER_NORM, REMOVE_DEAD_NODES, MERGE_DUPLICATE_INITIALIZERS, DROP_UNUSED_INITIALIZERS, PIN_DIMS, EXTERNAL_DATA,
+  REMOVE_DEAD_NODES, MERGE_DUPLICATE_INITIALIZERS, DROP_UNUSED_INITIALIZERS, PIN_DIMS, EXTERNAL_DATA,
 ];
 
 /** Rules with a fix here; ONNX010 (opset upgrade) is not among them: see NOT_FIXED. */
@@ -44,6 +44,12 @@ export interface OptimizeOptions {
   only?: string[];
   /** Output file (default: beside the input, <name>.opt.onnx). */
   out?: string;
+  /**
+   * Also fuse residual Add + LayerNormalization into com.microsoft SkipLayerNormalization (with
+   * ONNX009). Off by default: onnxruntime-node 1.30's CPU kernel ran 3-4x slower than Add +
+   * LayerNormalization here (bench/optimize.ts part 3); it is meant for GPU execution providers.
+   */
+  skipLayerNorm?: boolean;
   dims?: Record<string, number>;
   /** Constant folding runs models through this (onnxruntime-node in a child); without it folding is skipped. */
   evaluate?: Evaluator;
@@ -109,6 +115,7 @@ export function typesAndShapes(src: ModelInfo, dims: Record<string, number>): Pi
 export async function optimizeModel(input: string, o: OptimizeOptions = {}): Promise<OptimizeSummary> {
   const t0 = performance.now();
   const passes = selectPasses(o.only);
+  if (o.skipLayerNorm) passes.splice(passes.indexOf(FUSE_GELU) + 1 || passes.length, 0, FUSE_SKIP_LAYER_NORM);
   const src = readModelFile(input);
   if (src.problems.length) throw new Error(`${path.basename(input)} cannot be optimized: ${src.problems[0].message}`);
   const out = path.resolve(o.out ?? defaultOptimizedPath(input, o.only));
