@@ -2,6 +2,7 @@
 import { UsageError } from './cli/args';
 import { runAnalyze } from './cli/analyze';
 import { runCompare, runQuantize } from './cli/quantize';
+import { OPTIMIZE_USAGE, runOptimize } from './cli/optimize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { runInit } from './cli/init';
@@ -20,6 +21,7 @@ commands:
   quantize <model.onnx> --method int8-dynamic|int4-weight|fp16|int8-static [--out FILE] [--calibration DIR]
            [--per-channel] [--block-size 32|64|128] [--goal COSINE] [--inputs DIR] [--format text|json]
       convert a model (new file beside it, the original is never touched), then A/B it against the original
+${OPTIMIZE_USAGE}
   compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
       run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, Command> = {
   analyze: runAnalyze,
   quantize: runQuantize,
   compare: runCompare,
+  optimize: runOptimize,
   bench: runBench,
   'text-view': runTextView,
   init: runInit,
@@ -50,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
 
 /** What each command does, for "<action> of <file> failed: ...". */
 const ACTIONS: Record<string, string> = {
-  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', bench: 'benchmark', 'text-view': 'text view',
+  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', optimize: 'optimization', bench: 'benchmark', 'text-view': 'text view',
 };
 
 /** The file a command works on, for its error line: the first model named, else the first positional. */

@@ -23,6 +23,7 @@ import { benchMeasuredLookup } from './cost/measured';
 import { benchmark } from './lsp/benchmark';
 import { trackedTextDocuments } from './lsp/documentChanges';
 import { quantizeFeature } from './lsp/quantize';
+import { optimizeFeature } from './lsp/optimize';
 import { modelView } from './lsp/modelView';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -55,6 +56,7 @@ const features: Feature[] = [
   modelView(ctx),
   modelSummary(ctx),
   quantizeFeature(ctx),
+  optimizeFeature(ctx),
   benchmark(ctx),
 ];
 

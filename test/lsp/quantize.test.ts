@@ -73,7 +73,8 @@ describe('quantize over LSP', function () {
     for (const u of [pathToFileURL(modelFile()).toString(), `inference-lens-model:${pathToFileURL(modelFile()).pathname}.onnxtext`]) {
       const ask = async (code: string) => (await conn.sendRequest(CodeActionRequest.type, { textDocument: { uri: u }, range: diag(code).range, context: { diagnostics: [diag(code)] } })) as Array<{ title: string }>;
       assert.strictEqual((await ask('ONNX001')).length, 3, u);
-      assert.deepStrictEqual(await ask('ONNX005'), []);
+      // ONNX005 gets optimize's fix (lsp/optimize.ts), never a quantize action.
+      assert.deepStrictEqual((await ask('ONNX005')).filter((a) => /^(Quantize|Convert)/.test(a.title)), []);
     }
   });
 

@@ -20,7 +20,7 @@ describe('workspace trust', () => {
   const model = (): string => pathToFileURL(testModel('mlp_mnist_like.onnx')).toString();
 
   it('refuses to benchmark or quantize in an untrusted workspace, and still summarises', async () => {
-    for (const command of ['inferenceLens.benchmark', 'inferenceLens.quantize']) {
+    for (const command of ['inferenceLens.benchmark', 'inferenceLens.quantize', 'inferenceLens.optimize']) {
       await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command, arguments: [model()] }), /untrusted workspace/);
     }
     const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.modelSummary', arguments: [model()] });

@@ -5,12 +5,21 @@
 import type { InputTensor } from './inputs';
 import type { BackendAvailability, BenchOptions, BenchProgress, BenchResult, EpName } from './types';
 import type { ConversionSummary, QuantizeOptions } from '../quantize/convert';
+import type { OptimizeOptions, OptimizeSummary } from '../optimize/optimize';
 
 /** A conversion (quantize / fp16) run in the child, under the benchmark's watchdog. `out` is resolved by the parent. */
 export interface ConvertJob {
   type: 'convert';
   input: string;
   options: Omit<QuantizeOptions, 'signal' | 'onProgress'> & { out: string };
+}
+
+/** Graph clean-ups and fusions (optimize/) in the child: constant folding runs models in onnxruntime-node. */
+export interface OptimizeJob {
+  type: 'optimize';
+  input: string;
+  /** `ort`: save the graph onnxruntime builds at the extended level instead of our passes. */
+  options: Omit<OptimizeOptions, 'signal' | 'onProgress' | 'evaluate'> & { out: string; ort?: boolean };
 }
 
 /** Run a model once on given (or synthesised) inputs and return its outputs: A/B checks. */
@@ -26,7 +35,8 @@ export type ToWorker =
   | { type: 'bench'; modelPath: string; options: BenchOptions }
   | OutputsJob
   | { type: 'probe'; eps: EpName[] }
-  | ConvertJob;
+  | ConvertJob
+  | OptimizeJob;
 
 /** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
 export type WorkerFigures = Pick<BenchResult,
@@ -41,5 +51,6 @@ export type FromWorker =
   | { type: 'probe'; backends: BackendAvailability[] }
   | { type: 'outputs'; inputs: InputTensor[]; outputs: InputTensor[]; ms: number }
   | { type: 'converted'; summary: ConversionSummary }
+  | { type: 'optimized'; summary: OptimizeSummary }
   /** `name`: the errno code or class of the error in the child (ENOSPC, OnnxReadError...), so the parent can say what to do */
   | { type: 'error'; kind: 'session' | 'ep' | 'inputs' | 'run'; message: string; name?: string };

@@ -11,8 +11,9 @@ import * as path from 'path';
 import { hashFile } from './cache';
 import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
-import type { ConvertJob, FromWorker, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, OptimizeJob, ToWorker, WorkerFigures } from './protocol';
 import type { ConversionSummary } from '../quantize/convert';
+import type { OptimizeSummary } from '../optimize/optimize';
 import { lastWords } from '../errors';
 import {
   BackendAvailability, BenchError, BenchOptions, BenchProgress, BenchResult, EP_NAMES, EpName, RunControl, withDefaults,
@@ -203,14 +204,25 @@ export interface ConversionControl extends RunControl {
  */
 export async function runConversion(input: string, options: ConvertJob['options'], control: ConversionControl = {}): Promise<ConversionSummary> {
   const out = path.resolve(options.out);
+  return runWriter<ConversionSummary>({ type: 'convert', input: path.resolve(input), options: { ...options, out } }, out,
+    (m) => (m.type === 'converted' ? m.summary : undefined), control);
+}
+
+/** "Optimize model" (optimize/) in the same kind of child, under the same watchdog and clean-up. */
+export async function runOptimization(input: string, options: OptimizeJob['options'], control: ConversionControl = {}): Promise<OptimizeSummary> {
+  const out = path.resolve(options.out);
+  return runWriter<OptimizeSummary>({ type: 'optimize', input: path.resolve(input), options: { ...options, out } }, out,
+    (m) => (m.type === 'optimized' ? m.summary : undefined), control);
+}
+
+/** A job that writes `out` in a child: its private TMPDIR, and its temp files removed should it die first. */
+async function runWriter<T>(message: ToWorker, out: string, accept: (m: FromWorker) => T | undefined, control: ConversionControl): Promise<T> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-convert-'));
   let pid: number | undefined;
   try {
-    return await runInChild<ConversionSummary>({
-      message: { type: 'convert', input: path.resolve(input), options: { ...options, out } },
-      timeoutS: control.timeoutS ?? 300, memoryLimitBytes: control.memoryLimitBytes ?? 0, what: 'conversion',
-      env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp },
-      accept: (m) => (m.type === 'converted' ? m.summary : undefined),
+    return await runInChild<T>({
+      message, timeoutS: control.timeoutS ?? 300, memoryLimitBytes: control.memoryLimitBytes ?? 0, what: 'conversion',
+      env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp }, accept,
     }, { ...control, onStart: (p) => { pid = p; control.onStart?.(p); } });
   } catch (e) {
     // The watchdog has sent SIGKILL; wait until the child is gone so no write of it lands after the sweep.

@@ -21,11 +21,14 @@ import { alternativeDims, analysisDims, InputSignature, InputTensor, OrtType, re
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
-import type { ConvertJob, FromWorker, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, OptimizeJob, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, GenerationResult, SweepPoint } from './types';
 import { GenerativeModel, recognizeGenerative } from '../onnx/generative';
 import { DecodeLoop, Generation, promptRows } from './generate';
+import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
+import { ortEvaluator, ortSaver } from '../optimize/evaluate';
+import { saveOrtOptimized } from '../optimize/ortSaved';
 
 type Ort = typeof Ort;
 type Session = Ort.InferenceSession;
@@ -546,6 +549,20 @@ async function convert(job: ConvertJob): Promise<ConversionSummary> {
   }
 }
 
+/** Graph clean-ups and fusions in this process; constant folding evaluates with the runtime loaded here. */
+async function optimize(job: OptimizeJob): Promise<OptimizeSummary> {
+  const life = setInterval(() => send({ type: 'beat', rss: rss() }), 1000);
+  try {
+    if (job.options.ort) return await saveOrtOptimized(job.input, job.options.out, ortSaver(loadOrt()));
+    return await optimizeModel(job.input, {
+      ...job.options, evaluate: ortEvaluator(loadOrt()),
+      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+    });
+  } finally {
+    clearInterval(life);
+  }
+}
+
 // ---- Entry ---------------------------------------------------------------------------------------
 
 if (!isMainThread && workerData) {
@@ -557,6 +574,7 @@ if (!isMainThread && workerData) {
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => sendFlushed({ type: 'probe', backends }))
       : msg.type === 'outputs' ? outputs(msg).then((r) => sendFlushed({ type: 'outputs', ...r }))
       : msg.type === 'convert' ? convert(msg).then((summary) => sendFlushed({ type: 'converted', summary }))
+      : msg.type === 'optimize' ? optimize(msg).then((summary) => sendFlushed({ type: 'optimized', summary }))
         : bench(msg.modelPath, msg.options).then((figures) => sendFlushed({ type: 'result', figures }));
     work.catch((e: unknown) => {
       const kind = e instanceof WorkerError ? e.kind : 'run';

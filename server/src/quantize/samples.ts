@@ -26,6 +26,7 @@ export function modelInputs(g: GraphInfo): GraphInfo['inputs'] {
  */
 export function synthesizeSamples(m: ModelInfo, count: number, dims: Record<string, number> = {}, seed = 7): Sample[] {
   const out: Sample[] = [];
+  // The dims the analysis and the benchmark use (expressions such as past + seq, lengths that fit the kernels).
   const fitted = analysisDims(m, dims).dims;
   for (let s = 0; s < count; s++) {
     const syn = synthesizeForModel(m, { dims: fitted, seed: seed + s });

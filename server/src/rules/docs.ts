@@ -30,6 +30,7 @@ export function renderRuleDoc(rule: Rule): string {
     rule.docs.useInstead,
     '```',
     '',
+    ...(rule.docs.fix ? ['## Fix it here', '', rule.docs.fix, ''] : []),
     '## Configuration',
     '',
     `Turn it off or change its severity in \`inference-lens.json\` (\`{"rules": {"${rule.id}": "off"}}\`) or the \`inferenceLens.rules\` setting. ` +

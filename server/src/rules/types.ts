@@ -47,6 +47,8 @@ export interface RuleDocs {
   whyItCosts: string;
   example: string;
   useInstead: string;
+  /** What Inference Lens's own fix does, when the rule has one (rendered as "Fix it here"). */
+  fix?: string;
 }
 
 interface RuleBase {

@@ -40,6 +40,7 @@ export const FLOAT64: ModelRule = {
       'copies. Inference almost never needs it; it usually comes from NumPy defaults (np.float64) at export time.',
     example: 'torch.onnx.export(model.double(), ...)  # or a Cast(to=DOUBLE) from a numpy float64 constant',
     useInstead: 'model = model.float()  # export in float32; build constants with np.float32',
+    fix: '`inference-lens optimize model.onnx --only ONNX003` (or the quick fix on the finding) writes a copy that computes in float32: float64 weights, Constants, Casts and values become float32, and a float64 input or output keeps its type through a boundary Cast. It refuses, with the reason, when a node chooses its own output type (`dtype`) or a subgraph uses float64. The A/B run against the original reports the agreement.',
   },
   check,
 };

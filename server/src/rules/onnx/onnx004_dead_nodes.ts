@@ -71,6 +71,7 @@ export const DEAD_NODES: ModelRule = {
       'every node also compute them.',
     example: 'aux = Softmax (logits)   # aux is not a graph output and nothing reads it',
     useInstead: 'Remove them: onnx.utils.extract_model(path, out, input_names, output_names) or onnxsim, or export without the unused head.',
+    fix: '`inference-lens optimize model.onnx --only ONNX004` (or the quick fix on the finding) writes a copy without the dead nodes of the main graph, then runs the A/B against the original. "Optimize model" includes it.',
   },
   check,
 };

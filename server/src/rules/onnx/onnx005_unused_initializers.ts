@@ -35,6 +35,7 @@ export const UNUSED_INITIALIZERS: ModelRule = {
       'an export that dropped a branch.',
     example: '<float[30522,768] old_head.weight>   # 89 MiB, read by nothing',
     useInstead: 'Drop them: onnx-simplifier, or `graph.initializer.remove(t)` for each unused name, then onnx.checker.',
+    fix: '`inference-lens optimize model.onnx --only ONNX005` (or the quick fix) writes a copy without the unused initializers (one listed as a graph input stays: it is part of the signature). "Optimize model" includes it.',
   },
   check,
 };

@@ -39,6 +39,7 @@ export const DUPLICATE_INITIALIZERS: ModelRule = {
       'separate copies: the file, the download and the session\'s memory grow by every copy, for no change in output.',
     example: '<float[30522,256] embeddings.word_embeddings.weight, float[30522,256] lm_head.weight>   # same bytes',
     useInstead: 'Keep one initializer and rename the second one\'s readers to it (onnx-simplifier or a short onnx.helper script does this).',
+    fix: '`inference-lens optimize model.onnx --only ONNX006` (or the quick fix) writes a copy that keeps the first of each group of identical initializers and points the readers of the others at it. "Optimize model" includes it.',
   },
   check,
 };

@@ -64,6 +64,7 @@ export const REDUNDANT_OPS: ModelRule = {
       'off) pay for them, and training-mode ops change results.',
     example: 'y = Transpose <perm = [0, 2, 1]> (x)\nz = Transpose <perm = [0, 2, 1]> (y)   # z is x',
     useInstead: 'Export with model.eval(); simplify with onnxsim or save ORT\'s optimized model (SessionOptions.optimized_model_filepath).',
+    fix: '`inference-lens optimize model.onnx --only ONNX007` (or the quick fix) writes a copy without Identity, inference-mode Dropout, no-op Casts, cancelling Transpose pairs and the first Reshape of a chain (kept when the second shape contains a 0, which copies a dim of its input); graph outputs keep their names. Training ops and training-mode BatchNormalization are not rewritten: re-export with model.eval().',
   },
   check,
 };

@@ -71,6 +71,7 @@ export const CONSTANT_FOLDABLE: ModelRule = {
       'starts, more peak memory), and runtimes without constant folding compute them on every request.',
     example: 'w_t = Transpose <perm = [1, 0]> (fc.weight)   # fc.weight is an initializer\ny = MatMul (x, w_t)',
     useInstead: 'Export with do_constant_folding=True, or run onnxsim / save ORT\'s optimized model once and ship that.',
+    fix: '`inference-lens optimize model.onnx --only ONNX008` (or the quick fix) runs the constant nodes once in onnxruntime-node, in a child process, and stores their results as initializers in a copy. A result larger than what it is computed from (by more than 64 KiB, e.g. ConstantOfShape or Expand) stays computed at run time, so the file does not grow.',
   },
   check,
 };

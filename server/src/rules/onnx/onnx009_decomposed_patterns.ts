@@ -98,6 +98,7 @@ export const DECOMPOSED_PATTERNS: ModelRule = {
     useInstead:
       'torch.onnx.export(..., opset_version=17)   # LayerNormalization\n' +
       'python -m onnxruntime.transformers.optimizer --input model.onnx --output model.opt.onnx --model_type bert',
+    fix: '`inference-lens optimize model.onnx --only ONNX009` (or the quick fix) fuses each decomposed LayerNorm over the last axis into LayerNormalization (opset 17 and later) and each exact GELU into Gelu (opset 20) or ONNX Runtime\'s com.microsoft Gelu, in a copy, when every intermediate value is read only inside the pattern; then the A/B (with --skip-layernorm also a residual Add + LayerNormalization into com.microsoft SkipLayerNormalization, for GPU providers: on CPU that kernel measured slower). Attention blocks are not fused yet. ONNX Runtime\'s default session optimizations already fuse LayerNorm and GELU at load on CPU, so the gain there is mostly for other runtimes and session start.',
   },
   check,
 };

@@ -67,6 +67,7 @@ export const UNSET_SYMBOLIC_DIMS: ModelRule = {
       'or sequence length, pinning it makes both the estimates and the runtime exact.',
     example: 'main_graph (\n   int64[batch,seq] input_ids\n)',
     useInstead: '// inference-lens.json\n{"dims": {"batch": 1, "seq": 128}}',
+    fix: '`inference-lens optimize model.onnx --only ONNX011 --dims batch=1,seq=128` (or the quick fix, which names the dims it pins) writes a copy with those dims fixed, as add_free_dimension_override_by_name would at load; the copy accepts only those sizes.',
   },
   check,
 };

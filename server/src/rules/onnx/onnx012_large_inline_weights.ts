@@ -33,6 +33,7 @@ export const LARGE_INLINE_WEIGHTS: ModelRule = {
     useInstead:
       'onnx.save_model(m, "model.onnx", save_as_external_data=True, all_tensors_to_one_file=True,\n' +
       '                location="model.onnx.data", size_threshold=1024)',
+    fix: '`inference-lens optimize model.onnx --only ONNX012` (or the quick fix) writes a copy with its weights in `<copy>.onnx.data` (tensors of 1 KiB and more), streamed tensor by tensor.',
   },
   check,
 };
