@@ -1,0 +1,53 @@
+/**
+ * "Optimize model" on every shared model: the original untouched, the copy passes python3-onnx's full
+ * checker and agrees with the original (cosine ≥ 0.9999), and the fixable findings it targets are gone
+ * (attention, which is not fused, excepted). BERT-like with --skip-layernorm and ORT's saved graph too.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runOptimization } from '../../server/src/bench/runner';
+import { compareModels } from '../../server/src/quantize/ab';
+import { analyzeModelFile } from '../../server/src/engine';
+import { mergeConfig } from '../../server/src/config';
+import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
+import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
+import { hash } from '../helpers/quantize';
+import { SHARED_MODELS } from '../helpers/paths';
+
+const FIXED = ['ONNX003', 'ONNX004', 'ONNX005', 'ONNX006', 'ONNX007', 'ONNX008'];
+
+describe('optimize on the shared models', function () {
+  this.timeout(240_000);
+  let dir: string;
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-opt-models-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const models = fs.readdirSync(SHARED_MODELS).filter((f) => f.endsWith('.onnx')).sort();
+  for (const f of models) {
+    it(`${f}: checked, agreeing, its cleanup findings gone`, async () => {
+      const src = path.join(SHARED_MODELS, f);
+      const before = hash(src);
+      const out = path.join(dir, f.replace(/\.onnx$/, '.opt.onnx'));
+      await runOptimization(src, { out });
+      assert.strictEqual(hash(src), before);
+      if (pythonWithOnnx()) assert.strictEqual(checkModel(out), null);
+      const ab = await compareModels(src, out, { bench: false, count: 2 });
+      assert.ok(ab.minCosine >= OPTIMIZE_MIN_COSINE, `${f}: cosine ${ab.minCosine}`);
+      const left = analyzeModelFile(out, mergeConfig()).findings.filter((x) => FIXED.includes(x.rule));
+      assert.deepStrictEqual(left.map((x) => `${x.rule} ${x.message}`), []);
+    });
+  }
+
+  it('bert_small_like with --skip-layernorm: 9 SkipLayerNormalization, same outputs; --ort: ORT\'s extended graph', async () => {
+    const src = path.join(SHARED_MODELS, 'bert_small_like.onnx');
+    const s = await runOptimization(src, { out: path.join(dir, 'bert.skip.onnx'), skipLayerNorm: true });
+    assert.strictEqual(s.opsAfter['com.microsoft.SkipLayerNormalization'], 9);
+    assert.strictEqual(s.opsAfter['com.microsoft.Gelu'], 4);
+    assert.ok((await compareModels(src, s.output, { bench: false, count: 2 })).minCosine >= OPTIMIZE_MIN_COSINE);
+    const o = await runOptimization(src, { out: path.join(dir, 'bert.ort.onnx'), ort: true });
+    assert.ok(o.nodesAfter < o.nodesBefore / 1.5, `${o.nodesBefore} → ${o.nodesAfter}`);
+    assert.ok((await compareModels(src, o.output, { bench: false, count: 2 })).minCosine >= OPTIMIZE_MIN_COSINE);
+  });
+});
