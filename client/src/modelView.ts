@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, State } from 'vscode-languageclient/node';
+import { escapeHtml } from '../../server/src/report/escape';
 
 export const MODEL_SCHEME = 'inference-lens-model';
 const VIEW_TYPE = 'inferenceLens.modelView';
@@ -31,7 +32,6 @@ export async function openModelView(model: vscode.Uri, column = vscode.ViewColum
   await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, preserveFocus: column === vscode.ViewColumn.Beside });
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 export function registerModelView(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, pickModel: () => Promise<vscode.Uri | undefined>): void {
   const changed = new vscode.EventEmitter<vscode.Uri>();

@@ -5,6 +5,7 @@ import { runCompare, runQuantize } from './cli/quantize';
 import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { runInit } from './cli/init';
+import { REPORT_USAGE, runReport } from './cli/report';
 import { TOOL, VERSION } from './version';
 import { describeFailure } from './errors';
 
@@ -22,6 +23,7 @@ commands:
   compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
       run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
+${REPORT_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
@@ -42,11 +44,12 @@ const COMMANDS: Record<string, Command> = {
   bench: runBench,
   'text-view': runTextView,
   init: runInit,
+  report: runReport,
 };
 
 /** What each command does, for "<action> of <file> failed: ...". */
 const ACTIONS: Record<string, string> = {
-  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', bench: 'benchmark', 'text-view': 'text view',
+  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', bench: 'benchmark', 'text-view': 'text view', report: 'report',
 };
 
 /** The file a command works on, for its error line: the first model named, else the first positional. */

@@ -19,6 +19,8 @@ export interface CostReport {
   cost: CostFigures;
   /** cheapest catalog instance meeting the p95 budget at the traffic (any instance when no budget) */
   cheapest?: Option;
+  /** every catalog instance priced for this model (the report's cost table) */
+  options: Option[];
   int8: QuantizedChange;
   /** the estimate rests on incomplete work figures: its latency and $ are lower bounds */
   incomplete?: string;
@@ -39,7 +41,7 @@ export function costReport(work: WorkFigures, config: Config, measured?: Perform
   const incomplete = !measured && work.incomplete ? `${work.incomplete.nodes} nodes of unknown shape (${work.incomplete.reason})` : undefined;
   return {
     report: {
-      instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic),
+      instance, settings, work, perf, cost, cheapest: cheapest(options), options, int8: int8Change(perf, work, instance, utilization, traffic),
       ...(incomplete && { incomplete }),
     },
   };
@@ -62,6 +64,22 @@ export interface CostJson {
   int8Estimate: { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number };
   /** present when the estimate is a lower bound: what it leaves out */
   incomplete?: string;
+  /** the p95 budget the instances are checked against, when one is set */
+  p95BudgetMs?: number;
+  /** every catalog instance priced for this model at the same traffic and utilisation */
+  instances?: InstanceCostJson[];
+}
+
+export interface InstanceCostJson {
+  instance: string;
+  provider: string;
+  pricePerHour: number;
+  p95Ms: number;
+  per1k: number;
+  perMonth: number;
+  instancesNeeded: number;
+  basis: Basis;
+  meetsBudget: boolean;
 }
 
 export function costJson(r: CostReport): CostJson {
@@ -73,6 +91,11 @@ export function costJson(r: CostReport): CostJson {
     cheapest: r.cheapest && { instance: r.cheapest.instance.id, per1k: r.cheapest.cost.per1k, perMonth: r.cheapest.cost.perMonth, p95Ms: r.cheapest.perf.p95Ms, basis: r.cheapest.perf.basis },
     int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
     ...(r.incomplete && { incomplete: r.incomplete }),
+    ...(r.settings.budgets.p95Ms !== undefined && { p95BudgetMs: r.settings.budgets.p95Ms }),
+    instances: r.options.map((o) => ({
+      instance: o.instance.id, provider: o.instance.provider, pricePerHour: o.instance.pricePerHour, p95Ms: o.perf.p95Ms,
+      per1k: o.cost.per1k, perMonth: o.cost.perMonth, instancesNeeded: o.cost.instancesNeeded, basis: o.perf.basis, meetsBudget: o.meetsBudget,
+    })),
   };
 }
 
