@@ -6,7 +6,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { registerBenchmarkCommands } from './benchmark';
+import { registerCommands } from './commands';
 import { MODEL_SCHEME, registerModelView } from './modelView';
+import { lastReport } from './report';
+import { activeModel, registerStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
@@ -61,24 +64,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.commands.executeCommand('markdown.showPreview', doc);
     }),
   );
-  registerBenchmarkCommands(context, client, pickModel);
+  const status = registerStatusBar(context, client);
+  registerBenchmarkCommands(context, client, pickModel, status.onResult);
+  registerCommands(context, client, pickModel);
   registerModelView(context, () => client, pickModel);
   await client.start();
+  status.update();
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
     void client?.sendNotification('inferenceLens/workspaceTrusted');
   }));
 }
 
-async function pickModel(placeHolder = 'Model to summarise'): Promise<vscode.Uri | undefined> {
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.fsPath.endsWith('.onnx')) return active;
-  const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200);
+/** The active model (model editor, file or text view), else a quick pick of the workspace's .onnx files. */
+async function pickModel(placeHolder = 'Model to summarise', exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const active = activeModel();
+  if (active && !exclude) return active;
+  const found = (await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 500)).filter((u) => u.fsPath !== exclude?.fsPath);
   if (!found.length) {
-    void vscode.window.showInformationMessage('No .onnx model in this workspace.');
+    void vscode.window.showInformationMessage(`No ${exclude ? 'other ' : ''}.onnx model in this workspace.`);
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder });
+  found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), uri: u })), { placeHolder, matchOnDescription: true });
   return pick?.uri;
+}
+
+/** For the editor test suite: the HTML of the report webview last shown. */
+export function reportHtmlForTests(): string | undefined {
+  return lastReport()?.html;
 }
 
 export async function deactivate(): Promise<void> {

@@ -74,6 +74,19 @@ export class BenchCache {
     writeAtomic(this.file(`latest-${result.model.sha256}.json`), text);
   }
 
+  /** Removes the cached results (only this cache's own `<key>.json` / `latest-<sha>.json` files); returns how many. */
+  clear(): number {
+    let names: string[];
+    try { names = fs.readdirSync(this.dir); } catch { return 0; }
+    let n = 0;
+    for (const f of names) {
+      if (!/^(latest-[0-9a-f]{64}|[0-9a-f]{32})\.json$/.test(f)) continue;
+      fs.rmSync(this.file(f), { force: true });
+      n++;
+    }
+    return n;
+  }
+
   private read(file: string): BenchResult | undefined {
     let r: BenchResult;
     try {

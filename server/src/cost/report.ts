@@ -186,12 +186,26 @@ export function lensTitle(r: CostReport): string {
   return `p95 ${ge}${formatMs(r.perf.p95Ms)} · ${ge}${formatUsd(r.cost.per1k)} / 1k · ${r.instance.id}${r.incomplete ? ' (est., incomplete)' : r.perf.basis === 'estimate' ? ' (est.)' : ''}`;
 }
 
-/** Hover markdown: the figures, the formula with this instance's numbers, the recommendation. */
+/** What the figures rest on, in a few words: "measured 2026-03-01 14:02, batch 1, …" or "roofline estimate". */
+export function basisText(r: CostReport): string {
+  if (r.perf.basis === 'measured') return r.perf.note ?? 'measured';
+  return `${r.incomplete ? 'incomplete ' : ''}estimate (${r.perf.note ?? 'roofline'}; benchmark for measured figures)`;
+}
+
+/**
+ * Hover markdown: the three numbers that matter first (p95, $ per 1k, $ per month) and their basis,
+ * then the figures, the formula with this instance's numbers, the recommendation.
+ */
 export function costMarkdown(name: string, r: CostReport): string {
   const est = r.perf.basis === 'estimate';
   const tag = est ? ' *(estimate)*' : ' *(measured)*';
   const { traffic, utilization } = r.settings;
   const L: string[] = [];
+  const ge = r.incomplete ? '≥ ' : '';
+  L.push(`### p95 ${ge}${formatMs(r.perf.p95Ms)} · ${ge}${formatUsd(r.cost.per1k)} / 1k · ${ge}${formatUsd(r.cost.perMonth)} / month`);
+  L.push('');
+  L.push(`*${basisText(r)}*`);
+  L.push('');
   L.push(`**${name}** on **${r.instance.id}** (${r.instance.provider} ${r.instance.region}, $${r.instance.pricePerHour}/h)`);
   L.push('');
   L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${r.incomplete ? '≥ ' : ''}${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
