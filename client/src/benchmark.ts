@@ -14,6 +14,13 @@ import { showReport } from './report';
 
 interface Pushed { uri: string; markdown: string; result: BenchResult; cost?: CostJson; costError?: string }
 
+/**
+ * Every benchmark result the server pushes, for the views that show figures (model page, status bar).
+ * One handler per notification method is all the language client keeps, so they listen here.
+ */
+const results = new vscode.EventEmitter<{ model: vscode.Uri; doc: BenchDoc }>();
+export const onBenchmarkResult = results.event;
+
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** "p95 12.3 ms · $0.0041 / 1k": what the announcement and the status bar lead with. */
@@ -50,7 +57,7 @@ export function registerBenchmarkCommands(
     vscode.commands.registerCommand('inferenceLens.benchmarkModel', run('benchmark')),
     vscode.commands.registerCommand('inferenceLens.profileModel', run('profile')),
     vscode.commands.registerCommand('inferenceLens.clearBenchmarkCache', async () => {
-      const r = await client.sendRequest<{ removed: number }>('workspace/executeCommand', { command: 'inferenceLens.clearBenchmarkCache', arguments: [] });
+      const r = await client.sendRequest<{ removed: number }>('workspace/executeCommand', { command: 'inferenceLens.clearCache', arguments: [] });
       void vscode.window.showInformationMessage(`Inference Lens: removed ${r.removed} cached benchmark result${r.removed === 1 ? '' : 's'}; costs are estimates again until the next run.`);
     }),
     client.onNotification('inferenceLens/benchmarkResult', (p: Pushed) => {
@@ -59,6 +66,7 @@ export function registerBenchmarkCommands(
       const r = p.result;
       channel.appendLine(`${new Date().toISOString()}  ${model.fsPath}  ${r.ep} batch ${r.batch}  p50 ${r.latencyMs.p50.toFixed(3)} ms  p95 ${r.latencyMs.p95.toFixed(3)} ms`);
       onResult(model, doc);
+      results.fire({ model, doc });
       if (asked.has(model.fsPath)) {
         showReport(doc);
         return;

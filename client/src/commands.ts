@@ -43,8 +43,10 @@ const usd = (v: number): string => (v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecis
 const ms = (v: number): string => (v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`);
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, pickModel: PickModel): void {
-  const exec = <T>(command: string, args: unknown[], token?: vscode.CancellationToken): Promise<T> =>
-    client.sendRequest<T>('workspace/executeCommand', { command, arguments: args }, token);
+  // No `undefined` third argument: the client would take it for positional parameters.
+  const exec = <T>(command: string, args: unknown[], token?: vscode.CancellationToken): Promise<T> => (token
+    ? client.sendRequest<T>('workspace/executeCommand', { command, arguments: args }, token)
+    : client.sendRequest<T>('workspace/executeCommand', { command, arguments: args }));
   const cost = async (model: vscode.Uri): Promise<CostJson | undefined> => {
     const r = await exec<{ cost?: CostJson; error?: string }>('inferenceLens.cost', [model.toString()]);
     if (r.error) void vscode.window.showWarningMessage(`Inference Lens: ${r.error}`);

@@ -7,14 +7,24 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { registerBenchmarkCommands } from './benchmark';
 import { registerCommands } from './commands';
-import { MODEL_SCHEME, registerModelView } from './modelView';
+import { lastModelPage, MODEL_SCHEME, registerModelView } from './modelView';
 import { lastReport } from './report';
 import { activeModel, registerStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension returns from activate(): read-only views for the editor test suite. */
+export interface InferenceLensApi {
+  /** The HTML of the report webview last shown (undefined before the first report). */
+  reportHtml(): string | undefined;
+  /** The status bar item's text (empty when hidden). */
+  statusText(): string;
+  /** The HTML of the model editor page last rendered. */
+  modelPageHtml(): string | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<InferenceLensApi> {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -73,6 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
     void client?.sendNotification('inferenceLens/workspaceTrusted');
   }));
+  return { reportHtml: () => lastReport()?.html, statusText: status.text, modelPageHtml: lastModelPage };
 }
 
 /** The active model (model editor, file or text view), else a quick pick of the workspace's .onnx files. */
@@ -89,10 +100,7 @@ async function pickModel(placeHolder = 'Model to summarise', exclude?: vscode.Ur
   return pick?.uri;
 }
 
-/** For the editor test suite: the HTML of the report webview last shown. */
-export function reportHtmlForTests(): string | undefined {
-  return lastReport()?.html;
-}
+
 
 export async function deactivate(): Promise<void> {
   await client?.stop();

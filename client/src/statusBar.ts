@@ -22,18 +22,19 @@ export function activeModel(): vscode.Uri | undefined {
   return undefined;
 }
 
-export function registerStatusBar(context: vscode.ExtensionContext, client: LanguageClient): { onResult: (model: vscode.Uri, doc: BenchDoc) => void; update: () => void } {
+export function registerStatusBar(context: vscode.ExtensionContext, client: LanguageClient): { onResult: (model: vscode.Uri, doc: BenchDoc) => void; update: () => void; text: () => string } {
   const item = vscode.window.createStatusBarItem('inferenceLens.model', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Inference Lens: model cost';
   const known = new Map<string, BenchDoc>();
   let generation = 0;
+  let visible = false;
 
   const exec = <T>(command: string, args: unknown[]): Promise<T> => client.sendRequest<T>('workspace/executeCommand', { command, arguments: args });
 
   async function update(): Promise<void> {
     const model = activeModel();
     const mine = ++generation;
-    if (!model || !client.isRunning()) { item.hide(); return; }
+    if (!model || !client.isRunning()) { item.hide(); visible = false; return; }
     let doc = known.get(model.fsPath);
     if (!doc) {
       try {
@@ -57,6 +58,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, client: Lang
       item.command = { title: 'Benchmark Model', command: 'inferenceLens.benchmarkModel', arguments: [model] };
     }
     item.show();
+    visible = true;
   }
 
   context.subscriptions.push(
@@ -69,5 +71,5 @@ export function registerStatusBar(context: vscode.ExtensionContext, client: Lang
       if (doc) showReport(doc);
     }),
   );
-  return { onResult: (model, doc) => { known.set(model.fsPath, doc); void update(); }, update: () => void update() };
+  return { onResult: (model, doc) => { known.set(model.fsPath, doc); void update(); }, update: () => void update(), text: () => (visible ? item.text : '') };
 }

@@ -54,7 +54,7 @@ describe('benchmark commands over LSP', function () {
       rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }],
       capabilities: { window: { workDoneProgress: true }, workspace: { codeLens: { refreshSupport: true } } },
     });
-    for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark', 'inferenceLens.clearBenchmarkCache']) {
+    for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark', 'inferenceLens.clearCache']) {
       assert.ok(init.capabilities.executeCommandProvider?.commands.includes(c), c);
     }
   });
@@ -122,7 +122,7 @@ describe('benchmark commands over LSP', function () {
   it('clears the benchmark cache: lastBenchmark has nothing until the next run, files other than results stay', async () => {
     fs.writeFileSync(path.join(ws, 'cache', 'notes.txt'), 'mine');
     const refreshes = lensRefreshes;
-    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.clearBenchmarkCache', arguments: [] }) as { removed: number };
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.clearCache', arguments: [] }) as { removed: number };
     assert.ok(r.removed >= 2, `removed ${r.removed}`);
     assert.strictEqual(await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }), null);
     assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'cache')), ['notes.txt']);

@@ -8,6 +8,9 @@ import { binSamples, niceTicks, scale } from '../../server/src/report/charts';
 import { csvField, reportCsv } from '../../server/src/report/csv';
 import { reportDocOf, type BenchDoc, type AbDoc } from '../../server/src/report/document';
 import { renderReport } from '../../server/src/report/html';
+import { renderModelPage } from '../../server/src/report/modelPage';
+import { analyzeModelFile } from '../../server/src/engine';
+import { mergeConfig } from '../../server/src/config';
 import { tempDir } from '../helpers/benchModels';
 import { DIST, REPO } from '../helpers/paths';
 import { testModel } from '../helpers/testModels';
@@ -239,6 +242,30 @@ describe('report renderer', () => {
     assert.ok(t.samplesMs.length <= MAX_TRACE);
     assert.deepStrictEqual(t.samplesMs.slice(0, 3), [0, 3, 6]);
     assert.deepStrictEqual(niceTicks(0, 10, 5), [0, 2, 4, 6, 8, 10]);
+  });
+});
+
+describe('model editor page', () => {
+  it('shows a real model: figures, a sortable op table with MACs, weights by type, I/O, findings, actions', () => {
+    const file = testModel('mlp_mnist_like.onnx');
+    const report = analyzeModelFile(file, mergeConfig());
+    assert.ok(report.summary);
+    const html = renderModelPage({ file, summary: report.summary, findings: report.findings, last: benchResult(samples(50)) }, { nonce: NONCE });
+    assert.match(html, new RegExp(`script-src 'nonce-${NONCE}'`));
+    assert.ok(!/\sstyle="|\son\w+="/.test(html));
+    assert.match(html, /<div class="card-label">parameters<\/div><div class="card-value">535\.8 k<\/div>/);
+    // Gemm carries every MAC of the MLP: 784·512 + 512·256 + 256·10
+    const gemm = /<tr><td>Gemm<\/td><td class="num" data-v="3">3<\/td><td class="num" data-v="(\d+)">/.exec(html);
+    assert.strictEqual(Number(gemm?.[1]), 784 * 512 + 512 * 256 + 256 * 10);
+    assert.match(html, /<table class="sortable">/);
+    assert.match(html, /<th scope="col" data-col="2" tabindex="0" class="num">MACs<\/th>/);
+    assert.match(html, /<tr><td>float<\/td>/);
+    assert.match(html, /<tr><td>input<\/td><td><code>input<\/code><\/td>/);
+    for (const a of ['benchmark', 'profile', 'quantize', 'compare', 'text']) assert.ok(html.includes(`data-action="${a}"`), a);
+    assert.ok(report.findings.some((f) => html.includes(f.rule)), 'findings listed');
+    assert.match(html, /<section id="last">.*Open Report/);
+    const unreadable = renderModelPage({ file: '/x/bad.onnx', findings: [{ rule: 'ONNX000', message: 'truncated <file>' }] }, { nonce: NONCE });
+    assert.match(unreadable, /could not be read.*truncated &lt;file&gt;/s);
   });
 });
 

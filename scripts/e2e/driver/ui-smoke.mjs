@@ -1,6 +1,8 @@
 // UI smoke test of the installed .vsix in code-server, as a user sees it: open the example app from the
-// Explorer, PY001 in the Problems panel, the model summary on hover over the model path, and
-// "Inference Lens: Show Model Summary" from the command palette. Screenshots go to <shots dir>.
+// Explorer, PY001 in the Problems panel, the model summary on hover over the model path, the cost hover
+// on the session creation, "Inference Lens: Show Model Summary" from the command palette, then
+// "Profile Model" from the palette: the report webview's charts, a click on a hot node revealing its
+// line in the model text view, and the report in a light theme. Screenshots go to <shots dir>.
 // Usage: node ui-smoke.mjs <code-server url with ?folder=...> <shots dir>
 import path from 'node:path';
 import { launchChromium, stopwatch } from './browser.mjs';
@@ -59,6 +61,21 @@ try {
     await shot('hover');
   });
 
+  await step('cost hover on the session creation: p95 · $ per 1k · $ per month first', async () => {
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'examples/models/intent_classifier.onnx' }).first();
+    const call = line.locator('span span', { hasText: 'InferenceSession' }).first();
+    const box = await call.boundingBox();
+    if (!box) throw new Error('InferenceSession not rendered');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('.monaco-hover h3', { hasText: /^p95 .* \/ 1k · .* \/ month$/ }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await shot('cost-hover');
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  });
+
   await step('"Inference Lens: Show Model Summary" from the palette', async () => {
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
@@ -76,6 +93,61 @@ try {
     await page.frameLocator('iframe.webview').frameLocator('iframe').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await shot('summary');
+  });
+
+  const report = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe');
+  const palette = async (command) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(command);
+    await page.locator('.quick-input-list .monaco-list-row').getByText(command.split(': ').pop()).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  await step('"Inference Lens: Profile Model" from the palette opens the report with its charts', async () => {
+    await page.keyboard.press('Escape');
+    await palette('View: Close All Editors'); // one webview on screen: the report's
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('Inference Lens: Profile Model');
+    await page.locator('.quick-input-list .monaco-list-row').getByText('Profile Model').first().waitFor();
+    await page.keyboard.press('Enter');
+    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
+    await pick.waitFor({ timeout: 30_000 });
+    await pick.click();
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().waitFor({ timeout: 120_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
+    const bars = report().locator('svg.histogram rect.bar');
+    await bars.first().waitFor({ timeout: 30_000 });
+    if ((await bars.count()) < 2) throw new Error('the histogram has fewer than 2 bars');
+    if ((await report().locator('svg.lines polyline').count()) < 1) throw new Error('no run-by-run trace');
+    await page.waitForTimeout(500);
+    await shot('report-dark');
+  });
+
+  await step('a click on a hot node reveals its line in the model text view', async () => {
+    const row = report().locator('tr.has-line').first();
+    const node = await row.getAttribute('data-node');
+    await row.click();
+    await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.onnxtext' }).first().waitFor({ timeout: 30_000 });
+    // the cursor's line (the editor highlights it) is the node's line
+    await page.locator('.monaco-editor .view-overlays .current-line').first().waitFor({ timeout: 10_000 });
+    await page.locator('.monaco-editor .view-line', { hasText: node }).first().waitFor({ timeout: 10_000 });
+    await shot('reveal');
+  });
+
+  await step('the report in a light theme', async () => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('Preferences: Color Theme');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row').getByText('Light Modern').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
+    await report().locator('svg.histogram rect.bar').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(800);
+    await shot('report-light');
   });
 } catch (e) {
   failed = true;

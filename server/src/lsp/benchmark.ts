@@ -25,8 +25,12 @@ export const PROFILE_COMMAND = 'inferenceLens.profile';
 export const LAST_BENCHMARK_COMMAND = 'inferenceLens.lastBenchmark';
 export const DETECT_BACKENDS_COMMAND = 'inferenceLens.detectBackends';
 export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
-/** Removes every cached result (the next hover and lens go back to estimates until a new run). */
-export const CLEAR_CACHE_COMMAND = 'inferenceLens.clearBenchmarkCache';
+/**
+ * Removes every cached result (the next hover and lens go back to estimates until a new run). Not the
+ * palette's id (inferenceLens.clearBenchmarkCache): VS Code's language client registers each server
+ * command id as a VS Code command itself, and two registrations of one id fail activation.
+ */
+export const CLEAR_CACHE_COMMAND = 'inferenceLens.clearCache';
 
 /** By default the editor stays responsive first: the child yields the CPU to the server (bench/hover-during-bench.ts). */
 const BACKGROUND_NICENESS = 10;
