@@ -133,13 +133,34 @@ describe('report renderer', () => {
     assert.ok(Number(markers[0].x1) < Number(markers[1].x1) && Number(markers[1].x1) <= Number(markers[2].x1));
   });
 
+  it('switches to a log axis for a heavy tail (a noisy machine), markers at their log-scaled x', () => {
+    const noisy = [...Array.from({ length: 300 }, (_, i) => 0.06 + (i % 30) / 1000), 5, 13];
+    const l = latencyStats(noisy);
+    const html = renderReport({ kind: 'bench', result: benchResult(noisy, { latencyMs: l }) }, { nonce: NONCE });
+    const hist = section(html, 'histogram');
+    assert.match(hist, /data-scale="log"/);
+    assert.match(hist, /latency \(ms, log scale\)/);
+    const bars = marks(hist, 'rect', 'bar');
+    assert.strictEqual(bars.reduce((a, b) => a + Number(b['data-count']), 0), noisy.length);
+    const body = bars.filter((b) => Number(b['data-x1']) <= 0.1).reduce((a, b) => a + Number(b['data-count']), 0);
+    assert.ok(bars.filter((b) => Number(b['data-x1']) <= 0.1).length >= 3, 'the body spreads over several bars');
+    assert.strictEqual(body, 300);
+    const lo = Number(bars[0]['data-x0']), hi = Number(bars[bars.length - 1]['data-x1']);
+    const x0 = Number(bars[0].x) - 0.5, last = bars[bars.length - 1];
+    const at = scale(Math.log(lo), Math.log(hi), x0, Number(last.x) + Number(last.width) + 0.5);
+    for (const m of marks(hist, 'line', 'marker')) assert.ok(Math.abs(Number(m.x1) - at(Math.log(Number(m['data-value'])))) <= 0.6, m['data-label']);
+    // the trace caps the outliers so the runs stay readable
+    assert.match(section(html, 'trace'), /runs above [\d.]+ ms \(up to 13 ms\) are drawn at the top/);
+  });
+
   it('bins a long tail into the last bar instead of squashing the body', () => {
     const body = Array.from({ length: 200 }, (_, i) => 1 + (i % 20) / 100);
-    const withTail = [...body, 50];
-    const { bins, overflow } = binSamples(withTail, latencyStats(withTail).p99);
+    const withTail = [...body, 10];
+    const { bins, overflow, log } = binSamples(withTail, latencyStats(withTail).p99);
+    assert.strictEqual(log, false);
     assert.strictEqual(overflow, 1);
     assert.strictEqual(bins.reduce((a, b) => a + b.count, 0), withTail.length);
-    assert.ok(bins[bins.length - 1].x1 < 50);
+    assert.ok(bins[bins.length - 1].x1 < 10);
     assert.deepStrictEqual(binSamples([3, 3, 3], 3).bins.map((b) => b.count), [3]);
   });
 

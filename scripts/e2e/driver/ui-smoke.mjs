@@ -2,7 +2,7 @@
 // Explorer, PY001 in the Problems panel, the model summary on hover over the model path, the cost hover
 // on the session creation, "Inference Lens: Show Model Summary" from the command palette, then
 // "Profile Model" from the palette: the report webview's charts, a click on a hot node revealing its
-// line in the model text view, and the report in a light theme. Screenshots go to <shots dir>.
+// line in the model text view, and the report in a dark theme. Screenshots go to <shots dir>.
 // Usage: node ui-smoke.mjs <code-server url with ?folder=...> <shots dir>
 import path from 'node:path';
 import { launchChromium, stopwatch } from './browser.mjs';
@@ -76,18 +76,26 @@ try {
     await page.keyboard.press('Escape');
   });
 
+  /** Runs a palette command by its title ("Category: Title"). */
+  const palette = async (command) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(command);
+    await page.locator('.quick-input-list .monaco-list-row').getByText(command.split(': ').pop()).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  /** No .onnx editor is active: model commands ask which model with a quick pick. */
+  const pickModel = async (name) => {
+    const pick = page.locator('.quick-input-list .monaco-list-row').getByText(name).first();
+    await pick.waitFor({ timeout: 30_000 });
+    await pick.click();
+  };
+
   await step('"Inference Lens: Show Model Summary" from the palette', async () => {
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type('Inference Lens: Show Model Summary');
-    await page.locator('.quick-input-list .monaco-list-row').getByText('Show Model Summary').first().waitFor();
-    await page.keyboard.press('Enter');
-    // no .onnx editor is active: the command asks which model
-    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
-    await pick.waitFor({ timeout: 30_000 });
-    await pick.click();
+    await palette('Inference Lens: Show Model Summary');
+    await pickModel('intent_classifier.onnx');
     await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.md' }).first().waitFor({ timeout: 30_000 });
     // the preview is a webview: an iframe holding the rendered markdown in an inner iframe
     await page.frameLocator('iframe.webview').frameLocator('iframe').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });
@@ -96,24 +104,12 @@ try {
   });
 
   const report = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe');
-  const palette = async (command) => {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type(command);
-    await page.locator('.quick-input-list .monaco-list-row').getByText(command.split(': ').pop()).first().waitFor();
-    await page.keyboard.press('Enter');
-  };
   await step('"Inference Lens: Profile Model" from the palette opens the report with its charts', async () => {
     await page.keyboard.press('Escape');
     await palette('View: Close All Editors'); // one webview on screen: the report's
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type('Inference Lens: Profile Model');
-    await page.locator('.quick-input-list .monaco-list-row').getByText('Profile Model').first().waitFor();
-    await page.keyboard.press('Enter');
-    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
-    await pick.waitFor({ timeout: 30_000 });
-    await pick.click();
+    await palette('View: Toggle Panel Visibility'); // the Problems panel is open: the report gets the height
+    await palette('Inference Lens: Profile Model');
+    await pickModel('intent_classifier.onnx');
     await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().waitFor({ timeout: 120_000 });
     await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
     const bars = report().locator('svg.histogram rect.bar');
@@ -121,7 +117,7 @@ try {
     if ((await bars.count()) < 2) throw new Error('the histogram has fewer than 2 bars');
     if ((await report().locator('svg.lines polyline').count()) < 1) throw new Error('no run-by-run trace');
     await page.waitForTimeout(500);
-    await shot('report-dark');
+    await shot('report-light'); // code-server's default theme is Light Modern
   });
 
   await step('a click on a hot node reveals its line in the model text view', async () => {
@@ -135,19 +131,18 @@ try {
     await shot('reveal');
   });
 
-  await step('the report in a light theme', async () => {
-    await page.keyboard.press('F1');
+  await step('the report in a dark theme', async () => {
+    // Ctrl+K Ctrl+T: the theme picker (typing its title in the palette may land on "Browse … in Marketplace")
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
     await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type('Preferences: Color Theme');
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type('Light Modern');
-    await page.locator('.quick-input-list .monaco-list-row').getByText('Light Modern').first().waitFor();
+    await page.keyboard.type('Dark Modern');
+    await page.locator('.quick-input-list .monaco-list-row').getByText('Dark Modern').first().waitFor();
     await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
     await report().locator('svg.histogram rect.bar').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(800);
-    await shot('report-light');
+    await shot('report-dark');
   });
 } catch (e) {
   failed = true;

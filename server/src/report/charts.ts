@@ -63,43 +63,63 @@ function axes(box: Box, x: (v: number) => number, y: (v: number) => number, xTic
 
 export interface Bin { x0: number; x1: number; count: number }
 
+/** Above this max/min ratio the histogram bins (and its axis) are logarithmic: a noisy machine's tail
+ * would otherwise put the whole body of the distribution into the first bar. */
+export const LOG_RATIO = 20;
+
 /**
- * Equal-width bins over the samples. Bin count: Freedman–Diaconis width, kept between 8 and 2√n (≤ 60). A
- * long tail (max beyond twice the p99) would squash the body into a few bars: the range then stops
- * at 1.5 × p99 and the last bin also counts everything above it (`overflow`).
+ * Equal-width bins over the samples (equal width in log space when max/min > LOG_RATIO). Bin count:
+ * Freedman–Diaconis width, kept between 8 and 2√n (≤ 60). A long tail (max beyond twice the p99) on a
+ * linear axis would squash the body into a few bars: the range then stops at 1.5 × p99 and the last
+ * bin also counts everything above it (`overflow`).
  */
-export function binSamples(samples: readonly number[], p99: number): { bins: Bin[]; overflow: number } {
-  if (!samples.length) return { bins: [], overflow: 0 };
+export function binSamples(samples: readonly number[], p99: number): { bins: Bin[]; overflow: number; log: boolean } {
+  if (!samples.length) return { bins: [], overflow: 0, log: false };
   const sorted = [...samples].sort((a, b) => a - b);
-  const lo = sorted[0], max = sorted[sorted.length - 1];
-  const hi = max > 2 * p99 && p99 > lo ? 1.5 * p99 : max;
-  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))];
+  const log = sorted[0] > 0 && sorted[sorted.length - 1] / sorted[0] > LOG_RATIO;
+  const t = log ? Math.log : (v: number): number => v;
+  const lo = t(sorted[0]), max = t(sorted[sorted.length - 1]);
+  const hi = !log && max > 2 * p99 && p99 > lo ? 1.5 * p99 : max;
+  const q = (p: number): number => t(sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))]);
   const iqr = q(0.75) - q(0.25);
   const fd = iqr > 0 ? 2 * iqr / Math.cbrt(sorted.length) : 0;
   // Few samples cannot fill many bins: at most 2√n of them.
   const cap = Math.min(60, Math.max(8, Math.ceil(2 * Math.sqrt(sorted.length))));
   const n = hi > lo ? Math.min(cap, Math.max(8, fd > 0 ? Math.ceil((hi - lo) / fd) : Math.ceil(Math.sqrt(sorted.length)))) : 1;
   const width = hi > lo ? (hi - lo) / n : 1;
-  const bins: Bin[] = Array.from({ length: n }, (_, i) => ({ x0: lo + i * width, x1: i === n - 1 ? hi : lo + (i + 1) * width, count: 0 }));
+  const back = log ? Math.exp : (v: number): number => v;
+  const edges = Array.from({ length: n + 1 }, (_, i) => (i === 0 ? sorted[0] : i === n ? back(hi) : back(lo + i * width)));
+  const bins: Bin[] = Array.from({ length: n }, (_, i) => ({ x0: edges[i], x1: edges[i + 1], count: 0 }));
   let overflow = 0;
   for (const v of sorted) {
-    if (v > hi) overflow++;
-    bins[Math.min(n - 1, Math.max(0, Math.floor((v - lo) / width)))].count++;
+    if (t(v) > hi) overflow++;
+    bins[Math.min(n - 1, Math.max(0, Math.floor((t(v) - lo) / width)))].count++;
   }
-  return { bins, overflow };
+  return { bins, overflow, log };
+}
+
+/** Ticks of a log axis: 1, 2, 5 × 10^k within [lo, hi]. */
+export function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+    for (const m of [1, 2, 5]) { const v = Number((m * 10 ** k).toPrecision(6)); if (v >= lo && v <= hi) out.push(v); }
+  }
+  return out;
 }
 
 export interface Marker { label: string; value: number; cls: string }
 
-/** Latency histogram with vertical markers (p50/p95/p99). */
+/** Latency histogram with vertical markers (p50/p95/p99); a logarithmic axis for heavy-tailed runs. */
 export function histogramSvg(samples: readonly number[], markers: Marker[], p99: number, box: Box = { width: 640, height: 240 }): string {
-  const { bins, overflow } = binSamples(samples, p99);
+  const { bins, overflow, log } = binSamples(samples, p99);
   if (!bins.length) return '';
   const lo = bins[0].x0, hi = bins[bins.length - 1].x1 === lo ? lo + 1 : bins[bins.length - 1].x1;
   const top = Math.max(...bins.map((b) => b.count));
-  const x = scale(lo, hi, PAD.left, box.width - PAD.right);
+  const t = log ? Math.log : (v: number): number => v;
+  const sx = scale(t(lo), t(hi), PAD.left, box.width - PAD.right);
+  const x = (v: number): number => sx(t(v));
   const y = scale(0, top, box.height - PAD.bottom, PAD.top);
-  const body = axes(box, x, y, niceTicks(lo, hi, 6), niceTicks(0, top, 4), 'latency (ms)', 'runs');
+  const body = axes(box, x, y, log ? logTicks(lo, hi) : niceTicks(lo, hi, 6), niceTicks(0, top, 4), log ? 'latency (ms, log scale)' : 'latency (ms)', 'runs');
   bins.forEach((b, i) => {
     const x0 = x(b.x0), x1 = bins.length === 1 ? x(hi) : x(b.x1);
     const last = i === bins.length - 1 && overflow > 0;
@@ -111,8 +131,8 @@ export function histogramSvg(samples: readonly number[], markers: Marker[], p99:
     body.push(`<line class="marker ${m.cls}" x1="${f(mx)}" x2="${f(mx)}" y1="${PAD.top}" y2="${box.height - PAD.bottom}" data-label="${escapeHtml(m.label)}" data-value="${m.value}"><title>${escapeHtml(m.label)} ${axisNumber(m.value)} ms</title></line>`);
     body.push(`<text class="marker-label ${m.cls}" x="${f(mx + 3)}" y="${PAD.top + 10 + i * 12}">${escapeHtml(m.label)}</text>`);
   });
-  const label = `Latency histogram of ${samples.length} runs: ${markers.map((m) => `${m.label} ${axisNumber(m.value)} ms`).join(', ')}${overflow ? `; ${overflow} runs above ${axisNumber(hi)} ms in the last bar` : ''}`;
-  return frame(box, label, body, 'histogram', { samples: samples.length, bins: bins.length, overflow });
+  const label = `Latency histogram of ${samples.length} runs${log ? ' (log scale)' : ''}: ${markers.map((m) => `${m.label} ${axisNumber(m.value)} ms`).join(', ')}${overflow ? `; ${overflow} runs above ${axisNumber(hi)} ms in the last bar` : ''}`;
+  return frame(box, label, body, 'histogram', { samples: samples.length, bins: bins.length, overflow, scale: log ? 'log' : 'linear' });
 }
 
 // ---- line charts ----
@@ -123,17 +143,19 @@ export interface Series { name: string; cls: string; points: Array<[number, numb
  * Lines over a shared x axis; `shade` greys an x range (the warm-up). Points are drawn as dots when
  * there are few of them (sweeps), as a plain line when there are many (traces).
  */
-export function lineSvg(series: Series[], o: { xLabel: string; yLabel: string; label: string; shade?: [number, number]; shadeLabel?: string; logX?: boolean; box?: Box }): string {
+export function lineSvg(series: Series[], o: { xLabel: string; yLabel: string; label: string; shade?: [number, number]; shadeLabel?: string; logX?: boolean; yCap?: number; box?: Box }): string {
   const box = o.box ?? { width: 640, height: 240 };
   const all = series.flatMap((s) => s.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
   if (!all.length) return '';
   const tx = o.logX ? (v: number): number => Math.log2(v) : (v: number): number => v;
   const xs = all.map(([a]) => tx(a));
   const x0 = Math.min(...xs, o.shade ? tx(o.shade[0]) : Infinity), x1 = Math.max(...xs);
-  const yTop = Math.max(...all.map(([, b]) => b)) * 1.08 || 1;
+  // yCap: a few huge outliers would flatten every other run into the axis; they are drawn at the cap.
+  const yTop = o.yCap ?? (Math.max(...all.map(([, b]) => b)) * 1.08 || 1);
   const sx = scale(x0, x1 === x0 ? x0 + 1 : x1, PAD.left, box.width - PAD.right);
   const x = (v: number): number => sx(tx(v));
-  const y = scale(0, yTop, box.height - PAD.bottom, PAD.top);
+  const yRaw = scale(0, yTop, box.height - PAD.bottom, PAD.top);
+  const y = (v: number): number => yRaw(Math.min(v, yTop));
   const xTicks = o.logX ? [...new Set(all.map(([a]) => a))].sort((a, b) => a - b) : niceTicks(x0, x1, 6);
   const body: string[] = [];
   if (o.shade) {

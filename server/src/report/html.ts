@@ -59,6 +59,7 @@ ${o.interactive ? `<script nonce="${o.nonce}">${REPORT_SCRIPT}</script>` : ''}
 const num = (v: number, digits = 3): string => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toLocaleString('en-US') : '–');
 const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
 const base = (p: string): string => p.split(/[\\/]/).pop() ?? p;
+const ordinal = (n: number): string => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
 
 function section(id: string, heading: string, inner: string, note = ''): string {
   return `<section id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">${esc(heading)}</h2>${note ? `<p class="note">${note}</p>` : ''}${inner}</section>`;
@@ -106,14 +107,17 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   if (t && t.samplesMs.length) {
     const markers = [{ label: 'p50', value: l.p50, cls: 'p50' }, { label: 'p95', value: l.p95, cls: 'p95' }, { label: 'p99', value: l.p99, cls: 'p99' }];
     out.push(section('histogram', 'Latency distribution', histogramSvg(t.samplesMs, markers, l.p99),
-      t.stride > 1 ? `every ${t.stride}th of ${r.runs} measured runs` : `${t.samplesMs.length} measured runs`));
+      t.stride > 1 ? `every ${ordinal(t.stride)} of ${r.runs} measured runs` : `${t.samplesMs.length} measured runs`));
     const w = t.warmupMs.length;
     const pts = (xs: number[], from: number): Array<[number, number]> => xs.map((v, i) => [from + i * (xs === t.samplesMs ? t.stride : 1), v]);
     const series: Series[] = [{ name: 'latency', cls: 's1', points: [...pts(t.warmupMs, 1), ...pts(t.samplesMs, w + 1)] }];
+    const highest = Math.max(...t.samplesMs, ...t.warmupMs);
+    const yCap = highest > 4 * l.p99 ? 2 * l.p99 : undefined;
+    const notes = [r.concurrency > 1 ? 'with requests in flight, each thread\'s runs follow one another' : '', yCap ? `runs above ${num(yCap)} ms (up to ${num(highest)} ms) are drawn at the top` : ''].filter(Boolean);
     out.push(section('trace', 'Run by run', lineSvg(series, {
       xLabel: 'run', yLabel: 'ms', label: `Latency of each run: ${w} warm-up runs (shaded), then ${r.runs} measured runs`,
-      ...(w ? { shade: [1, w + 0.5] as [number, number], shadeLabel: 'warm-up' } : {}),
-    }), r.concurrency > 1 ? 'with requests in flight, each thread\'s runs follow one another' : ''));
+      ...(w ? { shade: [1, w + 0.5] as [number, number], shadeLabel: 'warm-up' } : {}), ...(yCap && { yCap }),
+    }), notes.join(' · ')));
   } else {
     out.push(section('histogram', 'Latency distribution', '', 'This result has no run-by-run samples (cached by an older version): benchmark again for the histogram and trace.'));
   }
