@@ -10,7 +10,7 @@ const out = path.join(root, `inference-lens-${target}.vsix`);
 execFileSync(vsce, ['package', '--no-dependencies', '--target', target, '-o', out], { cwd: root, stdio: 'inherit' });
 const list = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
 const allowed = [/^dist\/(extension|server|cli|bench-worker|quantize-worker)\.js$/, /^dist\/wasm\/[\w-]+\.wasm$/, /^dist\/node_modules\/onnxruntime-(node|common)\//,
-  /^syntaxes\//, /^schemas\/inference-lens\.schema\.json$/, /^language-configuration[\w-]*\.json$/, /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/];
+  /^syntaxes\//, /^media\/walkthrough\/[\w-]+\.md$/, /^schemas\/inference-lens\.schema\.json$/, /^language-configuration[\w-]*\.json$/, /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/];
 const unexpected = list.filter((f) => !allowed.some((re) => re.test(f)));
 // What the extension cannot run without: a missing worker breaks benchmarks or quantization only at use.
 const required = ['dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/bench-worker.js', 'dist/quantize-worker.js',
