@@ -12,21 +12,7 @@ import { buildCatalog } from '../server/src/cost/catalog';
 import { reportCsv } from '../server/src/report/csv';
 import type { BenchDoc } from '../server/src/report/document';
 import { renderReport } from '../server/src/report/html';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn: () => unknown, runs = 15): number {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(ms);
-}
+import { time as timeRuns } from './lib/timing';
 
 // Deterministic heavy-tailed latencies (LCG): a body near 2 ms, 1 % of runs 5-50× slower.
 let seed = 42;
@@ -49,6 +35,7 @@ const doc: BenchDoc = {
   cost: { instance: instances[0].instance, pricePerHour: 0.2, utilization: 0.7, per1k: 0.001, perMonth: 100, instancesNeeded: 1, basis: 'measured', latencyMs: { p50: stats.p50, p95: stats.p95 }, inferencesPerSec: 400, traffic: { requestsPerSec: 10, hoursPerDay: 24 }, int8Estimate: { speedup: 2, p95Ms: 1, per1k: 0.0005, perMonth: 100, modelBytes: 1e8 }, instances },
 };
 
+const time = (fn: () => unknown): number => timeRuns(fn, 15);
 const html = renderReport(doc, { nonce: randomBytes(18).toString('base64'), interactive: true });
 const rows: Array<[string, number]> = [
   [`renderReport (${samples.length} runs, ${nodes.length} nodes, ${instances.length} instances → ${(html.length / 1e3).toFixed(0)} kB HTML)`, time(() => renderReport(doc, { nonce: randomBytes(18).toString('base64'), interactive: true }))],
