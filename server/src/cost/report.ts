@@ -224,7 +224,8 @@ export function costMarkdown(name: string, r: CostReport): string {
   L.push(`| $ per month | ${formatUsd(r.cost.perMonth)}: ${r.cost.instancesNeeded} × ${r.instance.id} for ${traffic.requestsPerSec} req/s, ${traffic.hoursPerDay} h/day |`);
   if (r.cost.energyWhPer1k !== undefined) L.push(`| energy *(estimate)* | ${r.cost.energyWhPer1k.toPrecision(2)} Wh per 1k (${r.instance.power!.watts} W) |`);
   L.push('');
-  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600${est ? ` · latency: ${r.perf.note ?? 'roofline estimate'}; replaced by measurements once benchmarked` : ` · ${r.perf.note ?? 'measured'}`}`);
+  // The basis (estimate or when measured) is the hover's second line: not repeated here.
+  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600`);
   L.push('');
   const p95 = r.settings.budgets.p95Ms;
   if (r.cheapest) {
