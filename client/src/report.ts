@@ -18,10 +18,11 @@ const VIEW_TYPE = 'inferenceLens.report';
 export interface ShownReport { panel: vscode.WebviewPanel; doc: ReportDoc; html: string }
 
 const panels = new Map<string, ShownReport>();
+let lastShown: ShownReport | undefined;
 
-/** The last report shown (the editor test suite reads its HTML). */
+/** The report shown last, while its panel is open (the editor test suite reads its HTML). */
 export function lastReport(): ShownReport | undefined {
-  return [...panels.values()].sort((a, b) => Number(b.panel.active) - Number(a.panel.active))[0];
+  return lastShown && [...panels.values()].includes(lastShown) ? lastShown : undefined;
 }
 
 export function showReport(doc: ReportDoc, column = vscode.ViewColumn.Beside): ShownReport {
@@ -43,6 +44,7 @@ export function showReport(doc: ReportDoc, column = vscode.ViewColumn.Beside): S
   shown.html = renderReport(doc, { nonce: randomBytes(18).toString('base64'), cspSource: shown.panel.webview.cspSource, interactive: true });
   shown.panel.webview.html = shown.html;
   shown.panel.reveal(undefined, true);
+  lastShown = shown;
   return shown;
 }
 

@@ -7,12 +7,18 @@ import { activateExtension, EXAMPLE_MODEL, SERVE_PY, waitFor, workspaceUri } fro
 
 interface Api { reportHtml(): string | undefined; statusText(): string; modelPageHtml(): string | undefined }
 
-/** Runs a command that shows a quick pick and accepts its first item (what Enter does). */
-async function withFirstPick(command: string, ...args: unknown[]): Promise<void> {
+/**
+ * Runs a command that shows a quick pick and accepts its first item (what Enter does). The pick may wait
+ * on the server (prices): Enter is pressed again each poll until `done` sees the command's effect
+ * (a no-op once the pick is gone).
+ */
+async function withFirstPick<T>(what: string, done: () => T | undefined | Promise<T | undefined>, command: string, ...args: unknown[]): Promise<T> {
   void vscode.commands.executeCommand(command, ...args);
-  // The quick pick needs the server's answer first (prices, methods): accept once it is up.
-  await new Promise((r) => setTimeout(r, 1500));
-  await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  return waitFor(what, async () => {
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await new Promise((r) => setTimeout(r, 400));
+    return done();
+  }, 100_000);
 }
 
 const lensTitles = async (): Promise<string[]> => {
@@ -65,8 +71,10 @@ describe('report, commands and status bar in VS Code', function () {
   it('Select Target Instance (first = cheapest) changes the CodeLens price and instance', async () => {
     const config = vscode.workspace.getConfiguration('inferenceLens');
     try {
-      await withFirstPick('inferenceLens.selectInstance', model());
-      const chosen = await waitFor('the instance setting', () => { const v = vscode.workspace.getConfiguration('inferenceLens').get<string>('instance'); return v && v !== 'c7i.xlarge' ? v : undefined; });
+      const chosen = await withFirstPick('the instance setting', () => {
+        const v = vscode.workspace.getConfiguration('inferenceLens').get<string>('instance');
+        return v && v !== 'c7i.xlarge' ? v : undefined;
+      }, 'inferenceLens.selectInstance', model());
       await waitFor(`a CodeLens priced on ${chosen}`, async () => ((await lensTitles()).some((t) => t.endsWith(`· ${chosen} (est.)`) || t.endsWith(`· ${chosen}`)) ? true : undefined));
     } finally {
       await config.update('instance', undefined, vscode.ConfigurationTarget.Workspace);
@@ -76,8 +84,8 @@ describe('report, commands and status bar in VS Code', function () {
   it('Quantize Model… (int8, the first method) writes a new file and opens the A/B report', async () => {
     const out = workspaceUri('examples/models/intent_classifier.int8.onnx');
     try {
-      await withFirstPick('inferenceLens.quantizeModel', model());
-      const html = await waitFor('the A/B report', () => { const h = api.reportHtml(); return h?.includes('A/B comparison') ? h : undefined; }, 100_000);
+      const html = await withFirstPick('the A/B report', () => { const h = api.reportHtml(); return h?.includes('A/B comparison') ? h : undefined; },
+        'inferenceLens.quantizeModel', model());
       assert.match(html, /intent_classifier\.onnx vs intent_classifier\.int8\.onnx/);
       assert.match(html, /<section id="outputs"/);
       assert.match(html, /class="verdict (ok|bad)"/);
