@@ -100,7 +100,13 @@ async function pageData(model: vscode.Uri, client: () => LanguageClient | undefi
 }
 
 async function onAction(model: vscode.Uri, m: ModelPageMessage, client: () => LanguageClient | undefined): Promise<void> {
-  if (m.type !== 'action') return;
+  if (m.type === 'dims') {
+    // Settings (the page re-renders on the change); inference-lens.json, when it sets dims, still wins.
+    const cfg = vscode.workspace.getConfiguration('inferenceLens');
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('dims', { ...cfg.get<Record<string, number>>('dims'), ...m.dims }, target);
+    return;
+  }
   const commands: Record<string, string> = {
     benchmark: 'inferenceLens.benchmarkModel', profile: 'inferenceLens.profileModel', quantize: 'inferenceLens.quantizeModel',
     compare: 'inferenceLens.compareModels', text: 'inferenceLens.openModelView',

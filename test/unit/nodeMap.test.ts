@@ -34,6 +34,7 @@ describe('profiled node → model node (ORT fusions and renames)', () => {
 
   it('maps transformer path segments and leaves nodes ORT invented unmapped', () => {
     assert.strictEqual(resolve('/attn/MatMul_1/MatmulTransposeFusion//MatMulScaleFusion/', 'FusedMatMul'), nodes[4]);
+    assert.strictEqual(resolve('fused /attn/MatMul_1/MatMulAddFusion', 'FusedGemm'), nodes[4], 'MatMul + Add fused into a Gemm');
     assert.strictEqual(resolve('ReorderOutput_token_12', 'ReorderOutput'), undefined);
     assert.strictEqual(resolve('BiasGelu', 'BiasGelu'), undefined);
   });
@@ -52,7 +53,10 @@ describe('profiled node → model node (ORT fusions and renames)', () => {
       assert.deepStrictEqual(unmapped, []);
       assert.ok(own.some((x) => x.name.endsWith('_nchwc')), 'the profile has renamed NCHWc nodes');
       const view = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'text-view', testModel('ppocr_v4_det.onnx')], { cwd: REPO, encoding: 'utf8' }).stdout.split('\n');
-      for (const x of own.filter((y) => y.opType === 'Conv').slice(0, 20)) assert.match(view[x.line!], /= Conv /, `${x.name} → ${view[x.line!]}`);
+      for (const x of own.filter((y) => y.opType === 'Conv').slice(0, 20)) {
+        assert.match(view[x.line!], /= Conv /, `${x.name} → ${view[x.line!]}`);
+        assert.strictEqual(x.modelOpType, 'Conv');
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -271,7 +271,15 @@ describe('model editor page', () => {
     const file = testModel('mlp_mnist_like.onnx');
     const report = analyzeModelFile(file, mergeConfig());
     assert.ok(report.summary);
-    const html = renderModelPage({ file, summary: report.summary, findings: report.findings, last: benchResult(samples(50)) }, { nonce: NONCE });
+    const last = benchResult(samples(50));
+    // ORT's fused nodes count for the model op they map to
+    last.profile!.nodes = [
+      { name: 'fused /net/net.0/Gemm', opType: 'FusedGemm', provider: 'CPU', ms: 0.5, share: 0.5, inModel: true, line: 16, modelOpType: 'Gemm' },
+      { name: '/net/net.2/Gemm', opType: 'Gemm', provider: 'CPU', ms: 0.25, share: 0.25, inModel: true, line: 18, modelOpType: 'Gemm' },
+      { name: 'ReorderOutput', opType: 'ReorderOutput', provider: 'CPU', ms: 0.25, share: 0.25, inModel: false },
+    ];
+    const html = renderModelPage({ file, summary: report.summary, findings: report.findings, last }, { nonce: NONCE });
+    assert.match(html, /<td>Gemm<\/td>.*?<td class="num" data-v="0\.75">0\.750<\/td><\/tr>/);
     assert.match(html, new RegExp(`script-src 'nonce-${NONCE}'`));
     assert.ok(!/\sstyle="|\son\w+="/.test(html));
     assert.match(html, /<div class="card-label">parameters<\/div><div class="card-value">535\.8 k<\/div>/);
@@ -285,6 +293,9 @@ describe('model editor page', () => {
     for (const a of ['benchmark', 'profile', 'quantize', 'compare', 'text']) assert.ok(html.includes(`data-action="${a}"`), a);
     assert.ok(report.findings.some((f) => html.includes(f.rule)), 'findings listed');
     assert.match(html, /<section id="last">.*Open Report/);
+    // symbolic dims are editable in place
+    assert.match(html, /<input type="number" min="1" step="1" data-dim="batch" value="1" aria-label="value of dim batch">/);
+    assert.match(html, /<button type="button" id="apply-dims">Apply<\/button>/);
     const unreadable = renderModelPage({ file: '/x/bad.onnx', findings: [{ rule: 'ONNX000', message: 'truncated <file>' }] }, { nonce: NONCE });
     assert.match(unreadable, /could not be read.*truncated &lt;file&gt;/s);
   });

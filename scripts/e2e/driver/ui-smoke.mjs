@@ -122,12 +122,12 @@ try {
 
   await step('a click on a hot node reveals its line in the model text view', async () => {
     const row = report().locator('tr.has-line').first();
-    const node = await row.getAttribute('data-node');
+    const line = Number(await row.getAttribute('data-line'));
     await row.click();
     await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.onnxtext' }).first().waitFor({ timeout: 30_000 });
-    // the cursor's line (the editor highlights it) is the node's line
-    await page.locator('.monaco-editor .view-overlays .current-line').first().waitFor({ timeout: 10_000 });
-    await page.locator('.monaco-editor .view-line', { hasText: node }).first().waitFor({ timeout: 10_000 });
+    // the cursor is on the node's line (0-based in the report, 1-based in the status bar); fused nodes
+    // (ORT's `fused fc1/MatMul/MatMulAddFusion`) land on the model node they came from
+    await page.locator('.statusbar-item', { hasText: `Ln ${line + 1}, Col 1` }).first().waitFor({ timeout: 10_000 });
     await shot('reveal');
   });
 
@@ -143,6 +143,21 @@ try {
     await report().locator('svg.histogram rect.bar').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(800);
     await shot('report-dark');
+  });
+
+  await step('opening a .onnx from the Explorer shows the model page: op table and buttons', async () => {
+    await palette('View: Close All Editors');
+    for (const name of ['models', 'intent_classifier.onnx']) {
+      const row = page.locator('.explorer-folders-view .monaco-list-row').getByText(name, { exact: true }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+    }
+    const pageFrame = report();
+    await pageFrame.locator('table.sortable td', { hasText: 'MatMul' }).first().waitFor({ timeout: 60_000 });
+    await pageFrame.locator('button[data-action="benchmark"]').waitFor();
+    await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx' }).first().click();
+    await page.waitForTimeout(800);
+    await shot('model-editor');
   });
 } catch (e) {
   failed = true;

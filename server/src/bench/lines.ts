@@ -23,7 +23,7 @@ export function withTextViewLines(result: BenchResult): BenchResult {
   const nodes = result.profile.nodes.map((n) => {
     const node = resolve(n.name, n.opType);
     const line = node && view.nodeLines.get(node);
-    return line === undefined ? n : { ...n, line };
+    return node && line !== undefined ? { ...n, line, modelOpType: node.opType } : n;
   });
   return { ...result, profile: { ...result.profile, nodes } };
 }

@@ -14,7 +14,7 @@ const MAX_UPSTREAM = 3;
 /** Suffixes ORT's transformers append (NCHWc layout, memcpy/transpose tokens, numbered copies). */
 const SUFFIX = /(_nchwc|_token_\d+|_\d+)$/;
 /** Graph transformers that append their name as a path segment to the node they start from. */
-const FUSION_TAIL = /\/[A-Za-z0-9]+Fusion\/.*$/;
+const FUSION_TAIL = /\/[A-Za-z0-9]+Fusion(\/.*)?$/;
 
 export function profiledNodeResolver<N extends GraphNodeRef>(nodes: readonly N[]): (name: string, opType?: string) => N | undefined {
   const byName = new Map<string, N>();

@@ -132,6 +132,8 @@ export interface NodeTime {
   inModel: boolean;
   /** 0-based line of this node in the model text view, when a line map was attached */
   line?: number;
+  /** op type of the model node it maps to (a fused `FusedMatMul` runs the model's MatMul) */
+  modelOpType?: string;
 }
 
 export interface ProfileResult {

@@ -21,13 +21,25 @@ export interface ModelPageData {
 }
 
 /** Messages the page posts: a palette action on this model. */
-export type ModelPageMessage = { type: 'action'; action: 'benchmark' | 'profile' | 'quantize' | 'compare' | 'text' | 'report' | 'dims' };
+export type ModelPageMessage =
+  | { type: 'action'; action: 'benchmark' | 'profile' | 'quantize' | 'compare' | 'text' | 'report' | 'dims' }
+  /** new values for symbolic dims, edited in place on the page */
+  | { type: 'dims'; dims: Record<string, number> };
 
 const count = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n));
 const shape = (s: Array<number | string | null> | null): string => (s ? `[${s.map((d) => (d === null ? '?' : d)).join(', ')}]` : 'unknown shape');
 
 const MODEL_SCRIPT = `(function () {
   var api = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
+  var apply = document.getElementById('apply-dims');
+  if (apply) apply.addEventListener('click', function () {
+    var dims = {}, ok = true;
+    document.querySelectorAll('input[data-dim]').forEach(function (i) {
+      var v = Number(i.value);
+      if (!(v >= 1) || Math.floor(v) !== v) { ok = false; i.setAttribute('aria-invalid', 'true'); } else { i.removeAttribute('aria-invalid'); dims[i.getAttribute('data-dim')] = v; }
+    });
+    if (ok && api) api.postMessage({ type: 'dims', dims: dims });
+  });
   document.querySelectorAll('button[data-action]').forEach(function (b) {
     b.addEventListener('click', function () { if (api) api.postMessage({ type: 'action', action: b.getAttribute('data-action') }); });
   });
@@ -70,12 +82,19 @@ export function renderModelPage(d: ModelPageData, o: { nonce: string; cspSource?
     if (d.cost) cards.push(['p95', formatMs(d.cost.latencyMs.p95), d.cost.basis], ['$ per 1k', formatUsd(d.cost.per1k), d.cost.instance], ['$ per month', formatUsd(d.cost.perMonth), `${d.cost.traffic.requestsPerSec} req/s`]);
     body.push(`<div class="cards">${cards.map(([l, v, sub]) => `<div class="card"><div class="card-label">${esc(l)}</div><div class="card-value">${esc(v)}</div><div class="card-sub">${esc(sub)}</div></div>`).join('')}</div>`);
     if (s.dims && Object.keys(s.dims).length) {
-      body.push(`<p class="note">Symbolic dims: ${Object.entries(s.dims).map(([k, v]) => `<code>${esc(k)}</code> = ${v}`).join(', ')} <button type="button" class="link" data-action="dims">Edit dims…</button></p>`);
+      // Editable in place: Apply writes inferenceLens.dims and every figure here (and in hovers) follows.
+      const inputs = Object.entries(s.dims).map(([k, v]) => `<label><code>${esc(k)}</code> <input type="number" min="1" step="1" data-dim="${esc(k)}" value="${v}" aria-label="value of dim ${esc(k)}"></label>`).join(' ');
+      body.push(`<p class="note dims">Symbolic dims: ${inputs} <button type="button" id="apply-dims">Apply</button> <button type="button" class="link" data-action="dims">Settings…</button></p>`);
     }
     if (d.costError) body.push(`<p class="note">Cost: ${esc(d.costError)}</p>`);
 
+    // Measured time per model op type: each profiled node counts for the model node it maps to (a fused
+    // FusedMatMul for the model's MatMul); nodes ORT invented (layout reorders) count nowhere.
     const measured = new Map<string, number>();
-    for (const op of d.last?.profile?.topOps ?? []) measured.set(op.opType, op.totalMs);
+    for (const n of d.last?.profile?.nodes ?? []) {
+      const op = n.modelOpType ?? (s.opCounts[n.opType] ? n.opType : undefined);
+      if (op) measured.set(op, (measured.get(op) ?? 0) + n.ms);
+    }
     const ops = Object.entries(s.opCounts).map(([op, n]) => {
       const c = s.opTypes?.[op];
       return { op, n, macs: c?.macs ?? 0, params: c?.params ?? 0, ms: measured.get(op) };
@@ -104,7 +123,9 @@ export function renderModelPage(d: ModelPageData, o: { nonce: string; cspSource?
 <style nonce="${o.nonce}">${REPORT_STYLE}
 button.link { background: none; border: none; color: var(--focus); cursor: pointer; padding: 0; font: inherit; text-decoration: underline; }
 th[data-col] { cursor: pointer; } th[aria-sort]::after { content: ' ▾'; }
-ul.findings li { margin-bottom: 6px; }</style></head>
+ul.findings li { margin-bottom: 6px; }
+.dims input { width: 5em; background: var(--panel); color: var(--fg); border: 1px solid var(--grid); padding: 1px 4px; }
+.dims input[aria-invalid] { border-color: var(--bad); }</style></head>
 <body class="interactive">
 <header><h1>${esc(name)}</h1><nav class="actions" aria-label="Actions">${actions}</nav></header>
 <main>
