@@ -12,23 +12,9 @@ import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '
 import { DataType } from '../server/src/onnx/model';
 import { readModelFile } from '../server/src/onnx/reader';
 import { renderTextView } from '../server/src/onnx/textView';
+import { time } from './lib/timing';
 
 const NODES = Number(process.env.NODES ?? 100_000);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function time(fn: () => unknown, runs = 5): number {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(ms);
-}
 
 /** A deep residual MLP-like chain: MatMul, Add, Relu, LayerNorm-ish ops with attributes, shared small weights. */
 function buildLarge(file: string): void {

@@ -42,7 +42,7 @@ try {
 const native = `dist/node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/`;
 const allowed = [/^dist\/(extension|server|cli|bench-worker|quantize-worker|index-worker)\.js$/, /^dist\/wasm\/[\w-]+\.wasm$/,
   /^dist\/node_modules\/onnxruntime-node\/(package\.json|dist\/)/, /^dist\/node_modules\/onnxruntime-common\//,
-  /^syntaxes\//, /^schemas\/inference-lens\.schema\.json$/, /^language-configuration[\w-]*\.json$/, /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/];
+  /^syntaxes\//, /^media\/walkthrough\/[\w-]+\.md$/, /^schemas\/inference-lens\.schema\.json$/, /^language-configuration[\w-]*\.json$/, /^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/];
 const unexpected = list.filter((f) => !f.startsWith(native) && !allowed.some((re) => re.test(f)));
 // What the extension cannot run without: a missing worker breaks benchmarks or quantization only at use.
 const required = ['dist/extension.js', 'dist/server.js', 'dist/cli.js', 'dist/bench-worker.js', 'dist/quantize-worker.js', 'dist/index-worker.js',

@@ -1,53 +1,78 @@
 /**
- * Palette commands "Benchmark Model" and "Profile Model": pick a model, ask the server (which runs
- * it in a child process and shows cancellable progress), and show the report as a markdown preview.
- * The server also pushes every result (`inferenceLens/benchmarkResult`), e.g. from other clients'
- * requests or CodeLens, and those land in the output channel.
+ * Palette commands "Benchmark Model" and "Profile Model": pick a model, ask the server (which runs it
+ * in a child process and shows cancellable progress) and open the report webview. The server pushes
+ * every result (`inferenceLens/benchmarkResult`), also of runs started elsewhere (CodeLens, other
+ * clients): those are announced with "Open Report" instead of taking the editor over.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { BenchResult } from '../../server/src/bench/types';
+import type { CostJson } from '../../server/src/cost/report';
+import type { BenchDoc } from '../../server/src/report/document';
+import { showReport } from './report';
 
-const REPORT_SCHEME = 'inference-lens-bench';
+interface Pushed { uri: string; markdown: string; result: BenchResult; cost?: CostJson; costError?: string }
 
-interface Pushed { uri: string; markdown: string; result: { latencyMs: { p50: number; p95: number }; ep: string; batch: number } }
+/**
+ * Every benchmark result the server pushes, for the views that show figures (model page, status bar).
+ * One handler per notification method is all the language client keeps, so they listen here.
+ */
+const results = new vscode.EventEmitter<{ model: vscode.Uri; doc: BenchDoc }>();
+export const onBenchmarkResult = results.event;
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** "p95 12.3 ms · $0.0041 / 1k": what the announcement and the status bar lead with. */
+export function headline(d: BenchDoc): string {
+  const usd = d.cost ? ` · $${d.cost.per1k.toPrecision(2)} / 1k` : '';
+  return `p95 ${ms(d.result.latencyMs.p95)} ms${usd}`;
+}
 
 export function registerBenchmarkCommands(
   context: vscode.ExtensionContext, client: LanguageClient, pickModel: (placeHolder: string) => Promise<vscode.Uri | undefined>,
+  onResult: (model: vscode.Uri, doc: BenchDoc) => void,
 ): void {
-  const reports = new Map<string, string>();
   const channel = vscode.window.createOutputChannel('Inference Lens Benchmarks');
-  const changed = new vscode.EventEmitter<vscode.Uri>();
-
-  const show = async (model: string, kind: string, markdown: string): Promise<void> => {
-    const doc = vscode.Uri.parse(`${REPORT_SCHEME}:${path.basename(model)}.${kind}.md`);
-    reports.set(doc.toString(), markdown);
-    changed.fire(doc);
-    await vscode.commands.executeCommand('markdown.showPreview', doc);
-  };
+  /** Models whose run this window started from the palette: their report opens by itself. */
+  const asked = new Set<string>();
 
   const run = (kind: 'benchmark' | 'profile') => async (target?: vscode.Uri): Promise<void> => {
-    const uri = target ?? (await pickModel(kind === 'profile' ? 'Model to profile' : 'Model to benchmark'));
+    const uri = target instanceof vscode.Uri ? target : await pickModel(kind === 'profile' ? 'Model to profile' : 'Model to benchmark');
     if (!uri) return;
+    asked.add(uri.fsPath);
     try {
+      // The server shows its own cancellable progress; the report arrives with the pushed notification.
       await client.sendRequest('workspace/executeCommand', { command: `inferenceLens.${kind}`, arguments: [uri.toString()] });
-      // The report arrives with the pushed notification below; it opens the preview.
     } catch (e) {
       const msg = (e as Error).message;
       if (!/cancel/i.test(msg)) void vscode.window.showErrorMessage(`Inference Lens: ${kind} of ${path.basename(uri.fsPath)} failed: ${msg}`);
+    } finally {
+      asked.delete(uri.fsPath);
     }
   };
 
   context.subscriptions.push(
-    channel, changed,
-    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, { onDidChange: changed.event, provideTextDocumentContent: (u) => reports.get(u.toString()) ?? '' }),
+    channel,
     vscode.commands.registerCommand('inferenceLens.benchmarkModel', run('benchmark')),
     vscode.commands.registerCommand('inferenceLens.profileModel', run('profile')),
+    vscode.commands.registerCommand('inferenceLens.clearBenchmarkCache', async () => {
+      const r = await client.sendRequest<{ removed: number }>('workspace/executeCommand', { command: 'inferenceLens.clearCache', arguments: [] });
+      void vscode.window.showInformationMessage(`Inference Lens: removed ${r.removed} cached benchmark result${r.removed === 1 ? '' : 's'}; costs are estimates again until the next run.`);
+    }),
     client.onNotification('inferenceLens/benchmarkResult', (p: Pushed) => {
-      const file = vscode.Uri.parse(p.uri).fsPath;
+      const model = vscode.Uri.parse(p.uri);
+      const doc: BenchDoc = { kind: 'bench', result: p.result, ...(p.cost && { cost: p.cost }), ...(p.costError && { costError: p.costError }) };
       const r = p.result;
-      channel.appendLine(`${new Date().toISOString()}  ${file}  ${r.ep} batch ${r.batch}  p50 ${r.latencyMs.p50.toFixed(3)} ms  p95 ${r.latencyMs.p95.toFixed(3)} ms`);
-      void show(file, /### Profile/.test(p.markdown) ? 'profile' : 'benchmark', p.markdown);
+      channel.appendLine(`${new Date().toISOString()}  ${model.fsPath}  ${r.ep} batch ${r.batch}  p50 ${r.latencyMs.p50.toFixed(3)} ms  p95 ${r.latencyMs.p95.toFixed(3)} ms`);
+      onResult(model, doc);
+      results.fire({ model, doc });
+      if (asked.has(model.fsPath)) {
+        showReport(doc);
+        return;
+      }
+      void vscode.window.showInformationMessage(`Inference Lens: ${r.kind} of ${path.basename(model.fsPath)}: ${headline(doc)}`, 'Open Report')
+        .then((choice) => { if (choice) showReport(doc); });
     }),
   );
 }

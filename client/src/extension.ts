@@ -6,12 +6,25 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { registerBenchmarkCommands } from './benchmark';
-import { MODEL_SCHEME, registerModelView } from './modelView';
+import { registerCommands } from './commands';
+import { lastModelPage, MODEL_SCHEME, registerModelView } from './modelView';
+import { lastReport } from './report';
+import { activeModel, registerStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
 const SUMMARY_SCHEME = 'inference-lens-summary';
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What the extension returns from activate(): read-only views for the editor test suite. */
+export interface InferenceLensApi {
+  /** The HTML of the report webview last shown (undefined before the first report). */
+  reportHtml(): string | undefined;
+  /** The status bar item's text (empty when hidden). */
+  statusText(): string;
+  /** The HTML of the model editor page last rendered. */
+  modelPageHtml(): string | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<InferenceLensApi> {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -61,25 +74,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.commands.executeCommand('markdown.showPreview', doc);
     }),
   );
-  registerBenchmarkCommands(context, client, pickModel);
+  const status = registerStatusBar(context, client);
+  registerBenchmarkCommands(context, client, pickModel, status.onResult);
+  registerCommands(context, client, pickModel);
   registerModelView(context, () => client, pickModel);
   await client.start();
+  status.update();
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
     void client?.sendNotification('inferenceLens/workspaceTrusted');
   }));
+  return { reportHtml: () => lastReport()?.html, statusText: status.text, modelPageHtml: lastModelPage };
 }
 
-async function pickModel(placeHolder = 'Model to summarise'): Promise<vscode.Uri | undefined> {
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.fsPath.endsWith('.onnx')) return active;
-  const found = await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200);
+/** The active model (model editor, file or text view), else a quick pick of the workspace's .onnx files. */
+async function pickModel(placeHolder = 'Model to summarise', exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const active = activeModel();
+  if (active && !exclude) return active;
+  const found = (await vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 500)).filter((u) => u.fsPath !== exclude?.fsPath);
   if (!found.length) {
-    void vscode.window.showInformationMessage('No .onnx model in this workspace.');
+    void vscode.window.showInformationMessage(`No ${exclude ? 'other ' : ''}.onnx model in this workspace.`);
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder });
+  found.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  const pick = await vscode.window.showQuickPick(found.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(path.dirname(u.fsPath)), uri: u })), { placeHolder, matchOnDescription: true });
   return pick?.uri;
 }
+
+
 
 export async function deactivate(): Promise<void> {
   await client?.stop();

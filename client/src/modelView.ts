@@ -1,14 +1,25 @@
 /**
  * The model text view in VS Code: `inference-lens-model:` documents filled by the server's
- * `inferenceLens/modelText` request, the "Open Model View" command, and a read-only editor for
- * `.onnx` files that shows the summary and opens the text view beside it. No webview framework:
- * one static page with command links.
+ * `inferenceLens/modelText` request, the "Open Model as Text" command, and the model editor for
+ * `.onnx` files: a page (server/src/report/modelPage.ts) with the model's figures, op table, findings,
+ * last benchmark and cost, and buttons for the model commands; it opens the text view beside it.
  */
 import * as vscode from 'vscode';
 import { LanguageClient, State } from 'vscode-languageclient/node';
+import { randomBytes } from 'crypto';
+import type { BenchResult } from '../../server/src/bench/types';
+import type { CostJson } from '../../server/src/cost/report';
+import type { ModelSummary } from '../../server/src/onnx/summary';
+import { renderModelPage, type ModelPageData, type ModelPageMessage } from '../../server/src/report/modelPage';
+import { onBenchmarkResult } from './benchmark';
+import { showReport } from './report';
 
 export const MODEL_SCHEME = 'inference-lens-model';
 const VIEW_TYPE = 'inferenceLens.modelView';
+
+let lastPage: string | undefined;
+/** The HTML of the model page last rendered (the editor test suite reads it). */
+export const lastModelPage = (): string | undefined => lastPage;
 
 export function viewUriOf(model: vscode.Uri): vscode.Uri {
   return vscode.Uri.from({ scheme: MODEL_SCHEME, path: `${model.path}.onnxtext` });
@@ -31,7 +42,6 @@ export async function openModelView(model: vscode.Uri, column = vscode.ViewColum
   await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, preserveFocus: column === vscode.ViewColumn.Beside });
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
 
 export function registerModelView(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, pickModel: () => Promise<vscode.Uri | undefined>): void {
   const changed = new vscode.EventEmitter<vscode.Uri>();
@@ -54,24 +64,58 @@ export function registerModelView(context: vscode.ExtensionContext, client: () =
     vscode.window.registerCustomEditorProvider(VIEW_TYPE, {
       openCustomDocument: (uri) => ({ uri, dispose: () => undefined }),
       async resolveCustomEditor(document, panel) {
-        panel.webview.options = { enableCommandUris: true, enableScripts: false };
-        const arg = encodeURIComponent(JSON.stringify([document.uri.toJSON()]));
-        let summary: string;
-        try {
-          const c = await running(client);
-          const r = await c.sendRequest<{ markdown?: string; diagnostics: { message: string }[] }>(
-            'workspace/executeCommand', { command: 'inferenceLens.modelSummary', arguments: [document.uri.toString()] });
-          summary = r.markdown ?? `Could not read the model:\n${r.diagnostics.map((d) => `- ${d.message}`).join('\n')}`;
-        } catch (e) {
-          summary = `Could not reach the Inference Lens server: ${(e as Error).message}`;
-        }
-        panel.webview.html = `<!DOCTYPE html><html><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';"></head>
-<body style="font-family: var(--vscode-font-family); padding: 0 1em">
-<p><a href="command:inferenceLens.openModelView?${arg}">Open the model text view</a> (one node per line, with diagnostics and per-node hovers)</p>
-<pre style="white-space: pre-wrap">${escapeHtml(summary)}</pre></body></html>`;
-        await openModelView(document.uri, vscode.ViewColumn.Beside);
+        panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [] };
+        const model = document.uri;
+        panel.webview.onDidReceiveMessage((m: ModelPageMessage) => void onAction(model, m, client));
+        const render = async (): Promise<void> => {
+          lastPage = renderModelPage(await pageData(model, client), { nonce: randomBytes(18).toString('base64'), cspSource: panel.webview.cspSource });
+          panel.webview.html = lastPage;
+        };
+        await render();
+        // A new benchmark or a settings change (instance, dims, traffic) changes the figures.
+        const settings = vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('inferenceLens')) void render(); });
+        const results = onBenchmarkResult((r) => { if (r.model.fsPath === model.fsPath) void render(); });
+        panel.onDidDispose(() => { settings.dispose(); results.dispose(); });
+        await openModelView(model, vscode.ViewColumn.Beside);
       },
     }, { supportsMultipleEditorsPerDocument: true }),
   );
+}
+
+/** What the model page shows, from the server: summary and findings, cost, the last benchmark. */
+async function pageData(model: vscode.Uri, client: () => LanguageClient | undefined): Promise<ModelPageData> {
+  const file = model.fsPath;
+  try {
+    const c = await running(client);
+    const exec = <T>(command: string): Promise<T> => c.sendRequest<T>('workspace/executeCommand', { command, arguments: [model.toString()] });
+    const [sum, cost, last] = await Promise.all([
+      exec<{ summary?: ModelSummary; diagnostics: Array<{ rule: string; message: string; severity?: string; fixes?: Array<{ title: string }> }> }>('inferenceLens.modelSummary'),
+      exec<{ cost?: CostJson; error?: string }>('inferenceLens.cost').catch((e: Error) => ({ error: e.message, cost: undefined })),
+      exec<{ result: BenchResult } | null>('inferenceLens.lastBenchmark').catch(() => null),
+    ]);
+    return { file, summary: sum.summary, findings: sum.diagnostics, cost: cost.cost, costError: cost.error, last: last?.result };
+  } catch (e) {
+    return { file, findings: [{ rule: 'server', message: `Could not reach the Inference Lens server: ${(e as Error).message}` }] };
+  }
+}
+
+async function onAction(model: vscode.Uri, m: ModelPageMessage, client: () => LanguageClient | undefined): Promise<void> {
+  if (m.type === 'dims') {
+    // Settings (the page re-renders on the change); inference-lens.json, when it sets dims, still wins.
+    const cfg = vscode.workspace.getConfiguration('inferenceLens');
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await cfg.update('dims', { ...cfg.get<Record<string, number>>('dims'), ...m.dims }, target);
+    return;
+  }
+  const commands: Record<string, string> = {
+    benchmark: 'inferenceLens.benchmarkModel', profile: 'inferenceLens.profileModel', quantize: 'inferenceLens.quantizeModel',
+    compare: 'inferenceLens.compareModels', text: 'inferenceLens.openModelView',
+  };
+  if (commands[m.action]) { await vscode.commands.executeCommand(commands[m.action], model); return; }
+  if (m.action === 'dims') { await vscode.commands.executeCommand('workbench.action.openSettings', 'inferenceLens.dims'); return; }
+  if (m.action === 'report') {
+    const c = await running(client);
+    const last = await c.sendRequest<{ result: BenchResult; cost?: CostJson } | null>('workspace/executeCommand', { command: 'inferenceLens.lastBenchmark', arguments: [model.toString()] });
+    if (last) showReport({ kind: 'bench', result: last.result, ...(last.cost && { cost: last.cost }) });
+  }
 }

@@ -7,6 +7,7 @@ import { BENCH_USAGE, runBench } from './cli/bench';
 import { runTextView } from './cli/textView';
 import { runInit } from './cli/init';
 import { runTrend, TREND_USAGE } from './cli/trend';
+import { REPORT_USAGE, runReport } from './cli/report';
 import { TOOL, VERSION } from './version';
 import { describeFailure } from './errors';
 
@@ -26,6 +27,7 @@ ${OPTIMIZE_USAGE}
       run both models on the same inputs: output agreement, latency, size and a verdict
 ${BENCH_USAGE}
 ${TREND_USAGE}
+${REPORT_USAGE}
   text-view <model.onnx> [--findings]
       print the model in ONNX text syntax, one node per line (the lines model findings refer to);
       --findings appends each finding as a comment under its line
@@ -49,11 +51,12 @@ const COMMANDS: Record<string, Command> = {
   'text-view': runTextView,
   init: runInit,
   trend: runTrend,
+  report: runReport,
 };
 
 /** What each command does, for "<action> of <file> failed: ...". */
 const ACTIONS: Record<string, string> = {
-  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', optimize: 'optimization', bench: 'benchmark', 'text-view': 'text view',
+  analyze: 'analysis', quantize: 'conversion', compare: 'comparison', optimize: 'optimization', bench: 'benchmark', 'text-view': 'text view', report: 'report',
 };
 
 /** The file a command works on, for its error line: the first model named, else the first positional. */

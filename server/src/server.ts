@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'url';
 import {
-  CodeAction, CodeLens, createConnection, InitializeResult, ProposedFeatures, ResponseError, ErrorCodes, LSPErrorCodes,
+  CodeLensRefreshRequest, CodeAction, CodeLens, createConnection, InitializeResult, ProposedFeatures, ResponseError, ErrorCodes, LSPErrorCodes,
   TextDocuments, TextDocumentSyncKind, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -32,6 +32,8 @@ const documents = new TextDocuments(trackedTextDocuments);
 let workspaceRoots: string[] = [];
 let config: Config = mergeConfig();
 let supportsConfigPull = false;
+/** The client re-asks for CodeLenses on `workspace/codeLens/refresh` (after a benchmark, a settings change). */
+let lensRefresh = false;
 /** Stack traces reach the log only when the client traces the server (or INFERENCE_LENS_DEBUG=1). */
 let debug = process.env.INFERENCE_LENS_DEBUG === '1';
 
@@ -45,6 +47,9 @@ const ctx: ServerContext = {
   logFailure: (action, file, e) => connection.console.log(describeFailure(action, file, e, debug)),
   hasCommand: (id) => commands.has(id),
   measured,
+  refreshCodeLenses: () => {
+    if (lensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  },
 };
 
 onRuleFailure((id, e) => ctx.logFailure(`rule ${id} (skipped; the other rules ran)`, undefined, e));
@@ -81,6 +86,7 @@ connection.onInitialize((params): InitializeResult => {
   workspaceRoots = (params.workspaceFolders ?? []).map((f) => fileURLToPath(f.uri));
   if (!workspaceRoots.length && params.rootUri) workspaceRoots = [fileURLToPath(params.rootUri)];
   supportsConfigPull = !!params.capabilities.workspace?.configuration;
+  lensRefresh = !!params.capabilities.workspace?.codeLens?.refreshSupport;
   if (params.trace && params.trace !== 'off') debug = true;
   trusted = (params.initializationOptions as { workspaceTrusted?: boolean } | undefined)?.workspaceTrusted !== false;
   return {
@@ -124,6 +130,7 @@ async function reloadConfig(): Promise<void> {
 connection.onDidChangeConfiguration(async () => {
   await reloadConfig();
   for (const f of features) f.configChanged?.();
+  ctx.refreshCodeLenses?.(); // prices and instance names in the lenses follow the settings
 });
 
 connection.onDidChangeWatchedFiles(async (e) => {
@@ -131,6 +138,7 @@ connection.onDidChangeWatchedFiles(async (e) => {
   if (uris.some((u) => u.endsWith('inference-lens.json'))) {
     await reloadConfig();
     for (const f of features) f.configChanged?.();
+    ctx.refreshCodeLenses?.();
   }
   for (const f of features) f.filesChanged?.(uris);
 });

@@ -17,6 +17,11 @@ import { testModel } from '../helpers/testModels';
 import { loopModel } from '../helpers/benchModels';
 import { tinyDecoder } from '../helpers/tinyDecoder';
 import type { BenchResult } from '../../server/src/bench/types';
+import type { CostJson } from '../../server/src/cost/report';
+
+async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) assert.fail('timed out waiting');
+}
 
 const quick = { warmupRuns: 2, warmupTimeS: 0, minRuns: 5, minTimeS: 0, maxTimeS: 5 };
 
@@ -26,7 +31,8 @@ describe('benchmark commands over LSP', function () {
   let conn: ProtocolConnection;
   let ws: string;
   const progress: { token: ProgressToken; value: { kind: string; cancellable?: boolean; message?: string } }[] = [];
-  const pushed: { uri: string; result: BenchResult; markdown: string }[] = [];
+  const pushed: { uri: string; result: BenchResult; markdown: string; cost?: CostJson }[] = [];
+  let lensRefreshes = 0;
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'il-lsp-bench-'));
@@ -39,7 +45,8 @@ describe('benchmark commands over LSP', function () {
         c.onRequest(WorkDoneProgressCreateRequest.type, () => null);
         c.onProgress(WorkDoneProgress.type, '*', () => undefined);
         c.onNotification('$/progress', (p: { token: ProgressToken; value: { kind: string } }) => { progress.push(p); });
-        c.onNotification('inferenceLens/benchmarkResult', (p: { uri: string; result: BenchResult; markdown: string }) => { pushed.push(p); });
+        c.onNotification('inferenceLens/benchmarkResult', (p: { uri: string; result: BenchResult; markdown: string; cost?: CostJson }) => { pushed.push(p); });
+        c.onRequest('workspace/codeLens/refresh', () => { lensRefreshes++; return null; });
         c.onRequest('workspace/configuration', () => [{}]);
       },
     });
@@ -47,9 +54,9 @@ describe('benchmark commands over LSP', function () {
     const uri = pathToFileURL(ws).toString();
     const init = await server.initialize({
       rootUri: uri, workspaceFolders: [{ uri, name: 'ws' }],
-      capabilities: { window: { workDoneProgress: true } },
+      capabilities: { window: { workDoneProgress: true }, workspace: { codeLens: { refreshSupport: true } } },
     });
-    for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark']) {
+    for (const c of ['inferenceLens.benchmark', 'inferenceLens.profile', 'inferenceLens.lastBenchmark', 'inferenceLens.clearCache']) {
       assert.ok(init.capabilities.executeCommandProvider?.commands.includes(c), c);
     }
   });
@@ -67,6 +74,14 @@ describe('benchmark commands over LSP', function () {
     assert.ok(progress.some((p) => p.token === begin.token && p.value.kind === 'end'));
     assert.strictEqual(pushed.at(-1)?.uri, model('mlp.onnx'));
     assert.match(pushed.at(-1)!.markdown, /Benchmark: mlp\.onnx/);
+    // The push carries the run-by-run trace and the cost on every catalog instance: the report needs nothing else.
+    assert.strictEqual(pushed.at(-1)!.result.trace?.samplesMs.length, r.runs);
+    const cost = pushed.at(-1)!.cost!;
+    assert.strictEqual(cost.basis, 'measured');
+    assert.strictEqual(cost.latencyMs.p95, r.latencyMs.p95);
+    assert.ok(cost.instances!.some((i) => i.instance === cost.instance && i.basis === 'measured'));
+    // CodeLenses above this model's loads now show measured figures: the client is asked to re-request them.
+    await waitFor(() => lensRefreshes > 0);
     const last = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }) as { result: BenchResult; hover: string };
     assert.strictEqual(last.result.latencyMs.p50, r.latencyMs.p50);
     assert.match(last.hover, /measured p50 .* ms/);
@@ -113,5 +128,15 @@ describe('benchmark commands over LSP', function () {
     fs.writeFileSync(path.join(ws, 'broken.onnx'), 'not a model');
     await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('broken.onnx'), quick] }),
       (e: ResponseError<unknown>) => /session creation failed/.test(e.message));
+  });
+
+  it('clears the benchmark cache: lastBenchmark has nothing until the next run, files other than results stay', async () => {
+    fs.writeFileSync(path.join(ws, 'cache', 'notes.txt'), 'mine');
+    const refreshes = lensRefreshes;
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.clearCache', arguments: [] }) as { removed: number };
+    assert.ok(r.removed >= 2, `removed ${r.removed}`);
+    assert.strictEqual(await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }), null);
+    assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'cache')), ['notes.txt']);
+    await waitFor(() => lensRefreshes > refreshes);
   });
 });

@@ -96,6 +96,20 @@ describe('quantize over LSP', function () {
     assert.ok(messages.some((m) => /mlp\.int8\.onnx: /.test(m)));
   });
 
+  it('compares two models (the palette\'s Compare Two Models…): per-output agreement and a verdict', async () => {
+    const int8 = path.join(ws, 'models', 'mlp.int8.onnx');
+    assert.ok(fs.existsSync(int8), 'written by the test before');
+    const ab = await conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.compare', arguments: [pathToFileURL(modelFile()).toString(), pathToFileURL(int8).toString(), { bench: false }],
+    }) as { a: string; b: string; outputs: { name: string; cosine: number }[]; verdict: string; sizeRatio: number };
+    assert.strictEqual(ab.a, modelFile());
+    assert.strictEqual(ab.b, int8);
+    assert.ok(ab.outputs.length === 1 && ab.outputs[0].cosine > 0.99);
+    assert.strictEqual(ab.verdict, 'accurate (speed not measured)');
+    assert.ok(ab.sizeRatio < 0.5);
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.compare', arguments: [pathToFileURL(modelFile()).toString()] }), /expects two model URIs/);
+  });
+
   it('a cancelled command answers with an error and writes nothing', async () => {
     const src = new CancellationTokenSource();
     const p = conn.sendRequest(ExecuteCommandRequest.type, {

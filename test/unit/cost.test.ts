@@ -5,7 +5,8 @@ import { BUILTIN_INSTANCES, buildCatalog, Instance, validateInstance } from '../
 import {
   cheapest, costOf, DAYS_PER_MONTH, estimatePerformance, int8Change, priceAll, rooflineLatencyMs, scalePerformance,
 } from '../../server/src/cost/model';
-import { checkBudgets, costJson, costReport, formatUsd, lensTitle, costMarkdown } from '../../server/src/cost/report';
+import { performanceFromBench } from '../../server/src/cost/measured';
+import { checkBudgets, costJson, costReport, formatMs, formatUsd, lensTitle, costMarkdown } from '../../server/src/cost/report';
 import type { WorkFigures } from '../../server/src/cost/figures';
 import { mergeConfig, parseConfig } from '../../server/src/config';
 import { resolveCostSettings } from '../../server/src/cost/settings';
@@ -198,6 +199,15 @@ describe('cost report and budgets', () => {
     const measured = costReport(WORK, config({}), { p50Ms: 10, p95Ms: 12.3, inferencesPerSec: 100, basis: 'measured' });
     assert.ok('report' in measured);
     assert.strictEqual(lensTitle(measured.report), `p95 12.3 ms · ${formatUsd(1000 / 70 * 0.1785 / 3600)} / 1k · c7i.xlarge`);
+    // Every catalog instance priced (the report's cost table): the chosen one with the measurement.
+    const all = costJson(measured.report).instances!;
+    assert.ok(all.length > 5);
+    const chosen = all.find((i) => i.instance === 'c7i.xlarge')!;
+    assert.deepStrictEqual([chosen.p95Ms, chosen.basis, chosen.per1k], [12.3, 'measured', costJson(measured.report).per1k]);
+    assert.ok(all.filter((i) => i.instance !== 'c7i.xlarge').every((i) => i.per1k > 0 && i.p95Ms > 0));
+    const note = costReport(WORK, config({}), { ...performanceFromBench({ latencyMs: { p50: 10, p95: 12.3 } as never, throughput: { inferencesPerSec: 100, itemsPerSec: 100 }, batch: 1, concurrency: 1, measuredAt: '2026-03-01T14:02:00.000Z' }) });
+    assert.ok('report' in note);
+    assert.strictEqual(costMarkdown('m.onnx', note.report).split('\n')[2], '*measured 2026-03-01 14:02, batch 1, 1 in flight*');
   });
 
   it('says what is wrong with an unknown instance or uncounted MACs', () => {
@@ -229,6 +239,10 @@ describe('cost report and budgets', () => {
     const res = costReport(WORK, config({ budgets: { p95Ms: 100 } }));
     assert.ok('report' in res);
     const md = costMarkdown('m.onnx', res.report);
+    // The three numbers lead, then what they rest on.
+    const [head, , basis] = md.split('\n');
+    assert.strictEqual(head, `### p95 ${formatMs(res.report.perf.p95Ms)} · ${formatUsd(res.report.cost.per1k)} / 1k · ${formatUsd(res.report.cost.perMonth)} / month`);
+    assert.match(basis, /^\*estimate \(.*benchmark for measured figures\)\*$/);
     for (const s of ['**m.onnx** on **c7i.xlarge**', '25.0 M params · 1.00 G MACs', '*(estimate)*', '$ per 1k', '$ per month', 'energy *(estimate)*',
       '$ per 1k = 1000 / (', 'Cheapest meeting p95 ≤ 100 ms', 'int8 quantization *(estimate, ×2)*']) {
       assert.ok(md.includes(s), `${s} in\n${md}`);

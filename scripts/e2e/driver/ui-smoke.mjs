@@ -1,6 +1,8 @@
 // UI smoke test of the installed .vsix in code-server, as a user sees it: open the example app from the
-// Explorer, PY001 in the Problems panel, the model summary on hover over the model path, and
-// "Inference Lens: Show Model Summary" from the command palette. Screenshots go to <shots dir>.
+// Explorer, PY001 in the Problems panel, the model summary on hover over the model path, the cost hover
+// on the session creation, "Inference Lens: Show Model Summary" from the command palette, then
+// "Profile Model" from the palette: the report webview's charts, a click on a hot node revealing its
+// line in the model text view, and the report in a dark theme. Screenshots go to <shots dir>.
 // Usage: node ui-smoke.mjs <code-server url with ?folder=...> <shots dir>
 import path from 'node:path';
 import { launchChromium, stopwatch } from './browser.mjs';
@@ -59,23 +61,103 @@ try {
     await shot('hover');
   });
 
+  await step('cost hover on the session creation: p95 · $ per 1k · $ per month first', async () => {
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    const line = page.locator('.monaco-editor .view-line', { hasText: 'examples/models/intent_classifier.onnx' }).first();
+    const call = line.locator('span span', { hasText: 'InferenceSession' }).first();
+    const box = await call.boundingBox();
+    if (!box) throw new Error('InferenceSession not rendered');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('.monaco-hover h3', { hasText: /^p95 .* \/ 1k · .* \/ month$/ }).first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    await shot('cost-hover');
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  });
+
+  /** Runs a palette command by its title ("Category: Title"). */
+  const palette = async (command) => {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(command);
+    await page.locator('.quick-input-list .monaco-list-row').getByText(command.split(': ').pop()).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  /** No .onnx editor is active: model commands ask which model with a quick pick. */
+  const pickModel = async (name) => {
+    const pick = page.locator('.quick-input-list .monaco-list-row').getByText(name).first();
+    await pick.waitFor({ timeout: 30_000 });
+    await pick.click();
+  };
+
   await step('"Inference Lens: Show Model Summary" from the palette', async () => {
     await page.mouse.move(5, 5);
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type('Inference Lens: Show Model Summary');
-    await page.locator('.quick-input-list .monaco-list-row').getByText('Show Model Summary').first().waitFor();
-    await page.keyboard.press('Enter');
-    // no .onnx editor is active: the command asks which model
-    const pick = page.locator('.quick-input-list .monaco-list-row').getByText('intent_classifier.onnx').first();
-    await pick.waitFor({ timeout: 30_000 });
-    await pick.click();
+    await palette('Inference Lens: Show Model Summary');
+    await pickModel('intent_classifier.onnx');
     await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.md' }).first().waitFor({ timeout: 30_000 });
     // the preview is a webview: an iframe holding the rendered markdown in an inner iframe
     await page.frameLocator('iframe.webview').frameLocator('iframe').getByText('336.9 k parameters').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await shot('summary');
+  });
+
+  const report = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe');
+  await step('"Inference Lens: Profile Model" from the palette opens the report with its charts', async () => {
+    await page.keyboard.press('Escape');
+    await palette('View: Close All Editors'); // one webview on screen: the report's
+    await palette('View: Toggle Panel Visibility'); // the Problems panel is open: the report gets the height
+    await palette('Inference Lens: Profile Model');
+    await pickModel('intent_classifier.onnx');
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().waitFor({ timeout: 120_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
+    const bars = report().locator('svg.histogram rect.bar');
+    await bars.first().waitFor({ timeout: 30_000 });
+    if ((await bars.count()) < 2) throw new Error('the histogram has fewer than 2 bars');
+    if ((await report().locator('svg.lines polyline').count()) < 1) throw new Error('no run-by-run trace');
+    await page.waitForTimeout(500);
+    await shot('report-light'); // code-server's default theme is Light Modern
+  });
+
+  await step('a click on a hot node reveals its line in the model text view', async () => {
+    const row = report().locator('tr.has-line').first();
+    const line = Number(await row.getAttribute('data-line'));
+    await row.click();
+    await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx.onnxtext' }).first().waitFor({ timeout: 30_000 });
+    // the cursor is on the node's line (0-based in the report, 1-based in the status bar); fused nodes
+    // (ORT's `fused fc1/MatMul/MatMulAddFusion`) land on the model node they came from
+    await page.locator('.statusbar-item', { hasText: `Ln ${line + 1}, Col 1` }).first().waitFor({ timeout: 10_000 });
+    await shot('reveal');
+  });
+
+  await step('the report in a dark theme', async () => {
+    // Ctrl+K Ctrl+T: the theme picker (typing its title in the palette may land on "Browse … in Marketplace")
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type('Dark Modern');
+    await page.locator('.quick-input-list .monaco-list-row').getByText('Dark Modern').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'Profile: intent_classifier.onnx' }).first().click();
+    await report().locator('svg.histogram rect.bar').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(800);
+    await shot('report-dark');
+  });
+
+  await step('opening a .onnx from the Explorer shows the model page: op table and buttons', async () => {
+    await palette('View: Close All Editors');
+    for (const name of ['models', 'intent_classifier.onnx']) {
+      const row = page.locator('.explorer-folders-view .monaco-list-row').getByText(name, { exact: true }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await row.click();
+    }
+    const pageFrame = report();
+    await pageFrame.locator('table.sortable td', { hasText: 'MatMul' }).first().waitFor({ timeout: 60_000 });
+    await pageFrame.locator('button[data-action="benchmark"]').waitFor();
+    await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx' }).first().click();
+    await page.waitForTimeout(800);
+    await shot('model-editor');
   });
 } catch (e) {
   failed = true;

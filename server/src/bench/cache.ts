@@ -93,6 +93,19 @@ export class BenchCache {
     for (const { f } of aged.slice(0, files.length - Math.floor(this.maxFiles * 0.75))) fs.rmSync(this.file(f), { force: true });
   }
 
+  /** Removes the cached results (only this cache's own `<key>.json` / `latest-<sha>.json` files); returns how many. */
+  clear(): number {
+    let names: string[];
+    try { names = fs.readdirSync(this.dir); } catch { return 0; }
+    let n = 0;
+    for (const f of names) {
+      if (!/^(latest-[0-9a-f]{64}|[0-9a-f]{32})\.json$/.test(f)) continue;
+      fs.rmSync(this.file(f), { force: true });
+      n++;
+    }
+    return n;
+  }
+
   private read(file: string): BenchResult | undefined {
     let r: BenchResult;
     try {

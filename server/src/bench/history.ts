@@ -69,8 +69,7 @@ export function historyRoot(model: string, configDir: string | undefined): strin
 
 /** A result's measured latencies in run order, when it kept them (results cached by older versions did not). */
 export function samplesOf(result: BenchResult): number[] | undefined {
-  const trace = (result as BenchResult & { trace?: { samplesMs?: number[] } }).trace;
-  return trace?.samplesMs?.length ? trace.samplesMs : undefined;
+  return result.trace?.samplesMs.length ? result.trace.samplesMs : undefined;
 }
 
 function thin(xs: readonly number[], max: number): number[] {

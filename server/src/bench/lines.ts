@@ -4,19 +4,26 @@
  */
 import { readModelFile } from '../onnx/reader';
 import { renderTextView } from '../onnx/textView';
-import { attachLines } from './profile';
+import { profiledNodeResolver } from './nodeMap';
 import type { BenchResult } from './types';
 
-/** The result with `profile.nodes[].line` (0-based) filled where the node is in the text view. */
+/**
+ * The result with `profile.nodes[].line` (0-based) filled where the node is in the text view; nodes
+ * ORT fused or renamed are traced back to the model's node (nodeMap.ts).
+ */
 export function withTextViewLines(result: BenchResult): BenchResult {
   if (!result.profile) return result;
-  let byName: Map<string, number>;
+  let view: ReturnType<typeof renderTextView>;
   try {
-    const view = renderTextView(readModelFile(result.model.path));
-    byName = new Map();
-    for (const [node, line] of view.nodeLines) if (node.name && !byName.has(node.name)) byName.set(node.name, line);
+    view = renderTextView(readModelFile(result.model.path));
   } catch {
     return result; // a model ORT runs but our reader cannot: figures without lines
   }
-  return { ...result, profile: attachLines(result.profile, (name) => byName.get(name)) };
+  const resolve = profiledNodeResolver([...view.nodeLines.keys()]);
+  const nodes = result.profile.nodes.map((n) => {
+    const node = resolve(n.name, n.opType);
+    const line = node && view.nodeLines.get(node);
+    return node && line !== undefined ? { ...n, line, modelOpType: node.opType } : n;
+  });
+  return { ...result, profile: { ...result.profile, nodes } };
 }

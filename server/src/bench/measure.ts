@@ -28,12 +28,16 @@ export async function timeRun(run: RunFn): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/** Runs until `runs` and `timeS` are both reached, or `maxTimeS` passes; returns the count. */
-export async function warmup(run: RunFn, runs: number, timeS: number, maxTimeS: number): Promise<number> {
+/**
+ * Runs until `runs` and `timeS` are both reached, or `maxTimeS` passes; returns the count.
+ * `times`, when given, receives each run's duration (the report's trace shows the warm-up too).
+ */
+export async function warmup(run: RunFn, runs: number, timeS: number, maxTimeS: number, times?: number[]): Promise<number> {
   const t0 = nowMs();
   let n = 0;
   while ((n < runs || nowMs() - t0 < timeS * 1000) && nowMs() - t0 < maxTimeS * 1000) {
-    await run();
+    if (times) times.push(await timeRun(run));
+    else await run();
     n++;
   }
   return n;

@@ -41,7 +41,7 @@ export type ToWorker =
 /** The figures only the child can measure; the runner adds model hash, machine, version, cache age. */
 export type WorkerFigures = Pick<BenchResult,
   | 'ortVersion' | 'inputs' | 'batch' | 'runs' | 'warmupRuns' | 'measureMs' | 'latencyMs' | 'throughput'
-  | 'sessionCreateMs' | 'peakRssBytes' | 'rssGrowthBytes' | 'sweep' | 'profile' | 'generation' | 'warnings'>;
+  | 'sessionCreateMs' | 'peakRssBytes' | 'rssGrowthBytes' | 'sweep' | 'profile' | 'generation' | 'trace' | 'warnings'>;
 
 export type FromWorker =
   | { type: 'progress'; progress: BenchProgress; rss: number }

@@ -138,6 +138,8 @@ export interface NodeTime {
   line?: number;
   /** the shapes its outputs had in the profiled run (the static inference can be checked against them) */
   outputShapes?: number[][];
+  /** op type of the model node it maps to (a fused `FusedMatMul` runs the model's MatMul) */
+  modelOpType?: string;
 }
 
 export interface ProfileResult {
@@ -149,6 +151,30 @@ export interface ProfileResult {
   modelRunMs: number;
   topOps: OpTime[];
   nodes: NodeTime[];
+}
+
+/** Run-by-run latencies, in run order: the report's histogram and trace. */
+export interface RunTrace {
+  /** warm-up runs (ms), before the measured ones */
+  warmupMs: number[];
+  /** measured runs (ms); with concurrency > 1, each thread's runs one after the other */
+  samplesMs: number[];
+  /** 1 when every run is kept; k when only every k-th was (long runs of tiny models; see MAX_TRACE) */
+  stride: number;
+}
+
+/** Runs kept in a trace: enough for a smooth histogram, small enough for the cache and the JSON. */
+export const MAX_TRACE = 5000;
+
+/** A trace of these runs, thinned to at most MAX_TRACE measured samples (every k-th, order kept). */
+export function traceOf(warmupMs: readonly number[], samplesMs: readonly number[]): RunTrace {
+  const stride = Math.max(1, Math.ceil(samplesMs.length / MAX_TRACE));
+  const round = (v: number): number => Math.round(v * 1e4) / 1e4;
+  return {
+    warmupMs: warmupMs.slice(0, MAX_TRACE).map(round),
+    samplesMs: samplesMs.filter((_, i) => i % stride === 0).map(round),
+    stride,
+  };
 }
 
 export interface BackendAvailability {
@@ -209,6 +235,8 @@ export interface BenchResult {
   profile?: ProfileResult;
   /** set by `bench --generate`: latencyMs and throughput are then per decode step */
   generation?: GenerationResult;
+  /** run-by-run latencies (absent in results cached before it was recorded) */
+  trace?: RunTrace;
   warnings: string[];
   /** when these figures were measured (ISO 8601) */
   measuredAt: string;

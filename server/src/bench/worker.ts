@@ -24,6 +24,7 @@ import { latencyStats, statWarnings, throughput } from './stats';
 import type { ConvertJob, FromWorker, OptimizeJob, OutputsJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, GenerationResult, SweepPoint } from './types';
+import { traceOf } from './types';
 import { GenerativeModel, recognizeGenerative } from '../onnx/generative';
 import { DecodeLoop, Generation, promptRows } from './generate';
 import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
@@ -189,8 +190,8 @@ async function runOnce(session: Session, feeds: Record<string, Ort.Tensor>): Pro
 
 const runner = (session: Session, feeds: Record<string, Ort.Tensor>) => (): Promise<number> => runOnce(session, feeds);
 
-function warmup(session: Session, feeds: Record<string, Ort.Tensor>, o: BenchOptions): Promise<number> {
-  return warmupLoop(runner(session, feeds), o.warmupRuns, o.warmupTimeS, o.maxTimeS);
+function warmup(session: Session, feeds: Record<string, Ort.Tensor>, o: BenchOptions, times?: number[]): Promise<number> {
+  return warmupLoop(runner(session, feeds), o.warmupRuns, o.warmupTimeS, o.maxTimeS, times);
 }
 
 function measure(session: Session, feeds: Record<string, Ort.Tensor>, minRuns: number, minTimeS: number, maxTimeS: number, onRun?: (n: number, elapsedMs: number) => void): Promise<Measured> {
@@ -226,7 +227,8 @@ async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures>
   }
   warnings.push(...inputs.warnings);
   const feeds = feedsOf(inputs.tensors);
-  const warmupRuns = await withInputContext(inputs.tensors, () => warmup(session, feeds, o));
+  const warmupMs: number[] = [];
+  const warmupRuns = await withInputContext(inputs.tensors, () => warmup(session, feeds, o, warmupMs));
   const rssAfterWarmup = rss();
 
   let measured: Measured;
@@ -264,7 +266,7 @@ async function bench(modelPath: string, o: BenchOptions): Promise<WorkerFigures>
     runs: measured.samples.length, warmupRuns, measureMs: measured.wallMs,
     latencyMs, throughput: throughput(measured.samples.length, measured.wallMs, inputs.batch),
     sessionCreateMs, peakRssBytes: process.resourceUsage().maxRSS * 1024, rssGrowthBytes: rssAfterRuns - rssAfterWarmup,
-    sweep, profile, warnings,
+    sweep, profile, trace: traceOf(warmupMs, measured.samples), warnings,
   };
 }
 

@@ -203,7 +203,7 @@ interface Baseline { samplesMs: number[]; against: string; setup?: string; machi
 /** A saved `bench --format json` result, or (auto) the last comparable run in the history, resolved after the run. */
 function loadBaseline(spec: string, root: string): Baseline | { auto: HistoryEntry[] } {
   if (spec === 'auto') return { auto: readHistory(root).entries };
-  let saved: BenchResult & { trace?: { samplesMs?: number[] } };
+  let saved: BenchResult;
   try {
     saved = JSON.parse(fs.readFileSync(spec, 'utf8'));
   } catch (e) {

@@ -21,6 +21,8 @@ export interface CostReport {
   cost: CostFigures;
   /** cheapest catalog instance meeting the p95 budget at the traffic (any instance when no budget) */
   cheapest?: Option;
+  /** every catalog instance priced for this model (the report's cost table) */
+  options: Option[];
   int8: QuantizedChange;
   /** the estimate rests on incomplete work figures: its latency and $ are lower bounds */
   incomplete?: string;
@@ -43,7 +45,7 @@ export function costReport(work: WorkFigures, config: Config, measured?: Perform
   const incomplete = !measured && work.incomplete ? `${work.incomplete.nodes} nodes of unknown shape (${work.incomplete.reason})` : undefined;
   return {
     report: {
-      instance, settings, work, perf, cost, cheapest: cheapest(options), int8: int8Change(perf, work, instance, utilization, traffic),
+      instance, settings, work, perf, cost, cheapest: cheapest(options), options, int8: int8Change(perf, work, instance, utilization, traffic),
       ...(incomplete && { incomplete }),
       ...(work.generation && { tokens: tokenCost(work.generation, { weightBytes: work.weightBytes, nodes: work.nodes }, instance, utilization, measuredTokens) }),
     },
@@ -71,6 +73,22 @@ export interface CostJson {
   per1MInputTokens?: number;
   per1MOutputTokens?: number;
   tokens?: TokenCost;
+  /** the p95 budget the instances are checked against, when one is set */
+  p95BudgetMs?: number;
+  /** every catalog instance priced for this model at the same traffic and utilisation */
+  instances?: InstanceCostJson[];
+}
+
+export interface InstanceCostJson {
+  instance: string;
+  provider: string;
+  pricePerHour: number;
+  p95Ms: number;
+  per1k: number;
+  perMonth: number;
+  instancesNeeded: number;
+  basis: Basis;
+  meetsBudget: boolean;
 }
 
 export function costJson(r: CostReport): CostJson {
@@ -83,6 +101,11 @@ export function costJson(r: CostReport): CostJson {
     int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
     ...(r.incomplete && { incomplete: r.incomplete }),
     ...(r.tokens && { per1MInputTokens: r.tokens.per1MInputTokens, per1MOutputTokens: r.tokens.per1MOutputTokens, tokens: r.tokens }),
+    ...(r.settings.budgets.p95Ms !== undefined && { p95BudgetMs: r.settings.budgets.p95Ms }),
+    instances: r.options.map((o) => ({
+      instance: o.instance.id, provider: o.instance.provider, pricePerHour: o.instance.pricePerHour, p95Ms: o.perf.p95Ms,
+      per1k: o.cost.per1k, perMonth: o.cost.perMonth, instancesNeeded: o.cost.instancesNeeded, basis: o.perf.basis, meetsBudget: o.meetsBudget,
+    })),
   };
 }
 
@@ -180,12 +203,26 @@ export function lensTitle(r: CostReport): string {
   return `p95 ${ge}${formatMs(r.perf.p95Ms)} · ${ge}${formatUsd(r.cost.per1k)} / 1k · ${r.instance.id}${r.incomplete ? ' (est., incomplete)' : r.perf.basis === 'estimate' ? ' (est.)' : ''}`;
 }
 
-/** Hover markdown: the figures, the formula with this instance's numbers, the recommendation. */
+/** What the figures rest on, in a few words: "measured 2026-03-01 14:02, batch 1, …" or "roofline estimate". */
+export function basisText(r: CostReport): string {
+  if (r.perf.basis === 'measured') return r.perf.note ?? 'measured';
+  return `${r.incomplete ? 'incomplete ' : ''}estimate (${r.perf.note ?? 'roofline'}; benchmark for measured figures)`;
+}
+
+/**
+ * Hover markdown: the three numbers that matter first (p95, $ per 1k, $ per month) and their basis,
+ * then the figures, the formula with this instance's numbers, the recommendation.
+ */
 export function costMarkdown(name: string, r: CostReport): string {
   const est = r.perf.basis === 'estimate';
   const tag = est ? ' *(estimate)*' : ' *(measured)*';
   const { traffic, utilization } = r.settings;
   const L: string[] = [];
+  const ge = r.incomplete ? '≥ ' : '';
+  L.push(`### p95 ${ge}${formatMs(r.perf.p95Ms)} · ${ge}${formatUsd(r.cost.per1k)} / 1k · ${ge}${formatUsd(r.cost.perMonth)} / month`);
+  L.push('');
+  L.push(`*${basisText(r)}*`);
+  L.push('');
   L.push(`**${name}** on **${r.instance.id}** (${r.instance.provider} ${r.instance.region}, $${r.instance.pricePerHour}/h)`);
   L.push('');
   L.push(`${formatCountShort(r.work.params)} params · ${r.work.macs !== undefined ? `${r.incomplete ? '≥ ' : ''}${formatCountShort(r.work.macs)} MACs` : 'MACs unknown'} · ${formatBytesShort(r.work.weightBytes)} weights`);
@@ -204,7 +241,8 @@ export function costMarkdown(name: string, r: CostReport): string {
   L.push(`| $ per month | ${formatUsd(r.cost.perMonth)}: ${r.cost.instancesNeeded} × ${r.instance.id} for ${traffic.requestsPerSec} req/s, ${traffic.hoursPerDay} h/day |`);
   if (r.cost.energyWhPer1k !== undefined) L.push(`| energy *(estimate)* | ${r.cost.energyWhPer1k.toPrecision(2)} Wh per 1k (${r.instance.power!.watts} W) |`);
   L.push('');
-  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600${est ? ` · latency: ${r.perf.note ?? 'roofline estimate'}; replaced by measurements once benchmarked` : ` · ${r.perf.note ?? 'measured'}`}`);
+  // The basis (estimate or when measured) is the hover's second line: not repeated here.
+  L.push(`$ per 1k = 1000 / (${r.perf.inferencesPerSec.toPrecision(3)}/s × ${utilization}) × $${r.instance.pricePerHour} / 3600`);
   L.push('');
   const p95 = r.settings.budgets.p95Ms;
   if (r.cheapest) {

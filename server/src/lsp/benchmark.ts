@@ -15,6 +15,8 @@ import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
 import { benchOptionsFrom } from '../bench/settings';
 import { BenchError, BenchOptions, BenchResult } from '../bench/types';
+import { benchCost } from '../cost/benchCost';
+import type { CostJson } from '../cost/report';
 import type { Feature, ServerContext } from './feature';
 
 export const BENCHMARK_COMMAND = 'inferenceLens.benchmark';
@@ -23,6 +25,12 @@ export const PROFILE_COMMAND = 'inferenceLens.profile';
 export const LAST_BENCHMARK_COMMAND = 'inferenceLens.lastBenchmark';
 export const DETECT_BACKENDS_COMMAND = 'inferenceLens.detectBackends';
 export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
+/**
+ * Removes every cached result (the next hover and lens go back to estimates until a new run). Not the
+ * palette's id (inferenceLens.clearBenchmarkCache): VS Code's language client registers each server
+ * command id as a VS Code command itself, and two registrations of one id fail activation.
+ */
+export const CLEAR_CACHE_COMMAND = 'inferenceLens.clearCache';
 
 /** By default the editor stays responsive first: the child yields the CPU to the server (bench/hover-during-bench.ts). */
 const BACKGROUND_NICENESS = 10;
@@ -31,6 +39,9 @@ export interface BenchmarkResultParams {
   uri: string;
   result: BenchResult;
   markdown: string;
+  /** the result priced on the configured instance and on every catalog instance (the report's cost table) */
+  cost?: CostJson;
+  costError?: string;
 }
 
 /** One line for a hover: "measured p50 1.2 ms · p95 1.5 ms (cpu, batch 1, 3 min ago)". */
@@ -94,7 +105,9 @@ export function benchmark(ctx: ServerContext): Feature {
         ctx.log(`could not cache the benchmark result: ${(e as Error).message}`);
       }
       const uri = typeof args[0] === 'string' && args[0].startsWith('file:') ? args[0] : pathToFileURL(file).toString();
-      void ctx.connection.sendNotification(BENCHMARK_RESULT_NOTIFICATION, { uri, result, markdown: formatMarkdown(result) } satisfies BenchmarkResultParams);
+      const priced = pricedResult(file, result);
+      void ctx.connection.sendNotification(BENCHMARK_RESULT_NOTIFICATION, { uri, result, markdown: formatMarkdown(result), ...priced } satisfies BenchmarkResultParams);
+      ctx.refreshCodeLenses?.(); // lenses above this model's loads now show measured figures
       return result;
     } catch (e) {
       if (e instanceof BenchError) {
@@ -110,6 +123,15 @@ export function benchmark(ctx: ServerContext): Feature {
     }
   }
 
+  function pricedResult(file: string, result: BenchResult): { cost: CostJson } | { costError: string } {
+    try {
+      const p = benchCost(file, result, ctx.config());
+      return 'error' in p ? { costError: p.error } : p;
+    } catch (e) {
+      return { costError: (e as Error).message };
+    }
+  }
+
   return {
     needsTrust: true,
     commands: {
@@ -118,7 +140,12 @@ export function benchmark(ctx: ServerContext): Feature {
       [LAST_BENCHMARK_COMMAND]: async (args) => {
         const file = modelFile(args[0], LAST_BENCHMARK_COMMAND);
         const r = await latestResult(file, ctx.config().bench.cacheDir ?? defaultCacheDir());
-        return r ? { result: r, markdown: formatMarkdown(r), hover: benchmarkHoverLine(r) } : null;
+        return r ? { result: r, markdown: formatMarkdown(r), hover: benchmarkHoverLine(r), ...pricedResult(file, r) } : null;
+      },
+      [CLEAR_CACHE_COMMAND]: () => {
+        const removed = cache().clear();
+        ctx.refreshCodeLenses?.();
+        return { removed };
       },
       [DETECT_BACKENDS_COMMAND]: (_args, token) => {
         const ac = new AbortController();

@@ -27,6 +27,8 @@ export interface ServerContext {
   hasCommand?(id: string): boolean;
   /** The latest benchmark of a model file, when one is cached (cost and budgets prefer it to estimates). */
   measured?: MeasuredLookup;
+  /** Asks the client to re-request CodeLenses (a new measurement changes their figures); no-op if unsupported. */
+  refreshCodeLenses?(): void;
 }
 
 export type CommandHandler = (args: unknown[], token: CancellationToken, progress: WorkDoneProgressReporter) => unknown | Promise<unknown>;

@@ -18,6 +18,8 @@ import { MODEL_SCHEME, modelFileOf } from './modelView';
 import type { Feature, ServerContext } from './feature';
 
 export const QUANTIZE_COMMAND = 'inferenceLens.quantize';
+/** Two model URIs → their A/B report (outputs on the same inputs, latency, verdict). */
+export const COMPARE_COMMAND = 'inferenceLens.compare';
 
 /** Model findings the quantize actions attach to: ONNX001, float32 weights worth quantizing. */
 export const QUANTIZE_MODEL_RULES = new Set(['ONNX001']);
@@ -148,6 +150,24 @@ export function quantizeFeature(ctx: ServerContext): Feature {
           // A notification, not window/showMessageRequest: clients need not answer it.
           void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `Inference Lens: ${headline}` });
           return { summary, ab, markdown, edited };
+        } finally {
+          sub.dispose();
+          progress.done();
+        }
+      },
+      [COMPARE_COMMAND]: async (args, token, progress): Promise<AbReport> => {
+        const [a, b] = args.slice(0, 2).map((u) => (typeof u === 'string' && u.startsWith('file:') ? fileURLToPath(u) : u));
+        if (typeof a !== 'string' || typeof b !== 'string') throw new Error(`${COMPARE_COMMAND} expects two model URIs (and optionally {bench, benchSeconds, inputsDir})`);
+        const o = (args[2] && typeof args[2] === 'object' ? args[2] : {}) as { bench?: boolean; benchSeconds?: number; inputsDir?: string };
+        const cfg = ctx.config();
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
+        if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
+        progress.begin('Inference Lens: compare', undefined, `${path.basename(a)} vs ${path.basename(b)}`, true);
+        try {
+          return await compareModels(a, b, {
+            dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+          });
         } finally {
           sub.dispose();
           progress.done();
