@@ -43,6 +43,33 @@ describe('CLI bench', function () {
     assert.ok(c.cachedAgeS >= 0);
   });
 
+  it('appends each run to the history and exits 1 on a regression against a baseline, 0 otherwise', () => {
+    const dir = fs.mkdtempSync(path.join(tempDir(), 'history-'));
+    const model = path.join(dir, 'model.onnx');
+    fs.copyFileSync(mlp, model);
+    const runs = ['--warmup', '2', '--min-runs', '40', '--min-time', '0', '--max-time', '5', '--cache-dir', cache];
+    // Baselines no real run can match: every latency 100 ns (this run is slower), or 10 s (it is faster).
+    const saved = JSON.parse(cli('bench', model, ...runs, '--format', 'json').stdout);
+    const baseline = (ms: number): string => {
+      const f = path.join(dir, `baseline-${ms}.json`);
+      fs.writeFileSync(f, JSON.stringify({ ...saved, trace: { warmupMs: [], samplesMs: Array.from({ length: 40 }, (_, i) => ms * (1 + i / 1000)), stride: 1 } }));
+      return f;
+    };
+    const slower = cli('bench', model, ...runs, '--baseline', baseline(0.0001), '--format', 'json');
+    assert.strictEqual(slower.code, 1, slower.stderr);
+    assert.strictEqual(JSON.parse(slower.stdout).baseline.verdict, 'regression');
+    const faster = cli('bench', model, ...runs, '--baseline', baseline(10000));
+    assert.strictEqual(faster.code, 0, faster.stderr);
+    assert.match(faster.stdout, /^baseline {2}improvement: faster past the 10 % threshold/m);
+    assert.strictEqual(cli('bench', model, ...runs, '--baseline', 'auto').code, 0, 'auto against the previous run of the same model');
+    const history = fs.readFileSync(path.join(dir, '.inference-lens', 'history.jsonl'), 'utf8').trim().split('\n');
+    assert.strictEqual(history.length, 4);
+    const trend = cli('trend', model);
+    assert.strictEqual(trend.code, 0, trend.stderr);
+    assert.strictEqual(trend.stdout.trim().split('\n').length, 5); // the header and four runs
+    assert.strictEqual(cli('bench', model, '--baseline', path.join(dir, 'none.json')).code, 2);
+  });
+
   it('prints a readable table', () => {
     const r = cli('bench', mlp, ...quick, cache, '--sweep', 'batch', '--dims', 'batch=1');
     assert.strictEqual(r.code, 0, r.stderr);

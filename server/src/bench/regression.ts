@@ -124,7 +124,9 @@ export function compareLatencies(baseline: readonly number[], current: readonly 
   const bs = sorted(baseline), cs = sorted(current);
   const side = (xs: number[], raw: readonly number[]) => ({ runs: xs.length, p50: quantileSorted(xs, 0.5), cv: cv(raw) });
   const base = side(bs, baseline), cur = side(cs, current);
-  const ratio = cur.p50 / base.p50;
+  // The effect from the same (thinned) samples the bootstrap resamples, so the interval is about this estimate.
+  const median = (xs: readonly number[]): number => quantileSorted(sorted(thin(xs, MAX_BOOTSTRAP_SAMPLES)), 0.5);
+  const ratio = median(current) / median(baseline);
   const common = { ratio, baseline: base, current: cur, threshold: o.threshold };
   if (bs.length < MIN_SAMPLES || cs.length < MIN_SAMPLES || !(base.p50 > 0)) {
     return {
