@@ -4,6 +4,7 @@ import { readModelBuffer } from '../../server/src/onnx/reader';
 import { computeSummary, modelCost } from '../../server/src/onnx/cost';
 import { computeFigures } from '../../server/src/onnx/summary';
 import { inferShapes } from '../../server/src/onnx/shapes';
+import { nodeHoverMarkdown } from '../../server/src/lsp/modelHover';
 import { DataType } from '../../server/src/onnx/model';
 import { encodeModel, floatTensor, int64Tensor, model, ModelSpec, node, seededFloats, tensor, valueInfo } from '../../server/src/onnx/builder';
 import { workFigures } from '../../server/src/cost/figures';
@@ -61,6 +62,13 @@ describe('control flow: If, Loop, Scan', () => {
     const at8k = inferShapes(read(spec), { sr: 8000 }); // now it runs: both are reported
     assert.deepStrictEqual(at8k.unknownOps, ['custom.Frobnicate']);
     assert.strictEqual(at8k.degenerate.length, 1);
+  });
+
+  it('says in the If node\'s hover which branch runs and why', () => {
+    const m = read(srModel());
+    const ifNode = m.graph.nodes.find((n) => n.opType === 'If')!;
+    assert.match(nodeHoverMarkdown(m, ifNode, [], modelCost(m)), /Control flow: .*runs then_branch \(condition 'is16k' is true given sr=16000\)/);
+    assert.match(nodeHoverMarkdown(m, ifNode, [], modelCost(m, { sr: 8000 })), /Control flow: .*runs else_branch/);
   });
 
   it('counts the more expensive branch when the condition is unknown, and says so', () => {

@@ -110,6 +110,9 @@ export function nodeHoverMarkdown(model: ModelInfo, node: NodeInfo, findings: Fi
     lines.push('', `Compute: ${nc.macs ? `${formatCount(nc.macs)} MACs${pct(nc.macs, cost.macs)}, ` : ''}${formatCount(nc.flops)} FLOPs, ` +
       `${nc.intensity.toFixed(1)} FLOPs/byte${dims ? ` · at ${dims}` : ''}${nc.counted ? '' : ' · branch not counted in the totals'}`);
   }
+  // If/Loop/Scan: which branch runs and why, or how many iterations were counted.
+  const flow = nc && cost?.controlFlow.find((c) => c.op === node.opType && c.graph === nc.graph && c.node === (node.name || `node${nc.index}`));
+  if (flow) lines.push('', `Control flow: ${flow.note}`);
   return [...lines, ...findingLines(findings)].join('\n');
 }
 
