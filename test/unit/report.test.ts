@@ -347,6 +347,14 @@ describe('CLI report', function () {
     const csv = cli('report', src, '--format', 'csv');
     assert.strictEqual(csv.code, 0, csv.stderr);
     assert.match(csv.stdout, /^section,name,metric,value/);
+    // Markdown for a CI job summary: the latency table, the cost, and a baseline verdict when the JSON has one.
+    const md = cli('report', src, '--format', 'md');
+    assert.strictEqual(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^### Profile: /);
+    assert.match(md.stdout, /\| p50 \| p90 \| p95 \| p99 \|/);
+    const withBaseline = path.join(dir, 'with-baseline.json');
+    fs.writeFileSync(withBaseline, JSON.stringify({ ...JSON.parse(fs.readFileSync(src, 'utf8')), baseline: { verdict: 'regression', reason: 'regression: slower past the 10 % threshold', against: 'base.json' } }));
+    assert.match(cli('report', withBaseline, '--format', 'md').stdout, /\*\*Against the baseline\*\* \(base\.json\): ❌ regression: slower/);
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, '{"files": []}');
     const b = cli('report', bad);

@@ -10,17 +10,19 @@ import { writeAtomic } from '../bench/cache';
 import { reportCsv } from '../report/csv';
 import { reportDocOf } from '../report/document';
 import { renderReport } from '../report/html';
+import { reportMarkdown } from '../report/markdown';
 import { formatFlag, parseArgs, UsageError } from './args';
 
-export const REPORT_USAGE = `  report <result.json> [--out FILE] [--format html|csv|json] [--force]
+export const REPORT_USAGE = `  report <result.json> [--out FILE] [--format html|csv|md|json] [--force]
       the JSON of bench, quantize or compare (--format json) as the editor's report: HTML with charts
       (latency histogram and trace, sweeps, hot ops and nodes, cost per instance; A/B side by side),
-      or its figures as CSV; to stdout, or to FILE (written atomically; an existing FILE needs --force)`;
+      its figures as CSV, or Markdown (a CI job summary); to stdout, or to FILE (written atomically;
+      an existing FILE needs --force)`;
 
 export async function runReport(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const args = parseArgs(argv, { out: true, format: true, force: false });
   if (args.positional.length !== 1) throw new UsageError('report needs exactly one result .json file');
-  const format = args.flags.has('format') ? formatFlag(args.flags, ['html', 'csv', 'json']) : 'html';
+  const format = args.flags.has('format') ? formatFlag(args.flags, ['html', 'csv', 'md', 'json']) : 'html';
   const src = args.positional[0];
   let json: unknown;
   try {
@@ -32,7 +34,9 @@ export async function runReport(argv: string[], out: (s: string) => void, err: (
   let text: string;
   try {
     const doc = reportDocOf(json);
-    text = format === 'csv' ? reportCsv(doc) : format === 'json' ? JSON.stringify(json, null, 2) + '\n' : renderReport(doc, { nonce: randomBytes(18).toString('base64') });
+    const baseline = (json as { baseline?: { verdict?: string; reason?: string; against?: string } }).baseline;
+    text = format === 'csv' ? reportCsv(doc) : format === 'md' ? reportMarkdown(doc, baseline) + '\n'
+      : format === 'json' ? JSON.stringify(json, null, 2) + '\n' : renderReport(doc, { nonce: randomBytes(18).toString('base64') });
   } catch (e) {
     err(`inference-lens report: ${src}: ${(e as Error).message}`);
     return 1;
