@@ -123,6 +123,9 @@ function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: No
   // sequence, could stay on the device (the rule's own example), so those loops are still flagged.
   const needsToken = /\byield\b|\.put\(|\bcallback\(|\.send\(|\bon_token\(/.test(loop.childForFieldName('body')?.text ?? '');
   if (decodes && needsToken && loop.descendantsOfType('call').some((c) => !!c && (isTorchInference(mod, facts, c) || /\b(generate|forward|sample)\b/.test(mod.calleeText.get(c.id) ?? '')))) return true;
+  // A response sent to each request of a batch as it is ready (Triton's decoupled `response_sender.send`, a
+  // websocket per client): each one needs its own values on the host to be sent.
+  if (/\b\w*(sender|websocket|ws|socket|stream)\.send\(/.test(loop.childForFieldName('body')?.text ?? '')) return true;
   const cls = enclosingClass(call);
   return !!cls && classBases(mod, cls).some((b) => STEP_HOOKS.test(b));
 }
@@ -188,7 +191,8 @@ export const PY005: PythonRule = {
       '(cuda, mps, `device_map`, `.to(device)`); ultralytics results and parameters named like model outputs (`outputs`, ' +
       '`logits`, `preds`) count as device tensors. Silent in CPU-only code, on values already copied to the host before ' +
       'the loop (`x = t.cpu()`, `x = t.to("cpu")`), in streaming decode loops (the host needs each token to send it: a loop that yields or ' +
-      'iterates a streamer), in loops over a dict\'s named outputs (a few heads of one result) and in generation hooks ' +
+      'iterates a streamer; a loop that sends each request of a batch its response, as Triton\'s decoupled `response_sender.send`), ' +
+      'in loops over a dict\'s named outputs (a few heads of one result) and in generation hooks ' +
       '(`StoppingCriteria`, `LogitsProcessor`). A greedy loop that only collects tokens or tests each for EOS is flagged.',
     whyItCosts:
       'CUDA runs asynchronously: Python queues kernels and moves on. Each `.item()`/`.cpu()` forces the host to wait until ' +
