@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stableJson } from './cache';
 import { machineKey } from './machine';
+import { thinEvenly } from './stats';
 import type { BenchOptions, BenchResult } from './types';
 
 export const HISTORY_DIR = '.inference-lens';
@@ -72,11 +73,6 @@ export function samplesOf(result: BenchResult): number[] | undefined {
   return result.trace?.samplesMs.length ? result.trace.samplesMs : undefined;
 }
 
-function thin(xs: readonly number[], max: number): number[] {
-  const stride = Math.ceil(xs.length / max);
-  return stride <= 1 ? [...xs] : xs.filter((_, i) => i % stride === 0);
-}
-
 /** The history line of a result (pure). `samplesMs`: the run's measured latencies, in run order. */
 export function historyEntry(result: BenchResult, samplesMs: readonly number[], root: string,
   extra: { git?: GitInfo; per1k?: number; instance?: string } = {}): HistoryEntry {
@@ -91,7 +87,7 @@ export function historyEntry(result: BenchResult, samplesMs: readonly number[], 
     latencyMs: { p50: l.p50, p95: l.p95, p99: l.p99, mean: l.mean, cv: l.cv },
     inferencesPerSec: result.throughput.inferencesPerSec, peakRssBytes: result.peakRssBytes,
     ...(extra.per1k !== undefined ? { per1k: extra.per1k, instance: extra.instance } : {}),
-    samplesMs: thin(samplesMs, HISTORY_SAMPLES).map((v) => Math.round(v * 1e4) / 1e4),
+    samplesMs: thinEvenly(samplesMs, HISTORY_SAMPLES).map((v) => Math.round(v * 1e4) / 1e4),
   };
 }
 

@@ -12,7 +12,7 @@
  * from a slower model: the result carries both runs' coefficients of variation so a reader can tell.
  */
 import { rng } from './inputs';
-import { quantileSorted } from './stats';
+import { quantileSorted, thinEvenly } from './stats';
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'inconclusive';
 
@@ -94,15 +94,9 @@ export function mannWhitneyGreater(a: readonly number[], b: readonly number[]): 
   return normalUpperTail(z);
 }
 
-/** Every k-th value, so that at most `max` remain (order kept). */
-function thin(xs: readonly number[], max: number): number[] {
-  const stride = Math.ceil(xs.length / max);
-  return stride <= 1 ? [...xs] : xs.filter((_, i) => i % stride === 0);
-}
-
 /** 95 % percentile-bootstrap interval of median(cur) / median(base). */
 export function bootstrapRatio(base: readonly number[], cur: readonly number[], resamples: number, seed: number): [number, number] {
-  const b = thin(base, MAX_BOOTSTRAP_SAMPLES), c = thin(cur, MAX_BOOTSTRAP_SAMPLES);
+  const b = thinEvenly(base, MAX_BOOTSTRAP_SAMPLES), c = thinEvenly(cur, MAX_BOOTSTRAP_SAMPLES);
   const rand = rng(seed);
   const pick = (xs: number[], into: Float64Array): number => {
     for (let i = 0; i < into.length; i++) into[i] = xs[Math.floor(rand() * xs.length)];
@@ -118,6 +112,15 @@ export function bootstrapRatio(base: readonly number[], cur: readonly number[], 
 
 const pct = (r: number): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)} %`;
 
+/** A comparison that could not be made, and why (what is known of it kept). */
+export function inconclusive(reason: string, known: Partial<Pick<Comparison, 'ratio' | 'baseline' | 'current' | 'threshold'>> = {}): Comparison {
+  const side = { runs: 0, p50: NaN, cv: NaN };
+  return {
+    ratio: NaN, baseline: side, current: side, threshold: NaN, ...known,
+    verdict: 'inconclusive', ratioLow: NaN, ratioHigh: NaN, pSlower: NaN, pFaster: NaN, reason: `inconclusive: ${reason}`,
+  };
+}
+
 /** Compares the current run's latencies with the baseline's. */
 export function compareLatencies(baseline: readonly number[], current: readonly number[], opts: Partial<RegressionOptions> = {}): Comparison {
   const o = { ...DEFAULT_REGRESSION, ...opts };
@@ -125,18 +128,15 @@ export function compareLatencies(baseline: readonly number[], current: readonly 
   const side = (xs: number[], raw: readonly number[]) => ({ runs: xs.length, p50: quantileSorted(xs, 0.5), cv: cv(raw) });
   const base = side(bs, baseline), cur = side(cs, current);
   // The effect from the same (thinned) samples the bootstrap resamples, so the interval is about this estimate.
-  const median = (xs: readonly number[]): number => quantileSorted(sorted(thin(xs, MAX_BOOTSTRAP_SAMPLES)), 0.5);
-  const ratio = median(current) / median(baseline);
+  const b = thinEvenly(baseline, MAX_BOOTSTRAP_SAMPLES), c = thinEvenly(current, MAX_BOOTSTRAP_SAMPLES);
+  const ratio = quantileSorted(sorted(c), 0.5) / quantileSorted(sorted(b), 0.5);
   const common = { ratio, baseline: base, current: cur, threshold: o.threshold };
   if (bs.length < MIN_SAMPLES || cs.length < MIN_SAMPLES || !(base.p50 > 0)) {
-    return {
-      ...common, verdict: 'inconclusive', ratioLow: NaN, ratioHigh: NaN, pSlower: NaN, pFaster: NaN,
-      reason: `too few runs to compare (${bs.length} baseline, ${cs.length} now; at least ${MIN_SAMPLES} each)`,
-    };
+    return inconclusive(`too few runs to compare (${bs.length} baseline, ${cs.length} now; at least ${MIN_SAMPLES} each)`, common);
   }
   const pSlower = mannWhitneyGreater(current, baseline);
   const pFaster = mannWhitneyGreater(baseline, current);
-  const [ratioLow, ratioHigh] = bootstrapRatio(baseline, current, o.resamples, o.seed);
+  const [ratioLow, ratioHigh] = bootstrapRatio(b, c, o.resamples, o.seed);
   const figures = `median ${cur.p50.toFixed(3)} ms vs ${base.p50.toFixed(3)} ms (${pct(ratio)}, 95 % interval ${pct(ratioLow)} … ${pct(ratioHigh)})`;
   let verdict: Verdict = 'unchanged';
   let why: string;

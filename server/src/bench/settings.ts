@@ -75,3 +75,14 @@ export function benchOptionsFrom(settings: BenchSettings = {}, dims: Record<stri
   }
   return merged;
 }
+
+/**
+ * Children the editor starts run at this niceness unless the settings say otherwise: the editor stays responsive
+ * first, the child yields the CPU to the server (bench/hover-during-bench.ts).
+ */
+export const BACKGROUND_NICENESS = 10;
+
+/** The watchdog limits a child started from the editor gets (benchmarks, conversions, rewrites), from the `bench` settings. */
+export function childLimits(s: BenchSettings): { niceness: number; memoryLimitBytes: number } {
+  return { niceness: Math.min(19, s.niceness ?? BACKGROUND_NICENESS), memoryLimitBytes: s.memoryLimitMB ? s.memoryLimitMB * 2 ** 20 : 0 };
+}

@@ -14,6 +14,12 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Every k-th sample, order kept, so that at most `max` remain (a long run thinned for storage or resampling). */
+export function thinEvenly(xs: readonly number[], max: number): number[] {
+  const stride = Math.ceil(xs.length / max);
+  return stride <= 1 ? [...xs] : xs.filter((_, i) => i % stride === 0);
+}
+
 export function latencyStats(samples: readonly number[]): LatencyStats {
   if (!samples.length) throw new Error('no samples');
   const sorted = [...samples].sort((a, b) => a - b);

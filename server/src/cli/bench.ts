@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { appendHistory, gitInfo, historyEntry, HistoryEntry, historyRoot, latestComparable, readHistory, samplesOf, setupKey } from '../bench/history';
 import { machineKey } from '../bench/machine';
-import { Comparison, compareLatencies } from '../bench/regression';
+import { Comparison, compareLatencies, inconclusive } from '../bench/regression';
 import { BenchCache, defaultCacheDir, hashFile } from '../bench/cache';
 import { formatText } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
@@ -230,11 +230,6 @@ function compareWithBaseline(b: Baseline | { auto: HistoryEntry[] }, samples: nu
   if (base.setup && base.setup !== entry.setup) warnings.push('the baseline was measured with other options (EP, batch, dims, threads or inputs)');
   const c = compareLatencies(base.samplesMs, samples, threshold !== undefined ? { threshold: threshold / 100 } : {});
   return { ...c, reason: warnings.length ? `${c.reason}; note: ${warnings.join('; ')}` : c.reason, against: base.against, warnings };
-}
-
-function inconclusive(reason: string): Comparison {
-  const side = { runs: 0, p50: NaN, cv: NaN };
-  return { verdict: 'inconclusive', ratio: NaN, ratioLow: NaN, ratioHigh: NaN, pSlower: NaN, pFaster: NaN, baseline: side, current: side, threshold: NaN, reason: `inconclusive: ${reason}` };
 }
 
 /** onnxruntime-node's version from its package.json (no native load), for cache lookups. */

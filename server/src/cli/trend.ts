@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HistoryEntry, historyPath, historyRoot, readHistory } from '../bench/history';
 import { compareLatencies } from '../bench/regression';
+import { table } from '../bench/report';
 import { findWorkspaceConfigDir } from '../config';
 import { formatFlag, parseArgs, UsageError } from './args';
 
@@ -46,8 +47,7 @@ export function formatTrend(rows: readonly TrendRow[]): string {
     r.inferencesPerSec.toFixed(1), r.per1k !== undefined ? `$${r.per1k.toPrecision(3)}` : '-',
     r.change ? `${r.change} (${r.ratio! >= 1 ? '+' : ''}${((r.ratio! - 1) * 100).toFixed(1)} %)` : '',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  return [head, ...body].map((cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return table([head, ...body]).join('\n');
 }
 
 export async function runTrend(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {

@@ -13,7 +13,7 @@ import { latestNodeTimes, latestResult } from '../bench/latest';
 import { withTextViewLines } from '../bench/lines';
 import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
-import { benchOptionsFrom } from '../bench/settings';
+import { benchOptionsFrom, childLimits } from '../bench/settings';
 import { BenchError, BenchOptions, BenchResult } from '../bench/types';
 import { benchCost } from '../cost/benchCost';
 import type { CostJson } from '../cost/report';
@@ -31,9 +31,6 @@ export const BENCHMARK_RESULT_NOTIFICATION = 'inferenceLens/benchmarkResult';
  * command id as a VS Code command itself, and two registrations of one id fail activation.
  */
 export const CLEAR_CACHE_COMMAND = 'inferenceLens.clearCache';
-
-/** By default the editor stays responsive first: the child yields the CPU to the server (bench/hover-during-bench.ts). */
-const BACKGROUND_NICENESS = 10;
 
 export interface BenchmarkResultParams {
   uri: string;
@@ -94,7 +91,7 @@ export function benchmark(ctx: ServerContext): Feature {
 
     const job = queue.then(async () => {
       if (ac.signal.aborted) throw new BenchError('cancelled', 'benchmark cancelled');
-      return runBenchmark(file, options, { signal: ac.signal, niceness: Math.min(19, c.bench.niceness ?? BACKGROUND_NICENESS), onProgress: (p) => report(p.percent, p.message) });
+      return runBenchmark(file, options, { signal: ac.signal, niceness: childLimits(c.bench).niceness, onProgress: (p) => report(p.percent, p.message) });
     });
     queue = job.catch(() => undefined);
     try {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { CodeAction, CodeActionKind, Diagnostic, MessageType, ShowMessageNotification } from 'vscode-languageserver/node';
 import { runOptimization } from '../bench/runner';
+import { childLimits } from '../bench/settings';
 import { AbReport, compareModels } from '../quantize/ab';
 import { defaultOptimizedPath, FIXABLE_RULES, OptimizeSummary, PASSES, selectPasses } from '../optimize/optimize';
 import { defaultOrtPath } from '../optimize/ortSaved';
@@ -92,9 +93,7 @@ export function optimizeFeature(ctx: ServerContext): Feature {
           const dims = o.dims ?? cfg.dims;
           const out = o.out ?? (o.ort ? defaultOrtPath(file) : defaultOptimizedPath(file, o.only));
           const summary = await runOptimization(file, { only: o.only, dims, out, ort: !!o.ort, skipLayerNorm: !!o.skipLayerNorm }, {
-            signal: abort.signal, onProgress: (p) => progress.report(p.message),
-            niceness: Math.min(19, cfg.bench.niceness ?? 10),
-            memoryLimitBytes: cfg.bench.memoryLimitMB ? cfg.bench.memoryLimitMB * 2 ** 20 : 0,
+            signal: abort.signal, onProgress: (p) => progress.report(p.message), ...childLimits(cfg.bench),
           });
           let ab: AbReport | undefined;
           if (o.ab !== false) {

@@ -12,6 +12,7 @@ import { modelPathAt } from '../modelRefs';
 import { AbReport, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
 import { runConversion } from '../bench/runner';
+import { childLimits } from '../bench/settings';
 import { renderAb, renderConversion } from '../cli/quantize';
 import { TOOL } from '../version';
 import { MODEL_SCHEME, modelFileOf } from './modelView';
@@ -120,9 +121,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
             minWeightElements: o.minWeightElements ?? cfg.quantize.minWeightElements,
             dims: o.dims ?? cfg.dims, out: o.out ?? defaultOutPath(file, method as Method),
           }, {
-            signal: abort.signal, onProgress: (p) => progress.report(p.message),
-            niceness: Math.min(19, cfg.bench.niceness ?? 10),
-            memoryLimitBytes: cfg.bench.memoryLimitMB ? cfg.bench.memoryLimitMB * 2 ** 20 : 0,
+            signal: abort.signal, onProgress: (p) => progress.report(p.message), ...childLimits(cfg.bench),
           });
           let ab: AbReport | undefined;
           if (o.ab !== false) {
