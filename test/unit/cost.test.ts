@@ -81,8 +81,8 @@ describe('cost formulas (hand-computed)', () => {
     const traffic = { requestsPerSec: 0.01, hoursPerDay: 24 }; // one instance of each suffices
     const all = priceAll(WORK, [BOX, slowCheap, pricey], BOX, undefined, 0.7, traffic, undefined);
     assert.strictEqual(cheapest(all)!.instance.id, 'slow-cheap'); // no budget: cheapest per month
-    // at 1 req/s the slow one needs several instances: the fast, dearer one costs less per month
-    const busy = priceAll(WORK, [BOX, slowCheap], BOX, undefined, 0.7, { requestsPerSec: 1, hoursPerDay: 24 }, undefined);
+    // at 10 req/s the slow one needs several instances: the fast, dearer one costs less per month
+    const busy = priceAll(WORK, [BOX, slowCheap], BOX, undefined, 0.7, { requestsPerSec: 10, hoursPerDay: 24 }, undefined);
     assert.ok(busy.find((o) => o.instance.id === 'slow-cheap')!.cost.instancesNeeded > 1);
     assert.strictEqual(cheapest(busy)!.instance.id, 'box');
     const p95OfBox = estimatePerformance(WORK, BOX).p95Ms;

@@ -40,14 +40,16 @@ export interface Efficiency {
 
 /**
  * CPU factors fitted by bench/cost-calibration.ts against onnxruntime-node 1.30 (default options) on
- * the eight shared models, on a 2-core AMD EPYC (Zen 5) shared with six other builds: compute 0.07 of
- * peak, memory 4× the DRAM copy bandwidth (weights and activations of these models mostly live in
- * caches), 1 µs per node. A dedicated instance reaches a larger share of its peak, so estimates err on
- * the slow (expensive) side. See README "How the estimate was calibrated". GPU and accelerator factors
- * are assumptions, not measured here (no GPU on the build machine): typical ONNX Runtime CUDA/Neuron
- * efficiency on small batch-1 models, plus ~10 µs per kernel launch.
+ * the eight shared models, on a 2-core AMD EPYC (Zen 5, AVX-512) at load average 1.1–1.6 (the
+ * calibration's own two threads; nothing else running), median of three fits on 2026-12-02: compute 0.5 of
+ * peak, memory 3.5× the DRAM copy bandwidth (weights and activations of these models mostly live in
+ * caches), 1 µs per node. An earlier fit on the same machine shared with six builds (load 11–15) gave
+ * 0.07 of peak: contention, not the model, and estimates 5× too slow on a quiet machine. See README "How
+ * the estimate was calibrated". GPU and accelerator factors are assumptions, not measured here (no GPU on
+ * the build machine): typical ONNX Runtime CUDA/Neuron efficiency on small batch-1 models, plus ~10 µs per
+ * kernel launch.
  */
-export const CPU_EFFICIENCY: Efficiency = { compute: 0.07, memory: 4, overheadMsPerNode: 0.001 };
+export const CPU_EFFICIENCY: Efficiency = { compute: 0.5, memory: 3.5, overheadMsPerNode: 0.001 };
 export const EFFICIENCY: Record<InstanceKind, Efficiency> = {
   cpu: CPU_EFFICIENCY,
   gpu: { compute: 0.25, memory: 0.6, overheadMsPerNode: 0.01 },
@@ -55,10 +57,11 @@ export const EFFICIENCY: Record<InstanceKind, Efficiency> = {
 };
 
 /**
- * p95 ≈ p50 × this for an estimate. Measured median p95/p50 on the shared models was 2.2 on the
- * contended build machine; dedicated servers typically see 1.1–1.3. 1.5 sits between, documented.
+ * p95 ≈ p50 × this for an estimate. Measured median p95/p50 on the shared models, quiet machine (the
+ * fit above): 1.12–1.51 over three runs, median 1.2 (dedicated servers typically see 1.1–1.3); on the
+ * contended machine it was 2.2.
  */
-export const P95_OVER_P50 = 1.5;
+export const P95_OVER_P50 = 1.2;
 
 /**
  * Expected int8 speed-up (dynamic/static int8 quantization of MatMul/Conv) by instance kind: an
