@@ -111,6 +111,35 @@ describe('workspace index', () => {
     assert.strictEqual(ix.externalFor('/ws/loader.py').entries.length, 0);
   });
 
+  it('an edit that only moves calls patches the request graph: same answers as an index built afresh, after every step', () => {
+    // The same functions in every variant (shape unchanged): only who calls whom, and which function is a route, moves.
+    const helpers = (body: string): string => `def embed(x):\n    ${body}\n\ndef prep(x):\n    return x\n`;
+    const app = (route: string, call: string): string => `from fastapi import FastAPI\nfrom helpers import embed, prep\n\napp = FastAPI()\n\n${route}\ndef route(x: list):\n    return ${call}(x)\n`;
+    const steps: [string, string][] = [
+      ['/ws/app.py', app('@app.post("/")', 'embed')],
+      ['/ws/helpers.py', helpers('return prep(x)')],
+      ['/ws/app.py', app('@app.post("/")', 'prep')],
+      ['/ws/app.py', app('', 'embed')],
+      ['/ws/helpers.py', helpers('return x')],
+      ['/ws/app.py', app('@app.get("/")', 'embed')],
+      ['/ws/helpers.py', helpers('return prep(x)')],
+    ];
+    const current = new Map([['/ws/app.py', app('@app.post("/")', 'embed')], ['/ws/helpers.py', helpers('return x')]]);
+    const live = new WorkspaceIndex();
+    for (const [f, t] of current) live.set(f, summarizePython(t));
+    const seen = new Set<string>();
+    for (const [file, text] of steps) {
+      current.set(file, text);
+      live.set(file, summarizePython(text));
+      const fresh = new WorkspaceIndex();
+      for (const [f, t] of current) fresh.set(f, summarizePython(t));
+      for (const f of current.keys()) assert.deepStrictEqual(live.externalFor(f), fresh.externalFor(f), `${f} after editing ${file}`);
+      seen.add(live.externalFor('/ws/helpers.py').entries.map(([n, p]) => `${n}:${p.chain.join('>')}`).join(','));
+    }
+    // The steps really moved the request path (embed alone, embed and prep, prep alone, nothing).
+    assert.ok(seen.size >= 3, [...seen].join(' | '));
+  });
+
   it('analyses files as one workspace: a class from another file is a model, a helper another file routes to is on the request path', () => {
     const files = [
       { file: '/ws/nets.py', text: NET, lang: 'python' as const },

@@ -26,7 +26,18 @@ interface Entry {
   importedInstances: Map<string, string>;
   classes: Set<string>;
   imports: Map<string, string>;
+  /** this file's part of the request graph that needs no resolution: handlers (with why), cached factories, async roots */
+  roots: FileRoots;
 }
+
+interface FileRoots {
+  handlers: [NodeId, string][];
+  cached: NodeId[];
+  asyncRoots: NodeId[];
+}
+
+/** Resolved calls of every file, keyed by caller (a caller's edges all come from its own file). */
+type CallNet = Map<NodeId, { to: NodeId; direct: boolean }[]>;
 
 /** A function of a workspace file: `file\0qualified name`. */
 type NodeId = string;
@@ -37,6 +48,8 @@ export class WorkspaceIndex {
   private readonly modules = new ModuleMap();
   /** derived facts, dropped whenever a summary changes: every reached function, and those a call from another file reaches */
   private reach?: { paths: Map<NodeId, RequestPath>; entries: Set<NodeId> };
+  /** every file's resolved calls; patched file by file while no file's shape changes, rebuilt after */
+  private net?: CallNet;
   private readonly torchMemo = new Map<string, ClassInfo | null>();
   /** bumps whenever a summary changes (what externalMemo answers are good for) */
   private generation = 0;
@@ -51,13 +64,21 @@ export class WorkspaceIndex {
     const old = this.files.get(file);
     if (old?.digest === digest) return false;
     const shape = JSON.stringify([summary.defs, summary.classes.map((c) => c.name), summary.instances, summary.importedInstances, summary.imports]);
-    this.files.set(file, {
-      summary, digest, shape, defs: new Map(summary.defs.map((d) => [d.name, d])), instances: new Map(summary.instances),
+    const defs = new Map(summary.defs.map((d) => [d.name, d])), imports = new Map(summary.imports);
+    const entry: Entry = {
+      summary, digest, shape, defs, instances: new Map(summary.instances),
       importedInstances: new Map(summary.importedInstances),
-      classes: new Set(summary.classes.map((c) => c.name)), imports: new Map(summary.imports),
-    });
-    if (!old || old.shape !== shape) this.modules.add(file);
-    this.invalidate(!old || old.shape !== shape);
+      classes: new Set(summary.classes.map((c) => c.name)), imports, roots: rootsOf(file, summary, defs, imports),
+    };
+    this.files.set(file, entry);
+    const reshaped = !old || old.shape !== shape;
+    if (reshaped) this.modules.add(file);
+    this.invalidate(reshaped);
+    // Only this file's own calls moved: swap its edges in the call net instead of rebuilding it from every file.
+    if (!reshaped && this.net) {
+      for (const [from] of old.adjacency ?? []) this.net.delete(from);
+      for (const [from, to, direct] of this.adjacencyOf(file, entry)) addEdge(this.net, from, to, direct);
+    }
     return true;
   }
 
@@ -76,6 +97,7 @@ export class WorkspaceIndex {
     if (shapes) {
       for (const e of this.files.values()) e.adjacency = undefined;
       this.methodsByName = undefined;
+      this.net = undefined;
     }
     this.generation++;
   }
@@ -261,21 +283,26 @@ export class WorkspaceIndex {
     return cls && t.defs.has(`${cls}.${method}`) ? nodeId(r.file, `${cls}.${method}`) : undefined;
   }
 
+  /** Every file's resolved calls as one adjacency map (built once, then patched by set()). */
+  private callNet(): CallNet {
+    if (this.net) return this.net;
+    const net: CallNet = new Map();
+    for (const [file, e] of this.files) for (const [from, to, direct] of this.adjacencyOf(file, e)) addEdge(net, from, to, direct);
+    return this.net = net;
+  }
+
   /** Every function the workspace's handlers reach, with the shortest chain (names shown across modules as `module.fn`). */
   private requestReach(): { paths: Map<NodeId, RequestPath>; entries: Set<NodeId> } {
     if (this.reach) return this.reach;
-    const next = new Map<NodeId, { to: NodeId; direct: boolean }[]>();
+    const next = this.callNet();
     const handlers = new Map<NodeId, string>();
     const asyncRoots: NodeId[] = [];
     // Cached factories run once per key: the walk stops there (like at another handler).
     const cached = new Set<NodeId>();
-    for (const [file, e] of this.files) {
-      for (const d of e.defs.values()) if (d.cached) cached.add(nodeId(file, d.name));
-      for (const [h, kind] of e.summary.handlers) {
-        handlers.set(nodeId(file, h), kind);
-        if (e.defs.get(h)?.async && !/Ray Serve/.test(kind) && servesOnLoop(e.imports.values())) asyncRoots.push(nodeId(file, h));
-      }
-      for (const [from, to, direct] of this.adjacencyOf(file, e)) addEdge(next, from, to, direct);
+    for (const e of this.files.values()) {
+      for (const [id, kind] of e.roots.handlers) handlers.set(id, kind);
+      for (const id of e.roots.cached) cached.add(id);
+      asyncRoots.push(...e.roots.asyncRoots);
     }
     const out = new Map<NodeId, RequestPath>();
     const entries = new Set<NodeId>();
@@ -305,6 +332,18 @@ export class WorkspaceIndex {
     markOnLoop(asyncRoots, next, out);
     return this.reach = { paths: out, entries };
   }
+}
+
+/** A file's handlers, cached factories and async roots: its own summary decides them. */
+function rootsOf(file: string, summary: PythonSummary, defs: Map<string, PythonSummary['defs'][number]>, imports: Map<string, string>): FileRoots {
+  const roots: FileRoots = { handlers: [], cached: [], asyncRoots: [] };
+  for (const d of summary.defs) if (d.cached) roots.cached.push(nodeId(file, d.name));
+  const onLoop = summary.handlers.length > 0 && servesOnLoop(imports.values());
+  for (const [h, kind] of summary.handlers) {
+    roots.handlers.push([nodeId(file, h), kind]);
+    if (onLoop && defs.get(h)?.async && !/Ray Serve/.test(kind)) roots.asyncRoots.push(nodeId(file, h));
+  }
+  return roots;
 }
 
 function addEdge(next: Map<NodeId, { to: NodeId; direct: boolean }[]>, from: NodeId, to: NodeId | undefined, direct: boolean): void {
