@@ -16,11 +16,11 @@ export interface Label { line: number; rule: string; expect: boolean; reason: st
 export interface ProjectFile { path: string; labels: Label[] }
 export interface Project { repo: string; commit: string; kind: string; files: ProjectFile[]; split?: Split }
 /**
- * dev: tuned on; test: by hash, scored at the end; holdout, holdout2: labelled later, blind, by people who
+ * dev: tuned on; test: by hash, scored at the end; holdout, holdout2, holdout3: labelled later, blind, by people who
  * never ran the rules on them (a second batch once the first one's misses had been read).
  */
-export type Split = 'dev' | 'test' | 'holdout' | 'holdout2';
-export const SPLITS: Split[] = ['dev', 'test', 'holdout', 'holdout2'];
+export type Split = 'dev' | 'test' | 'holdout' | 'holdout2' | 'holdout3';
+export const SPLITS: Split[] = ['dev', 'test', 'holdout', 'holdout2', 'holdout3'];
 
 export const CORPUS_DIR = path.resolve(__dirname, '../../../test/corpus-real');
 export const FILES_DIR = path.resolve(__dirname, '../../../.corpus/real');
