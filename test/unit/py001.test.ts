@@ -43,6 +43,17 @@ describe('PY001 model load on the request path', () => {
     assert.match(triton.message, /a PyTriton inference function \(triton\.bind\)|`classify` → `load_head`/);
   });
 
+  it('an architecture handed to a loader that reads its weights is one finding, at the loader', async () => {
+    await assertFixture(path.join(dir, 'weights_handed_over.py'), 'PY001');
+  });
+
+  it('a Ray Serve deployment method its constructor calls (`self.load()`) is start-up, not a handle endpoint', async () => {
+    const code = 'import torch\nfrom ray import serve\nfrom torchvision import models\n\n@serve.deployment\nclass Classifier:\n    def __init__(self):\n' +
+      '        self.prepare()\n\n    def prepare(self):\n        self.net = models.resnet18(weights=None).eval()\n\n    def load(self):\n        self.other = torch.jit.load("m.pt")\n\n' +
+      '    def reload(self):\n        self.net = torch.jit.load("m.pt")\n\n    @torch.inference_mode()\n    def __call__(self, x):\n        return self.net(x)\n';
+    assert.deepStrictEqual((await findingsFor(code)).filter((f) => f.rule === 'PY001').map((f) => f.range.start.line), [16]);
+  });
+
   it('resolves import aliases', async () => {
     const code = 'import onnxruntime as rt\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    s = rt.InferenceSession("m.onnx")\n    return s\n';
     const [f] = await findingsFor(code);

@@ -427,4 +427,43 @@ describe('JS/TS workspace: imported helpers', () => {
       assert.deepStrictEqual(all.get('src/qa.js')!.filter((f) => f.rule === 'JS001'), []);
     });
   });
+
+  describe('project path aliases and classic workers', () => {
+    before(initParsers);
+
+    it('follows a tsconfig-style alias (`@lib/util/vectors`) to the one workspace file it names', () => {
+      const files = {
+        'site/lib/util/vectors.ts': VECTORS_TS,
+        'site/lib/jobs/reindex.ts': lines(
+          "import { vectorFor } from '@lib/util/vectors';",
+          'export async function reindex(rows: { id: string; title: string }[]): Promise<number[][]> {',
+          '  const out: number[][] = [];',
+          '  for (const row of rows) {',
+          '    out.push(await vectorFor(row.title));',
+          '  }',
+          '  return out;',
+          '}',
+        ),
+      };
+      assert.deepStrictEqual(ruleHits(files, 'site/lib/jobs/reindex.ts', 'JS002').map((f) => f.range.start.line), [4]);
+      // An npm scope is not a project alias: nothing resolves, nothing is claimed.
+      const npm = { ...files, 'site/lib/jobs/reindex.ts': files['site/lib/jobs/reindex.ts'].replace('@lib/util/vectors', '@acme/vectors') };
+      assert.deepStrictEqual(ruleHits(npm, 'site/lib/jobs/reindex.ts', 'JS002'), []);
+    });
+
+    it('a classic worker that loads onnxruntime-web with importScripts uses the global `ort`', () => {
+      const worker = lines(
+        'importScripts("https://cdn.jsdelivr.net/npm/onnxruntime-web/dist/ort.min.js");',
+        'self.onmessage = async (event) => {',
+        '  postMessage(await detect(event.data));',
+        '};',
+        'async function detect(pixels) {',
+        "  const session = await ort.InferenceSession.create('./detector.onnx');",
+        "  return session.run({ images: new ort.Tensor('float32', pixels, [1, 3, 320, 320]) });",
+        '}',
+      );
+      assert.deepStrictEqual(ruleHits({ 'worker.js': worker }, 'worker.js', 'JS001').map((f) => f.range.start.line), [5]);
+      assert.deepStrictEqual(ruleHits({ 'worker.js': worker.replace(/^importScripts.*\n/, '') }, 'worker.js', 'JS001'), []);
+    });
+  });
 });

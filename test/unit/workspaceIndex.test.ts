@@ -140,6 +140,32 @@ describe('workspace index', () => {
     assert.ok(seen.size >= 3, [...seen].join(' | '));
   });
 
+  it('reads a model through a module imported whole (`import svc.state as st` then `st.session.run(...)`)', () => {
+    const found = analyzeCodeFiles([
+      { file: '/ws/svc/state.py', text: 'import onnxruntime as ort\n\nsession = ort.InferenceSession("m.onnx", providers=["CPUExecutionProvider"])\n', lang: 'python' as const },
+      { file: '/ws/svc/logic.py', text: 'import numpy as np\nimport svc.state as st\n\n\ndef score(x):\n    return st.session.run(None, {"x": np.asarray(x)})\n', lang: 'python' as const },
+      { file: '/ws/svc/routes.py', text: 'from fastapi import FastAPI\nfrom svc.logic import score\n\napp = FastAPI()\n\n\n@app.post("/")\nasync def route(x: list):\n    return score(x)\n', lang: 'python' as const },
+    ], () => mergeConfig());
+    assert.deepStrictEqual(found.get('/ws/svc/logic.py')!.map((f) => `${f.rule}@${f.range.start.line}`), ['PY008@5']);
+  });
+
+  it('a module only other files\' handlers reach is serving code (PY007), and a cached factory of another file loads once', () => {
+    const found = analyzeCodeFiles([
+      { file: '/ws/predictor.py', text: 'import onnxruntime as ort\n\n\nclass Predictor:\n    def __init__(self, path):\n        self.session = ort.InferenceSession(path)\n\n    def predict(self, x):\n        return self.session.run(None, {"x": x})\n', lang: 'python' as const },
+      { file: '/ws/app.py', text: 'from fastapi import FastAPI\nfrom predictor import Predictor\n\napp = FastAPI()\npredictor = Predictor("m.onnx")\n\n\n@app.post("/")\ndef route(x: list):\n    return predictor.predict(x)\n', lang: 'python' as const },
+      { file: '/ws/loaders.py', text: 'import streamlit as st\nimport torch\n\n\n@st.cache_resource\ndef load_model():\n    return torch.jit.load("m.pt").eval()\n', lang: 'python' as const },
+      { file: '/ws/page.py', text: 'import streamlit as st\nimport torch\nfrom loaders import load_model\n\nmodel = load_model()\nx = st.number_input("x")\nwith torch.inference_mode():\n    st.write(model(torch.tensor([x])))\n', lang: 'python' as const },
+    ], () => mergeConfig());
+    assert.deepStrictEqual(found.get('/ws/predictor.py')!.map((f) => `${f.rule}@${f.range.start.line}`), ['PY007@5']);
+    assert.deepStrictEqual(found.get('/ws/page.py')!.filter((f) => f.rule === 'PY001'), []);
+    // The same factory without its cache loads on every rerun of the script.
+    const uncached = analyzeCodeFiles([
+      { file: '/ws/loaders.py', text: 'import torch\n\n\ndef load_model():\n    return torch.jit.load("m.pt").eval()\n', lang: 'python' as const },
+      { file: '/ws/page.py', text: 'import streamlit as st\nimport torch\nfrom loaders import load_model\n\nmodel = load_model()\n', lang: 'python' as const },
+    ], () => mergeConfig());
+    assert.ok(uncached.get('/ws/page.py')!.some((f) => f.rule === 'PY001'), JSON.stringify(uncached.get('/ws/page.py')));
+  });
+
   it('analyses files as one workspace: a class from another file is a model, a helper another file routes to is on the request path', () => {
     const files = [
       { file: '/ws/nets.py', text: NET, lang: 'python' as const },

@@ -286,7 +286,12 @@ function collectionItem(top: Node): { key: string; left: Node } | undefined {
   const { left } = assignedFromValue(coll);
   const base = left && keyOf(left);
   if (!base || !left) return undefined;
-  if (coll.type === 'dictionary') return literalKey ? { key: `${base}[${literalKey}]`, left } : undefined;
+  if (coll.type === 'dictionary') {
+    if (!literalKey) return undefined;
+    // `MODELS = {"resnet18": load(...), "resnet50": load(...)}` then `MODELS[name]`: a registry of models, any item a model.
+    const registry = coll.namedChildren.every((p) => p?.type === 'comment' || (p?.type === 'pair' && p.childForFieldName('value')?.type === 'call'));
+    return { key: registry ? `${base}[*]` : `${base}[${literalKey}]`, left };
+  }
   return coll.type === 'list' ? undefined : { key: `${base}[*]`, left };
 }
 
@@ -341,6 +346,16 @@ function findFactory(mod: PythonModule): Factory | undefined {
       for (let f = inner.childForFieldName('function'); f?.type === 'attribute' && f.childForFieldName('object')?.type === 'call'; f = inner.childForFieldName('function')) {
         chain.unshift(f.childForFieldName('attribute')!.text);
         inner = f.childForFieldName('object')!;
+      }
+      // `return model.eval()`, `return model.half().to(d)`: the model bound earlier in the function, methods applied.
+      const head = inner.childForFieldName('function');
+      const name = head?.type === 'attribute' ? head.childForFieldName('object') : undefined;
+      if (name?.type === 'identifier') {
+        const site = [...sites].reverse().find((s) => s.key === name.text && s.call.startIndex > fn.startIndex && s.call.startIndex < ret.startIndex);
+        if (site) {
+          used.push(site);
+          return { kind: site.kind, loader: site.loader, methods: [...site.chain, ...methodsCalledOn(mod, name.text, fn, ret), head!.childForFieldName('attribute')!.text, ...chain] };
+        }
       }
       const q = qualifiedCallee(mod, inner);
       const kind = q ? loadedBy(mod, inner, q, mod.context.moduleClasses) : undefined;

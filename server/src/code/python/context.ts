@@ -179,7 +179,7 @@ export interface ModuleContext {
 }
 
 const FLAGS = {
-  trains: /\.backward\(|\boptim\.|\boptimizer\b|\.zero_grad\(|\bTrainer\(|\.fit\(|\btraining_step\b|\.train\(\s*\)/,
+  trains: /\.backward\(|\boptim\.|\boptimizer\b|\bTrainer\(|\.fit\(|\btraining_step\b|\.train\(\s*\)/,
   usesAccelerator: /\bcuda\b|["']mps["']|\bdevice_map\b|["']xpu|\.to\(\s*(self\.)?device\b|\bDEVICE\b/,
   precisionChosen: /float16|bfloat16|\.half\(\)|quantize_dynamic|autocast|qint8|load_in_[48]bit|BitsAndBytes|GPTQ|AWQ|fp16|bf16|torch_dtype|\bdtype\s*=\s*["']auto["']/,
   sessOptions: /\bsess_options\b/,
@@ -304,6 +304,8 @@ export interface ExternalFacts {
   entries: [string, RequestPath][];
   /** local names of functions imported from other files that run a model themselves (`caption(path)`) */
   inferring: string[];
+  /** local names of functions imported from other files that are cached factories (`@st.cache_resource def load_model()`): their body runs once per key */
+  cached?: string[];
 }
 
 export const NO_EXTERNAL: ExternalFacts = { classes: [], bindings: [], factories: [], entries: [], inferring: [] };

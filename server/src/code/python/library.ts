@@ -55,6 +55,7 @@ export const LOADERS: readonly LoaderEntry[] = [
   { name: 'ctranslate2.Generator', kind: 'other', reason: 'CTranslate2 decoder model' },
   { name: 'vllm.LLM', kind: 'other', reason: 'a vLLM engine (loads and shards the weights)' },
   { name: 'llama_cpp.Llama', kind: 'other', reason: 'a llama.cpp model (maps the GGUF file)' },
+  { name: 'chatglm_cpp.Pipeline', kind: 'other', reason: 'a chatglm.cpp model (reads the converted GGML weights)' },
   { name: 'tokenizers.Tokenizer.from_file', kind: 'other', reason: 'a Rust tokenizer read from disk' },
   { name: 'spacy.load', kind: 'other', reason: 'a spaCy pipeline' },
   { name: 'joblib.load', kind: 'other', reason: 'a pickled scikit-learn model' },

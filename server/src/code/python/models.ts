@@ -7,7 +7,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import {
-  cached, enclosingClass, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
+  cached, enclosingClass, enclosingFunction, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
 } from './semantics';
 import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
 import { inNoGradScope, requestHandlers } from './serving';
@@ -397,12 +397,25 @@ export function mentions(text: string, tails: readonly string[]): boolean {
 export type LocalBinding = Binding & { call: Node };
 
 /** Models loaded in this unit that some call in the file runs inference on (a factory's call sites are not loads). */
-export function usedForInference(mod: PythonModule, facts: ModelFacts): Set<LocalBinding> {
+/**
+ * The file's model bindings that some call runs inference with. `alternatives`: also every other load of the
+ * same key in the same function (`if mode == "a": self.model = A...` / `elif ...: self.model = B...`): the call runs
+ * whichever branch loaded. Their `methods` are their own, so only per-load questions (precision) should ask for them.
+ */
+export function usedForInference(mod: PythonModule, facts: ModelFacts, alternatives = false): Set<LocalBinding> {
   const used = new Set<LocalBinding>();
   for (const b of facts.bindings) if (b.usedElsewhere && !b.viaFactory) used.add(b as LocalBinding);
   for (const call of mod.calls) {
     const inf = inferenceCall(mod, facts, call);
     if (inf?.binding.call && !inf.binding.viaFactory) used.add(inf.binding as LocalBinding);
+  }
+  if (!alternatives) return used;
+  for (const b of [...used]) {
+    if (!b.call) continue;
+    const fn = enclosingFunction(b.call);
+    for (const o of facts.bindings) {
+      if (o !== b && o.call && !o.viaFactory && o.key === b.key && o.gid === b.gid && enclosingFunction(o.call)?.id === fn?.id) used.add(o as LocalBinding);
+    }
   }
   return used;
 }

@@ -92,6 +92,14 @@ function decoratedKind(mod: PythonModule, fn: Node, bentoServices: ReadonlySet<s
 
 /** Ray Serve calls these itself (health checks, user_config updates), not per request. */
 const RAY_LIFECYCLE = new Set(['check_health', 'reconfigure']);
+/** Set-up methods of a deployment (KServe's `load`, warm-ups): the replica runs them before it serves. */
+const RAY_SETUP = /^(load|load_model|setup|initialize|warmup|warm_up)$/;
+
+/** `self.load()` in the class's `__init__`: a method the constructor runs is start-up code. */
+function calledFromInit(cls: Node, name: string): boolean {
+  const init = cls.childForFieldName('body')?.namedChildren.find((d) => d?.type === 'function_definition' && d.childForFieldName('name')?.text === '__init__');
+  return !!init && new RegExp(`\\bself\\.${name}\\(`).test(init.text);
+}
 
 function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): string | undefined {
   const cls = fn.parent?.type === 'block' ? fn.parent.parent : fn.parent?.parent?.type === 'block' ? fn.parent.parent.parent : undefined;
@@ -114,7 +122,7 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
   if (decoratorNames(mod, cls).some((d) => d === 'ray.serve.deployment' || d === 'ray.serve.ingress')) {
     if (name === '__call__') return "a Ray Serve deployment's `__call__`";
     // Other deployments call any public method through a handle (`handle.method.remote(...)`), per request.
-    if (!name.startsWith('_') && !RAY_LIFECYCLE.has(name)) return `a Ray Serve deployment method (\`${name}\`, called through a handle)`;
+    if (!name.startsWith('_') && !RAY_LIFECYCLE.has(name) && !RAY_SETUP.test(name) && !calledFromInit(cls, name)) return `a Ray Serve deployment method (\`${name}\`, called through a handle)`;
   }
   if (TORCHSERVE_METHODS.has(name) && bases.some((b) => /(^ts\.torch_handler\.|BaseHandler$|^ts\.)/.test(b))) {
     return `a TorchServe handler's \`${name}\``;
@@ -174,9 +182,9 @@ function reachedKind(chain: readonly string[], rootKind: string): string {
   return `which runs per request: ${shown.join(' → ')} (${shown[0]} is ${rootKind})`;
 }
 
-/** Whether the file is serving code: it has a request handler or imports a serving framework. */
+/** Whether the file is serving code: it has a request handler, handlers of other files reach its functions, or it imports a serving framework. */
 export function isServingModule(mod: PythonModule): boolean {
-  if (mod.context.hasHandlers) return true;
+  if (mod.context.hasHandlers || mod.context.external.entries.length) return true;
   return ['fastapi', 'flask', 'starlette', 'django', 'litestar', 'ray.serve', 'bentoml', 'gradio', 'streamlit', 'ts', 'triton_python_backend_utils',
     'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado']
     .some((p) => importsPackage(mod, p));

@@ -138,7 +138,8 @@ function patternBindings(pattern: Node | null): { local: string; name: string }[
 export interface LocalImport { local: string; spec: string; name: string }
 
 /** Specifiers that name a file of the project (`./x`, `../lib/x`); bare package names are not. */
-export const RELATIVE_SPEC = /^\.\.?(\/|$)/;
+/** A specifier of the project's own files: relative, or a usual tsconfig `paths` alias (`@/x`, `~/x`, `#x`, `@lib/x`). */
+export const RELATIVE_SPEC = /^(\.\.?(\/|$)|[~@]\/|#|@(lib|src|app|components|utils?|server|services|core|shared|common|features|modules|hooks|api|config|models|types)\/)/;
 
 /** The file's imports of relative specifiers, in the order written (one walk over the top-level code). */
 export function relativeImports(importStatements: Node[], declarators: Node[]): LocalImport[] {

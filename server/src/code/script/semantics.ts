@@ -100,10 +100,12 @@ export function nodesOf(mod: ScriptModule, ...types: string[]): Node[] {
   return lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => a.startIndex - b.startIndex);
 }
 
+const WORKER_ORT_SCRIPT = /\bimportScripts\s*\([^)]*onnxruntime-web[^)]*\)/;
+
 /** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
 const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
 /** `from './x'`, `require('../x')`, `import('./x')`: the file uses other files of the project. */
-const RELATIVE_IMPORT = /(from|require\s*\(|import\s*\()\s*['"`]\.\.?\//;
+const RELATIVE_IMPORT = /(from|require\s*\(|import\s*\()\s*['"`](\.\.?\/|[~@]\/|#|@(lib|src|app|components|utils?|server|services|core|shared|common|features|modules|hooks|api|config|models|types)\/)/;
 
 /** `external`: the facts of the files it imports (code/workspace/scripts.ts); a file that calls a helper running a model is relevant too. */
 export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModule {
@@ -114,6 +116,8 @@ export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModu
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };
+  // A classic web worker: `importScripts(".../onnxruntime-web/dist/ort.min.js")` defines the global `ort`.
+  if (relevant && !imports.has('ort') && WORKER_ORT_SCRIPT.test(text)) imports.set('ort', 'onnxruntime');
   const mod: ScriptModule = {
     tree, text, imports, specs,
     nodeRuntime: [...specs].some((s) => /^(npm:)?onnxruntime-node(@[^/]*)?(\/|$)/.test(s)),

@@ -163,6 +163,9 @@ export class WorkspaceIndex {
         const info = this.torchClass(r.file, c.name);
         if (info) facts.classes.push([`${q}.${c.name}`, info]);
       }
+      // `import service.app as s` then `s.session.run(...)`: the module's models under `s.`.
+      for (const b of target.summary.bindings) if (!b.key.includes('[')) facts.bindings.push({ ...b, key: `${local}.${b.key}` });
+      for (const f of target.summary.inferring) facts.inferring.push(`${local}.${f}`);
       return;
     }
     if (r.rest.includes('.')) return;
@@ -173,6 +176,7 @@ export class WorkspaceIndex {
     const f = target.summary.factories.find(([n]) => n === r.rest);
     if (f) facts.factories.push([local, f[1].map((res) => settleRef(res, target.summary.bindings))]);
     if (target.summary.inferring.includes(r.rest)) facts.inferring.push(local);
+    if (target.defs.get(r.rest)?.cached) (facts.cached ??= []).push(local);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import * as path from 'path';
 import type { ScriptExternal, ScriptSummary } from '../script/summary';
+import { RELATIVE_SPEC } from '../script/imports';
 
 export const NO_SCRIPT_EXTERNAL: ScriptExternal = { runners: [], loaders: [], factories: [], entries: [] };
 
@@ -37,6 +38,8 @@ export class ScriptIndex {
   private readonly files = new Map<string, { summary: ScriptSummary; digest: string }>();
   /** derived, dropped whenever a summary changes: file → its exported functions other files' handlers reach */
   private entries?: Map<string, Map<string, string>>;
+  /** derived, dropped when a file comes or goes: the files by their last two path segments without extension */
+  private tails?: Map<string, string[]>;
   /** bumps whenever a summary changes */
   generation = 0;
 
@@ -54,6 +57,7 @@ export class ScriptIndex {
     const old = this.files.get(file);
     if (old?.digest === digest) return false;
     this.files.set(file, { summary, digest });
+    if (!old) this.tails = undefined;
     this.entries = undefined;
     this.generation++;
     return true;
@@ -61,6 +65,7 @@ export class ScriptIndex {
 
   delete(file: string): boolean {
     if (!this.files.delete(file)) return false;
+    this.tails = undefined;
     this.entries = undefined;
     this.generation++;
     return true;
@@ -72,9 +77,8 @@ export class ScriptIndex {
     const entries = [...this.requestEntries().get(file) ?? []].sort((a, b) => (a[0] < b[0] ? -1 : 1));
     if (!me?.summary.imports.length) return entries.length ? { ...NO_SCRIPT_EXTERNAL, entries } : NO_SCRIPT_EXTERNAL;
     const out: ScriptExternal = { runners: [], loaders: [], factories: [], entries };
-    const known = (f: string): boolean => this.files.has(f);
     for (const imp of me.summary.imports) {
-      const target = resolveScriptImport(file, imp.spec, known);
+      const target = this.resolve(file, imp.spec);
       const t = target && target !== file ? this.files.get(target)!.summary : undefined;
       if (!t) continue;
       /** the callee as written here for an export `name` of the target */
@@ -95,11 +99,37 @@ export class ScriptIndex {
     return out.runners.length || out.loaders.length || out.factories.length || out.entries.length ? out : NO_SCRIPT_EXTERNAL;
   }
 
+  /** A relative import, or a path alias (`@lib/util/extractor`, `@/lib/x`, `~/x`: tsconfig `paths`) that one workspace file ends with. */
+  private resolve(from: string, spec: string): string | undefined {
+    const relative = resolveScriptImport(from, spec, (f) => this.files.has(f));
+    if (relative || !RELATIVE_SPEC.test(spec)) return relative;
+    const rest = spec.replace(/^#/, '#/').split('/').slice(1).filter(Boolean);
+    if (!rest.length) return undefined;
+    const tail = rest.slice(-2).join('/').replace(/\.[cm]?[jt]sx?$/, '');
+    const wanted = `/${rest.join('/').replace(/\.[cm]?[jt]sx?$/, '')}`;
+    const found = (this.tailIndex().get(tail) ?? []).filter((f) => f.slice(0, -path.extname(f).length).endsWith(wanted));
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  private tailIndex(): Map<string, string[]> {
+    if (this.tails) return this.tails;
+    const tails = new Map<string, string[]>();
+    for (const f of this.files.keys()) {
+      const parts = f.slice(0, -path.extname(f).length).split(/[\\/]/);
+      for (const key of [parts.slice(-2).join('/'), parts[parts.length - 1]]) {
+        let list = tails.get(key);
+        if (!list) tails.set(key, list = []);
+        list.push(f);
+      }
+    }
+    return this.tails = tails;
+  }
+
   /** The exported function of another file a call reaches (`embed`, `lib.embed`, `lib.default.embed`). */
   private callTarget(file: string, summary: ScriptSummary, callee: string): { file: string; name: string } | undefined {
     const head = callee.split('.')[0], rest = callee.slice(head.length);
     const imp = summary.imports.find((i) => i.local === head);
-    const target = imp && resolveScriptImport(file, imp.spec, (f) => this.files.has(f));
+    const target = imp && this.resolve(file, imp.spec);
     const t = target && target !== file ? this.files.get(target)!.summary : undefined;
     if (!imp || !t) return undefined;
     let names: string[];

@@ -12,10 +12,21 @@ import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers
 const NO_CLASSES = new Map<string, { weightless?: boolean }>();
 
 /** What a call loads (a model, tokenizer, session, pipeline), by qualified callee; undefined when nothing. */
+/** `torch.load(io.BytesIO(body))`, or `buf = io.BytesIO(body)` then `torch.load(buf)`: a tensor from the request. */
+function readsRequestBytes(call: Node): boolean {
+  const arg = positionalArgs(call)[0];
+  if (!arg) return false;
+  if (BYTES_IO.test(arg.text)) return true;
+  const fn = arg.type === 'identifier' ? enclosingFunction(call) : undefined;
+  return !!fn && new RegExp(`\\b${arg.text}\\s*=\\s*(io\\.)?BytesIO\\(`).test(fn.text);
+}
+
+const BYTES_IO = /^(io\.)?BytesIO\(/;
+
 export function loaderName(mod: PythonModule, call: Node): string | undefined {
   const q = qualifiedCallee(mod, call);
   // `torch.load(io.BytesIO(body))` deserialises a request's tensor, not a model.
-  if (q === 'torch.load' && /^(io\.)?BytesIO\(/.test(positionalArgs(call)[0]?.text ?? '')) return undefined;
+  if (q === 'torch.load' && readsRequestBytes(call)) return undefined;
   return q && loadedBy(mod, call, q, NO_CLASSES) ? q : undefined;
 }
 
@@ -53,17 +64,36 @@ function loadsDifferentModelPerItem(call: Node, loop: Node): boolean {
   return [...perItem].some((n) => /^\w+$/.test(n) && new RegExp(`\\.(to|cuda)\\(\\s*${n}\\b`).test(text));
 }
 
+/**
+ * `model = RRDBNet(...)` then `RealESRGANer(model_path=p, model=model)`: the architecture is handed to a
+ * loader that reads the weights into it; that later load is the one finding, not both.
+ */
+const WEIGHTS_ARG = /path|\.(pth?|onnx|bin|safetensors|ckpt)\b|pretrained|weights|checkpoint|ckpt/i;
+
+function handedToLoader(mod: PythonModule, call: Node, fn: Node): boolean {
+  const assign = call.parent?.type === 'assignment' && call.parent.childForFieldName('right')?.id === call.id ? call.parent : undefined;
+  const name = assign?.childForFieldName('left');
+  // A call that names weights itself (`RealESRGANer(model_path=p, ...)`) loads them, whoever it is handed to next.
+  if (name?.type !== 'identifier' || WEIGHTS_ARG.test(call.childForFieldName('arguments')?.text ?? '')) return false;
+  return mod.calls.some((c) => c.startIndex > call.endIndex && c.endIndex <= fn.endIndex && c.id !== call.id &&
+    (c.childForFieldName('arguments')?.namedChildren ?? []).some((a) => (a?.type === 'keyword_argument' ? a.childForFieldName('value') : a)?.text === name.text) &&
+    !!loaderName(mod, c));
+}
+
 function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const loader = loaderName(ctx.module, call);
     if (!loader) continue;
+    // A cached factory of another file (`@st.cache_resource def load_model()`) loads once per key.
+    if (ctx.module.context.external.cached?.includes(ctx.module.calleeText.get(call.id) ?? '')) continue;
     const fn = enclosingFunction(call);
     const loop = enclosingLoop(call);
     const request = requestContext(ctx.module, call);
     if (!loop && !request) continue;
     if (loadsOnce(ctx.module, call, fn)) continue;
     if (!request && loop && loadsDifferentModelPerItem(call, loop)) continue;
+    if (fn && handedToLoader(ctx.module, call, fn)) continue;
     const short = loader.split('.').slice(-2).join('.');
     const where = loop
       ? `inside a loop${fn ? ` in \`${functionName(fn)}\`` : ''}, so it loads once per item`

@@ -118,6 +118,9 @@ function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: No
   // A loop over the labels of one result (`zip(LABELS, probs[0])`, `enumerate(CLASSES)`): a handful, fixed by the code.
   const literals = mod.context.literalNames;
   if (literals.size && clause && (clause.childForFieldName('right')?.descendantsOfType('identifier') ?? []).some((n) => !!n && literals.has(n.text))) return true;
+  // `while True: ... yield {"audio": chunk.cpu()}`: each chunk is streamed out as it is produced; the copy is what is sent.
+  if (loop.type === 'while_statement' && insideYield(call, loop)) return true;
+  if (clause && overFewItems(clause.childForFieldName('right'), enclosingFunction(loop) ?? mod.unit.node)) return true;
   const decodes = loop.type === 'while_statement' || /^range\(.*\b(max_new_tokens|max_length|max_tokens|new_tokens|max_gen_len|gen_len|num_steps|steps)\b/.test(iterable);
   // Streaming each token to the client needs it on the host; collecting tokens, or testing each for the end of
   // sequence, could stay on the device (the rule's own example), so those loops are still flagged.
@@ -128,6 +131,35 @@ function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: No
   if (/\b\w*(sender|websocket|ws|socket|stream)\.send\(/.test(loop.childForFieldName('body')?.text ?? '')) return true;
   const cls = enclosingClass(call);
   return !!cls && classBases(mod, cls).some((b) => STEP_HOOKS.test(b));
+}
+
+function insideYield(call: Node, loop: Node): boolean {
+  for (let p = call.parent; p && p.id !== loop.id; p = p.parent) if (p.type === 'yield') return true;
+  return false;
+}
+
+/** Past this many items written out in a list, a loop over it is no longer "a handful". */
+const FEW_ITEMS = 3;
+
+/**
+ * `boxes = [detections["boxes"][0]]` then `for box in boxes:`: a loop over a list written out with one to
+ * three items (never grown in the scope) copies a handful of values, not one per element of a batch.
+ */
+function overFewItems(iterable: Node | null, scope: Node): boolean {
+  if (!iterable) return false;
+  const names = ids(iterable);
+  if (!names.length || names.length > 3) return false;
+  const text = scope.text;
+  return names.some((n) => {
+    const assigned = scope.descendantsOfType('expression_statement').map((s) => s?.namedChild(0))
+      .filter((a) => a?.type === 'assignment' && a.childForFieldName('left')?.text === n);
+    if (assigned.length !== 1) return false;
+    const right = assigned[0]!.childForFieldName('right');
+    if (right?.type !== 'list' && right?.type !== 'tuple') return false;
+    const items = right.namedChildren.filter((c) => c && c.type !== 'comment');
+    if (!items.length || items.length > FEW_ITEMS || items.some((c) => c?.type === 'list_splat')) return false;
+    return !new RegExp(`\\b${n}\\s*(\\.(append|extend|insert)\\(|\\+=)`).test(text);
+  });
 }
 
 function check(ctx: PythonContext): Finding[] {

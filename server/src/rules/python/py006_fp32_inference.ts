@@ -28,7 +28,7 @@ function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
   if (facts.trains || ctx.module.context.flags.precisionChosen) return [];
   const findings: Finding[] = [];
-  for (const b of usedForInference(ctx.module, facts)) {
+  for (const b of usedForInference(ctx.module, facts, true)) {
     if (!linearHeavy(facts, b) || loaderHasKeyword(b.call, 'model_kwargs')) continue;
     // Remote code (ChatGLM, Qwen, ...) builds its layers in the dtype its config names, often float16 already.
     if (keywordArg(b.call, 'trust_remote_code')?.text === 'True') continue;
