@@ -196,7 +196,9 @@ export function textFlags(text: string): TextFlags {
 
 /** A transformers model class used as a base (`class BertNer(BertForTokenClassification)`): the backbone comes with it. */
 const TRANSFORMER_HEAD = /(^|\.)(Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|DeBERTa\w*|Electra|Albert|Camembert|MPNet|T5|GPT2|Llama|Mistral|Qwen\d*)(Model|For\w+)$/;
-const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)(\.from_pretrained)?\(|\bclass\s+\w+\(\s*(\w+\.)*\w*PreTrainedModel\s*\)/;
+// A PreTrainedModel subclass is heavy by what it builds (a backbone, Linear layers), not by its base: a wrapper that
+// forwards to a remote or compiled model has no layers of its own.
+const TRANSFORMER_BACKBONE = /\b(Auto|Bert|DistilBert|Roberta|XLMRoberta|Deberta\w*|Electra|Albert|Camembert|MPNet|T5\w*|GPT2|Llama|Mistral|Qwen\d*)(Model|Encoder\w*|For\w+)(\.from_pretrained)?\(/;
 
 const WEIGHTS = /\b(Linear|Conv\w*|Embedding\w*|LSTM\w*|GRU\w*|RNN\w*|\w*Norm\w*|Parameter|MultiheadAttention|Transformer\w*|Bilinear|PReLU)\(|from_pretrained\(|load_state_dict|torch\.load|torch\.hub|timm\.|torchvision|models\.\w+\(|register_buffer|super\(\)\.__init__\(\s*\w/;
 
@@ -206,7 +208,8 @@ export function classInfo(name: string, bases: string[], text: string): ClassInf
     setsEval: /\bself\.eval\(\)|\.train\(False\)/.test(text),
     modeDependent: /Dropout|BatchNorm|dropout|batch_norm|InstanceNorm/.test(text),
     // Linear layers, or a transformer backbone with a head (`self.bert = BertModel.from_pretrained(...)`), and no convolutions.
-    linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text) || bases.some((b) => TRANSFORMER_HEAD.test(b))) && !/Conv\d?d\(/.test(text),
+    // (The body only: the header `class BertForTokenClassification(PreTrainedModel):` names no backbone.)
+    linearHeavy: ((text.match(/\bLinear\(/g)?.length ?? 0) >= 2 || TRANSFORMER_BACKBONE.test(text.slice(text.indexOf(':'))) || bases.some((b) => TRANSFORMER_HEAD.test(b))) && !/Conv\d?d\(/.test(text),
     weightless: !WEIGHTS.test(text),
   };
 }

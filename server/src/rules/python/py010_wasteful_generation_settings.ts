@@ -7,7 +7,7 @@ import { qualifiedCallee } from '../../code/python/semantics';
 import { nodeRange } from '../helpers';
 
 /** Static-shape runtimes need inputs padded to a fixed length. */
-const STATIC_SHAPES = ['onnxruntime', 'tensorrt', 'openvino', 'torch_xla', 'torch_neuronx', 'torch_neuron', 'optimum', 'coremltools', 'tflite_runtime'];
+const STATIC_SHAPES = ['onnxruntime', 'tensorrt', 'openvino', 'torch_xla', 'torch_neuronx', 'torch_neuron', 'optimum.onnxruntime', 'optimum.neuron', 'optimum.intel', 'optimum.exporters', 'coremltools', 'tflite_runtime'];
 const TOKENIZE_METHODS = new Set(['encode', 'encode_plus', 'batch_encode_plus', '__call__', 'apply_chat_template']);
 
 function kwNode(call: Node, name: string): Node | undefined {
@@ -16,7 +16,10 @@ function kwNode(call: Node, name: string): Node | undefined {
 
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
-  const staticShapes = STATIC_SHAPES.some((p) => importsPackage(ctx.module, p)) || ctx.module.context.flags.staticRuntime;
+  // Stable Diffusion conditions on exactly 77 CLIP tokens (the UNet's cross-attention and the pipelines' prompt
+  // embeddings expect that length), and its checkpoints name their slow CLIP tokenizers by subfolder.
+  const diffusers = importsPackage(ctx.module, 'diffusers');
+  const staticShapes = diffusers || STATIC_SHAPES.some((p) => importsPackage(ctx.module, p)) || ctx.module.context.flags.staticRuntime;
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const m = methodName(call);
@@ -60,7 +63,7 @@ function check(ctx: PythonContext): Finding[] {
       }
     }
     const useFast = kwNode(call, 'use_fast');
-    if (useFast && keywordArg(call, 'use_fast')?.text === 'False') {
+    if (useFast && keywordArg(call, 'use_fast')?.text === 'False' && !(diffusers && keywordArg(call, 'subfolder'))) {
       const q = qualifiedCallee(ctx.module, call) ?? '';
       if (loaderKind(q, new Map()) === 'tokenizer' || q === 'transformers.pipeline') {
         findings.push({
