@@ -194,6 +194,9 @@ function computeFacts(mod: PythonModule): ModelFacts {
  * `app.state.encoder = encoder` (in a lifespan): a module-scope name for a local binding, exported
  * so that handlers reading `request.app.state.encoder` find the same model.
  */
+/** Methods that return the model they are called on (moved, cast or switched to eval mode). */
+const SAME_MODEL = /^(to|eval|cuda|half|float|cpu)$/;
+
 function followAliases(mod: PythonModule, facts: ModelFacts): void {
   if (!mod.aliases.length) return;
   const added: string[] = [];
@@ -202,8 +205,13 @@ function followAliases(mod: PythonModule, facts: ModelFacts): void {
     const left = a.childForFieldName('left'), right = a.childForFieldName('right');
     const key = keyOf(left);
     if (!key || !left || !right) continue;
-    const source = right.type === 'call' ? right.childForFieldName('function')?.childForFieldName('object') : right;
-    const sourceKey = right.type === 'call' ? (keyOf(source) && `${keyOf(source)}[*]`) : keyOf(source);
+    // `s = SESSIONS.get(k)`: some item of a collection; `self.net = net.eval().to(dev)`: the same model, moved or switched.
+    let source = right.type === 'call' ? right.childForFieldName('function')?.childForFieldName('object') : right;
+    const lookup = right.type === 'call' && right.childForFieldName('function')?.childForFieldName('attribute')?.text === 'get';
+    while (!lookup && source?.type === 'call' && SAME_MODEL.test(source.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '')) {
+      source = source.childForFieldName('function')?.childForFieldName('object');
+    }
+    const sourceKey = lookup ? (keyOf(source) && `${keyOf(source)}[*]`) : keyOf(source);
     if (!source || !sourceKey || !known(keyTail(sourceKey))) continue;
     const target = resolveKey(facts, source, sourceKey);
     if (!target) continue;
@@ -404,7 +412,7 @@ export type LocalBinding = Binding & { call: Node };
  */
 export function usedForInference(mod: PythonModule, facts: ModelFacts, alternatives = false): Set<LocalBinding> {
   const used = new Set<LocalBinding>();
-  for (const b of facts.bindings) if (b.usedElsewhere && !b.viaFactory) used.add(b as LocalBinding);
+  for (const b of facts.bindings) if (b.usedElsewhere && b.call && !b.viaFactory) used.add(b as LocalBinding);
   for (const call of mod.calls) {
     const inf = inferenceCall(mod, facts, call);
     if (inf?.binding.call && !inf.binding.viaFactory) used.add(inf.binding as LocalBinding);

@@ -57,7 +57,9 @@ function structureQuery(language: Language): Query {
     const containers = ANCESTRY_NODE_TYPES.filter((t) => t !== 'function_definition' && t !== 'class_definition').map((t) => `(${t}) @${t}`).join(' ');
     q = new Query(language, '(call function: (_) @callee) @call (function_definition) @fn (class_definition) @cls ' +
       `[(import_statement) (import_from_statement)] @import ${containers} ` +
-      '(assignment right: [(identifier) (attribute) (subscript) (call function: (attribute attribute: (identifier) @get (#eq? @get "get")))]) @alias');
+      // Two patterns: a predicate inside one branch of an alternation drops the matches of the other branches.
+      '(assignment right: [(identifier) (attribute) (subscript)]) @alias ' +
+      '(assignment right: (call function: (attribute attribute: (identifier) @get (#any-of? @get "get" "to" "eval" "cuda" "half" "float" "cpu")))) @alias');
     queries.set(language, q);
   }
   return q;
