@@ -61,7 +61,19 @@ function beat(): void {
   if (isMainThread) send({ type: 'beat', rss: rss() });
   else parentPort?.postMessage({ type: 'beat' });
 }
+/**
+ * Test-only: INFERENCE_LENS_TEST_CRASH=<phase>[:<message start>] makes this child die of SIGSEGV when
+ * it reports that progress, as a crash in the native runtime would (no JavaScript handler runs, so
+ * nothing is cleaned up here: the parent must).
+ */
+function crashIfAsked(phase: BenchProgress['phase'], message: string): void {
+  const want = process.env.INFERENCE_LENS_TEST_CRASH;
+  if (!want) return;
+  const [p, start = ''] = want.split(/:(.*)/s);
+  if (p === phase && message.startsWith(start)) process.kill(process.pid, 'SIGSEGV');
+}
 function progress(phase: BenchProgress['phase'], message: string, percent?: number): void {
+  crashIfAsked(phase, message);
   lastBeat = Date.now();
   send({ type: 'progress', progress: { phase, message, percent }, rss: rss() });
 }
@@ -329,6 +341,7 @@ async function runProfile(modelPath: string, o: BenchOptions, feeds: Record<stri
     await session.release();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) throw new WorkerError('run', 'onnxruntime wrote no profile trace');
+    progress('profile', 'reading the profile trace', 95);
     const names = new Set<string>();
     if (model) for (const g of allGraphs(model.graph)) for (const nd of g.nodes) if (nd.name) names.add(nd.name);
     return summariseTrace(fs.readFileSync(path.join(dir, file), 'utf8'), { skipRuns: 1, modelNodes: names });
@@ -544,7 +557,7 @@ async function convert(job: ConvertJob): Promise<ConversionSummary> {
   try {
     return await quantizeModel(job.input, {
       ...job.options,
-      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+      onProgress: (message) => progress('convert', message),
     });
   } finally {
     clearInterval(life);
@@ -558,7 +571,7 @@ async function optimize(job: OptimizeJob): Promise<OptimizeSummary> {
     if (job.options.ort) return await saveOrtOptimized(job.input, job.options.out, ortSaver(loadOrt()));
     return await optimizeModel(job.input, {
       ...job.options, evaluate: ortEvaluator(loadOrt()),
-      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+      onProgress: (message) => progress('convert', message),
     });
   } finally {
     clearInterval(life);
