@@ -16,12 +16,11 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import type { BenchResult } from '../../server/src/bench/types';
 import { loopModel, matmulChain } from '../helpers/benchModels';
-import { startServer, ServerHandle } from '../helpers/lsp';
+import { PER_REQUEST_LOAD, PER_REQUEST_LOAD_MODEL_AT, startServer, ServerHandle } from '../helpers/lsp';
 import { childPids, HAS_PROC } from '../helpers/procs';
 import { testModel } from '../helpers/testModels';
 
 const quick = { warmupRuns: 2, warmupTimeS: 0, minRuns: 5, minTimeS: 0, maxTimeS: 5 };
-const CODE = 'import onnxruntime as ort\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.post("/p")\ndef predict(x: list):\n    session = ort.InferenceSession("mlp.onnx")\n    return session.run(None, {"input": x})\n';
 
 async function waitFor(ok: () => boolean, seen: () => unknown = () => '', ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) assert.fail(`timed out waiting; seen ${JSON.stringify(seen())}`);
@@ -90,11 +89,10 @@ describe('model jobs over LSP: queue, no process left behind, answers while one 
     process.kill(child, 'SIGSTOP');
     try {
       const uri = pathToFileURL(path.join(ws, `app${++docs}.py`)).toString();
-      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: CODE } });
+      await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'python', version: 1, text: PER_REQUEST_LOAD } });
       const published = await server.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'PY001'));
       assert.ok(published.diagnostics.length > 0);
-      const line = CODE.split('\n').findIndex((l) => l.includes('mlp.onnx'));
-      const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line, character: CODE.split('\n')[line].indexOf('mlp.onnx') + 2 } });
+      const h = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: PER_REQUEST_LOAD_MODEL_AT });
       assert.match((h?.contents as MarkupContent).value, /mlp\.onnx/);
       assert.deepStrictEqual(childPids(server.pid), [child], 'the job was still in flight');
     } finally {
