@@ -187,7 +187,9 @@ connection.onExecuteCommand(async (params, token, progress) => {
 connection.onRequest('inferenceLens/stats', () => {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, openDocuments: documents.all().length, jobs: ctx.jobs.state };
+  const caches: Record<string, number> = { models: ctx.models.size };
+  for (const f of features) Object.assign(caches, f.cacheSizes?.());
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, openDocuments: documents.all().length, jobs: ctx.jobs.state, caches };
 });
 
 documents.listen(connection);

@@ -8,7 +8,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hashFile } from './cache';
+import { modelHash } from './latest';
 import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
 import type { ConvertJob, FromWorker, OptimizeJob, ToWorker, WorkerFigures } from './protocol';
@@ -158,7 +158,7 @@ export async function runBenchmark(modelPath: string, options: Partial<BenchOpti
   }
   const report = (p: BenchProgress): void => control.onProgress?.(p);
   report({ phase: 'start', message: 'hashing the model', percent: 0 });
-  const sha256 = await hashFile(abs);
+  const sha256 = await modelHash(abs); // remembered: hovers then find this run without reading the model again
   const figures = await runIsolated<WorkerFigures>({
     message: { type: 'bench', modelPath: abs, options: opts },
     timeoutS: opts.runTimeoutS,

@@ -52,6 +52,8 @@ export interface Feature {
   start?(): void | Promise<void>;
   /** Called after the configuration changed. */
   configChanged?(): void;
+  /** Entries in the feature's in-memory caches, by name (inferenceLens/stats: each must stay bounded). */
+  cacheSizes?(): Record<string, number>;
   /** Called when watched files (`inference-lens.json`, `*.onnx`) change on disk. */
   filesChanged?(uris: string[]): void;
 }
