@@ -34,12 +34,12 @@ function errnoError(code: keyof typeof MESSAGES, syscall: string, file?: string)
 /** Bytes each open descriptor may still take under a simulated fault, and what happens then. */
 const budgets = new Map<number, { left: number; then: 'ENOSPC' | 'SIGSEGV' }>();
 
-/** Opens (creates or truncates) a file for writing. */
-export function openForWrite(file: string): number {
+/** Opens a file for writing: created or truncated ('w'), or appended to ('a'). */
+export function openForWrite(file: string, flags: 'w' | 'a' = 'w'): number {
   const f = fault();
-  if (f && 'bytes' in f) { const fd = fs.openSync(file, 'w'); budgets.set(fd, { left: f.bytes, then: f.code }); return fd; }
+  if (f && 'bytes' in f) { const fd = fs.openSync(file, flags); budgets.set(fd, { left: f.bytes, then: f.code }); return fd; }
   if (f) throw errnoError(f.code, 'open', file);
-  return fs.openSync(file, 'w');
+  return fs.openSync(file, flags);
 }
 
 /** Writes all of `data` at `position` (or the current offset). */
@@ -76,6 +76,23 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Appends `text` whole or not at all: a write that fails midway (a full disk) is cut back, so a line-based
+ * file never keeps half a line that the next append would run into.
+ */
+export function appendWhole(file: string, text: string): void {
+  const fd = openForWrite(file, 'a');
+  const before = fs.fstatSync(fd).size;
+  try {
+    writeAll(fd, Buffer.from(text));
+  } catch (e) {
+    try { fs.ftruncateSync(fd, before); } catch { /* the write failed already; this is best effort */ }
+    throw e;
+  } finally {
+    closeWritten(fd);
   }
 }
 

@@ -37,18 +37,23 @@ function sh(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** A folder that fails writes as `fault` says, by `mode`; `release()` undoes it and removes the folder. */
-export function faultyFolder(fault: DiskFault, mode: FaultMode, parent = os.tmpdir()): FaultyFolder {
+/**
+ * A folder that fails writes as `fault` says, by `mode`; `prepare` writes what it should hold before the
+ * fault starts (an existing history). `release()` undoes it and removes the folder.
+ */
+export function faultyFolder(fault: DiskFault, mode: FaultMode, parent = os.tmpdir(), prepare?: (dir: string) => void): FaultyFolder {
   const dir = fs.mkdtempSync(path.join(parent, `il-${fault}-`));
   if (mode === 'simulated') {
+    prepare?.(dir);
     process.env.INFERENCE_LENS_TEST_DISK = fault === 'full' ? 'ENOSPC:1024' : 'EROFS';
     return {
-      dir, baseline: [],
+      dir, baseline: fs.readdirSync(dir).sort(),
       release: () => { delete process.env.INFERENCE_LENS_TEST_DISK; fs.rmSync(dir, { recursive: true, force: true }); },
     };
   }
-  sh('mount', ['-t', 'tmpfs', '-o', fault === 'full' ? 'size=64k' : 'ro,size=64k', 'tmpfs', dir]);
-  const baseline: string[] = [];
+  sh('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+  prepare?.(dir);
+  if (fault === 'readonly') sh('mount', ['-o', 'remount,ro', dir]);
   if (fault === 'full') {
     // Filled to the last block: any write of ours fails with ENOSPC.
     const fd = fs.openSync(path.join(dir, 'filler'), 'w');
@@ -59,10 +64,9 @@ export function faultyFolder(fault: DiskFault, mode: FaultMode, parent = os.tmpd
     } finally {
       fs.closeSync(fd);
     }
-    baseline.push('filler');
   }
   return {
-    dir, baseline,
+    dir, baseline: fs.readdirSync(dir).sort(),
     release: () => { sh('umount', ['-l', dir]); fs.rmSync(dir, { recursive: true, force: true }); },
   };
 }

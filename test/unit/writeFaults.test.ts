@@ -1,6 +1,6 @@
 /**
  * A full disk and a read-only folder while writing a converted model (in the worker child), a
- * benchmark cache entry (in the server) and a report (the CLI): each reports a clear error with what
+ * benchmark cache entry (in the server), a history line and a report (the CLI): each reports a clear error with what
  * to do, leaves no partial output and no temp file, and the next run works. Both faults are real
  * (a tmpfs filled up or mounted read-only) where this process may mount, and simulated at the write
  * call (server/src/diskWrite.ts) everywhere: see test/helpers/faultyDisk.ts.
@@ -9,6 +9,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BenchCache } from '../../server/src/bench/cache';
+import { appendHistory, HistoryEntry, historyEntry, readHistory, samplesOf } from '../../server/src/bench/history';
 import { runBenchmark, runConversion } from '../../server/src/bench/runner';
 import { BenchError, BenchResult } from '../../server/src/bench/types';
 import { describeFailure, STACK_LINE } from '../../server/src/errors';
@@ -83,6 +84,17 @@ describe('a full disk or a read-only folder while writing', function () {
           const good = new BenchCache(path.join(dir, `cache-${fault}-${mode}`));
           good.put(result);
           assert.strictEqual(good.latest(result.model.sha256)?.latencyMs.p50, result.latencyMs.p50);
+        });
+
+        it('a history line that cannot be written leaves the history as it was', () => {
+          const entry = (at: string): HistoryEntry => ({ ...historyEntry(result, samplesOf(result)!, dir), measuredAt: at });
+          const first = entry('2026-12-01T00:00:00.000Z');
+          const f = (folder = faultyFolder(fault, mode, dir, (d) => appendHistory(d, first)));
+          // Longer than the room left in the file's last block (a full disk still takes a line that fits there).
+          const long = { ...entry('2026-12-02T00:00:00.000Z'), samplesMs: new Array<number>(2000).fill(1.2345) };
+          assert.throws(() => appendHistory(f.dir, long), (e: NodeJS.ErrnoException) => e.code === want.code);
+          assert.deepStrictEqual(readHistory(f.dir), { entries: [first], skipped: 0 }, 'no half line left for the next run to run into');
+          nothingLeft(f);
         });
 
         it('`report --out` in the CLI prints one line with what to do, writes nothing', () => {
