@@ -1,7 +1,8 @@
 /**
  * The built server's model jobs (benchmark, profile, quantize) as an editor drives them: several at
  * once queue behind the running one and say so in their progress; a cancelled job, queued or running,
- * leaves no process behind (the server's children read from /proc); and while a job is in flight
+ * leaves no process behind (the server's children read from /proc), nor does a server killed mid-job
+ * (its worker sees its parent gone and ends itself); and while a job is in flight
  * (its child stopped with SIGSTOP, so it is in flight whatever the machine's speed) hovers and
  * diagnostics still answer. No wall-clock assertion: bench/hover-during-run.ts measures latency.
  */
@@ -101,6 +102,39 @@ describe('model jobs over LSP: queue, no process left behind, answers while one 
     then?.();
     return running;
   }
+
+  it('a server killed mid-job leaves no worker running and no temp folder', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-orphan-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // the doomed server's children make their private TMPDIRs here
+    let warming = false;
+    let worker: number | undefined;
+    const doomed = startServer({
+      setup: (c) => {
+        c.onRequest(WorkDoneProgressCreateRequest.type, () => null);
+        c.onRequest('workspace/configuration', () => [{}]);
+        c.onNotification('$/progress', (p: { value: { message?: string } }) => { warming ||= /warming/.test(p.value.message ?? ''); });
+      },
+    });
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+    try {
+      const root = pathToFileURL(ws).toString();
+      await doomed.initialize({ rootUri: root, workspaceFolders: [{ uri: root, name: 'ws' }], capabilities: { window: { workDoneProgress: true } } });
+      doomed.conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.benchmark', arguments: [model('loop.onnx'), quick] }).catch(() => undefined);
+      await waitFor(() => warming); // the worker is running the model (the hanging Loop)
+      worker = childPids(doomed.pid)[0];
+      assert.strictEqual(fs.readdirSync(tmp).length, 1, 'the worker\'s private TMPDIR');
+      process.kill(doomed.pid, 'SIGKILL'); // no clean-up of its own runs
+      const alive = (): boolean => { try { process.kill(worker!, 0); return true; } catch { return false; } };
+      await waitFor(() => !alive(), () => `worker ${worker} still running`);
+      worker = undefined; // ended by itself
+      assert.deepStrictEqual(fs.readdirSync(tmp), [], 'the orphan removed its private TMPDIR');
+    } finally {
+      if (worker) try { process.kill(worker, 'SIGKILL'); } catch { /* it ended meanwhile */ } // the test failed: leave no orphan
+      doomed.conn.dispose();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   it('answers hovers and publishes diagnostics while a benchmark, a profile and a conversion are in flight', async () => {
     const hang = new CancellationTokenSource();

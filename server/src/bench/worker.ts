@@ -30,6 +30,7 @@ import { DecodeLoop, Generation, promptRows } from './generate';
 import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
 import { ortEvaluator, ortSaver } from '../optimize/evaluate';
 import { saveOrtOptimized } from '../optimize/ortSaved';
+import { exitWithParent } from './orphanGuard';
 
 type Ort = typeof Ort;
 type Session = Ort.InferenceSession;
@@ -584,6 +585,7 @@ if (!isMainThread && workerData) {
   const job = workerData as ThreadJob;
   void threadMain(job);
 } else if (process.send) {
+  const endingNormally = exitWithParent();
   process.once('message', (raw) => {
     const msg = raw as ToWorker;
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => sendFlushed({ type: 'probe', backends }))
@@ -596,6 +598,7 @@ if (!isMainThread && workerData) {
       send({ type: 'error', kind, message: (e as Error).message ?? String(e), name: (e as NodeJS.ErrnoException).code ?? (e as Error).name });
     }).finally(() => {
       // Let the IPC channel flush, then go: the parent also kills us if we linger.
+      endingNormally();
       process.disconnect?.();
     });
   });
