@@ -9,6 +9,7 @@ import type { Position, Range } from './rules/types';
 import { nodeRange } from './rules/helpers';
 import { pathOf, sessionCallArgument } from './code/modelPathExpr';
 import { isWithin, realInside } from './confine';
+import { Lru } from './lru';
 
 /**
  * The `.onnx` file named under `pos` (relative to the code or a workspace root), if it exists: a
@@ -65,12 +66,21 @@ export function resolveModelPath(literal: string, codeDir: string, roots: string
   return ref && !ref.refused ? ref.file : undefined;
 }
 
-/** Model reports keyed by path, reused while the file's size and mtime are unchanged. */
+/** Model reports the server keeps (least recently used go first): each holds a model's structure and text view. */
+export const MAX_CACHED_MODELS = 64;
+
+/** Model reports keyed by path, reused while the file's size and mtime are unchanged; at most `capacity`. */
 export class ModelCache {
-  private entries = new Map<string, { stamp: string; report: ModelReport }>();
+  private readonly entries: Lru<string, { stamp: string; report: ModelReport }>;
 
   /** `measured`: the latest benchmark of a file (budget rules prefer it to the estimate). */
-  constructor(private readonly measured?: MeasuredLookup) {}
+  constructor(private readonly measured?: MeasuredLookup, capacity = MAX_CACHED_MODELS) {
+    this.entries = new Lru(capacity);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   get(file: string, config: Config): ModelReport {
     let stamp = 'missing';

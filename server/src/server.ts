@@ -25,6 +25,7 @@ import { trackedTextDocuments } from './lsp/documentChanges';
 import { quantizeFeature } from './lsp/quantize';
 import { optimizeFeature } from './lsp/optimize';
 import { modelView } from './lsp/modelView';
+import { JobQueue } from './lsp/jobQueue';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(trackedTextDocuments);
@@ -40,7 +41,7 @@ let debug = process.env.INFERENCE_LENS_DEBUG === '1';
 /** The latest cached benchmark of a model: cost hovers, lenses and budget rules prefer it to estimates. */
 const measured = benchMeasuredLookup();
 const ctx: ServerContext = {
-  connection, documents, models: new ModelCache(measured),
+  connection, documents, models: new ModelCache(measured), jobs: new JobQueue(),
   config: () => config,
   workspaceRoots: () => workspaceRoots,
   log: (m) => connection.console.log(m),
@@ -186,7 +187,9 @@ connection.onExecuteCommand(async (params, token, progress) => {
 connection.onRequest('inferenceLens/stats', () => {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, openDocuments: documents.all().length };
+  const caches: Record<string, number> = { models: ctx.models.size };
+  for (const f of features) Object.assign(caches, f.cacheSizes?.());
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, openDocuments: documents.all().length, jobs: ctx.jobs.state, caches };
 });
 
 documents.listen(connection);

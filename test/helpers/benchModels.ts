@@ -37,6 +37,15 @@ export function loopModel(trip: number, width = 16): Buffer {
   }));
 }
 
+/** A chain of `layers` MatMuls of [d, d] weights: enough tensors that a converter is mid-file when stopped. */
+export function matmulChain(layers = 24, d = 256): Buffer {
+  return encodeModel(model({
+    nodes: Array.from({ length: layers }, (_, i) => node('MatMul', [i ? `h${i}` : 'x', `W${i}`], [i === layers - 1 ? 'y' : `h${i + 1}`])),
+    initializers: Array.from({ length: layers }, (_, i) => floatTensor(`W${i}`, [d, d], seededFloats(d * d, i + 1))),
+    inputs: [valueInfo('x', DataType.FLOAT, [1, d])], outputs: [valueInfo('y', DataType.FLOAT, [1, d])],
+  }));
+}
+
 export function writeModel(dir: string, name: string, bytes: Buffer): string {
   const p = path.join(dir, name);
   fs.writeFileSync(p, bytes);

@@ -35,8 +35,10 @@ export interface ServerHandle {
  * Spawns `dist/server.js --stdio`; `setup` registers client-side handlers before the connection listens;
  * `nodeArgs` go to node before the script (`--expose-gc` for memory figures).
  */
-export function startServer(opts: { setup?: (conn: ProtocolConnection) => void; nodeArgs?: string[] } = {}): ServerHandle {
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(DIST, 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+export function startServer(opts: { setup?: (conn: ProtocolConnection) => void; nodeArgs?: string[]; wrapper?: string[] } = {}): ServerHandle {
+  // `wrapper`: a command the server runs under (`unshare -n`, `strace -f -o LOG`); `pid` is then the wrapper's.
+  const argv = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), path.join(DIST, 'server.js'), '--stdio'];
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -74,3 +76,7 @@ export function startServer(opts: { setup?: (conn: ProtocolConnection) => void; 
 
   return { conn, pid: proc.pid ?? -1, diagnostics, waitForDiagnostics, initialize, stop };
 }
+
+/** A FastAPI handler that loads mlp.onnx per request (PY001), and where to hover on that path. */
+export const PER_REQUEST_LOAD = 'import onnxruntime as ort\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.post("/p")\ndef predict(x: list):\n    session = ort.InferenceSession("mlp.onnx")\n    return session.run(None, {"input": x})\n';
+export const PER_REQUEST_LOAD_MODEL_AT = { line: 6, character: PER_REQUEST_LOAD.split('\n')[6].indexOf('mlp.onnx') + 2 };

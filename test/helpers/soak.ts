@@ -19,7 +19,11 @@ import { generateServingPython } from '../../bench/lib/servingPython';
 
 export interface SoakOptions { edits: number; benchmarks: number; rounds: number; files?: number; models?: number }
 
-export interface Stats { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; openDocuments: number }
+export interface Stats {
+  rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; openDocuments: number;
+  /** entries in the server's in-memory caches, by name (models, and the per-document ones) */
+  caches: Record<string, number>;
+}
 
 export interface SoakResult { files: number; models: number; edits: number; benchmarks: number; seconds: number; start: Stats; middle: Stats; end: Stats; idleHoverMs: number[]; busyHoverMs: number[] }
 

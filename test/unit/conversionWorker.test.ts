@@ -8,19 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runConversion } from '../../server/src/bench/runner';
 import { BenchError } from '../../server/src/bench/types';
-import { encodeModel, floatTensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
-import { DataType } from '../../server/src/onnx/model';
-
-const LAYERS = 24, D = 256;
-
-/** A chain of MatMuls: enough tensors that the writer is mid-file when the child is stopped. */
-function chain(): Buffer {
-  return encodeModel(model({
-    nodes: Array.from({ length: LAYERS }, (_, i) => node('MatMul', [i ? `h${i}` : 'x', `W${i}`], [i === LAYERS - 1 ? 'y' : `h${i + 1}`])),
-    initializers: Array.from({ length: LAYERS }, (_, i) => floatTensor(`W${i}`, [D, D], seededFloats(D * D, i + 1))),
-    inputs: [valueInfo('x', DataType.FLOAT, [1, D])], outputs: [valueInfo('y', DataType.FLOAT, [1, D])],
-  }));
-}
+import { matmulChain } from '../helpers/benchModels';
 
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
@@ -36,7 +24,7 @@ describe('conversions in a worker process', function () {
     process.env.TMPDIR = tmp;
     fs.mkdirSync(path.join(dir, 'm'));
     input = path.join(dir, 'm', 'chain.onnx');
-    fs.writeFileSync(input, chain());
+    fs.writeFileSync(input, matmulChain());
   });
   after(() => {
     if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
@@ -104,7 +92,7 @@ describe('conversions in a worker process', function () {
 
   it('a failing conversion reports the child\'s error with its origin', async () => {
     const bad = path.join(dir, 'bad.onnx');
-    fs.writeFileSync(bad, chain().subarray(0, 300));
+    fs.writeFileSync(bad, matmulChain().subarray(0, 300));
     await assert.rejects(runConversion(bad, { method: 'fp16', out: path.join(dir, 'bad.fp16.onnx') }),
       (e: BenchError) => e.kind === 'run' && e.origin === 'OnnxReadError' && /truncated or corrupt/.test(e.message));
     fs.unlinkSync(bad);

@@ -8,6 +8,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFileAtomic } from '../diskWrite';
 import { machineKey } from './machine';
 import type { BenchOptions, BenchResult } from './types';
 
@@ -73,8 +74,8 @@ export class BenchCache {
     const { cachedAgeS: _a, ...clean } = result;
     void _a;
     const text = JSON.stringify(clean);
-    writeAtomic(this.file(`${cacheKey(result.model.sha256, result.options, result.ortVersion)}.json`), text);
-    writeAtomic(this.file(`latest-${result.model.sha256}.json`), text);
+    writeFileAtomic(this.file(`${cacheKey(result.model.sha256, result.options, result.ortVersion)}.json`), text);
+    writeFileAtomic(this.file(`latest-${result.model.sha256}.json`), text);
     this.prune();
   }
 
@@ -116,18 +117,6 @@ export class BenchCache {
     if (!r || typeof r.measuredAt !== 'string' || !r.latencyMs) return undefined;
     const age = (Date.now() - Date.parse(r.measuredAt)) / 1000;
     return { ...r, cachedAgeS: Math.max(0, age) };
-  }
-}
-
-/** Write to a temp file in the same folder, then rename: readers never see half a file. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, text);
-  try {
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
   }
 }
 

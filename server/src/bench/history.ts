@@ -9,6 +9,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { appendWhole } from '../diskWrite';
 import { stableJson } from './cache';
 import { machineKey } from './machine';
 import { thinEvenly } from './stats';
@@ -95,11 +96,14 @@ export function historyPath(root: string): string {
   return path.join(root, HISTORY_DIR, HISTORY_FILE);
 }
 
-/** Appends one line (one write with O_APPEND: concurrent runs do not interleave within a line). */
+/**
+ * Appends one line (one write with O_APPEND: concurrent runs do not interleave within a line); a line
+ * cut short by a full disk is removed again, so the next run's line starts clean.
+ */
 export function appendHistory(root: string, entry: HistoryEntry): string {
   const file = historyPath(root);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.appendFileSync(file, JSON.stringify(entry) + '\n');
+  appendWhole(file, JSON.stringify(entry) + '\n');
   return file;
 }
 

@@ -5,18 +5,47 @@
  */
 import * as fs from 'fs';
 import { BenchCache, defaultCacheDir, hashFile } from './cache';
+import { Lru } from '../lru';
 import { modelNodeName } from './profile';
 import type { BenchResult } from './types';
 
-const hashes = new Map<string, { mtimeMs: number; size: number; sha: string }>();
+/** Model hashes remembered (least recently used go first): a path's hash at the size and mtime it was taken. */
+export const MAX_REMEMBERED_HASHES = 256;
+const hashes = new Lru<string, { mtimeMs: number; size: number; sha: string }>(MAX_REMEMBERED_HASHES);
+/** Hashes being computed, so that a burst of hovers reads a large model once. */
+const pending = new Map<string, Promise<string>>();
 
+function remembered(file: string, st: fs.Stats): string | undefined {
+  const known = hashes.get(file);
+  return known && known.mtimeMs === st.mtimeMs && known.size === st.size ? known.sha : undefined;
+}
+
+/** sha256 of a model file, streamed (the event loop keeps turning), remembered while its size and mtime hold. */
 export async function modelHash(file: string): Promise<string> {
   const st = fs.statSync(file);
-  const known = hashes.get(file);
-  if (known && known.mtimeMs === st.mtimeMs && known.size === st.size) return known.sha;
-  const sha = await hashFile(file);
+  const known = remembered(file, st);
+  if (known) return known;
+  let p = pending.get(file);
+  if (!p) {
+    p = hashFile(file).finally(() => pending.delete(file));
+    pending.set(file, p);
+  }
+  const sha = await p;
   hashes.set(file, { mtimeMs: st.mtimeMs, size: st.size, sha });
   return sha;
+}
+
+/**
+ * The hash when it is already known; otherwise undefined at once, with the hash computed in the
+ * background for the next call. For synchronous callers (cost hovers, lenses): reading a 400 MB model
+ * to hash it blocked the server for most of a second.
+ */
+export function knownModelHash(file: string): string | undefined {
+  let st: fs.Stats;
+  try { st = fs.statSync(file); } catch { return undefined; }
+  const known = remembered(file, st);
+  if (!known) modelHash(file).catch(() => undefined);
+  return known;
 }
 
 /** The most recent benchmark or profile of this exact file content, with `cachedAgeS`; undefined if none. */

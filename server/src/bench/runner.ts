@@ -8,7 +8,7 @@ import { ChildProcess, fork } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hashFile } from './cache';
+import { modelHash } from './latest';
 import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
 import type { ConvertJob, FromWorker, OptimizeJob, ToWorker, WorkerFigures } from './protocol';
@@ -158,8 +158,8 @@ export async function runBenchmark(modelPath: string, options: Partial<BenchOpti
   }
   const report = (p: BenchProgress): void => control.onProgress?.(p);
   report({ phase: 'start', message: 'hashing the model', percent: 0 });
-  const sha256 = await hashFile(abs);
-  const figures = await runInChild<WorkerFigures>({
+  const sha256 = await modelHash(abs); // remembered: hovers then find this run without reading the model again
+  const figures = await runIsolated<WorkerFigures>({
     message: { type: 'bench', modelPath: abs, options: opts },
     timeoutS: opts.runTimeoutS,
     memoryLimitBytes: opts.memoryLimitBytes,
@@ -181,7 +181,7 @@ export async function runBenchmark(modelPath: string, options: Partial<BenchOpti
 export async function runModel(modelPath: string, options: Partial<BenchOptions> = {}, inputs?: InputTensor[], control: RunControl = {}): Promise<{ inputs: InputTensor[]; outputs: InputTensor[]; ms: number }> {
   const opts = withDefaults(options);
   validate(opts);
-  return runInChild({
+  return runIsolated({
     message: { type: 'outputs', modelPath: path.resolve(modelPath), options: opts, inputs },
     timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
     accept: (m) => (m.type === 'outputs' ? { inputs: m.inputs, outputs: m.outputs, ms: m.ms } : undefined),
@@ -215,21 +215,30 @@ export async function runOptimization(input: string, options: OptimizeJob['optio
     (m) => (m.type === 'optimized' ? m.summary : undefined), control);
 }
 
-/** A job that writes `out` in a child: its private TMPDIR, and its temp files removed should it die first. */
-async function runWriter<T>(message: ToWorker, out: string, accept: (m: FromWorker) => T | undefined, control: ConversionControl): Promise<T> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-convert-'));
+/** A job that writes `out` in a child: should the child die first, its temp files beside `out` are removed. */
+function runWriter<T>(message: ToWorker, out: string, accept: (m: FromWorker) => T | undefined, control: ConversionControl): Promise<T> {
+  return runIsolated<T>({
+    message, timeoutS: control.timeoutS ?? 300, memoryLimitBytes: control.memoryLimitBytes ?? 0, what: 'conversion', accept,
+  }, control, (pid) => removeTempOutputs(out, pid));
+}
+
+/**
+ * A job in a child with its own TMPDIR (profile traces, calibration models, A/B samples), removed once
+ * the child is gone, however it ended: a crash (SIGSEGV in the runtime), a kill or a full disk leaves no
+ * trace behind. `onFailure` removes what the dead child wrote elsewhere.
+ */
+async function runIsolated<T>(job: Job<T>, control: RunControl, onFailure?: (pid: number) => void): Promise<T> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'inference-lens-child-'));
   let pid: number | undefined;
   try {
-    return await runInChild<T>({
-      message, timeoutS: control.timeoutS ?? 300, memoryLimitBytes: control.memoryLimitBytes ?? 0, what: 'conversion',
-      env: { TMPDIR: tmp, TMP: tmp, TEMP: tmp }, accept,
-    }, { ...control, onStart: (p) => { pid = p; control.onStart?.(p); } });
+    return await runInChild<T>({ ...job, env: { ...job.env, TMPDIR: tmp, TMP: tmp, TEMP: tmp } },
+      { ...control, onStart: (p) => { pid = p; control.onStart?.(p); } });
   } catch (e) {
     // The watchdog has sent SIGKILL; wait until the child is gone so no write of it lands after the sweep.
-    if (pid !== undefined) { await gone(pid); removeTempOutputs(out, pid); }
+    if (pid !== undefined) { await gone(pid); onFailure?.(pid); }
     throw e;
   } finally {
-    // Settled only once the child is gone: no process outlives its conversion.
+    // Settled only once the child is gone: no process outlives its job.
     if (pid !== undefined) await gone(pid);
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -30,6 +30,7 @@ import { DecodeLoop, Generation, promptRows } from './generate';
 import { optimizeModel, OptimizeSummary } from '../optimize/optimize';
 import { ortEvaluator, ortSaver } from '../optimize/evaluate';
 import { saveOrtOptimized } from '../optimize/ortSaved';
+import { exitWithParent } from './orphanGuard';
 
 type Ort = typeof Ort;
 type Session = Ort.InferenceSession;
@@ -61,7 +62,19 @@ function beat(): void {
   if (isMainThread) send({ type: 'beat', rss: rss() });
   else parentPort?.postMessage({ type: 'beat' });
 }
+/**
+ * Test-only: INFERENCE_LENS_TEST_CRASH=<phase>[:<message start>] makes this child die of SIGSEGV when
+ * it reports that progress, as a crash in the native runtime would (no JavaScript handler runs, so
+ * nothing is cleaned up here: the parent must).
+ */
+function crashIfAsked(phase: BenchProgress['phase'], message: string): void {
+  const want = process.env.INFERENCE_LENS_TEST_CRASH;
+  if (!want) return;
+  const [p, start = ''] = want.split(/:(.*)/s);
+  if (p === phase && message.startsWith(start)) process.kill(process.pid, 'SIGSEGV');
+}
 function progress(phase: BenchProgress['phase'], message: string, percent?: number): void {
+  crashIfAsked(phase, message);
   lastBeat = Date.now();
   send({ type: 'progress', progress: { phase, message, percent }, rss: rss() });
 }
@@ -329,6 +342,7 @@ async function runProfile(modelPath: string, o: BenchOptions, feeds: Record<stri
     await session.release();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) throw new WorkerError('run', 'onnxruntime wrote no profile trace');
+    progress('profile', 'reading the profile trace', 95);
     const names = new Set<string>();
     if (model) for (const g of allGraphs(model.graph)) for (const nd of g.nodes) if (nd.name) names.add(nd.name);
     return summariseTrace(fs.readFileSync(path.join(dir, file), 'utf8'), { skipRuns: 1, modelNodes: names });
@@ -544,7 +558,7 @@ async function convert(job: ConvertJob): Promise<ConversionSummary> {
   try {
     return await quantizeModel(job.input, {
       ...job.options,
-      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+      onProgress: (message) => progress('convert', message),
     });
   } finally {
     clearInterval(life);
@@ -558,7 +572,7 @@ async function optimize(job: OptimizeJob): Promise<OptimizeSummary> {
     if (job.options.ort) return await saveOrtOptimized(job.input, job.options.out, ortSaver(loadOrt()));
     return await optimizeModel(job.input, {
       ...job.options, evaluate: ortEvaluator(loadOrt()),
-      onProgress: (message) => send({ type: 'progress', progress: { phase: 'convert', message }, rss: rss() }),
+      onProgress: (message) => progress('convert', message),
     });
   } finally {
     clearInterval(life);
@@ -571,6 +585,7 @@ if (!isMainThread && workerData) {
   const job = workerData as ThreadJob;
   void threadMain(job);
 } else if (process.send) {
+  const endingNormally = exitWithParent();
   process.once('message', (raw) => {
     const msg = raw as ToWorker;
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => sendFlushed({ type: 'probe', backends }))
@@ -583,6 +598,7 @@ if (!isMainThread && workerData) {
       send({ type: 'error', kind, message: (e as Error).message ?? String(e), name: (e as NodeJS.ErrnoException).code ?? (e as Error).name });
     }).finally(() => {
       // Let the IPC channel flush, then go: the parent also kills us if we linger.
+      endingNormally();
       process.disconnect?.();
     });
   });

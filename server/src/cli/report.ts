@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeAtomic } from '../bench/cache';
+import { cannotWrite, writeFileAtomic } from '../diskWrite';
 import { reportCsv } from '../report/csv';
 import { reportDocOf } from '../report/document';
 import { renderReport } from '../report/html';
@@ -55,7 +55,11 @@ export async function runReport(argv: string[], out: (s: string) => void, err: (
     err('inference-lens report: --out names the result file itself');
     return 1;
   }
-  writeAtomic(dest, text);
+  try {
+    writeFileAtomic(dest, text);
+  } catch (e) {
+    throw cannotWrite(e, path.resolve(dest));
+  }
   err(`wrote ${dest}`);
   return 0;
 }

@@ -5,9 +5,9 @@
  * A measurement is taken to have been made on the configured `instance`: the server runs where the
  * model is served (VS Code Remote puts it on that machine), and so does `inference-lens bench`.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { BenchCache, defaultCacheDir } from '../bench/cache';
+import { knownModelHash } from '../bench/latest';
 import type { BenchResult } from '../bench/types';
 import type { Config } from '../config';
 import type { Performance } from './model';
@@ -20,38 +20,18 @@ export function performanceFromBench(r: Pick<BenchResult, 'latencyMs' | 'through
   };
 }
 
-/** sha256 of a file, synchronously, remembered while its size and mtime are unchanged. */
-function hasher(): (file: string) => string | undefined {
-  const known = new Map<string, { stamp: string; sha: string }>();
-  return (file) => {
-    let st: fs.Stats;
-    try { st = fs.statSync(file); } catch { return undefined; }
-    const stamp = `${st.size}:${st.mtimeMs}`;
-    const hit = known.get(file);
-    if (hit?.stamp === stamp) return hit.sha;
-    const h = createHash('sha256');
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
-    } finally {
-      fs.closeSync(fd);
-    }
-    const sha = h.digest('hex');
-    known.set(file, { stamp, sha });
-    return sha;
-  };
-}
-
-/** The latest cached benchmark of a model, as Performance; nothing is hashed while the cache is empty. */
+/**
+ * The latest cached benchmark of a model, as Performance; nothing is hashed while the cache is empty,
+ * and never synchronously: until a model's hash is known (a benchmark run here computes it), the
+ * estimate stands in.
+ */
 export function benchMeasuredLookup(): MeasuredLookup {
-  const sha = hasher();
   return (file: string, config: Config) => {
     const dir = config.bench?.cacheDir ?? defaultCacheDir();
     let any = false;
     try { any = fs.readdirSync(dir).some((f) => f.startsWith('latest-')); } catch { return undefined; }
     if (!any) return undefined;
-    const s = sha(file);
+    const s = knownModelHash(file);
     const r = s ? new BenchCache(dir).latest(s) : undefined;
     return r && r.throughput?.inferencesPerSec > 0 ? performanceFromBench(r) : undefined;
   };

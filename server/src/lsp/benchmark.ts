@@ -2,8 +2,8 @@
  * Benchmarks from the editor: `inferenceLens.benchmark` and `inferenceLens.profile` (model URI +
  * options) run the model in the worker child process, report `$/progress` (cancellable), return the
  * BenchResult as JSON and push it to the client as `inferenceLens/benchmarkResult`. The server only
- * waits on IPC meanwhile, so hovers and diagnostics stay responsive. One benchmark runs at a time
- * (two at once would measure each other); later requests wait their turn.
+ * waits on IPC meanwhile, so hovers and diagnostics stay responsive. One job runs at a time (two at
+ * once would measure each other: jobQueue.ts); later requests wait their turn and say so.
  */
 import * as fs from 'fs';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -67,7 +67,6 @@ function argOptions(arg: unknown, command: string): Partial<BenchOptions> {
 }
 
 export function benchmark(ctx: ServerContext): Feature {
-  let queue: Promise<unknown> = Promise.resolve();
   const cache = (): BenchCache => new BenchCache(ctx.config().bench.cacheDir ?? defaultCacheDir());
 
   async function run(kind: 'benchmark' | 'profile', args: unknown[], token: CancellationToken, attached: WorkDoneProgressReporter): Promise<BenchResult> {
@@ -86,16 +85,12 @@ export function benchmark(ctx: ServerContext): Feature {
       progress.report(percent ?? 0, message);
       attached.report(percent ?? 0, message);
     };
-    progress.begin(title, 0, 'waiting for the running benchmark', true);
-    attached.begin(title, 0, 'waiting for the running benchmark', true);
-
-    const job = queue.then(async () => {
-      if (ac.signal.aborted) throw new BenchError('cancelled', 'benchmark cancelled');
-      return runBenchmark(file, options, { signal: ac.signal, niceness: childLimits(c.bench).niceness, onProgress: (p) => report(p.percent, p.message) });
-    });
-    queue = job.catch(() => undefined);
+    progress.begin(title, 0, 'starting', true);
+    attached.begin(title, 0, 'starting', true);
     try {
-      const result = withTextViewLines(await job);
+      const result = withTextViewLines(await ctx.jobs.run(title, () =>
+        runBenchmark(file, options, { signal: ac.signal, niceness: childLimits(c.bench).niceness, onProgress: (p) => report(p.percent, p.message) }),
+      { signal: ac.signal, onWait: (m) => report(0, m) }));
       try {
         cache().put(result);
       } catch (e) {

@@ -109,8 +109,14 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
     void connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: findings.map(toDiagnostic) });
   }
 
-  documents.onDidOpen((e) => schedule(e.document, 0));
-  documents.onDidChangeContent((e) => schedule(e.document, DEBOUNCE_MS));
+  // TextDocuments fires a content change right after each open (synchronously): that one is the open
+  // itself, analysed at once, not an edit to debounce (it used to delay every opened file's diagnostics).
+  let opening: string | undefined;
+  documents.onDidOpen((e) => { opening = e.document.uri; schedule(e.document, 0); });
+  documents.onDidChangeContent((e) => {
+    if (opening === e.document.uri) { opening = undefined; return; }
+    schedule(e.document, DEBOUNCE_MS);
+  });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
@@ -152,6 +158,8 @@ export function codeDiagnostics(ctx: ServerContext): Feature {
       void indexWorkspace();
     },
     configChanged: reanalyzeAll,
+    // Per open document, dropped on close: bounded by what the editor has open.
+    cacheSizes: () => ({ analyses: analyses.size, findings: lastFindings.size, externalSeen: externalSeen.size, pendingAnalyses: timers.size }),
     filesChanged(uris) {
       let changed = false;
       for (const uri of uris) if (uri.startsWith('file:') && indexable(fileURLToPath(uri))) changed = indexer.fromDisk(fileURLToPath(uri)) || changed;

@@ -3,6 +3,7 @@
  * dispatches every LSP request to all of them. LSP allows one handler per request, so this is the
  * seam that lets features (code rules, model views, benchmarks, cost, quantization) stay apart.
  */
+import type { JobQueue } from './jobQueue';
 import type {
   CancellationToken, CodeAction, CodeActionParams, CodeLens, CodeLensParams, Connection, Hover, HoverParams,
   WorkDoneProgressReporter,
@@ -20,6 +21,8 @@ export interface ServerContext {
   config(): Config;
   workspaceRoots(): string[];
   models: ModelCache;
+  /** Benchmarks, profiles, conversions and comparisons: one at a time, the others queued with progress. */
+  jobs: JobQueue;
   log(message: string): void;
   /** Logs a failure as one line (what, which file, what to do); the stack only when tracing is on. */
   logFailure(action: string, file: string | undefined, e: unknown): void;
@@ -49,6 +52,8 @@ export interface Feature {
   start?(): void | Promise<void>;
   /** Called after the configuration changed. */
   configChanged?(): void;
+  /** Entries in the feature's in-memory caches, by name (inferenceLens/stats: each must stay bounded). */
+  cacheSizes?(): Record<string, number>;
   /** Called when watched files (`inference-lens.json`, `*.onnx`) change on disk. */
   filesChanged?(uris: string[]): void;
 }

@@ -91,6 +91,7 @@ export function modelView(ctx: ServerContext): Feature {
 
   return {
     configChanged() { for (const f of open.keys()) publishView(f); },
+    cacheSizes: () => ({ modelViews: open.size }),
     filesChanged(uris) {
       for (const u of uris) {
         const f = u.endsWith('.onnx') ? modelFileOf(u) : undefined;

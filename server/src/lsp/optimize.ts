@@ -89,16 +89,18 @@ export function optimizeFeature(ctx: ServerContext): Feature {
         const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
         if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
         progress.begin('Inference Lens: optimize', undefined, path.basename(file), true);
+        const queued = { signal: abort.signal, onWait: (m: string) => progress.report(m) };
         try {
           const dims = o.dims ?? cfg.dims;
           const out = o.out ?? (o.ort ? defaultOrtPath(file) : defaultOptimizedPath(file, o.only));
-          const summary = await runOptimization(file, { only: o.only, dims, out, ort: !!o.ort, skipLayerNorm: !!o.skipLayerNorm }, {
+          const summary = await ctx.jobs.run(`Optimizing ${path.basename(file)}`, () => runOptimization(file, { only: o.only, dims, out, ort: !!o.ort, skipLayerNorm: !!o.skipLayerNorm }, {
             signal: abort.signal, onProgress: (p) => progress.report(p.message), ...childLimits(cfg.bench),
-          });
+          }), queued);
           let ab: AbReport | undefined;
           if (o.ab !== false) {
             progress.report('A/B: original vs optimized on the same inputs');
-            ab = await compareModels(file, summary.output, { inputsDir: o.inputsDir, dims, signal: abort.signal, thresholds: { minCosine: OPTIMIZE_MIN_COSINE, minSpeedup: 1 } });
+            ab = await ctx.jobs.run(`Comparing ${path.basename(file)} with ${path.basename(summary.output)}`, () =>
+              compareModels(file, summary.output, { inputsDir: o.inputsDir, dims, signal: abort.signal, thresholds: { minCosine: OPTIMIZE_MIN_COSINE, minSpeedup: 1 } }), queued);
           }
           const verdict = ab && optimizeVerdict(ab, summary);
           const markdown = ['```', renderOptimize(summary, ab), '```'].join('\n');

@@ -2,7 +2,7 @@
  * Quantization from the editor: the `inferenceLens.quantize` command (progress, cancel, ends in the
  * A/B report) and code actions offering it on model findings and on model path strings in code,
  * where success also re-points the string at the new file through a normal (undoable) WorkspaceEdit.
- * Conversions run here in small awaited steps (one tensor at a time); models run in a child process.
+ * Conversions and A/B runs happen in child processes, queued with the other model jobs (jobQueue.ts).
  */
 import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -113,24 +113,25 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         // A cancel that arrived before the handler ran does not fire the listener: check it too.
         if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
         progress.begin(`Inference Lens: ${method}`, undefined, path.basename(file), true);
+        const queued = { signal: abort.signal, onWait: (m: string) => progress.report(m) };
         try {
           // The rewrite runs in a child under the benchmark watchdog: the server only orchestrates.
           const { ab: _ab, inputsDir: _in, rewrite: _rw, ...qo } = o;
-          const summary = await runConversion(file, {
+          const summary = await ctx.jobs.run(`Quantizing ${path.basename(file)} (${method})`, () => runConversion(file, {
             ...qo, method: method as Method, exclude: [...cfg.quantize.exclude, ...(o.exclude ?? [])],
             minWeightElements: o.minWeightElements ?? cfg.quantize.minWeightElements,
             dims: o.dims ?? cfg.dims, out: o.out ?? defaultOutPath(file, method as Method),
           }, {
             signal: abort.signal, onProgress: (p) => progress.report(p.message), ...childLimits(cfg.bench),
-          });
+          }), queued);
           let ab: AbReport | undefined;
           if (o.ab !== false) {
             progress.report('A/B: original vs converted on the same inputs');
-            ab = await compareModels(file, summary.output, {
+            ab = await ctx.jobs.run(`Comparing ${path.basename(file)} with ${path.basename(summary.output)}`, () => compareModels(file, summary.output, {
               inputsDir: o.inputsDir, dims: o.dims ?? cfg.dims, signal: abort.signal,
               thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
               context: { method, convertedOps: summary.convertedByOp },
-            });
+            }), queued);
           }
           let edited = false;
           if (o.rewrite) {
@@ -164,9 +165,9 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         if (token.isCancellationRequested) abort.abort(new Error('cancelled'));
         progress.begin('Inference Lens: compare', undefined, `${path.basename(a)} vs ${path.basename(b)}`, true);
         try {
-          return await compareModels(a, b, {
+          return await ctx.jobs.run(`Comparing ${path.basename(a)} with ${path.basename(b)}`, () => compareModels(a, b, {
             dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
-          });
+          }), { signal: abort.signal, onWait: (m) => progress.report(m) });
         } finally {
           sub.dispose();
           progress.done();

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FileSummary } from './workspaceIndex';
 import { defaultCacheDir } from '../bench/cache';
+import { writeFileAtomic } from '../diskWrite';
 import { VERSION } from '../version';
 
 type Kept = Extract<FileSummary, { kind: 'python' | 'script' }>;
@@ -88,16 +89,13 @@ export class SummaryCache {
   save(): boolean {
     if (!this.dirty) return true;
     const stored: Stored = { code: this.code, files: Object.fromEntries(this.files) };
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(stored));
-      fs.renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(stored));
       this.dirty = false;
       pruneCaches(path.dirname(this.file), this.file);
       return true;
     } catch {
-      try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to clean */ }
       return false;
     }
   }

@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { readSamplesFile, Sample, SampleTensor, writeSamplesFile } from './samples';
 import { halfToFloat } from './tensorData';
+import { exitWithParent } from '../bench/orphanGuard';
 
 export interface RunTask {
   kind: 'run';
@@ -137,6 +138,7 @@ async function calibrate(ort: Ort, t: CalibrateTask): Promise<CalibrateResult> {
 }
 
 if (require.main === module || process.send) {
+  exitWithParent();
   process.once('message', (task: WorkerTask) => {
     void (async () => {
       try {

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { onnx } from 'onnx-proto';
+import { cannotWrite, closeWritten, openForWrite, writeAll } from '../diskWrite';
 import { streamRange } from '../onnx/source';
 import { initBytes, WInit, WModel } from './graph';
 import { tensorBytes } from './tensorData';
@@ -43,7 +44,9 @@ export async function writeModel(m: WModel, outFile: string, opts: WriteOptions 
   const dataName = `${path.basename(out)}.data`;
   const dataFile = path.join(path.dirname(out), dataName);
   const dataTmp = `${dataFile}.tmp-${process.pid}-${Date.now()}`;
-  const cleanup = (): void => { for (const f of [tmp, dataTmp]) fs.rmSync(f, { force: true }); };
+  let dataPlaced = false;
+  // A data file renamed into place before the model's rename failed is half an output: it goes too.
+  const cleanup = (): void => { for (const f of [tmp, dataTmp, ...(dataPlaced ? [dataFile] : [])]) fs.rmSync(f, { force: true }); };
   try {
     let bytes: number;
     if (ext) {
@@ -51,6 +54,7 @@ export async function writeModel(m: WModel, outFile: string, opts: WriteOptions 
       bytes = await writeFileStructure(m, tmp, headers.map((h) => ({ header: h })), opts.signal);
       bytes += fs.statSync(dataTmp).size;
       fs.renameSync(dataTmp, dataFile);
+      dataPlaced = true;
     } else {
       bytes = await writeFileStructure(m, tmp, m.graph.inits.map((i) => ({ header: headerOf(i), init: i })), opts.signal);
     }
@@ -58,16 +62,8 @@ export async function writeModel(m: WModel, outFile: string, opts: WriteOptions 
     return { file: out, dataFile: ext ? dataFile : undefined, bytes };
   } catch (e) {
     cleanup();
-    throw withOutputContext(e, out);
+    throw cannotWrite(e, out);
   }
-}
-
-/** An OS error while writing names the output the user asked for (not our temp file); its code stays for hints. */
-function withOutputContext(e: unknown, out: string): unknown {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (!code || !(e instanceof Error)) return e;
-  const reason = code === 'ENOENT' ? 'its folder does not exist' : code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'the folder is read-only' : (e as NodeJS.ErrnoException).syscall ? `${code} on ${(e as NodeJS.ErrnoException).syscall}` : code;
-  return Object.assign(new Error(`cannot write ${out}: ${reason}; nothing was written`), { code });
 }
 
 interface Piece { header: Uint8Array; init?: WInit }
@@ -102,9 +98,9 @@ async function writeFileStructure(m: WModel, file: string, pieces: Piece[], sign
     functions: m.functions,
   }).finish();
 
-  const fd = fs.openSync(file, 'w');
+  const fd = openForWrite(file);
   let written = 0;
-  const put = (b: Uint8Array): void => { fs.writeSync(fd, b); written += b.length; };
+  const put = (b: Uint8Array): void => { writeAll(fd, b); written += b.length; };
   try {
     put(modelHead);
     put(Buffer.from([GRAPH_TAG])); put(varint(graphLen));
@@ -123,7 +119,7 @@ async function writeFileStructure(m: WModel, file: string, pieces: Piece[], sign
       if (written - before !== n) throw new Error(`initializer '${p.init.name}' produced ${written - before} bytes, expected ${n}`);
     }
   } finally {
-    fs.closeSync(fd);
+    closeWritten(fd);
   }
   return written;
 }
@@ -139,7 +135,7 @@ function* initData(i: WInit): Generator<Uint8Array> {
 }
 
 async function writeExternalData(inits: WInit[], dataTmp: string, dataName: string, signal?: AbortSignal): Promise<Uint8Array[]> {
-  const fd = fs.openSync(dataTmp, 'w');
+  const fd = openForWrite(dataTmp);
   let offset = 0;
   const headers: Uint8Array[] = [];
   try {
@@ -154,9 +150,9 @@ async function writeExternalData(inits: WInit[], dataTmp: string, dataName: stri
         continue;
       }
       const start = Math.ceil(offset / ALIGN) * ALIGN;
-      if (start > offset) fs.writeSync(fd, Buffer.alloc(start - offset), 0, start - offset, offset);
+      if (start > offset) writeAll(fd, Buffer.alloc(start - offset), offset);
       let at = start;
-      for (const chunk of initData(i)) { fs.writeSync(fd, chunk, 0, chunk.length, at); at += chunk.length; }
+      for (const chunk of initData(i)) { writeAll(fd, chunk, at); at += chunk.length; }
       if (at - start !== n) throw new Error(`initializer '${i.name}' produced ${at - start} bytes, expected ${n}`);
       offset = at;
       headers.push(onnx.TensorProto.encode({
@@ -165,7 +161,7 @@ async function writeExternalData(inits: WInit[], dataTmp: string, dataName: stri
       }).finish());
     }
   } finally {
-    fs.closeSync(fd);
+    closeWritten(fd);
   }
   return headers;
 }
