@@ -463,14 +463,25 @@ class Inferrer implements InferContext {
         break;
       }
       case 'Slice': {
-        if (a.dims.length !== 1) return;
         const old = this.opset('') < 10;
-        const st = old ? attrInts(n, 'starts')?.[0] : ins[1]?.data[0];
-        const en = old ? attrInts(n, 'ends')?.[0] : ins[2]?.data[0];
-        const step = old ? 1 : (ins[4]?.data[0] ?? 1);
-        if (st === undefined || en === undefined) return;
-        const data = sliceValues(a.data, st, en, step);
-        set({ elemType: a.elemType, dims: [data.length], data });
+        const starts = old ? attrInts(n, 'starts') : this.const(n.inputs[1])?.data;
+        const ends = old ? attrInts(n, 'ends') : this.const(n.inputs[2])?.data;
+        if (!starts || !ends) return;
+        const axes = (old ? attrInts(n, 'axes') : this.const(n.inputs[3])?.data) ?? starts.map((_, i) => i);
+        const steps = old ? undefined : this.const(n.inputs[4])?.data;
+        // Index lists per axis (all of it where not sliced), then the cartesian product: torch's pad
+        // reversal (Slice with step -1 on a [2, 2] table) is shape arithmetic too.
+        const picks = a.dims.map((d) => sliceValues(null, 0, d, 1, d));
+        axes.forEach((ax, i) => {
+          const k = normAxis(ax, a.dims.length);
+          picks[k] = sliceValues(null, starts[i], ends[i], steps?.[i] ?? 1, a.dims[k]);
+        });
+        set(pickConst(a, picks));
+        break;
+      }
+      case 'Transpose': {
+        const perm = attrInts(n, 'perm') ?? a.dims.map((_, i) => a.dims.length - 1 - i);
+        set(transposeConst(a, perm));
         break;
       }
       case 'Range': {
@@ -487,6 +498,29 @@ class Inferrer implements InferContext {
       default: break;
     }
   }
+}
+
+/** The elements of `a` at the given indices along each axis (row-major). */
+function pickConst(a: ConstTensor, picks: number[][]): ConstTensor | undefined {
+  const dims = picks.map((p) => p.length);
+  if (constElements(dims) > MAX_CONST_ELEMENTS) return undefined;
+  const strides = a.dims.map((_, i) => constElements(a.dims.slice(i + 1)));
+  let offsets = [0];
+  picks.forEach((p, ax) => { offsets = offsets.flatMap((o) => p.map((ix) => o + ix * strides[ax])); });
+  return { elemType: a.elemType, dims, data: offsets.map((o) => a.data[o]) };
+}
+
+function transposeConst(a: ConstTensor, perm: number[]): ConstTensor | undefined {
+  if (perm.length !== a.dims.length) return undefined;
+  const dims = perm.map((p) => a.dims[p]);
+  const strides = a.dims.map((_, i) => constElements(a.dims.slice(i + 1)));
+  const data: number[] = [];
+  const idx = new Array(dims.length).fill(0);
+  for (let k = 0; k < constElements(dims); k++) {
+    data.push(a.data[idx.reduce((o, v, j) => o + v * strides[perm[j]], 0)]);
+    for (let j = dims.length - 1; j >= 0 && ++idx[j] === dims[j]; j--) idx[j] = 0;
+  }
+  return { elemType: a.elemType, dims, data };
 }
 
 function binaryConst(op: string, a: ConstTensor, b: ConstTensor): ConstTensor | undefined {
