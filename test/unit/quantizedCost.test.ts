@@ -10,6 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { quantizeModel, Method } from '../../server/src/quantize/convert';
 import { readModelFile } from '../../server/src/onnx/reader';
+import { modelCost } from '../../server/src/onnx/cost';
+import { countNodes } from '../../server/src/onnx/shapes';
 import { costJson } from '../../server/src/cost/report';
 import { estimateOf } from '../helpers/estimate';
 import { testModel } from '../helpers/testModels';
@@ -47,6 +49,14 @@ describe('quantized models priced as quantized (our own quantizer on the MLP)', 
       assert.ok(q.report.perf.p95Ms < base.report.perf.p95Ms, `${q.report.perf.p95Ms} vs ${base.report.perf.p95Ms}`);
       assert.strictEqual(q.report.int8, undefined);
       assert.strictEqual(costJson(q.report).int8Estimate, undefined);
+      if (method === 'int8-static') {
+        // the DequantizeLinear nodes ORT folds into QLinear kernels neither run nor write their float output
+        const g = readModelFile(out[method]!).graph;
+        const intoGemm = new Set(g.nodes.filter((n) => n.opType === 'Gemm').flatMap((n) => n.inputs));
+        const folded = g.nodes.filter((n) => n.opType === 'DequantizeLinear' && intoGemm.has(n.outputs[0])).length;
+        assert.ok(folded >= 6, String(folded));
+        assert.strictEqual(q.report.work.nodes, g.nodes.length - folded);
+      }
     });
   }
 
@@ -68,5 +78,16 @@ describe('quantized models priced as quantized (our own quantizer on the MLP)', 
     assert.ok(Math.abs(h.report.work.weightBytes - base.report.work.weightBytes / 2) < base.report.work.weightBytes * 0.01);
     assert.ok(h.report.int8);
     assert.strictEqual(h.report.fp16, undefined);
+  });
+});
+
+describe('the per-node overhead pays for the nodes that run', () => {
+  it('Silero VAD: the If branch not taken and Constant nodes are not paid for', () => {
+    const file = testModel('silero_vad.onnx');
+    const e = estimateOf(file);
+    const cost = modelCost(readModelFile(file));
+    const running = cost.nodes.filter((nc) => nc.counted && nc.opType !== 'Constant').length;
+    assert.strictEqual(e.report.work.nodes, running);
+    assert.ok(running < countNodes(readModelFile(file)) / 2, `${running} of ${countNodes(readModelFile(file))}`);
   });
 });

@@ -20,6 +20,7 @@ export interface WorkFigures {
   floatWeightBytes: number;
   /** bytes of every intermediate tensor, written once and read at least once per inference */
   activationBytes?: number;
+  /** nodes that run per inference (ModelCost.runningNodes); every node of the file when no cost was counted */
   nodes: number;
   /** set when macs and activation bytes are lower bounds (some nodes have no shapes) */
   incomplete?: Incomplete;
@@ -28,16 +29,17 @@ export interface WorkFigures {
 }
 
 export function workFigures(
-  summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'> & Partial<Pick<ModelCost, 'macsByPrecision' | 'fusedQdq'>>,
+  summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'> & Partial<Pick<ModelCost, 'macsByPrecision' | 'fusedQdq' | 'runningNodes'>>,
 ): WorkFigures {
   const t = summary.weightBytesByType;
   const floatWeightBytes = (t.float ?? 0) + (t.float16 ?? 0) + (t.double ?? 0) + (t.bfloat16 ?? 0);
-  // DequantizeLinear folded into int8 kernels does not run: its node and float output are not paid for.
+  // DequantizeLinear folded into int8 kernels does not run: its float output is not paid for, nor is its
+  // node; neither are Constant nodes or an If branch not taken (runningNodes).
   const fused = cost?.fusedQdq ?? { nodes: 0, bytes: 0 };
   return {
     macs: cost?.macs, activationBytes: cost?.activationBytes === undefined ? undefined : cost.activationBytes - fused.bytes,
     ...(cost?.macsByPrecision && { macsByPrecision: cost.macsByPrecision }),
-    params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: summary.nodes - fused.nodes,
+    params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: cost?.runningNodes ?? summary.nodes,
     ...(cost?.incomplete && { incomplete: cost.incomplete }),
     ...(summary.generation && { generation: summary.generation }),
   };

@@ -92,6 +92,11 @@ export interface ModelCost {
   macsByPrecision: MacsByPrecision;
   /** DequantizeLinear nodes ONNX Runtime folds into int8 kernels (NodeCost.fusedQdq) and their output bytes. */
   fusedQdq: { nodes: number; bytes: number };
+  /**
+   * Nodes that run per inference: counted ones (the If branch taken, not the other), less Constant nodes
+   * (ONNX Runtime turns them into initializers) and folded DequantizeLinear. What the per-node overhead pays.
+   */
+  runningNodes: number;
   /** 2 × macs + otherFlops. */
   flops: number;
   /** FLOPs outside the dense contractions (per-element counts). */
@@ -454,13 +459,14 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   let macs = 0, otherFlops = 0;
   const macsByPrecision: MacsByPrecision = {};
   const fusedQdq = { nodes: 0, bytes: 0 };
+  let runningNodes = 0;
   const opTypes: Record<string, OpTypeCost> = {};
   let activationBytes = 0;
   for (const nc of walker.nodes) {
     if (!nc.counted) continue;
     macs += nc.macs;
     if (nc.precision) macsByPrecision[nc.precision] = (macsByPrecision[nc.precision] ?? 0) + nc.macs;
-    if (nc.fusedQdq) { fusedQdq.nodes++; fusedQdq.bytes += nc.outputBytes; }
+    if (nc.fusedQdq) { fusedQdq.nodes++; fusedQdq.bytes += nc.outputBytes; } else if (nc.opType !== 'Constant') runningNodes++;
     otherFlops += nc.flops - 2 * nc.macs;
     const t = (opTypes[nc.opType] ??= { count: 0, macs: 0, flops: 0, params: 0 });
     t.count++;
@@ -482,7 +488,7 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   const incomplete = incompleteness(model, walker, inf);
   const sorted = Object.fromEntries(Object.entries(opTypes).sort((a, b) => b[1].macs - a[1].macs || b[1].flops - a[1].flops || a[0].localeCompare(b[0])));
   return {
-    macs, macsByPrecision, fusedQdq, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
+    macs, macsByPrecision, fusedQdq, runningNodes, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
     activationBytes, peakActivationBytes: peak, opTypes: sorted, unknownOps: inf.unknownOps, dimsUsed: inf.dimsUsed,
     sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes, controlFlow: walker.notes, ...(incomplete && { incomplete }),
     degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {},
