@@ -106,13 +106,16 @@ describe('quantized and half-precision models priced at their own peaks', () => 
   const perf = { p50Ms: 20, p95Ms: 24, inferencesPerSec: 50, basis: 'estimate' as const };
   const eff = { compute: 1, memory: 1, overheadMsPerNode: 0 };
 
-  it('int8 MACs run at the int8 peak (100 GFLOPS × 4): 1 GMAC of int8 takes a quarter of the fp32 time', () => {
-    // fp32: 2e9 / 100e9 = 20 ms; int8: 2e9 / 400e9 = 5 ms; memory 0 bytes.
+  it('int8 MACs run at the fp32 rate × the expected int8 speed-up (×2 on a VNNI core), fp32 MACs at the fp32 peak', () => {
+    // fp32: 2e9 / 100e9 = 20 ms; int8: 2e9 / (100e9 × 2) = 10 ms; memory 0 bytes.
     const none = { macs: 1e9, weightBytes: 0, nodes: 0 };
     assert.strictEqual(rooflineLatencyMs(none, BOX, { efficiency: eff }).computeMs, 20);
-    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 1e9 } }, BOX, { efficiency: eff }).computeMs, 5);
-    // half int8, half fp32: 10 + 2.5 ms
-    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 5e8, fp32: 5e8 } }, BOX, { efficiency: eff }).computeMs, 12.5);
+    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 1e9 } }, BOX, { efficiency: eff }).computeMs, 10);
+    // half int8, half fp32: 5 + 10 ms
+    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 5e8, fp32: 5e8 } }, BOX, { efficiency: eff }).computeMs, 15);
+    // without int8 dot products (multiplier 1): ×1.2
+    const old = { ...BOX, cpu: { ...BOX.cpu, int8Multiplier: 1 } };
+    assert.ok(Math.abs(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 1e9 } }, old, { efficiency: eff }).computeMs - 20 / 1.2) < 1e-9);
     // a forced precision (the what-if) prices every MAC at it
     assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { fp32: 1e9 } }, BOX, { efficiency: eff, precision: 'int8' }).computeMs, 5);
   });

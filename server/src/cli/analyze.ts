@@ -141,7 +141,7 @@ export function renderText(result: AnalyzeOutput): string {
       lines.push(`  opsets:  ${Object.entries(m.opsets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (m.macs !== undefined) {
         lines.push(`  compute: ${computeFigures(m)} per inference; peak activations ${formatBytes(m.peakActivationBytes ?? 0)}`);
-        lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none symbolic'}`);
+        lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}${m.dimSources?.[k] ? ` (${m.dimSources[k]})` : ''}`).join(', ') || 'none symbolic'}`);
         if (m.unknownOps?.length) lines.push(`  no shape inference for: ${m.unknownOps.join(', ')}`);
         if (m.incomplete) lines.push(`  incomplete: ${m.incomplete.reason}`);
         for (const note of Object.values(m.dimNotes ?? {})) lines.push(`  dims note: ${note}`);

@@ -10,7 +10,8 @@
  *   Wh per 1k (estimate) = instance watts × 1000 / effective throughput / 3600
  *   roofline latency     = max(Σ 2·MACs_p / (peak_p FLOP/s × compute eff.), bytes / (bandwidth × memory eff.))
  *                          + nodes × overhead per node
- *                          (p: the arithmetic each MAC runs in, fp32 / fp16 / int8, each at its own peak;
+ *                          (p: the arithmetic each MAC runs in: fp32 and fp16 at their peaks, int8 at the fp32
+ *                           peak × the expected int8 speed-up;
  *                           bytes: weights at their stored type, so an int8 model reads a quarter)
  */
 import type { Instance, InstanceKind } from './catalog';
@@ -108,7 +109,11 @@ export function rooflineLatencyMs(
   const split: MacsByPrecision = !opts.precision && work.macsByPrecision ? work.macsByPrecision : { [opts.precision ?? 'fp32']: work.macs ?? 0 };
   let computeMs = 0;
   for (const [prec, macs] of Object.entries(split) as Array<[Precision, number]>) {
-    computeMs += (2 * macs) / (peaks(inst, prec).gflops * 1e9 * eff.compute) * 1000;
+    // A quantized model's int8 MACs run at the fp32 rate × the int8 speed-up the what-if promises (×2 on
+    // VNNI CPUs), not at the int8 peak: dynamic quantization of activations and requantization eat the
+    // rest (measured ×1.7–2.2 on the BERT-like model here, docs/measurements.md issue 17).
+    const rate = opts.precision || prec !== 'int8' ? peaks(inst, prec).gflops : peaks(inst, 'fp32').gflops * int8Speedup(inst);
+    computeMs += (2 * macs) / (rate * 1e9 * eff.compute) * 1000;
   }
   const bytes = work.weightBytes + (work.activationBytes ?? 0);
   const memoryMs = bytes / (p.bandwidthGBs * 1e9 * eff.memory) * 1000;

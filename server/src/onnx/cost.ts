@@ -118,6 +118,8 @@ export interface ModelCost {
   degenerate: Degenerate[];
   /** Defaults replaced so that the model's shapes make sense, with the reason. */
   dimNotes: Record<string, string>;
+  /** Where each dim used came from: set, metadata_props, fitted, expression, default (hints.ts). */
+  dimSources: Record<string, string>;
 }
 
 /** What a lower-bound figure leaves out: `analyze` JSON's `model.incomplete`. */
@@ -491,7 +493,7 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
     macs, macsByPrecision, fusedQdq, runningNodes, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
     activationBytes, peakActivationBytes: peak, opTypes: sorted, unknownOps: inf.unknownOps, dimsUsed: inf.dimsUsed,
     sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes, controlFlow: walker.notes, ...(incomplete && { incomplete }),
-    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {},
+    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {}, dimSources: inf.dimSources ?? {},
   };
 }
 
@@ -515,6 +517,8 @@ export interface ComputeSummary {
   controlFlow?: Array<{ node: string; note: string }>;
   /** Defaults replaced so that shapes make sense (dim → why). */
   dimNotes?: Record<string, string>;
+  /** Where each dim's value came from (dim → "set", "metadata_props imgsz=[640, 640]", "default"...). */
+  dimSources?: Record<string, string>;
 }
 
 export function computeSummary(c: ModelCost): ComputeSummary {
@@ -524,6 +528,7 @@ export function computeSummary(c: ModelCost): ComputeSummary {
     opTypes: c.opTypes, unknownOps: c.unknownOps, dims: c.dimsUsed,
     ...(c.incomplete && { incomplete: c.incomplete }),
     ...(Object.keys(c.dimNotes).length && { dimNotes: c.dimNotes }),
+    ...(Object.keys(c.dimSources).length && { dimSources: c.dimSources }),
     ...(c.controlFlow.length && { controlFlow: c.controlFlow.map((x) => ({ node: `${x.graph}/${x.node}`, note: `${x.op}: ${x.note}` })) }),
   };
 }

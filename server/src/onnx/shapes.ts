@@ -11,6 +11,8 @@
  *     128 (DEFAULT_SEQUENCE), else by position (first dim 1, last two of a rank-4 input 224, else 1).
  * Unnamed dims are reported, and set, as `<input>[<axis>]`. A scalar integer input named in `dims`, or
  * a sample rate (`sr`) defaulting to 16000, is a known value, so `If (sr == 16000)` folds.
+ * Before the defaults of 3., dims the model's own metadata_props give (hints.ts: `imgsz`, `sample_rate`,
+ * `batch`); `dimSources` says where each value came from.
  * When a default makes a node's shape degenerate, inferShapes searches a bounded list of lengths.
  *
  * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds takes
@@ -25,6 +27,7 @@ import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEM
 import { orderedNodes } from './order';
 import { defaultDim, dimExpression, evalDimExpression, FITTING_LENGTHS, isBatchLike } from './dims';
 import { InferContext, inferenceFor, Out } from './opShapes';
+import { dimSources, metadataDims } from './hints';
 import {
   attrInt, attrInts, attrFloats, attrString, attrTensor, broadcastAll, mergeTypes, normAxis, product, sane, Shape, shapeRange,
   sliceLen, sliceValues,
@@ -55,6 +58,8 @@ export interface ShapeInference {
   branches: Map<NodeInfo, BranchChoice>;
   /** Nodes whose shapes are degenerate at the dims used (after the search for fitting defaults). */
   degenerate: Degenerate[];
+  /** Where each dim used came from (hints.ts dimSources): set, metadata_props, fitted, expression, default. */
+  dimSources?: Record<string, string>;
   /** Dims whose default was replaced to fit the model, and why (dim name → sentence). */
   dimNotes: Record<string, string>;
 }
@@ -577,23 +582,27 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
  * bounded list of lengths (dims.ts FITTING_LENGTHS) and the first that fits is used and noted.
  */
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
-  const first = run(model, dims);
-  if (!first.degenerate.length) return first;
-  const free = Object.keys(first.dimsUsed).filter((k) => dims[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
+  // Values the model's own metadata_props give come before any default (the user's dims before both).
+  const hints = metadataDims(model);
+  const start = { ...hints.dims, ...dims };
+  const done = (inf: ShapeInference): ShapeInference => ({ ...inf, dimSources: dimSources(inf.dimsUsed, dims, hints, inf.dimNotes) });
+  const first = run(model, start);
+  if (!first.degenerate.length) return done(first);
+  const free = Object.keys(first.dimsUsed).filter((k) => start[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
     !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
   // One dim at a time, in input order: a state's batch axis must not grow with the audio window.
   let tries = 0;
   for (const k of free) {
     for (const len of FITTING_LENGTHS) {
       if (len <= first.dimsUsed[k] || ++tries > MAX_FITTING_TRIES) continue;
-      const tried = run(model, { ...dims, [k]: len });
+      const tried = run(model, { ...start, [k]: len });
       if (tried.degenerate.length) continue;
       tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${first.degenerate[0].message}); ` +
         `${k}=${len} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
-      return tried;
+      return done(tried);
     }
   }
-  return first;
+  return done(first);
 }
 
 /** Bounds the search for fitting lengths (each try is one shape inference). */
