@@ -102,7 +102,9 @@ async function cases(): Promise<Case[]> {
       const feeds = feedsFor(ref);
       out.push({ name, group: 'shared', file, feeds, dims: symbolicDims(readModelFile(file), feeds) });
     }
-    const int8 = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'il-calib-')), 'bert_small_like.int8.onnx');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-calib-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const int8 = path.join(dir, 'bert_small_like.int8.onnx');
     await quantizeModel(path.join(MODELS, 'bert_small_like.onnx'), { method: 'int8-dynamic', out: int8 });
     out.push(synthesizedCase('bert_small_like int8 (ours)', 'quantized', int8));
   } else console.log(`(no shared models at ${MODELS}: npm models only)`);
