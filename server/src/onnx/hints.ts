@@ -82,7 +82,7 @@ export function dimSources(
   for (const k of Object.keys(used)) {
     if (given[k] !== undefined) out[k] = 'set';
     else if (hints.sources[k]) out[k] = hints.sources[k];
-    else if (fitted[k]) out[k] = 'fitted to the model (the default did not fit)';
+    else if (fitted[k]) out[k] = 'fitted: the default did not fit the model';
     else if (dimExpression(k)) out[k] = 'expression of other dims';
     else if (SAMPLE_RATE_INPUT.test(k)) out[k] = 'default sample rate';
     else out[k] = 'default';
