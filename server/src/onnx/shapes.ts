@@ -477,10 +477,9 @@ class Inferrer implements InferContext {
         // Index lists per axis (all of it where not sliced), then the cartesian product: torch's pad
         // reversal (Slice with step -1 on a [2, 2] table) is shape arithmetic too.
         const picks = a.dims.map((d) => sliceValues(null, 0, d, 1, d));
-        axes.forEach((ax, i) => {
-          const k = normAxis(ax, a.dims.length);
-          picks[k] = sliceValues(null, starts[i], ends[i], steps?.[i] ?? 1, a.dims[k]);
-        });
+        const ks = axes.map((ax) => normAxis(ax, a.dims.length));
+        if (ks.some((k) => Number.isNaN(k))) return; // an axis outside the rank (a corrupt model): not foldable
+        ks.forEach((k, i) => { picks[k] = sliceValues(null, starts[i], ends[i], steps?.[i] ?? 1, a.dims[k]); });
         set(pickConst(a, picks));
         break;
       }
@@ -516,7 +515,7 @@ function pickConst(a: ConstTensor, picks: number[][]): ConstTensor | undefined {
 }
 
 function transposeConst(a: ConstTensor, perm: number[]): ConstTensor | undefined {
-  if (perm.length !== a.dims.length) return undefined;
+  if (perm.length !== a.dims.length || new Set(perm).size !== perm.length || perm.some((p) => !(p >= 0 && p < perm.length))) return undefined;
   const dims = perm.map((p) => a.dims[p]);
   const strides = a.dims.map((_, i) => constElements(a.dims.slice(i + 1)));
   const data: number[] = [];
