@@ -58,4 +58,20 @@ describe('dims from the model itself (metadata_props) and where each dim came fr
     assert.strictEqual(c8.dimsUsed.sr, 8000);
     assert.strictEqual(c8.dimSources.sr, 'metadata_props sample_rate=8000');
   });
+
+  it("a classifier head's weight fixes the image size: Flatten → Gemm trained on 28 × 28 is found, and a set size that does not fit is reported", () => {
+    const m = readModelBuffer(encodeModel(model({
+      nodes: [node('Conv', ['x', 'w'], ['c'], { kernel_shape: [3, 3] }), node('Flatten', ['c'], ['f']), node('Gemm', ['f', 'g'], ['y'], { transB: 1 })],
+      initializers: [floatTensor('w', [8, 1, 3, 3], seededFloats(72, 1)), floatTensor('g', [10, 8 * 26 * 26], seededFloats(10 * 8 * 26 * 26, 2))],
+      inputs: [valueInfo('x', F, ['N', 1, 'H', 'W'])], outputs: [{ name: 'y' }],
+    })));
+    const c = modelCost(m);
+    assert.deepStrictEqual(c.dimsUsed, { N: 1, H: 28, W: 28 });
+    assert.deepStrictEqual(c.degenerate, []);
+    assert.strictEqual(c.macs, 8 * 9 * 26 * 26 + 10 * 8 * 26 * 26);
+    assert.match(c.dimNotes.H, /28 × 28 is the first/);
+    assert.strictEqual(c.dimSources.W, 'fitted: the default did not fit the model');
+    const set = modelCost(m, { H: 32, W: 32 });
+    assert.match(set.degenerate[0].message, /Gemm .*contract 7200 against 5408/);
+  });
 });

@@ -4,7 +4,7 @@
  * summary, ONNX011 and `analyze` JSON. Pure.
  */
 import { isIntegerType } from './constants';
-import type { ModelInfo } from './model';
+import type { Dim, ModelInfo } from './model';
 import { dimExpression } from './dims';
 
 const IMAGE_SIZE = /^(imgsz|img_?size|image_?size|input_?size)$/i;
@@ -17,6 +17,13 @@ export function parseSize(text: string): number[] | undefined {
   const parts = text.trim().replace(/^[[(]|[\])]$/g, '').split(/\s*[,x×]\s*/i);
   const nums = parts.map(Number);
   return nums.length >= 1 && nums.length <= 3 && nums.every((n) => Number.isInteger(n) && n > 0 && n <= 1 << 20) ? nums : undefined;
+}
+
+/** The height and width axes of a rank-4 image input: NCHW when dim 1 is a channel count (1–4), NHWC when the last is. */
+export function imageAxes(shape: readonly Dim[]): [number, number] | undefined {
+  if (shape.length !== 4) return undefined;
+  const channels = (d: Dim) => typeof d === 'number' && d >= 1 && d <= 4;
+  return channels(shape[1]) ? [2, 3] : channels(shape[3]) ? [1, 2] : undefined;
 }
 
 export interface DimHints {
@@ -44,11 +51,9 @@ export function metadataDims(model: ModelInfo): DimHints {
       const [h, w] = size.length === 1 ? [size[0], size[0]] : size.slice(-2);
       for (const i of model.graph.inputs) {
         const s = i.shape;
-        if (!s || s.length !== 4) continue;
-        // NCHW when dim 1 is a channel count, NHWC when the last is.
-        const channels = (d: unknown) => typeof d === 'number' && d >= 1 && d <= 4;
-        const [ha, wa] = channels(s[1]) ? [2, 3] : channels(s[3]) ? [1, 2] : [-1, -1];
-        if (ha < 0) continue;
+        const axes = s ? imageAxes(s) : undefined;
+        if (!s || !axes) continue;
+        const [ha, wa] = axes;
         const kh = keyOf(i.name, s[ha], ha), kw = keyOf(i.name, s[wa], wa);
         if (kh) set(kh, h, metaKey);
         if (kw) set(kw, w, metaKey);

@@ -27,7 +27,7 @@ import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEM
 import { orderedNodes } from './order';
 import { defaultDim, dimExpression, evalDimExpression, FITTING_LENGTHS, isBatchLike } from './dims';
 import { InferContext, inferenceFor, Out } from './opShapes';
-import { dimSources, metadataDims } from './hints';
+import { dimSources, imageAxes, metadataDims } from './hints';
 import {
   attrInt, attrInts, attrFloats, attrString, attrTensor, broadcastAll, mergeTypes, normAxis, product, sane, Shape, shapeRange,
   sliceLen, sliceValues,
@@ -196,7 +196,7 @@ class Inferrer implements InferContext {
     const min = CONV_LIKE.has(n.opType) ? 1 : 0;
     const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
     const inputs = n.inputs.filter(Boolean).map((i) => this.shape(i));
-    if (bad < 0) { this.checkBroadcast(n, inputs); return; }
+    if (bad < 0) { this.checkBroadcast(n, inputs); this.checkContraction(n, inputs); return; }
     if (!inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
     const first = inputs[0];
     const w = this.shape(n.inputs[1]);
@@ -225,6 +225,24 @@ class Inferrer implements InferContext {
       });
       return;
     }
+  }
+
+  /**
+   * A MatMul or Gemm whose two contracted dims differ (a Flatten of a 224 × 224 feature map into a weight
+   * trained on 28 × 28): the weight's shape fixes a dim upstream, and the dims used do not give it.
+   */
+  checkContraction(n: NodeInfo, inputs: Array<Shape | null>): void {
+    if (n.domain !== '' || (n.opType !== 'MatMul' && n.opType !== 'Gemm')) return;
+    const [a, b] = inputs;
+    if (!a || !b || !a.length || !b.length) return;
+    const gemm = n.opType === 'Gemm';
+    const ka = gemm ? a[attrInt(n, 'transA', 0) ? 0 : 1] : a[a.length - 1];
+    const kb = gemm ? b[attrInt(n, 'transB', 0) ? 1 : 0] : b[b.length >= 2 ? b.length - 2 : 0];
+    if (typeof ka !== 'number' || typeof kb !== 'number' || ka === kb) return;
+    this.degenerate.push({
+      node: n,
+      message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: its inputs [${a.map((d) => d ?? '?').join(', ')}] and [${b.map((d) => d ?? '?').join(', ')}] contract ${ka} against ${kb}: the second fixes a dim upstream that the dims used do not give`,
+    });
   }
 
   unknownOp(n: NodeInfo): Out {
@@ -589,6 +607,18 @@ export function inferShapes(model: ModelInfo, dims: Record<string, number> = {})
   if (!first.degenerate.length) return done(first);
   const free = Object.keys(first.dimsUsed).filter((k) => start[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
     !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
+  // An image input's height and width together, at common square sizes: a classifier head's weight fixes
+  // them (its Flatten → Gemm contracts channels × H × W).
+  for (const [kh, kw] of imagePairs(model, free)) {
+    for (const size of IMAGE_SIZES) {
+      if (size === first.dimsUsed[kh] && size === first.dimsUsed[kw]) continue;
+      const tried = run(model, { ...start, [kh]: size, [kw]: size });
+      if (tried.degenerate.length) continue;
+      tried.dimNotes[kh] = tried.dimNotes[kw] = `the default ${kh}=${first.dimsUsed[kh]}, ${kw}=${first.dimsUsed[kw]} does not fit the model ` +
+        `(${first.degenerate[0].message}); ${size} × ${size} is the first of ${IMAGE_SIZES.join(', ')} that does`;
+      return done(tried);
+    }
+  }
   // One dim at a time, in input order: a state's batch axis must not grow with the audio window.
   let tries = 0;
   for (const k of free) {
@@ -602,6 +632,22 @@ export function inferShapes(model: ModelInfo, dims: Record<string, number> = {})
     }
   }
   return done(first);
+}
+
+/** Square image sizes tried when the default 224 × 224 does not fit (MNIST, CIFAR, ... YOLO). Bounded: one inference each. */
+const IMAGE_SIZES = [28, 32, 64, 96, 128, 160, 192, 256, 299, 320, 384, 512, 640];
+
+/** The (height, width) dim keys of rank-4 image inputs (a channel count of 1–4 on axis 1 or 3) among `free`. */
+function imagePairs(model: ModelInfo, free: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const i of model.graph.inputs) {
+    const s = i.shape;
+    const axes = s ? imageAxes(s) : undefined;
+    if (!s || !axes) continue;
+    const [kh, kw] = axes.map((ax) => (typeof s[ax] === 'string' ? s[ax] as string : `${i.name}[${ax}]`));
+    if (kh !== kw && free.includes(kh) && free.includes(kw)) out.push([kh, kw]);
+  }
+  return out;
 }
 
 /** Bounds the search for fitting lengths (each try is one shape inference). */
