@@ -12,7 +12,7 @@ import { quantizeModel, Method } from '../../server/src/quantize/convert';
 import { readModelFile } from '../../server/src/onnx/reader';
 import { modelCost } from '../../server/src/onnx/cost';
 import { countNodes } from '../../server/src/onnx/shapes';
-import { costJson } from '../../server/src/cost/report';
+import { costJson, costMarkdown } from '../../server/src/cost/report';
 import { estimateOf } from '../helpers/estimate';
 import { testModel } from '../helpers/testModels';
 
@@ -49,6 +49,8 @@ describe('quantized models priced as quantized (our own quantizer on the MLP)', 
       assert.ok(q.report.perf.p95Ms < base.report.perf.p95Ms, `${q.report.perf.p95Ms} vs ${base.report.perf.p95Ms}`);
       assert.strictEqual(q.report.int8, undefined);
       assert.strictEqual(costJson(q.report).int8Estimate, undefined);
+      assert.doesNotMatch(costMarkdown('mlp', q.report), /int8 quantization/, 'the hover offers no int8 what-if');
+      assert.match(costMarkdown('mlp', base.report), /int8 quantization \*\(estimate, ×2\)\*/);
       if (method === 'int8-static') {
         // the DequantizeLinear nodes ORT folds into QLinear kernels neither run nor write their float output
         const g = readModelFile(out[method]!).graph;
