@@ -11,6 +11,7 @@ import { quantizeModel } from '../../server/src/quantize/convert';
 import { readNpy } from '../../server/src/quantize/samples';
 import { convertAndCheck, npy } from '../helpers/quantize';
 import { SHARED_MODELS } from '../helpers/paths';
+import { estimateOf } from '../helpers/estimate';
 
 const shared = (name: string): string => path.join(SHARED_MODELS, name);
 
@@ -28,6 +29,12 @@ describe('quantization of the shared models', function () {
     assert.ok(ops.filter((o) => o === 'com.microsoft.DynamicQuantizeMatMul').length >= 12);
     assert.ok(ops.includes('.DequantizeLinear'), 'embedding tables are quantized (Gather + DequantizeLinear)');
     assert.ok(!m.graph.nodes.some((n) => n.opType === 'MatMul' && m.graph.initializers.some((i) => i.name === n.inputs[1])), 'no float MatMul weight is left');
+    // priced as quantized: the same MACs, nearly all int8, a faster estimate, and no int8 what-if
+    const base = estimateOf(shared('bert_small_like.onnx')), q = estimateOf(out);
+    assert.strictEqual(q.macs, base.macs);
+    assert.ok((q.byPrecision.int8 ?? 0) > 0.9 * q.macs, JSON.stringify(q.byPrecision));
+    assert.ok(q.report.perf.p95Ms < base.report.perf.p95Ms / 1.5, `estimate p95 ${q.report.perf.p95Ms} vs ${base.report.perf.p95Ms}`);
+    assert.ok(base.report.int8 && !q.report.int8);
   });
 
   it('int4 MatMulNBits: at most 0.2× the MatMul weight bytes, cosine ≥ 0.98', async () => {
@@ -61,6 +68,10 @@ describe('quantization of the shared models', function () {
     assert.ok(m.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').length > 50);
     assert.strictEqual(summary.convertedByOp.Conv, 52);
     assert.ok(summary.sizeRatio < 0.3);
+    const base = estimateOf(shared('mobilenet_v2.onnx')), q = estimateOf(out);
+    assert.ok((q.byPrecision.int8 ?? 0) > 0.9 * q.macs, JSON.stringify(q.byPrecision));
+    assert.ok(q.report.perf.p95Ms < base.report.perf.p95Ms, `estimate p95 ${q.report.perf.p95Ms} vs ${base.report.perf.p95Ms}`);
+    assert.ok(base.report.int8 && !q.report.int8);
   });
 
   it('static int8 with percentile calibration on real .npy samples', async () => {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BUILTIN_INSTANCES, buildCatalog, Instance, validateInstance } from '../../server/src/cost/catalog';
 import {
-  cheapest, costOf, DAYS_PER_MONTH, estimatePerformance, int8Change, priceAll, rooflineLatencyMs, scalePerformance,
+  cheapest, costOf, DAYS_PER_MONTH, estimatePerformance, fp16Change, int8Change, priceAll, rooflineLatencyMs, scalePerformance,
 } from '../../server/src/cost/model';
 import { performanceFromBench } from '../../server/src/cost/measured';
 import { checkBudgets, costJson, costReport, formatMs, formatUsd, lensTitle, costMarkdown } from '../../server/src/cost/report';
@@ -93,11 +93,45 @@ describe('cost formulas (hand-computed)', () => {
 
   it('int8 change: documented speed-up and 4× smaller float weights', () => {
     const perf = { p50Ms: 20, p95Ms: 24, inferencesPerSec: 50, basis: 'measured' as const };
-    const q = int8Change(perf, WORK, BOX, 0.7, { requestsPerSec: 1, hoursPerDay: 24 });
+    const q = int8Change(perf, WORK, BOX, 0.7, { requestsPerSec: 1, hoursPerDay: 24 })!;
     assert.strictEqual(q.speedup, 2);
     assert.strictEqual(q.perf.p95Ms, 12);
     assert.strictEqual(q.perf.basis, 'estimate');
     assert.strictEqual(q.modelBytes, 2.5e7);
+  });
+});
+
+describe('quantized and half-precision models priced at their own peaks', () => {
+  const traffic = { requestsPerSec: 1, hoursPerDay: 24 };
+  const perf = { p50Ms: 20, p95Ms: 24, inferencesPerSec: 50, basis: 'estimate' as const };
+  const eff = { compute: 1, memory: 1, overheadMsPerNode: 0 };
+
+  it('int8 MACs run at the fp32 rate × the expected int8 speed-up (×2 on a VNNI core), fp32 MACs at the fp32 peak', () => {
+    // fp32: 2e9 / 100e9 = 20 ms; int8: 2e9 / (100e9 × 2) = 10 ms; memory 0 bytes.
+    const none = { macs: 1e9, weightBytes: 0, nodes: 0 };
+    assert.strictEqual(rooflineLatencyMs(none, BOX, { efficiency: eff }).computeMs, 20);
+    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 1e9 } }, BOX, { efficiency: eff }).computeMs, 10);
+    // half int8, half fp32: 5 + 10 ms
+    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 5e8, fp32: 5e8 } }, BOX, { efficiency: eff }).computeMs, 15);
+    // without int8 dot products (multiplier 1): ×1.2
+    const old = { ...BOX, cpu: { ...BOX.cpu, int8Multiplier: 1 } };
+    assert.ok(Math.abs(rooflineLatencyMs({ ...none, macsByPrecision: { int8: 1e9 } }, old, { efficiency: eff }).computeMs - 20 / 1.2) < 1e-9);
+    // a forced precision (the what-if) prices every MAC at it
+    assert.strictEqual(rooflineLatencyMs({ ...none, macsByPrecision: { fp32: 1e9 } }, BOX, { efficiency: eff, precision: 'int8' }).computeMs, 5);
+  });
+
+  it('no int8 what-if on a model whose MACs are mostly int8 already', () => {
+    assert.ok(int8Change(perf, { ...WORK, macsByPrecision: { fp32: 6e8, int8: 4e8 } }, BOX, 0.7, traffic));
+    assert.strictEqual(int8Change(perf, { ...WORK, macsByPrecision: { fp32: 4e8, int8: 6e8 } }, BOX, 0.7, traffic), undefined);
+  });
+
+  it('an fp16 what-if only where the instance has a faster fp16 peak and the model is float32', () => {
+    assert.strictEqual(fp16Change(perf, WORK, BOX, 0.7, traffic), undefined, 'a CPU: no fp16 peak above fp32');
+    const gpu: Instance = { ...BOX, id: 'gpu', kind: 'gpu', accelerator: { name: 'x', count: 1, fp32Tflops: 10, fp16Tflops: 40, int8Tops: 80, memBandwidthGBs: 1000 } };
+    const c = fp16Change(perf, WORK, gpu, 0.7, traffic)!;
+    assert.ok(c.speedup > 1, String(c.speedup));
+    assert.strictEqual(c.modelBytes, 5e7);
+    assert.strictEqual(fp16Change(perf, { ...WORK, macsByPrecision: { fp16: 1e9 } }, gpu, 0.7, traffic), undefined, 'already fp16');
   });
 });
 

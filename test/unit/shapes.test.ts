@@ -224,6 +224,31 @@ describe('shape inference on generated models', () => {
     assert.strictEqual(inf.values.get('r')?.shape, null);
   });
 
+  it("folds torch's pad reversal (Reshape, Slice with step -1 on a 2-D table, Transpose) into Pad's pads", () => {
+    // F.pad(x, (1, 64)) as torch.onnx exports it (Silero VAD's STFT padding): pads [1, 64, 2, 3] as pairs per
+    // axis, last axis first → rows reversed → transposed → flattened: begins [2, 1], ends [3, 64].
+    const I = DataType.INT64;
+    const m = readModelBuffer(encodeModel(model({
+      nodes: [
+        node('Reshape', ['p', 'shape22'], ['p2']),
+        node('Slice', ['p2', 'st', 'en', 'ax', 'stp'], ['rev']),
+        node('Transpose', ['rev'], ['tr'], { perm: [1, 0] }),
+        node('Reshape', ['tr', 'flat'], ['pads']),
+        node('Pad', ['x', 'pads'], ['y'], { mode: 'reflect' }),
+      ],
+      initializers: [
+        int64Tensor('p', [4], [1, 64, 2, 3]), int64Tensor('shape22', [2], [-1, 2]), int64Tensor('st', [1], [-1]),
+        tensor('en', I, [1], new BigInt64Array([-(2n ** 63n)])), int64Tensor('ax', [1], [0]), int64Tensor('stp', [1], [-1]),
+        int64Tensor('flat', [1], [-1]),
+      ],
+      inputs: [valueInfo('x', F, [1, 100])], outputs: [{ name: 'y' }],
+    })));
+    const inf = inferShapes(m, {});
+    assert.deepStrictEqual(inf.constants.get('rev')?.data, [2, 3, 1, 64]);
+    assert.deepStrictEqual(inf.constants.get('pads')?.data, [2, 1, 3, 64]);
+    assert.deepStrictEqual(inf.values.get('y')?.shape, [6, 165]);
+  });
+
   it('defaults unset symbolic dims by name and position, and says which it used', () => {
     assert.strictEqual(defaultDim('batch_size', 0, 2), 1);
     assert.strictEqual(defaultDim('seq_len', 1, 2), DEFAULT_SEQUENCE);

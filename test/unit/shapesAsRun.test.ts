@@ -5,24 +5,13 @@
  * generated MLP; `npm run test:models` runs the same over the shared models.
  */
 import * as assert from 'assert';
-import { runBenchmark } from '../../server/src/bench/runner';
-import { checkShapesAsRun, dimsOfRun } from '../../server/src/bench/shapesAsRun';
+import { checkShapesAsRun } from '../../server/src/bench/shapesAsRun';
 import { readModelFile } from '../../server/src/onnx/reader';
 import { inferShapes } from '../../server/src/onnx/shapes';
+import { shapesAgainstRun } from '../helpers/shapesAsRun';
 import { MODELS_SUITE, testModel } from '../helpers/testModels';
 import { SHARED_MODELS } from '../helpers/paths';
 import * as path from 'path';
-
-const quick = { warmupRuns: 1, warmupTimeS: 0, minRuns: 3, minTimeS: 0, maxTimeS: 10, profile: true, session: { graphOptimizationLevel: 'disabled' as const } };
-
-export async function shapesAgainstRun(file: string): Promise<{ agreed: number; skipped: number }> {
-  const r = await runBenchmark(file, quick);
-  const model = readModelFile(file);
-  const check = checkShapesAsRun(model, inferShapes(model, dimsOfRun(model, r.inputs)), r.profile!.nodes);
-  assert.deepStrictEqual(check.mismatches, [], `${path.basename(file)}: static shapes that differ from the run`);
-  assert.ok(check.agreed > 0, `${path.basename(file)}: nothing compared`);
-  return { agreed: check.agreed, skipped: check.skipped.length };
-}
 
 describe('static shapes checked against a real run (ORT profiling trace)', function () {
   this.timeout(120000);

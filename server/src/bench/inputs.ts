@@ -280,7 +280,7 @@ export function synthesizeForModel(model: ModelInfo, opts: SynthesisOptions = {}
 export function analysisDims(model: ModelInfo, dims: Record<string, number> = {}): { dims: Record<string, number>; notes: string[] } {
   try {
     const inf = inferShapes(model, dims);
-    return { dims: { ...inf.dimsUsed, ...dims }, notes: Object.values(inf.dimNotes) };
+    return { dims: { ...inf.dimsUsed, ...dims }, notes: [...new Set(Object.values(inf.dimNotes))] };
   } catch {
     return { dims, notes: [] }; // a model too broken to infer: ORT will say what is wrong
   }

@@ -141,10 +141,10 @@ export function renderText(result: AnalyzeOutput): string {
       lines.push(`  opsets:  ${Object.entries(m.opsets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       if (m.macs !== undefined) {
         lines.push(`  compute: ${computeFigures(m)} per inference; peak activations ${formatBytes(m.peakActivationBytes ?? 0)}`);
-        lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || 'none symbolic'}`);
+        lines.push(`  dims:    ${Object.entries(m.dims ?? {}).map(([k, v]) => `${k}=${v}${m.dimSources?.[k] ? ` (${m.dimSources[k]})` : ''}`).join(', ') || 'none symbolic'}`);
         if (m.unknownOps?.length) lines.push(`  no shape inference for: ${m.unknownOps.join(', ')}`);
         if (m.incomplete) lines.push(`  incomplete: ${m.incomplete.reason}`);
-        for (const note of Object.values(m.dimNotes ?? {})) lines.push(`  dims note: ${note}`);
+        for (const note of new Set(Object.values(m.dimNotes ?? {}))) lines.push(`  dims note: ${note}`); // H and W share one
         for (const c of m.controlFlow ?? []) lines.push(`  control:  ${c.node} ${c.note}`);
       }
       for (const g of m.generation ? generationLines(m.generation) : []) lines.push(`  ${g.slice(2)}`);

@@ -32,7 +32,8 @@ export function costText(c: CostJson): string {
     `p95 ${ge}${formatMs(c.latencyMs.p95)} · ${ge}${formatUsd(c.per1k)} / 1k · ${ge}${formatUsd(c.perMonth)} / month (${c.instancesNeeded} × ${c.instance} at ${c.traffic.requestsPerSec} req/s, ${Math.round(c.utilization * 100)}% util.) · ${c.basis}${c.incomplete ? ', incomplete' : ''}`,
   ];
   if (c.cheapest && c.cheapest.instance !== c.instance) parts.push(`cheapest: ${c.cheapest.instance} ${formatUsd(c.cheapest.per1k)} / 1k`);
-  parts.push(`int8 (est. ×${c.int8Estimate.speedup}): ${formatUsd(c.int8Estimate.per1k)} / 1k`);
+  if (c.int8Estimate) parts.push(`int8 (est. ×${c.int8Estimate.speedup}): ${formatUsd(c.int8Estimate.per1k)} / 1k`);
+  if (c.fp16Estimate) parts.push(`fp16 (est. ×${c.fp16Estimate.speedup}): ${formatUsd(c.fp16Estimate.per1k)} / 1k`);
   if (c.tokens) parts.push(tokenText(c.tokens));
   return parts.join('; ');
 }

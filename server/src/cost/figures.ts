@@ -4,6 +4,7 @@
  */
 import type { ModelSummary } from '../onnx/summary';
 import type { Incomplete, ModelCost } from '../onnx/cost';
+import type { MacsByPrecision } from '../onnx/precision';
 import type { Performance } from './model';
 import type { Finding } from '../rules/types';
 import type { GenerationFigures } from '../onnx/generation';
@@ -11,12 +12,15 @@ import type { GenerationFigures } from '../onnx/generation';
 export interface WorkFigures {
   /** multiply-accumulates per inference; undefined when the model's cost could not be counted */
   macs?: number;
+  /** the same MACs by the arithmetic they run in (int8 kernels, fp16, fp32); absent: all at the estimate's precision */
+  macsByPrecision?: MacsByPrecision;
   params: number;
   weightBytes: number;
   /** bytes of floating-point weights (what int8 quantization shrinks 4×) */
   floatWeightBytes: number;
   /** bytes of every intermediate tensor, written once and read at least once per inference */
   activationBytes?: number;
+  /** nodes that run per inference (ModelCost.runningNodes); every node of the file when no cost was counted */
   nodes: number;
   /** set when macs and activation bytes are lower bounds (some nodes have no shapes) */
   incomplete?: Incomplete;
@@ -24,12 +28,18 @@ export interface WorkFigures {
   generation?: GenerationFigures;
 }
 
-export function workFigures(summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'>): WorkFigures {
+export function workFigures(
+  summary: ModelSummary, cost?: Pick<ModelCost, 'macs' | 'activationBytes' | 'incomplete'> & Partial<Pick<ModelCost, 'macsByPrecision' | 'fusedQdq' | 'runningNodes'>>,
+): WorkFigures {
   const t = summary.weightBytesByType;
   const floatWeightBytes = (t.float ?? 0) + (t.float16 ?? 0) + (t.double ?? 0) + (t.bfloat16 ?? 0);
+  // DequantizeLinear folded into int8 kernels does not run: its float output is not paid for, nor is its
+  // node; neither are Constant nodes or an If branch not taken (runningNodes).
+  const fused = cost?.fusedQdq ?? { nodes: 0, bytes: 0 };
   return {
-    macs: cost?.macs, activationBytes: cost?.activationBytes,
-    params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: summary.nodes,
+    macs: cost?.macs, activationBytes: cost?.activationBytes === undefined ? undefined : cost.activationBytes - fused.bytes,
+    ...(cost?.macsByPrecision && { macsByPrecision: cost.macsByPrecision }),
+    params: summary.params, weightBytes: summary.weightBytes, floatWeightBytes, nodes: cost?.runningNodes ?? summary.nodes,
     ...(cost?.incomplete && { incomplete: cost.incomplete }),
     ...(summary.generation && { generation: summary.generation }),
   };

@@ -8,12 +8,16 @@
  *   instances needed     = ceil(requests per s / effective throughput)
  *   $ per month          = instances needed × price per hour × hours per day × 30.4375
  *   Wh per 1k (estimate) = instance watts × 1000 / effective throughput / 3600
- *   roofline latency     = max(2·MACs / (peak FLOP/s × compute eff.), bytes / (bandwidth × memory eff.))
+ *   roofline latency     = max(Σ 2·MACs_p / (peak_p FLOP/s × compute eff.), bytes / (bandwidth × memory eff.))
  *                          + nodes × overhead per node
+ *                          (p: the arithmetic each MAC runs in: fp32 and fp16 at their peaks, int8 at the fp32
+ *                           peak × the expected int8 speed-up;
+ *                           bytes: weights at their stored type, so an int8 model reads a quarter)
  */
 import type { Instance, InstanceKind } from './catalog';
 import type { WorkFigures } from './figures';
 import type { Traffic } from './settings';
+import { ComputePrecision, floatShare, MacsByPrecision } from '../onnx/precision';
 
 export const DAYS_PER_MONTH = 365.25 / 12;
 
@@ -73,7 +77,7 @@ export function int8Speedup(inst: Instance): number {
   return inst.cpu.int8Multiplier >= 4 ? 2 : 1.2;
 }
 
-export type Precision = 'fp32' | 'fp16' | 'int8';
+export type Precision = ComputePrecision;
 
 /** The peaks the model runs against: the accelerator's when there is one, else the CPU's. */
 export function peaks(inst: Instance, precision: Precision = 'fp32'): { gflops: number; bandwidthGBs: number } {
@@ -95,13 +99,22 @@ export interface Roofline {
 }
 
 export function rooflineLatencyMs(
-  work: Pick<WorkFigures, 'macs' | 'weightBytes' | 'activationBytes' | 'nodes'>,
+  work: Pick<WorkFigures, 'macs' | 'macsByPrecision' | 'weightBytes' | 'activationBytes' | 'nodes'>,
   inst: Instance,
   opts: { precision?: Precision; efficiency?: Efficiency } = {},
 ): Roofline {
   const eff = opts.efficiency ?? EFFICIENCY[inst.kind];
   const p = peaks(inst, opts.precision);
-  const computeMs = (2 * (work.macs ?? 0)) / (p.gflops * 1e9 * eff.compute) * 1000;
+  // Without a split (or when a precision is forced) every MAC runs at one peak.
+  const split: MacsByPrecision = !opts.precision && work.macsByPrecision ? work.macsByPrecision : { [opts.precision ?? 'fp32']: work.macs ?? 0 };
+  let computeMs = 0;
+  for (const [prec, macs] of Object.entries(split) as Array<[Precision, number]>) {
+    // A quantized model's int8 MACs run at the fp32 rate × the int8 speed-up the what-if promises (×2 on
+    // VNNI CPUs), not at the int8 peak: dynamic quantization of activations and requantization eat the
+    // rest (measured ×1.7–2.2 on the BERT-like model here, docs/measurements.md issue 17).
+    const rate = opts.precision || prec !== 'int8' ? peaks(inst, prec).gflops : peaks(inst, 'fp32').gflops * int8Speedup(inst);
+    computeMs += (2 * macs) / (rate * 1e9 * eff.compute) * 1000;
+  }
   const bytes = work.weightBytes + (work.activationBytes ?? 0);
   const memoryMs = bytes / (p.bandwidthGBs * 1e9 * eff.memory) * 1000;
   const overheadMs = (work.nodes ?? 0) * eff.overheadMsPerNode;
@@ -196,9 +209,34 @@ export interface QuantizedChange {
   modelBytes: number;
 }
 
-/** What int8 quantization would change on `inst` (estimate: a documented speed-up factor). */
-export function int8Change(perf: Performance, work: WorkFigures, inst: Instance, utilization: number, traffic: Traffic): QuantizedChange {
+/**
+ * What int8 quantization would change on `inst` (estimate: a documented speed-up factor); undefined when
+ * it no longer applies: most dense MACs already run in int8 (a quantized model).
+ */
+export function int8Change(perf: Performance, work: WorkFigures, inst: Instance, utilization: number, traffic: Traffic): QuantizedChange | undefined {
+  if (floatShare(work.macsByPrecision ?? {}) < 0.5) return undefined;
   const s = int8Speedup(inst);
-  const q: Performance = { p50Ms: perf.p50Ms / s, p95Ms: perf.p95Ms / s, inferencesPerSec: perf.inferencesPerSec * s, basis: 'estimate', note: `int8, ×${s} expected speed-up` };
-  return { speedup: s, perf: q, cost: costOf(q, inst, utilization, traffic), modelBytes: work.weightBytes - work.floatWeightBytes * 0.75 };
+  return scaledChange(perf, s, `int8, ×${s} expected speed-up`, work.weightBytes - work.floatWeightBytes * 0.75, inst, utilization, traffic);
+}
+
+/**
+ * What float16 would change: only where it applies, an instance whose fp16 peak is above its fp32 peak
+ * (GPUs, accelerators; ONNX Runtime's CPU provider has no faster fp16 path) and a model mostly in fp32.
+ * The speed-up is the ratio of the two roofline estimates: fp32 MACs moved to the fp16 peak, float32
+ * weights and activations halved.
+ */
+export function fp16Change(perf: Performance, work: WorkFigures, inst: Instance, utilization: number, traffic: Traffic): QuantizedChange | undefined {
+  const m = work.macsByPrecision ?? { fp32: work.macs ?? 0 };
+  const total = (m.fp32 ?? 0) + (m.fp16 ?? 0) + (m.int8 ?? 0);
+  if (!(total > 0) || (m.fp32 ?? 0) / total < 0.5 || peaks(inst, 'fp16').gflops <= peaks(inst, 'fp32').gflops) return undefined;
+  const halfBytes = work.floatWeightBytes / 2;
+  const half = { ...work, macsByPrecision: { ...m, fp32: 0, fp16: (m.fp16 ?? 0) + (m.fp32 ?? 0) }, weightBytes: work.weightBytes - halfBytes, activationBytes: (work.activationBytes ?? 0) / 2 };
+  const s = rooflineLatencyMs(work, inst).latencyMs / rooflineLatencyMs(half, inst).latencyMs;
+  const rounded = Math.round(s * 10) / 10;
+  return scaledChange(perf, rounded, `fp16, ×${rounded} (roofline)`, work.weightBytes - halfBytes, inst, utilization, traffic);
+}
+
+function scaledChange(perf: Performance, s: number, note: string, modelBytes: number, inst: Instance, utilization: number, traffic: Traffic): QuantizedChange {
+  const q: Performance = { p50Ms: perf.p50Ms / s, p95Ms: perf.p95Ms / s, inferencesPerSec: perf.inferencesPerSec * s, basis: 'estimate', note };
+  return { speedup: s, perf: q, cost: costOf(q, inst, utilization, traffic), modelBytes };
 }

@@ -6,7 +6,7 @@
 import { buildCatalog, findInstance, Instance } from './catalog';
 import type { WorkFigures } from './figures';
 import {
-  Basis, cheapest, costOf, CostFigures, estimatePerformance, int8Change, Option, Performance, priceAll, QuantizedChange,
+  Basis, cheapest, costOf, CostFigures, estimatePerformance, fp16Change, int8Change, Option, Performance, priceAll, QuantizedChange,
 } from './model';
 import { Budgets, resolveCostSettings, ResolvedCostSettings } from './settings';
 import type { Config } from '../config';
@@ -23,7 +23,10 @@ export interface CostReport {
   cheapest?: Option;
   /** every catalog instance priced for this model (the report's cost table) */
   options: Option[];
-  int8: QuantizedChange;
+  /** what int8 quantization would change; absent on a model already quantized */
+  int8?: QuantizedChange;
+  /** what float16 would change; only on instances with a faster fp16 peak, for a float32 model */
+  fp16?: QuantizedChange;
   /** the estimate rests on incomplete work figures: its latency and $ are lower bounds */
   incomplete?: string;
   /** a decoder: $ per 1M input and output tokens (measured after `bench --generate`, else the roofline per phase) */
@@ -42,10 +45,13 @@ export function costReport(work: WorkFigures, config: Config, measured?: Perform
   const { utilization, traffic, budgets } = settings;
   const cost = costOf(perf, instance, utilization, traffic);
   const options = priceAll(work, catalog, instance, measured, utilization, traffic, budgets.p95Ms);
+  const int8 = int8Change(perf, work, instance, utilization, traffic);
+  const fp16 = fp16Change(perf, work, instance, utilization, traffic);
   const incomplete = !measured && work.incomplete ? `${work.incomplete.nodes} nodes of unknown shape (${work.incomplete.reason})` : undefined;
   return {
     report: {
-      instance, settings, work, perf, cost, cheapest: cheapest(options), options, int8: int8Change(perf, work, instance, utilization, traffic),
+      instance, settings, work, perf, cost, cheapest: cheapest(options), options,
+      ...(int8 && { int8 }), ...(fp16 && { fp16 }),
       ...(incomplete && { incomplete }),
       ...(work.generation && { tokens: tokenCost(work.generation, { weightBytes: work.weightBytes, nodes: work.nodes }, instance, utilization, measuredTokens) }),
     },
@@ -66,7 +72,10 @@ export interface CostJson {
   traffic: { requestsPerSec: number; hoursPerDay: number };
   energyWhPer1k?: number;
   cheapest?: { instance: string; per1k: number; perMonth: number; p95Ms: number; basis: Basis };
-  int8Estimate: { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number };
+  /** absent on a model already quantized */
+  int8Estimate?: ChangeJson;
+  /** present only where fp16 applies (an instance with a faster fp16 peak, a float32 model) */
+  fp16Estimate?: ChangeJson;
   /** present when the estimate is a lower bound: what it leaves out */
   incomplete?: string;
   /** decoders: $ per 1M prompt tokens (prefill) and per 1M generated tokens (decode), basis in `tokens` */
@@ -77,6 +86,12 @@ export interface CostJson {
   p95BudgetMs?: number;
   /** every catalog instance priced for this model at the same traffic and utilisation */
   instances?: InstanceCostJson[];
+}
+
+export interface ChangeJson { speedup: number; p95Ms: number; per1k: number; perMonth: number; modelBytes: number }
+
+function changeJson(c: QuantizedChange): ChangeJson {
+  return { speedup: c.speedup, p95Ms: c.perf.p95Ms, per1k: c.cost.per1k, perMonth: c.cost.perMonth, modelBytes: c.modelBytes };
 }
 
 export interface InstanceCostJson {
@@ -98,7 +113,8 @@ export function costJson(r: CostReport): CostJson {
     latencyMs: { p50: r.perf.p50Ms, p95: r.perf.p95Ms }, inferencesPerSec: r.perf.inferencesPerSec,
     traffic: r.settings.traffic, energyWhPer1k: r.cost.energyWhPer1k,
     cheapest: r.cheapest && { instance: r.cheapest.instance.id, per1k: r.cheapest.cost.per1k, perMonth: r.cheapest.cost.perMonth, p95Ms: r.cheapest.perf.p95Ms, basis: r.cheapest.perf.basis },
-    int8Estimate: { speedup: r.int8.speedup, p95Ms: r.int8.perf.p95Ms, per1k: r.int8.cost.per1k, perMonth: r.int8.cost.perMonth, modelBytes: r.int8.modelBytes },
+    ...(r.int8 && { int8Estimate: changeJson(r.int8) }),
+    ...(r.fp16 && { fp16Estimate: changeJson(r.fp16) }),
     ...(r.incomplete && { incomplete: r.incomplete }),
     ...(r.tokens && { per1MInputTokens: r.tokens.per1MInputTokens, per1MOutputTokens: r.tokens.per1MOutputTokens, tokens: r.tokens }),
     ...(r.settings.budgets.p95Ms !== undefined && { p95BudgetMs: r.settings.budgets.p95Ms }),
@@ -256,7 +272,10 @@ export function costMarkdown(name: string, r: CostReport): string {
     L.push('');
     L.push(`Per token (prompt ${r.work.generation!.settings.promptTokens}, batch ${r.work.generation!.settings.batch}): ${tokenText(r.tokens, r.work.generation!.settings.contextLength)}`);
   }
-  L.push('');
-  L.push(`int8 quantization *(estimate, ×${r.int8.speedup})*: p95 ${formatMs(r.int8.perf.p95Ms)} · ${formatUsd(r.int8.cost.per1k)} / 1k · weights ${formatBytesShort(r.int8.modelBytes)}`);
+  for (const [what, c] of [['int8 quantization', r.int8], ['float16', r.fp16]] as const) {
+    if (!c) continue;
+    L.push('');
+    L.push(`${what} *(estimate, ×${c.speedup})*: p95 ${formatMs(c.perf.p95Ms)} · ${formatUsd(c.cost.per1k)} / 1k · weights ${formatBytesShort(c.modelBytes)}`);
+  }
   return L.join('\n');
 }

@@ -30,6 +30,7 @@ import { Degenerate, einsumLetters, inferShapes, ShapeInference } from './shapes
 import { summarize, weightTensors } from './summary';
 import { duplicateGroups } from './duplicates';
 import { graphOrder, nodeReads } from './order';
+import { ComputePrecision, densePrecision, MacsByPrecision } from './precision';
 
 export interface NodeCost {
   node: NodeInfo;
@@ -49,6 +50,13 @@ export interface NodeCost {
   outputShapes: Array<Dim[] | null>;
   /** False for nodes of a subgraph branch that the totals do not count (the cheaper If branch). */
   counted: boolean;
+  /** The arithmetic the dense MACs run in (precision.ts); set when macs > 0. */
+  precision?: ComputePrecision;
+  /**
+   * A DequantizeLinear that ONNX Runtime folds into the int8 kernel it feeds (a QDQ pair): it does not run
+   * and its float output is never written, so the estimate leaves out its node and bytes.
+   */
+  fusedQdq?: boolean;
 }
 
 /** How a control-flow node was counted (the branch taken, the trip count), for the summary and JSON. */
@@ -80,6 +88,15 @@ export interface SharedWeight {
 export interface ModelCost {
   /** Dense MACs (see the module comment); reference.json's `macs`. */
   macs: number;
+  /** The same MACs by the arithmetic they run in (int8 kernels, fp16, fp32): what the estimate prices. */
+  macsByPrecision: MacsByPrecision;
+  /** DequantizeLinear nodes ONNX Runtime folds into int8 kernels (NodeCost.fusedQdq) and their output bytes. */
+  fusedQdq: { nodes: number; bytes: number };
+  /**
+   * Nodes that run per inference: counted ones (the If branch taken, not the other), less Constant nodes
+   * (ONNX Runtime turns them into initializers) and folded DequantizeLinear. What the per-node overhead pays.
+   */
+  runningNodes: number;
   /** 2 × macs + otherFlops. */
   flops: number;
   /** FLOPs outside the dense contractions (per-element counts). */
@@ -101,6 +118,8 @@ export interface ModelCost {
   degenerate: Degenerate[];
   /** Defaults replaced so that the model's shapes make sense, with the reason. */
   dimNotes: Record<string, string>;
+  /** Where each dim used came from: set, metadata_props, fitted, expression, default (hints.ts). */
+  dimSources: Record<string, string>;
 }
 
 /** What a lower-bound figure leaves out: `analyze` JSON's `model.incomplete`. */
@@ -157,11 +176,18 @@ class CostWalker {
   /** Costs the nodes of a graph; returns [macs, otherFlops] added when counted. */
   graph(g: GraphInfo, path: string, counted: boolean): { macs: number; other: number } {
     let macs = 0, other = 0;
+    const producers = new Map<string, NodeInfo>();
+    for (const n of g.nodes) for (const o of n.outputs) if (o) producers.set(o, n);
+    const ctx = { producer: (name: string) => producers.get(name), elemType: (name: string) => this.inf.values.get(name)?.elemType ?? 0 };
+    const costs = new Map<NodeInfo, NodeCost>();
     for (const index of graphOrder(g).order) {
       const c = this.node(g.nodes[index], path, index, counted);
+      if (c.macs > 0) c.precision = densePrecision(c.node, ctx);
+      costs.set(c.node, c);
       macs += c.macs;
       other += c.flops - 2 * c.macs;
     }
+    markFusedQdq(g, costs);
     return { macs, other };
   }
 
@@ -353,6 +379,18 @@ class CostWalker {
   }
 }
 
+/** DequantizeLinear nodes read only by int8 kernels of a QDQ pair (see NodeCost.fusedQdq). */
+function markFusedQdq(g: GraphInfo, costs: Map<NodeInfo, NodeCost>): void {
+  const readers = new Map<string, NodeInfo[]>();
+  for (const n of g.nodes) for (const r of n.inputs) if (r) (readers.get(r) ?? readers.set(r, []).get(r)!).push(n);
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  for (const [n, c] of costs) {
+    if (n.opType !== 'DequantizeLinear' || outputs.has(n.outputs[0])) continue;
+    const rs = readers.get(n.outputs[0]) ?? [];
+    if (rs.length && rs.every((r) => costs.get(r)?.precision === 'int8')) c.fusedQdq = true;
+  }
+}
+
 function attr(n: NodeInfo, name: string): number {
   const a = n.attributes.get(name);
   return a?.kind === 'int' ? a.value : 0;
@@ -421,11 +459,16 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   const walker = new CostWalker(inf);
   walker.graph(model.graph, 'main', true);
   let macs = 0, otherFlops = 0;
+  const macsByPrecision: MacsByPrecision = {};
+  const fusedQdq = { nodes: 0, bytes: 0 };
+  let runningNodes = 0;
   const opTypes: Record<string, OpTypeCost> = {};
   let activationBytes = 0;
   for (const nc of walker.nodes) {
     if (!nc.counted) continue;
     macs += nc.macs;
+    if (nc.precision) macsByPrecision[nc.precision] = (macsByPrecision[nc.precision] ?? 0) + nc.macs;
+    if (nc.fusedQdq) { fusedQdq.nodes++; fusedQdq.bytes += nc.outputBytes; } else if (nc.opType !== 'Constant') runningNodes++;
     otherFlops += nc.flops - 2 * nc.macs;
     const t = (opTypes[nc.opType] ??= { count: 0, macs: 0, flops: 0, params: 0 });
     t.count++;
@@ -447,10 +490,10 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
   const incomplete = incompleteness(model, walker, inf);
   const sorted = Object.fromEntries(Object.entries(opTypes).sort((a, b) => b[1].macs - a[1].macs || b[1].flops - a[1].flops || a[0].localeCompare(b[0])));
   return {
-    macs, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
+    macs, macsByPrecision, fusedQdq, runningNodes, flops: 2 * macs + otherFlops, otherFlops, params: s.params, weightBytes: s.weightBytes,
     activationBytes, peakActivationBytes: peak, opTypes: sorted, unknownOps: inf.unknownOps, dimsUsed: inf.dimsUsed,
     sharedWeights: sharedWeights(walker, inf), nodes: walker.nodes, controlFlow: walker.notes, ...(incomplete && { incomplete }),
-    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {},
+    degenerate: inf.degenerate ?? [], dimNotes: inf.dimNotes ?? {}, dimSources: inf.dimSources ?? {},
   };
 }
 
@@ -458,6 +501,8 @@ export function modelCost(model: ModelInfo, dims: Record<string, number> = {}, i
 export interface ComputeSummary {
   /** Dense multiply-accumulates (Conv, MatMul, Gemm, Einsum, attention, RNN gates) per inference. */
   macs: number;
+  /** Present when some dense MACs run in int8 or fp16: the MACs by precision (precision.ts). */
+  macsByPrecision?: MacsByPrecision;
   /** 2 × macs + per-element FLOPs of every other op. */
   flops: number;
   activationBytes: number;
@@ -472,14 +517,18 @@ export interface ComputeSummary {
   controlFlow?: Array<{ node: string; note: string }>;
   /** Defaults replaced so that shapes make sense (dim → why). */
   dimNotes?: Record<string, string>;
+  /** Where each dim's value came from (dim → "set", "metadata_props imgsz=[640, 640]", "default"...). */
+  dimSources?: Record<string, string>;
 }
 
 export function computeSummary(c: ModelCost): ComputeSummary {
   return {
-    macs: c.macs, flops: c.flops, activationBytes: c.activationBytes, peakActivationBytes: c.peakActivationBytes,
+    macs: c.macs, ...(Object.keys(c.macsByPrecision).some((k) => k !== 'fp32') && { macsByPrecision: c.macsByPrecision }),
+    flops: c.flops, activationBytes: c.activationBytes, peakActivationBytes: c.peakActivationBytes,
     opTypes: c.opTypes, unknownOps: c.unknownOps, dims: c.dimsUsed,
     ...(c.incomplete && { incomplete: c.incomplete }),
     ...(Object.keys(c.dimNotes).length && { dimNotes: c.dimNotes }),
+    ...(Object.keys(c.dimSources).length && { dimSources: c.dimSources }),
     ...(c.controlFlow.length && { controlFlow: c.controlFlow.map((x) => ({ node: `${x.graph}/${x.node}`, note: `${x.op}: ${x.note}` })) }),
   };
 }

@@ -11,6 +11,8 @@
  *     128 (DEFAULT_SEQUENCE), else by position (first dim 1, last two of a rank-4 input 224, else 1).
  * Unnamed dims are reported, and set, as `<input>[<axis>]`. A scalar integer input named in `dims`, or
  * a sample rate (`sr`) defaulting to 16000, is a known value, so `If (sr == 16000)` folds.
+ * Before the defaults of 3., dims the model's own metadata_props give (hints.ts: `imgsz`, `sample_rate`,
+ * `batch`); `dimSources` says where each value came from.
  * When a default makes a node's shape degenerate, inferShapes searches a bounded list of lengths.
  *
  * Nodes are visited in execution order (order.ts), not file order. An `If` whose condition folds takes
@@ -25,6 +27,7 @@ import { ConstTensor, constElements, decodeTensor, isIntegerType, MAX_CONST_ELEM
 import { orderedNodes } from './order';
 import { defaultDim, dimExpression, evalDimExpression, FITTING_LENGTHS, isBatchLike } from './dims';
 import { InferContext, inferenceFor, Out } from './opShapes';
+import { dimSources, imageAxes, metadataDims } from './hints';
 import {
   attrInt, attrInts, attrFloats, attrString, attrTensor, broadcastAll, mergeTypes, normAxis, product, sane, Shape, shapeRange,
   sliceLen, sliceValues,
@@ -55,6 +58,8 @@ export interface ShapeInference {
   branches: Map<NodeInfo, BranchChoice>;
   /** Nodes whose shapes are degenerate at the dims used (after the search for fitting defaults). */
   degenerate: Degenerate[];
+  /** Where each dim used came from (hints.ts dimSources): set, metadata_props, fitted, expression, default. */
+  dimSources?: Record<string, string>;
   /** Dims whose default was replaced to fit the model, and why (dim name → sentence). */
   dimNotes: Record<string, string>;
 }
@@ -191,7 +196,7 @@ class Inferrer implements InferContext {
     const min = CONV_LIKE.has(n.opType) ? 1 : 0;
     const bad = outs.findIndex((o) => o?.shape?.some((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= min)));
     const inputs = n.inputs.filter(Boolean).map((i) => this.shape(i));
-    if (bad < 0) { this.checkBroadcast(n, inputs); return; }
+    if (bad < 0) { this.checkBroadcast(n, inputs); this.checkContraction(n, inputs); return; }
     if (!inputs.length || inputs.some((s) => s?.some((d) => d === 0))) return;
     const first = inputs[0];
     const w = this.shape(n.inputs[1]);
@@ -220,6 +225,24 @@ class Inferrer implements InferContext {
       });
       return;
     }
+  }
+
+  /**
+   * A MatMul or Gemm whose two contracted dims differ (a Flatten of a 224 × 224 feature map into a weight
+   * trained on 28 × 28): the weight's shape fixes a dim upstream, and the dims used do not give it.
+   */
+  checkContraction(n: NodeInfo, inputs: Array<Shape | null>): void {
+    if (n.domain !== '' || (n.opType !== 'MatMul' && n.opType !== 'Gemm')) return;
+    const [a, b] = inputs;
+    if (!a || !b || !a.length || !b.length) return;
+    const gemm = n.opType === 'Gemm';
+    const ka = gemm ? a[attrInt(n, 'transA', 0) ? 0 : 1] : a[a.length - 1];
+    const kb = gemm ? b[attrInt(n, 'transB', 0) ? 1 : 0] : b[b.length >= 2 ? b.length - 2 : 0];
+    if (typeof ka !== 'number' || typeof kb !== 'number' || ka === kb) return;
+    this.degenerate.push({
+      node: n,
+      message: `${n.opType}${n.name ? ` '${n.name}'` : ''}: its inputs [${a.map((d) => d ?? '?').join(', ')}] and [${b.map((d) => d ?? '?').join(', ')}] contract ${ka} against ${kb}: the second fixes a dim upstream that the dims used do not give`,
+    });
   }
 
   unknownOp(n: NodeInfo): Out {
@@ -463,14 +486,24 @@ class Inferrer implements InferContext {
         break;
       }
       case 'Slice': {
-        if (a.dims.length !== 1) return;
         const old = this.opset('') < 10;
-        const st = old ? attrInts(n, 'starts')?.[0] : ins[1]?.data[0];
-        const en = old ? attrInts(n, 'ends')?.[0] : ins[2]?.data[0];
-        const step = old ? 1 : (ins[4]?.data[0] ?? 1);
-        if (st === undefined || en === undefined) return;
-        const data = sliceValues(a.data, st, en, step);
-        set({ elemType: a.elemType, dims: [data.length], data });
+        const starts = old ? attrInts(n, 'starts') : this.const(n.inputs[1])?.data;
+        const ends = old ? attrInts(n, 'ends') : this.const(n.inputs[2])?.data;
+        if (!starts || !ends) return;
+        const axes = (old ? attrInts(n, 'axes') : this.const(n.inputs[3])?.data) ?? starts.map((_, i) => i);
+        const steps = old ? undefined : this.const(n.inputs[4])?.data;
+        // Index lists per axis (all of it where not sliced), then the cartesian product: torch's pad
+        // reversal (Slice with step -1 on a [2, 2] table) is shape arithmetic too.
+        const picks = a.dims.map((d) => sliceValues(null, 0, d, 1, d));
+        const ks = axes.map((ax) => normAxis(ax, a.dims.length));
+        if (ks.some((k) => Number.isNaN(k))) return; // an axis outside the rank (a corrupt model): not foldable
+        ks.forEach((k, i) => { picks[k] = sliceValues(null, starts[i], ends[i], steps?.[i] ?? 1, a.dims[k]); });
+        set(pickConst(a, picks));
+        break;
+      }
+      case 'Transpose': {
+        const perm = attrInts(n, 'perm') ?? a.dims.map((_, i) => a.dims.length - 1 - i);
+        set(transposeConst(a, perm));
         break;
       }
       case 'Range': {
@@ -487,6 +520,29 @@ class Inferrer implements InferContext {
       default: break;
     }
   }
+}
+
+/** The elements of `a` at the given indices along each axis (row-major). */
+function pickConst(a: ConstTensor, picks: number[][]): ConstTensor | undefined {
+  const dims = picks.map((p) => p.length);
+  if (constElements(dims) > MAX_CONST_ELEMENTS) return undefined;
+  const strides = a.dims.map((_, i) => constElements(a.dims.slice(i + 1)));
+  let offsets = [0];
+  picks.forEach((p, ax) => { offsets = offsets.flatMap((o) => p.map((ix) => o + ix * strides[ax])); });
+  return { elemType: a.elemType, dims, data: offsets.map((o) => a.data[o]) };
+}
+
+function transposeConst(a: ConstTensor, perm: number[]): ConstTensor | undefined {
+  if (perm.length !== a.dims.length || new Set(perm).size !== perm.length || perm.some((p) => !(p >= 0 && p < perm.length))) return undefined;
+  const dims = perm.map((p) => a.dims[p]);
+  const strides = a.dims.map((_, i) => constElements(a.dims.slice(i + 1)));
+  const data: number[] = [];
+  const idx = new Array(dims.length).fill(0);
+  for (let k = 0; k < constElements(dims); k++) {
+    data.push(a.data[idx.reduce((o, v, j) => o + v * strides[perm[j]], 0)]);
+    for (let j = dims.length - 1; j >= 0 && ++idx[j] === dims[j]; j--) idx[j] = 0;
+  }
+  return { elemType: a.elemType, dims, data };
 }
 
 function binaryConst(op: string, a: ConstTensor, b: ConstTensor): ConstTensor | undefined {
@@ -543,23 +599,55 @@ function indexBroadcast(shape: number[], ts: ConstTensor[], f: (vals: number[]) 
  * bounded list of lengths (dims.ts FITTING_LENGTHS) and the first that fits is used and noted.
  */
 export function inferShapes(model: ModelInfo, dims: Record<string, number> = {}): ShapeInference {
-  const first = run(model, dims);
-  if (!first.degenerate.length) return first;
-  const free = Object.keys(first.dimsUsed).filter((k) => dims[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
+  // Values the model's own metadata_props give come before any default (the user's dims before both).
+  const hints = metadataDims(model);
+  const start = { ...hints.dims, ...dims };
+  const done = (inf: ShapeInference): ShapeInference => ({ ...inf, dimSources: dimSources(inf.dimsUsed, dims, hints, inf.dimNotes) });
+  const first = run(model, start);
+  if (!first.degenerate.length) return done(first);
+  const free = Object.keys(first.dimsUsed).filter((k) => start[k] === undefined && !isBatchLike(k) && !k.endsWith('[0]') &&
     !dimExpression(k) && first.values.get(k) === undefined && first.dimsUsed[k] > 0);
+  // An image input's height and width together, at common square sizes: a classifier head's weight fixes
+  // them (its Flatten → Gemm contracts channels × H × W).
+  for (const [kh, kw] of imagePairs(model, free)) {
+    for (const size of IMAGE_SIZES) {
+      if (size === first.dimsUsed[kh] && size === first.dimsUsed[kw]) continue;
+      const tried = run(model, { ...start, [kh]: size, [kw]: size });
+      if (tried.degenerate.length) continue;
+      tried.dimNotes[kh] = tried.dimNotes[kw] = `the default ${kh}=${first.dimsUsed[kh]}, ${kw}=${first.dimsUsed[kw]} does not fit the model ` +
+        `(${first.degenerate[0].message}); ${size} × ${size} is the first of ${IMAGE_SIZES.join(', ')} that does`;
+      return done(tried);
+    }
+  }
   // One dim at a time, in input order: a state's batch axis must not grow with the audio window.
   let tries = 0;
   for (const k of free) {
     for (const len of FITTING_LENGTHS) {
       if (len <= first.dimsUsed[k] || ++tries > MAX_FITTING_TRIES) continue;
-      const tried = run(model, { ...dims, [k]: len });
+      const tried = run(model, { ...start, [k]: len });
       if (tried.degenerate.length) continue;
       tried.dimNotes[k] = `the default ${k}=${first.dimsUsed[k]} does not fit the model (${first.degenerate[0].message}); ` +
         `${k}=${len} is the first of ${FITTING_LENGTHS.join(', ')} that does`;
-      return tried;
+      return done(tried);
     }
   }
-  return first;
+  return done(first);
+}
+
+/** Square image sizes tried when the default 224 × 224 does not fit (MNIST, CIFAR, ... YOLO). Bounded: one inference each. */
+const IMAGE_SIZES = [28, 32, 64, 96, 128, 160, 192, 256, 299, 320, 384, 512, 640];
+
+/** The (height, width) dim keys of rank-4 image inputs (a channel count of 1–4 on axis 1 or 3) among `free`. */
+function imagePairs(model: ModelInfo, free: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const i of model.graph.inputs) {
+    const s = i.shape;
+    const axes = s ? imageAxes(s) : undefined;
+    if (!s || !axes) continue;
+    const [kh, kw] = axes.map((ax) => (typeof s[ax] === 'string' ? s[ax] as string : `${i.name}[${ax}]`));
+    if (kh !== kw && free.includes(kh) && free.includes(kw)) out.push([kh, kw]);
+  }
+  return out;
 }
 
 /** Bounds the search for fitting lengths (each try is one shape inference). */

@@ -18,7 +18,8 @@ function check(ctx: ModelContext): Finding[] {
       seen.add(key);
       const used = cost?.dimsUsed[key];
       const what = named ? `dim '${key}' of input '${input.name}'` : `dim ${axis} of input '${input.name}' (dynamic, unnamed)`;
-      const value = used === undefined ? 'a default' : `${used}`;
+      const src = cost?.dimSources?.[key];
+      const value = used === undefined ? 'a default' : `${used}${src?.startsWith('metadata_props') ? ` (from the model's ${src})` : ''}`;
       const note = cost?.dimNotes[key] ? ` ${capitalise(cost.dimNotes[key])}.` : '';
       const pin = named
         ? ` if production uses one value, pin it in ONNX Runtime too (SessionOptions.add_free_dimension_override_by_name("${key}", …)) so it can plan memory statically.`
