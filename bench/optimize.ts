@@ -14,7 +14,8 @@
  *    unfused (ORT 'basic'), fused by ORT itself ('all'), and as com.microsoft SkipLayerNormalization.
  *
  * Run: npm run bench -- optimize   (INFERENCE_LENS_MODELS overrides the models folder; OPT_BENCH=quick:
- *      parts 2 and 3 at batch 1, one round of part 2; OPT_BENCH=skip: part 3 only)
+ *      parts 2 and 3 at batch 1, one round of part 2; OPT_BENCH=skip: part 3 only; OPT_BENCH=bert: part 2
+ *      only, 5 rounds)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -31,6 +32,7 @@ const MODELS = process.env.INFERENCE_LENS_MODELS ?? path.resolve(__dirname, '..'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-bench-opt-'));
 const quick = process.env.OPT_BENCH === 'quick';
 const only = process.env.OPT_BENCH === 'skip';
+const bertOnly = process.env.OPT_BENCH === 'bert';
 const f1 = (v: number): string => v.toFixed(1);
 const f2 = (v: number): string => v.toFixed(2);
 const mb = (b: number): string => (b / 2 ** 20).toFixed(2);
@@ -112,10 +114,10 @@ async function bertFusion(): Promise<void> {
   ];
   const rows = [['batch', 'variant', 'p50 ms', 'vs original', 'session create ms']];
   for (const batch of quick ? [1] : [1, 8]) {
-    const r = await interleaved(variants, { dims: { batch, seq: 128 } }, quick ? 1 : 3);
+    const r = await interleaved(variants, { dims: { batch, seq: 128 } }, quick ? 1 : bertOnly ? 5 : 3);
     variants.forEach((v, i) => rows.push([String(batch), v.name, f2(r[i].p50), `${f2(r[0].p50 / r[i].p50)}×`, f1(r[i].create)]));
   }
-  console.log(`\n2. BERT-like (4 layers, d=256), seq 128, medians of interleaved rounds (${s.nodesBefore}→${s.nodesAfter} nodes: ${s.passes.filter((p) => p.changed).map((p) => p.notes.join(', ')).join('; ')})\n`);
+  console.log(`\n2. BERT-like (4 layers, d=256), seq 128, medians of interleaved rounds, load ${os.loadavg()[0].toFixed(1)} (${s.nodesBefore}→${s.nodesAfter} nodes: ${s.passes.filter((p) => p.changed).map((p) => p.notes.join(', ')).join('; ')})\n`);
   console.log(table(rows).join('\n'));
   console.log(`\n${await executedDiff(src, ours)}`);
 }
@@ -143,9 +145,9 @@ async function skipLayerNorm(): Promise<void> {
 
 void (async () => {
   try {
-    if (!quick && !only) await everyModel();
+    if (!quick && !only && !bertOnly) await everyModel();
     if (!only) await bertFusion();
-    await skipLayerNorm();
+    if (!bertOnly) await skipLayerNorm();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

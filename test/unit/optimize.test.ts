@@ -22,6 +22,7 @@ import { MERGE_DUPLICATE_INITIALIZERS } from '../../server/src/optimize/duplicat
 import { REMOVE_REDUNDANT_OPS, cancels } from '../../server/src/optimize/redundantOps';
 import { FUSE_LAYER_NORM } from '../../server/src/optimize/fuseLayerNorm';
 import { FUSE_GELU } from '../../server/src/optimize/fuseGelu';
+import { FUSE_FAST_GELU } from '../../server/src/optimize/fuseFastGelu';
 import { FUSE_SKIP_LAYER_NORM } from '../../server/src/optimize/fuseSkipLayerNorm';
 import { CONVERT_FLOAT64 } from '../../server/src/optimize/float64';
 import { PIN_DIMS } from '../../server/src/optimize/pinDims';
@@ -31,7 +32,7 @@ import type { AbReport } from '../../server/src/quantize/ab';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { hash } from '../helpers/quantize';
 import { testModel } from '../helpers/testModels';
-import { float64Model, fusionModel, skipLayerNormModel, wasteModel } from '../helpers/optimizeModels';
+import { float64Model, fusionModel, skipLayerNormModel, tanhGeluModel, wasteModel } from '../helpers/optimizeModels';
 
 function context(buf: Buffer, dims: Record<string, number> = {}): PassContext {
   const src = readModelBuffer(buf, '/tmp/model.onnx');
@@ -88,6 +89,19 @@ describe('optimize passes (pure)', () => {
     assert.ok(Math.abs((ln.attribute?.find((a) => a.name === 'epsilon')?.f ?? 0) - 1e-5) < 1e-9);
     assert.strictEqual(m.opsets['com.microsoft'], 1);
     assert.deepStrictEqual(m.graph.nodes[4].output, ['y']);
+  });
+
+  it('ONNX009 fuses both spellings of the tanh GELU into com.microsoft FastGelu (opset 20: Gelu approximate="tanh"); the erf pass leaves them', async () => {
+    const m = await apply(context(tanhGeluModel()), FUSE_GELU, FUSE_FAST_GELU);
+    assert.deepStrictEqual(ops(m), ['MatMul', 'com.microsoft.FastGelu', 'MatMul', 'com.microsoft.FastGelu']);
+    assert.deepStrictEqual([m.graph.nodes[1].input, m.graph.nodes[3].output], [['h1'], ['y']]);
+    const m20 = await apply(context(tanhGeluModel(20)), FUSE_FAST_GELU);
+    assert.deepStrictEqual(ops(m20), ['MatMul', 'Gelu', 'MatMul', 'Gelu']);
+    assert.strictEqual(Buffer.from(m20.graph.nodes[1].attribute![0].s!).toString(), 'tanh');
+    // A cube read elsewhere stays: the pattern's values must be its own.
+    const ctx = context(tanhGeluModel());
+    ctx.model.graph.outputs.push({ name: 'g1_cube', type: { tensorType: { elemType: 1 } } });
+    assert.strictEqual((await FUSE_FAST_GELU.run(ctx)).changed, 1);
   });
 
   it('ONNX009 at opset 20 uses the standard Gelu; below 17 LayerNorm stays decomposed, with the reason', async () => {
@@ -193,6 +207,12 @@ describe('optimize: the pipeline in the worker, checked by A/B and python3-onnx'
   it('LayerNorm and GELU fused: one LayerNormalization, two Gelu, same outputs', async () => {
     const { summary, out } = await optimizeAndCheck('fusion', fusionModel());
     assert.deepStrictEqual(summary.opsAfter, { LayerNormalization: 1, MatMul: 2, 'com.microsoft.Gelu': 2 });
+    assert.deepStrictEqual(findings(out), []);
+  });
+
+  it('tanh GELU fused into FastGelu: same outputs in onnxruntime-node', async () => {
+    const { summary, out } = await optimizeAndCheck('tanh', tanhGeluModel());
+    assert.deepStrictEqual(summary.opsAfter, { MatMul: 2, 'com.microsoft.FastGelu': 2 });
     assert.deepStrictEqual(findings(out), []);
   });
 

@@ -19,7 +19,9 @@ import { REMOVE_DEAD_NODES } from './deadNodes';
 import { MERGE_DUPLICATE_INITIALIZERS } from './duplicateInitializers';
 import { EXTERNAL_DATA } from './externalData';
 import { CONVERT_FLOAT64 } from './float64';
+import { FUSE_ATTENTION } from './fuseAttention';
 import { FUSE_GELU } from './fuseGelu';
+import { FUSE_FAST_GELU } from './fuseFastGelu';
 import { FUSE_LAYER_NORM } from './fuseLayerNorm';
 import { FUSE_SKIP_LAYER_NORM } from './fuseSkipLayerNorm';
 import type { Evaluator, Pass, PassContext } from './pass';
@@ -29,7 +31,7 @@ import { DROP_UNUSED_INITIALIZERS } from './unusedInitializers';
 
 /** In the order they run. Dead nodes go first and again after folding and fusion, which leave some behind. */
 export const PASSES: Pass[] = [
-  CONVERT_FLOAT64, REMOVE_DEAD_NODES, REMOVE_REDUNDANT_OPS, FOLD_CONSTANTS, REMOVE_REDUNDANT_OPS, FUSE_LAYER_NORM, FUSE_GELU,
+  CONVERT_FLOAT64, REMOVE_DEAD_NODES, REMOVE_REDUNDANT_OPS, FOLD_CONSTANTS, REMOVE_REDUNDANT_OPS, FUSE_LAYER_NORM, FUSE_GELU, FUSE_FAST_GELU, FUSE_ATTENTION,
   REMOVE_DEAD_NODES, MERGE_DUPLICATE_INITIALIZERS, DROP_UNUSED_INITIALIZERS, PIN_DIMS, EXTERNAL_DATA,
 ];
 

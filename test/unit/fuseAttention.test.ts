@@ -1,0 +1,78 @@
+/**
+ * ONNX009's attention fusion on builder-made attention blocks (torch.nn.MultiheadAttention's export
+ * layout): the pure rewrite, then the pipeline in the worker with the A/B in onnxruntime-node and
+ * python3-onnx's full checker. bert_small_like's four blocks are in test/models/optimize.test.ts.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readModelBuffer } from '../../server/src/onnx/reader';
+import { toWModel } from '../../server/src/quantize/graph';
+import { typesAndShapes } from '../../server/src/optimize/optimize';
+import { FUSE_ATTENTION } from '../../server/src/optimize/fuseAttention';
+import { runOptimization } from '../../server/src/bench/runner';
+import { compareModels } from '../../server/src/quantize/ab';
+import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
+import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
+import { attentionModel } from '../helpers/optimizeModels';
+
+function fuse(buf: Buffer) {
+  const src = readModelBuffer(buf, '/tmp/attention.onnx');
+  const ctx = { model: toWModel(src), dims: {}, ...typesAndShapes(src, {}) };
+  const r = FUSE_ATTENTION.run(ctx) as { changed: number; notes: string[] };
+  return { r, m: ctx.model, ops: ctx.model.graph.nodes.map((n) => `${n.domain ? n.domain + '.' : ''}${n.opType}`) };
+}
+
+describe('ONNX009 attention fusion (pure)', () => {
+  it('fuses the exported block into com.microsoft Attention + the same Gemm, keeping the output name', () => {
+    const { r, m, ops } = fuse(attentionModel());
+    assert.strictEqual(r.changed, 1);
+    assert.deepStrictEqual(ops, ['com.microsoft.Attention', 'Reshape', 'Gemm', 'Shape', 'Reshape']);
+    const att = m.graph.nodes[0];
+    assert.deepStrictEqual(att.input, ['x', 'W_qkv', 'b_qkv']);
+    assert.deepStrictEqual(att.attribute?.map((a) => [a.name, Number(a.i)]), [['num_heads', 2]], 'default scale 1/√8 is not spelled out');
+    assert.strictEqual(m.graph.nodes[4].output?.[0], 'y');
+    assert.strictEqual(m.opsets['com.microsoft'], 1);
+  });
+
+  it('scores scaled after the MatMul by another factor: the scale attribute carries it', () => {
+    const { r, m } = fuse(attentionModel({ scoreScale: 0.2 }));
+    assert.strictEqual(r.changed, 1);
+    const scale = m.graph.nodes[0].attribute?.find((a) => a.name === 'scale');
+    assert.ok(scale && Math.abs((scale.f ?? 0) - 0.2) < 1e-7);
+  });
+
+  it('a mask Add before the Softmax is not matched (Attention has no such input): the block is left whole', () => {
+    const { r, m } = fuse(attentionModel({ mask: true }));
+    assert.strictEqual(r.changed, 0);
+    assert.ok(m.graph.nodes.some((n) => n.opType === 'Softmax'));
+  });
+
+  it('a scores value read outside the block is not fused (nothing may observe a value that disappears)', () => {
+    const src = readModelBuffer(attentionModel(), '/tmp/a.onnx');
+    const ctx = { model: toWModel(src), dims: {}, ...typesAndShapes(src, {}) };
+    ctx.model.graph.outputs.push({ name: 'p', type: { tensorType: { elemType: 1 } } });
+    assert.strictEqual((FUSE_ATTENTION.run(ctx) as { changed: number }).changed, 0);
+  });
+});
+
+describe('ONNX009 attention fusion in onnxruntime-node', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-attn-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }]] as const) {
+    it(`${name}: checked by python3-onnx, same outputs as the decomposed block`, async () => {
+      const src = path.join(dir, `${name.replace(' ', '_')}.onnx`);
+      fs.writeFileSync(src, attentionModel(o));
+      const s = await runOptimization(src, { out: src.replace(/\.onnx$/, '.opt.onnx'), only: ['ONNX009'] });
+      assert.strictEqual(s.opsAfter['com.microsoft.Attention'], 1);
+      assert.strictEqual(s.opsAfter.Softmax, undefined);
+      if (pythonWithOnnx()) assert.strictEqual(checkModel(s.output), null);
+      const ab = await compareModels(src, s.output, { bench: false, count: 2 });
+      for (const x of ab.outputs) assert.ok(x.cosine >= OPTIMIZE_MIN_COSINE && x.maxAbsError < 1e-4, `${x.name}: cosine ${x.cosine}, max abs ${x.maxAbsError}`);
+    });
+  }
+});
