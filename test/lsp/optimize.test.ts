@@ -49,6 +49,17 @@ describe('optimize over LSP', function () {
     }
   });
 
+  it('lists the fixes for the palette\'s quick pick: the model\'s findings first, each with its passes\' titles', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.optimizeChoices', arguments: [pathToFileURL(modelFile()).toString()] }) as {
+      choices: Array<{ rule: string; title: string; default: boolean; found: boolean }>;
+    };
+    const found = r.choices.filter((c) => c.found).map((c) => c.rule);
+    assert.ok(found.includes('ONNX004') && found.includes('ONNX007'), found.join());
+    assert.deepStrictEqual(r.choices.slice(0, found.length).map((c) => c.found), found.map(() => true), 'findings first');
+    assert.match(r.choices.find((c) => c.rule === 'ONNX009')!.title, /attention/);
+    assert.strictEqual(r.choices.find((c) => c.rule === 'ONNX012')!.default, false);
+  });
+
   it('runs the fix with progress; the original stays, the copy has no dead nodes', async () => {
     const before = hash(modelFile());
     const [dead] = await ask(pathToFileURL(modelFile()).toString(), ['ONNX004']);
