@@ -195,3 +195,34 @@ export function tanhGeluModel(opset = 17): Buffer {
     node('MatMul', ['g1', 'W2'], ['h2']), ...tanhGeluNodes('h2', 'y', 'g2', false),
   ], { three: 3, c044715: 0.044715, sqrt_2_pi: Math.sqrt(2 / Math.PI), one: 1, half: 0.5 });
 }
+
+/**
+ * An opset-9 model whose ops took attributes that later opsets take as inputs (Clip-6, Pad-2, Slice-1,
+ * Unsqueeze-1, ReduceSum-1, Split-2, TopK-1), a Softmax with the old default axis (1, the last one of
+ * a rank-2 input) and a Dropout. With `softmaxAxis`, a rank-3 Softmax over that axis instead.
+ */
+export function oldOpsetModel(o: { opset?: number; softmaxAxis?: number } = {}): Buffer {
+  const rank3 = o.softmaxAxis !== undefined;
+  return encodeModel(model({
+    opset: o.opset ?? 9,
+    irVersion: 4,
+    nodes: [
+      node('Clip', ['x'], ['c'], { min: -0.5, max: 0.5 }),
+      node('Pad', ['c'], ['p'], { pads: [0, 1, 0, 1], value: 0.25 }),
+      node('Slice', ['p'], ['s'], { starts: [1], ends: [9], axes: [1] }),
+      node('Unsqueeze', ['s'], ['u'], { axes: [0] }),
+      node('ReduceSum', ['u'], ['r'], { axes: [0], keepdims: 0 }),
+      node('Split', ['r'], ['a', 'b'], { axis: 1, split: [3, 5] }),
+      ...(rank3
+        ? [node('Unsqueeze', ['b'], ['b3'], { axes: [0] }), node('Softmax', ['b3'], ['sm3'], { axis: o.softmaxAxis! }), node('Squeeze', ['sm3'], ['sm'], { axes: [0] })]
+        : [node('Softmax', ['b'], ['sm'])]),
+      node('TopK', ['sm'], ['vals', 'idx'], { k: 2 }),
+      node('Dropout', ['a'], ['d'], { ratio: 0.3 }),
+      node('MatMul', ['d', 'W'], ['m']),
+      node('Concat', ['vals', 'm'], ['y'], { axis: 1 }),
+    ],
+    initializers: [floatTensor('W', [3, 4], seededFloats(12, 41, 1))],
+    inputs: [valueInfo('x', F, [2, 8])],
+    outputs: [valueInfo('y', F, [2, 6])],
+  }));
+}

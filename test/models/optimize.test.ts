@@ -62,6 +62,17 @@ describe('optimize on the shared models', function () {
     assert.ok((await compareModels(src, s.output, { bench: false, count: 2 })).minCosine >= OPTIMIZE_MIN_COSINE);
   });
 
+  it('ppocr_v4_det (real, opset 11): upgraded to opset 17, checked, agreeing, its ONNX010 finding gone', async () => {
+    const src = path.join(SHARED_MODELS, 'ppocr_v4_det.onnx');
+    const s = await runOptimization(src, { out: path.join(dir, 'ppocr.op17.onnx'), only: ['ONNX010'] });
+    assert.match(s.passes[0].notes[0], /opset 11 → 17/);
+    assert.strictEqual(s.nodesAfter, s.nodesBefore, 'its ops (Clip-11, Resize-11, BatchNormalization, ...) kept their meaning: only the version changes');
+    if (pythonWithOnnx()) assert.strictEqual(checkModel(s.output), null);
+    const ab = await compareModels(src, s.output, { bench: false, count: 1 });
+    for (const o of ab.outputs) assert.ok(o.cosine >= OPTIMIZE_MIN_COSINE && o.maxAbsError < 1e-4, `${o.name}: cosine ${o.cosine}, max abs ${o.maxAbsError}`);
+    assert.deepStrictEqual(analyzeModelFile(s.output, mergeConfig()).findings.filter((x) => x.rule === 'ONNX010'), []);
+  });
+
   it('bert_small_like with --skip-layernorm: 9 SkipLayerNormalization, same outputs; --ort: ORT\'s extended graph', async () => {
     const src = path.join(SHARED_MODELS, 'bert_small_like.onnx');
     const s = await runOptimization(src, { out: path.join(dir, 'bert.skip.onnx'), skipLayerNorm: true });
