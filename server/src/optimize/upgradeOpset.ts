@@ -6,8 +6,9 @@
  * and Pad's pads/value at 11, Slice's starts/ends/axes and TopK's k at 10: the values become
  * Constant nodes), or changed in a way converted only when the old and new meaning agree (Softmax,
  * LogSoftmax and Hardmax over the last axis; Dropout whose mask nothing reads is an Identity at
- * inference). Anything else (Upsample, Resize-10, RoiAlign, Scan-8, an op not listed, an opset
- * below 7) refuses the whole upgrade, naming the ops: onnx.version_converter has adapters for those.
+ * inference). Anything else (Upsample, Resize-10, RoiAlign, Scan-8, OneHot (negative indices wrap
+ * from 11), ConvTranspose with SAME_* padding before 11, an op not listed, an opset below 7) refuses
+ * the whole upgrade, naming the ops: onnx.version_converter has adapters for those.
  */
 import type { onnx } from 'onnx-proto';
 import { DataType } from '../onnx/model';
@@ -20,12 +21,12 @@ const MIN_SOURCE_OPSET = 7;
 
 /** Ops whose meaning did not change between opset 7 and 17 for models valid at the older version. */
 const UNCHANGED = new Set(`Abs Acos Acosh Add And ArgMax ArgMin Asin Asinh Atan Atanh AveragePool BitShift Cast CastLike Ceil Celu
-Compress Concat ConcatFromSequence Constant ConstantOfShape Conv ConvInteger ConvTranspose Cos Cosh CumSum DepthToSpace
+Compress Concat ConcatFromSequence Constant ConstantOfShape Conv ConvInteger Cos Cosh CumSum DepthToSpace
 DequantizeLinear Det Div DynamicQuantizeLinear Einsum Elu Equal Erf Exp Expand EyeLike Flatten Floor GRU Gather GatherElements
 GatherND Gemm GlobalAveragePool GlobalLpPool GlobalMaxPool Greater GreaterOrEqual GridSample HardSigmoid HardSwish Identity If
 InstanceNormalization IsInf IsNaN LRN LSTM LayerNormalization LeakyRelu Less LessOrEqual Log Loop LpNormalization LpPool MatMul
-MatMulInteger Max MaxPool MaxRoiPool MaxUnpool Mean MeanVarianceNormalization Min Mod Mul Neg NonMaxSuppression NonZero Not OneHot
-Or PRelu Pow QLinearConv QLinearMatMul QuantizeLinear RNN Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp
+MatMulInteger Max MaxPool MaxRoiPool MaxUnpool Mean MeanVarianceNormalization Min Mod Mul Neg NonMaxSuppression NonZero Not Or PRelu Pow
+QLinearConv QLinearMatMul QuantizeLinear RNN Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp
 ReduceMax ReduceMean ReduceMin ReduceProd ReduceSumSquare Relu Reshape ReverseSequence Round ScatterElements ScatterND Selu
 SequenceAt SequenceConstruct SequenceEmpty SequenceErase SequenceInsert SequenceLength Shape Shrink Sigmoid Sign Sin Sinh Size
 Softplus Softsign SpaceToDepth SplitToSequence Sqrt Sub Sum Tan Tanh ThresholdedRelu Tile Transpose Trilu Unique Where Xor`.split(/\s+/));
@@ -104,7 +105,12 @@ function convert(n: onnx.INodeProto, c: Ctx): Conversion {
       return { before: [], node: { ...n, attribute: without(n, 'spatial', 'is_test') } };
     case 'Resize':
       if (c.from < 11) return 'Resize-10 (its coordinate mapping changed at 11)';
-      return attr(n, 'coordinate_transformation_mode')?.s?.toString() === 'tf_half_pixel_for_nn' ? 'Resize with tf_half_pixel_for_nn (removed at 13)' : same;
+      return Buffer.from(attr(n, 'coordinate_transformation_mode')?.s ?? []).toString() === 'tf_half_pixel_for_nn' ? 'Resize with tf_half_pixel_for_nn (removed at 13)' : same;
+    case 'ConvTranspose': {
+      // Opset 11 reworded how SAME_UPPER/SAME_LOWER split the padding; explicit pads mean the same.
+      const pad = attr(n, 'auto_pad')?.s;
+      return changedAt(c, 11) && pad && !['NOTSET', 'VALID'].includes(Buffer.from(pad).toString()) ? 'ConvTranspose with auto_pad SAME_* (redefined at 11)' : same;
+    }
     case 'Scan':
       return c.from < 9 ? 'Scan-8 (its inputs changed at 9)' : same;
     default:
