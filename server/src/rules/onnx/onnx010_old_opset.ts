@@ -42,7 +42,7 @@ export const OLD_OPSET: ModelRule = {
       'Ops whose meaning did not change only get the new version; attributes that became inputs (Squeeze/Unsqueeze/ReduceSum axes and Split\'s split at 13, ' +
       'Clip\'s min/max and Pad\'s pads/value at 11, Slice\'s starts/ends/axes and TopK\'s k at 10) become Constant inputs; Softmax, LogSoftmax and Hardmax ' +
       'over the last axis keep their meaning (opset 13 changed the others); a Dropout whose mask nothing reads becomes Identity. ' +
-      'It refuses the whole upgrade, naming the ops, for anything else: Upsample, Resize-10, RoiAlign, Scan-8, a Softmax over another axis, a Dropout mask that is read, ' +
+      'It refuses the whole upgrade, naming the ops, for anything else: Upsample, Resize-10, RoiAlign, Scan-8, OneHot (negative indices wrap from 11), ConvTranspose with SAME_* padding below 11, a Softmax over another axis, a Dropout mask that is read, ' +
       'ops it does not list, opsets below 7. onnx.version_converter has adapters for those. An old IR version alone is raised to 8. Not part of "Optimize model": a newer opset needs a newer runtime.',
   },
   check,
