@@ -143,7 +143,7 @@ async function pairedAttention(): Promise<void> {
     for (let w = 0; w < 3; w++) { await a.run(feeds); await b.run(feeds); }
     const ta: number[] = [], tb: number[] = [], ratio: number[] = [];
     let diff = 0;
-    for (let i = 0; i < (batch === 1 ? 60 : 20); i++) {
+    for (let i = 0; i < (batch === 1 ? 200 : 60); i++) {
       const t0 = performance.now(); const ra = await a.run(feeds);
       const t1 = performance.now(); const rb = await b.run(feeds);
       const t2 = performance.now();

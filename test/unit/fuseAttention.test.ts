@@ -13,6 +13,7 @@ import { typesAndShapes } from '../../server/src/optimize/optimize';
 import { FUSE_ATTENTION } from '../../server/src/optimize/fuseAttention';
 import { runOptimization } from '../../server/src/bench/runner';
 import { compareModels } from '../../server/src/quantize/ab';
+import { writeModel } from '../../server/src/quantize/writer';
 import { OPTIMIZE_MIN_COSINE } from '../../server/src/optimize/report';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { attentionModel } from '../helpers/optimizeModels';
@@ -62,6 +63,17 @@ describe('ONNX009 attention fusion in onnxruntime-node', function () {
   let dir: string;
   before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'il-attn-')); });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the A/B would catch a wrong head split: the same fused graph told 4 heads instead of 2 disagrees', async () => {
+    const src = path.join(dir, 'heads.onnx');
+    fs.writeFileSync(src, attentionModel());
+    const { m } = fuse(fs.readFileSync(src));
+    m.graph.nodes[0].attribute![0].i = 4;
+    const wrong = path.join(dir, 'heads.wrong.onnx');
+    await writeModel(m, wrong);
+    const ab = await compareModels(src, wrong, { bench: false, count: 2 });
+    assert.ok(ab.outputs[0].maxAbsError > 1e-2, `max abs ${ab.outputs[0].maxAbsError}`);
+  });
 
   for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }]] as const) {
     it(`${name}: checked by python3-onnx, same outputs as the decomposed block`, async () => {
