@@ -134,35 +134,42 @@ export function skipLayerNormModel(): Buffer {
  * Self-attention as torch.nn.MultiheadAttention exports it (2 heads of 8, D = 16): sequence-first
  * transposes, packed QKV projection sliced in three, heads split by Reshape, q scaled by 1/√8 (or the
  * scores by `scoreScale`), Softmax, output projection as a Gemm. `mask` adds a [seq, seq] mask to the
- * scores (not fused: Attention has no such input).
+ * scores (not fused: Attention has no such input). Values are prefixed with `p`; weights are shared.
  */
-export function attentionModel(o: { scoreScale?: number; mask?: boolean } = {}): Buffer {
-  const d = 16, hd = 8;
+function attentionNodes(x: string, y: string, p: string, o: { scoreScale?: number; mask?: boolean }): onnx.INodeProto[] {
+  const v = (name: string): string => `${p}${name}`;
   const scaled = o.scoreScale === undefined
-    ? [node('Div', ['qh', 'root_hd'], ['qs']), node('MatMul', ['qs', 'kt'], ['scores'])]
-    : [node('MatMul', ['qh', 'kt'], ['qk']), node('Mul', ['qk', 'score_scale'], ['scores'])];
+    ? [node('Div', [v('qh'), 'root_hd'], [v('qs')]), node('MatMul', [v('qs'), v('kt')], [v('scores')])]
+    : [node('MatMul', [v('qh'), v('kt')], [v('qk')]), node('Mul', [v('qk'), 'score_scale'], [v('scores')])];
+  return [
+    node('Transpose', [x], [v('xt')], { perm: [1, 0, 2] }),
+    node('MatMul', [v('xt'), 'W_qkv'], [v('mm')]),
+    node('Add', ['b_qkv', v('mm')], [v('qkv')]),
+    node('Slice', [v('qkv'), 'at_0', 'at_d', 'last_axis'], [v('q')]),
+    node('Slice', [v('qkv'), 'at_d', 'at_2d', 'last_axis'], [v('k')]),
+    node('Slice', [v('qkv'), 'at_2d', 'at_3d', 'last_axis'], [v('v')]),
+    node('Reshape', [v('q'), 'heads'], [v('qr')]), node('Transpose', [v('qr')], [v('qh')], { perm: [1, 0, 2] }),
+    node('Reshape', [v('k'), 'heads'], [v('kr')]), node('Transpose', [v('kr')], [v('kt')], { perm: [1, 2, 0] }),
+    node('Reshape', [v('v'), 'heads'], [v('vr')]), node('Transpose', [v('vr')], [v('vh')], { perm: [1, 0, 2] }),
+    ...scaled,
+    ...(o.mask ? [node('Add', [v('scores'), 'mask'], [v('masked')])] : []),
+    node('Softmax', [v(o.mask ? 'masked' : 'scores')], [v('p')], { axis: -1 }),
+    node('MatMul', [v('p'), v('vh')], [v('ctx')]),
+    node('Transpose', [v('ctx')], [v('ct')], { perm: [1, 0, 2] }),
+    node('Reshape', [v('ct'), 'rows'], [v('flat')]),
+    node('Gemm', [v('flat'), 'W_out', 'b_out'], [v('proj')], { transB: 1 }),
+    node('Shape', [v('xt')], [v('xt_shape')]),
+    node('Reshape', [v('proj'), v('xt_shape')], [v('unflat')]),
+    node('Transpose', [v('unflat')], [y], { perm: [1, 0, 2] }),
+  ];
+}
+
+/** One attention block x → y (or `blocks` of them in a row, sharing weights). */
+export function attentionModel(o: { scoreScale?: number; mask?: boolean; blocks?: number } = {}): Buffer {
+  const d = 16, hd = 8, n = o.blocks ?? 1;
+  const nodes = Array.from({ length: n }, (_, i) => attentionNodes(i ? `y${i}` : 'x', i === n - 1 ? 'y' : `y${i + 1}`, n > 1 ? `b${i}_` : '', o)).flat();
   return encodeModel(model({
-    nodes: [
-      node('Transpose', ['x'], ['xt'], { perm: [1, 0, 2] }),
-      node('MatMul', ['xt', 'W_qkv'], ['mm']),
-      node('Add', ['b_qkv', 'mm'], ['qkv']),
-      node('Slice', ['qkv', 'at_0', 'at_d', 'last_axis'], ['q']),
-      node('Slice', ['qkv', 'at_d', 'at_2d', 'last_axis'], ['k']),
-      node('Slice', ['qkv', 'at_2d', 'at_3d', 'last_axis'], ['v']),
-      node('Reshape', ['q', 'heads'], ['qr']), node('Transpose', ['qr'], ['qh'], { perm: [1, 0, 2] }),
-      node('Reshape', ['k', 'heads'], ['kr']), node('Transpose', ['kr'], ['kt'], { perm: [1, 2, 0] }),
-      node('Reshape', ['v', 'heads'], ['vr']), node('Transpose', ['vr'], ['vh'], { perm: [1, 0, 2] }),
-      ...scaled,
-      ...(o.mask ? [node('Add', ['scores', 'mask'], ['masked'])] : []),
-      node('Softmax', [o.mask ? 'masked' : 'scores'], ['p'], { axis: -1 }),
-      node('MatMul', ['p', 'vh'], ['ctx']),
-      node('Transpose', ['ctx'], ['ct'], { perm: [1, 0, 2] }),
-      node('Reshape', ['ct', 'rows'], ['flat']),
-      node('Gemm', ['flat', 'W_out', 'b_out'], ['proj'], { transB: 1 }),
-      node('Shape', ['xt'], ['xt_shape']),
-      node('Reshape', ['proj', 'xt_shape'], ['unflat']),
-      node('Transpose', ['unflat'], ['y'], { perm: [1, 0, 2] }),
-    ],
+    nodes,
     initializers: [
       floatTensor('W_qkv', [d, 3 * d], seededFloats(3 * d * d, 21, 0.5)), floatTensor('b_qkv', [3 * d], seededFloats(3 * d, 22, 0.2)),
       int64Tensor('at_0', [1], [0]), int64Tensor('at_d', [1], [d]), int64Tensor('at_2d', [1], [2 * d]), int64Tensor('at_3d', [1], [3 * d]),

@@ -46,6 +46,7 @@ describe('optimize over LSP', function () {
         'Save as ONNX Runtime-optimized (extended level, then A/B): waste.ort.onnx',
       ], uri);
       assert.deepStrictEqual((await ask(uri, ['ONNX013', 'ONNX014'])).filter((a) => /copy|Optimize/.test(a.title)), []);
+      assert.deepStrictEqual((await ask(uri, ['ONNX010'])).map((a) => a.title), ['Upgrade to opset 17 in a copy: waste.onnx010.onnx'], 'opt-in: not "Optimize model"');
     }
   });
 

@@ -167,7 +167,11 @@ export function matchAttention(g: WGraph, l: GraphLinks, softmax: onnx.INodeProt
 
 /** The fused block, in the place of the last matched node, writing its output. */
 function fusedNodes(g: WGraph, hit: AttentionMatch): onnx.INodeProto[] {
-  const base = (hit.last.name || hit.last.output![0]).replace(/\/?Transpose[^/]*$/, '') || 'attention';
+  // Named after the block (torch's "/encoder/layers.0/self_attn"); a number added where another block has that name.
+  const stem = (hit.last.name || hit.last.output![0]).replace(/\/?Transpose[^/]*$/, '') || 'attention';
+  const taken = new Set([...g.nodes.flatMap((n) => n.output ?? []), ...g.inits.map((i) => i.name)]);
+  let base = stem;
+  for (let k = 2; taken.has(`${base}/attention_output`) || taken.has(`${base}/attention_rows_shape`); k++) base = `${stem}_${k}`;
   const rows = `${base}/attention_rows_shape`;
   g.inits.push({ name: rows, dataType: DataType.INT64, dims: [2], produce: () => Buffer.from(BigInt64Array.from([-1n, BigInt(hit.hidden)]).buffer) });
   const headSize = hit.hidden / hit.heads;
