@@ -1,6 +1,6 @@
 /**
  * ONNX009's attention fusion on builder-made attention blocks (torch.nn.MultiheadAttention's export
- * layout): the pure rewrite, then the pipeline in the worker with the A/B in onnxruntime-node and
+ * layout, with and without an attn_mask): the pure rewrite, then the pipeline in the worker with the A/B in onnxruntime-node and
  * python3-onnx's full checker. bert_small_like's four blocks are in test/models/optimize.test.ts.
  */
 import * as assert from 'assert';
@@ -44,10 +44,17 @@ describe('ONNX009 attention fusion (pure)', () => {
     assert.ok(scale && Math.abs((scale.f ?? 0) - 0.2) < 1e-7);
   });
 
-  it('a mask Add before the Softmax is not matched (Attention has no such input): the block is left whole', () => {
-    const { r, m } = fuse(attentionModel({ mask: true }));
-    assert.strictEqual(r.changed, 0);
-    assert.ok(m.graph.nodes.some((n) => n.opType === 'Softmax'));
+  it('a [seq, seq] mask added before the Softmax becomes attention_bias [1, 1, seq, seq]; a mask per batch row is left', () => {
+    const { r, m, ops } = fuse(attentionModel({ mask: true }));
+    assert.strictEqual(r.changed, 1);
+    assert.deepStrictEqual(ops.slice(0, 3), ['Constant', 'Unsqueeze', 'com.microsoft.Attention']);
+    assert.deepStrictEqual(m.graph.nodes[2].input, ['x', 'W_qkv', 'b_qkv', '', '', 'attention/attention_bias']);
+    assert.deepStrictEqual(m.graph.nodes[1].input?.[0], 'mask');
+    const src = readModelBuffer(attentionModel({ mask: true }), '/tmp/a.onnx');
+    const ctx = { model: toWModel(src), dims: {}, ...typesAndShapes(src, {}) };
+    ctx.model.graph.inits.find((i) => i.name === 'mask')!.dims = [2, 4, 4];
+    ctx.shapes!.set('mask', [2, 4, 4]); ctx.altShapes!.set('mask', [2, 4, 4]);
+    assert.strictEqual((FUSE_ATTENTION.run(ctx) as { changed: number }).changed, 0);
   });
 
   it('a scores value read outside the block is not fused (nothing may observe a value that disappears)', () => {
@@ -75,7 +82,7 @@ describe('ONNX009 attention fusion in onnxruntime-node', function () {
     assert.ok(ab.outputs[0].maxAbsError > 1e-2, `max abs ${ab.outputs[0].maxAbsError}`);
   });
 
-  for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }], ['two blocks in a row', { blocks: 2 }]] as const) {
+  for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }], ['two blocks in a row', { blocks: 2 }], ['with a mask', { mask: true }]] as const) {
     it(`${name}: checked by python3-onnx, same outputs as the decomposed block`, async () => {
       const src = path.join(dir, `${name.replace(/ /g, '_')}.onnx`);
       fs.writeFileSync(src, attentionModel(o));

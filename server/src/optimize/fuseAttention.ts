@@ -11,14 +11,17 @@
  *
  * becomes Attention(x, W, b) → Reshape [-1, D] → the same Gemm → Reshape to x's shape. Every shape
  * is checked with our inference at two assignments of the symbolic dims (equal at both: equal for
- * all), so the head split is proven, not guessed. A mask Add before the Softmax is not matched.
+ * all), so the head split is proven, not guessed. An additive mask Add right before the Softmax, one
+ * [S, S] table for every batch and head (torch's attn_mask), becomes Attention's attention_bias.
  */
 import type { onnx } from 'onnx-proto';
 import type { Dim } from '../onnx/model';
 import { DataType } from '../onnx/model';
 import type { WGraph } from '../quantize/graph';
 import type { Pass, PassContext, PassResult } from './pass';
+import { tensor } from '../onnx/builder';
 import { constantScalar, constantValues, GraphLinks, intOf, intsOf, isOp, links, pruneValueInfo, removeUnread } from './rewire';
+import { other } from './fuseLayerNorm';
 
 export interface AttentionMatch {
   x: string;
@@ -26,6 +29,9 @@ export interface AttentionMatch {
   bias: string;
   heads: number;
   hidden: number;
+  /** An additive [S, S] or [1, S, S] mask added to the scores before the Softmax. */
+  mask?: string;
+  maskRank?: number;
   /** The factor the scores are multiplied by (1/√head_size when the export scales as usual). */
   scale: number;
   gemm: onnx.INodeProto;
@@ -99,22 +105,29 @@ export function matchAttention(g: WGraph, l: GraphLinks, softmax: onnx.INodeProt
   if (!isOp(softmax, 'Softmax') || ![-1, 2].includes(intOf(softmax, 'axis') ?? -1)) return undefined;
   const next = (n: onnx.INodeProto | undefined, op: string): onnx.INodeProto | undefined =>
     n && (l.readers.get(n.output![0]) ?? []).find((r) => isOp(r, op) && r.input![0] === n.output![0]);
-  // Scores: MatMul(q·c, kᵀ), or the MatMul's result scaled.
-  let scale = 1;
-  const scaledBy = (n: onnx.INodeProto | undefined): boolean => {
-    if (!n || !(isOp(n, 'Div') || isOp(n, 'Mul'))) return false;
-    const c = constantScalar(g, l, n.input![1]);
-    if (c === undefined || !(c > 0)) return false;
-    scale *= isOp(n, 'Div') ? 1 / c : c;
-    return true;
+  // Scores: MatMul(q·c, kᵀ), or the MatMul's result scaled; then an optional additive mask right before
+  // the Softmax (as torch adds attn_mask to the scaled scores).
+  const factor = (n: onnx.INodeProto | undefined): number | undefined => {
+    const c = n && (isOp(n, 'Div') || isOp(n, 'Mul')) ? constantScalar(g, l, n.input![1]) : undefined;
+    return c !== undefined && c > 0 ? (isOp(n, 'Div') ? 1 / c : c) : undefined;
   };
-  let qk = l.producer.get(softmax.input![0]);
-  const scoreScale = scaledBy(qk) ? qk : undefined;
-  if (scoreScale) qk = l.producer.get(scoreScale.input![0]);
-  if (!isOp(qk, 'MatMul')) return undefined;
+  /** The scores' MatMul behind `value` (through a scale), if that is what it is. */
+  const scoresOf = (value: string): { qk: onnx.INodeProto; scoreScale?: onnx.INodeProto } | undefined => {
+    const p = l.producer.get(value);
+    const qk = factor(p) !== undefined ? l.producer.get(p!.input![0]) : p;
+    return isOp(qk, 'MatMul') ? { qk, scoreScale: qk === p ? undefined : p } : undefined;
+  };
+  const pre = l.producer.get(softmax.input![0]);
+  const maskAdd = isOp(pre, 'Add') ? pre : undefined;
+  const scoresValue = maskAdd ? maskAdd.input!.find((x) => scoresOf(x)) : softmax.input![0];
+  const mask = maskAdd && scoresValue ? other(maskAdd, scoresValue) : undefined;
+  const found = scoresValue && scoresOf(scoresValue);
+  if (!found || (maskAdd && !mask)) return undefined;
+  const { qk, scoreScale } = found;
   let qIn = qk.input![0];
-  const qScale = !scoreScale && scaledBy(l.producer.get(qIn)) ? l.producer.get(qIn)! : undefined;
+  const qScale = !scoreScale && factor(l.producer.get(qIn)) !== undefined ? l.producer.get(qIn)! : undefined;
   if (qScale) qIn = qScale.input![0];
+  const scale = factor(scoreScale ?? qScale) ?? 1;
   const pv = next(softmax, 'MatMul');
   if (!pv) return undefined;
 
@@ -142,6 +155,10 @@ export function matchAttention(g: WGraph, l: GraphLinks, softmax: onnx.INodeProt
   const shapes = bothShapes(ctx, [x, qkv, sq.output![0], sk.output![0], sv.output![0]]);
   if (!shapes) return undefined;
   const hidden = shapes[0][0][2];
+  // The mask is one [S, S] (or [1, S, S]) table for every batch and head: Attention's attention_bias [1, 1, S, S].
+  const maskShapes = mask ? bothShapes(ctx, [x, mask]) : undefined;
+  if (mask && (ctx.types.get(mask) !== DataType.FLOAT || !maskShapes ||
+    maskShapes.some(([xs, ms]) => !eq(ms.slice(-2), [xs[1], xs[1]]) || ms.length > 3 || (ms.length === 3 && ms[0] !== 1)))) return undefined;
   for (const [xs, qkvS, ...thirds] of shapes) {
     if (xs.length !== 3 || !eq(qkvS, [xs[1], xs[0], 3 * hidden]) || thirds.some((t) => !eq(t, [xs[1], xs[0], hidden]))) return undefined;
   }
@@ -158,11 +175,11 @@ export function matchAttention(g: WGraph, l: GraphLinks, softmax: onnx.INodeProt
   if (!out || out.some(([xs, f, gm, u]) => !eq(f, [xs[1] * xs[0], hidden]) || gm.length !== 2 || !eq(u, [xs[1], xs[0], gm[1]]))) return undefined;
 
   const nodes = [xt, mm, add, sq, sk, sv, ...q.nodes, ...k.nodes, ...v.nodes, ...(qScale ? [qScale] : []), qk,
-    ...(scoreScale ? [scoreScale] : []), softmax, pv, merge, flat, gemm, unflat, last];
+    ...(scoreScale ? [scoreScale] : []), ...(maskAdd ? [maskAdd] : []), softmax, pv, merge, flat, gemm, unflat, last];
   const inside = new Set(nodes);
   // Every value between x and the result is read only here (Shape reads die with the pattern).
   if (nodes.slice(0, -1).some((n) => !private_(l, n.output![0], inside))) return undefined;
-  return { x, weight, bias, heads: q.heads, hidden, scale, gemm, last, nodes };
+  return { x, weight, bias, mask, maskRank: maskShapes?.[0][1].length, heads: q.heads, hidden, scale, gemm, last, nodes };
 }
 
 /** The fused block, in the place of the last matched node, writing its output. */
@@ -179,8 +196,16 @@ function fusedNodes(g: WGraph, hit: AttentionMatch): onnx.INodeProto[] {
   // Attention's default scale is 1/√head_size; say it only when the export scaled otherwise.
   if (Math.abs(hit.scale * Math.sqrt(headSize) - 1) > 1e-6) attrs.push({ name: 'scale', type: 1, f: hit.scale });
   const v = (s: string): string => `${base}/${s}`;
+  // attention_bias is Attention's sixth input (after mask_index and past, unused here).
+  const bias = hit.mask ? [
+    { opType: 'Constant', domain: '', name: v('attention_bias_axes'), input: [], output: [v('attention_bias_axes')],
+      attribute: [{ name: 'value', type: 4, t: tensor(v('attention_bias_axes'), DataType.INT64, [hit.maskRank === 2 ? 2 : 1], BigInt64Array.from(hit.maskRank === 2 ? [0n, 1n] : [0n])) }] },
+    { opType: 'Unsqueeze', domain: '', name: v('attention_bias'), input: [hit.mask, v('attention_bias_axes')], output: [v('attention_bias')], attribute: [] },
+  ] : [];
   return [
-    { opType: 'Attention', domain: 'com.microsoft', name: v('Attention_fused'), input: [hit.x, hit.weight, hit.bias], output: [v('attention_output')], attribute: attrs },
+    ...bias,
+    { opType: 'Attention', domain: 'com.microsoft', name: v('Attention_fused'), input: [hit.x, hit.weight, hit.bias, ...(hit.mask ? ['', '', v('attention_bias')] : [])],
+      output: [v('attention_output')], attribute: attrs },
     { opType: 'Reshape', domain: '', name: v('attention_rows'), input: [v('attention_output'), rows], output: [v('attention_rows_output')], attribute: [] },
     { ...hit.gemm, name: `${hit.gemm.name || 'Gemm'}_fused`, input: [v('attention_rows_output'), ...hit.gemm.input!.slice(1)], output: [v('attention_projected')] },
     { opType: 'Shape', domain: '', name: v('attention_input_shape'), input: [hit.x], output: [v('attention_input_shape_output')], attribute: [] },

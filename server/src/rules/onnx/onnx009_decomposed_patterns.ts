@@ -120,9 +120,9 @@ export const DECOMPOSED_PATTERNS: ModelRule = {
     fix: '`inference-lens optimize model.onnx --only ONNX009` (or the quick fix, or the palette\'s "Inference Lens: Optimize Model…") fuses, in a copy and only when every intermediate value is read only inside the pattern: ' +
       'each decomposed LayerNorm over the last axis into LayerNormalization (opset 17 and later); each exact GELU into Gelu (opset 20) or ONNX Runtime\'s com.microsoft Gelu; ' +
       'each tanh GELU into com.microsoft FastGelu (opset 20: Gelu approximate="tanh"); and each self-attention block as torch.nn.MultiheadAttention exports it ' +
-      '(packed QKV projection, Slice, Reshape to heads, scale, Softmax, output Gemm) into com.microsoft Attention, the head split proven by shape inference at two sizes. ' +
+      '(packed QKV projection, Slice, Reshape to heads, scale, an optional [seq, seq] mask, Softmax, output Gemm) into com.microsoft Attention, the head split proven by shape inference at two sizes. ' +
       'Then the A/B. With --skip-layernorm also a residual Add + LayerNormalization into com.microsoft SkipLayerNormalization, for GPU providers (on CPU that kernel measured slower). ' +
-      'Not fused: attention with a mask Add before the Softmax, separate Q/K/V projections (Hugging Face BERT layout) and sequence-first inputs. ' +
+      'Not fused: a mask per batch row, separate Q/K/V projections (Hugging Face BERT layout), decoder attention with a KV cache and sequence-first inputs. ' +
       'ONNX Runtime\'s default session optimizations already fuse LayerNorm and both GELUs at load on CPU, so those gain mostly for other runtimes and session start; ' +
       'the attention fusion is what ONNX Runtime does not do itself (docs/measurements.md, issue 16).',
   },
