@@ -131,7 +131,7 @@ export function skipLayerNormModel(): Buffer {
 }
 
 /**
- * Self-attention as torch.nn.MultiheadAttention exports it (2 heads of 8, D = 16): sequence-first
+ * Self-attention as torch.nn.MultiheadAttention exports it (2 heads of 8, or 16/`headSize`; D = 16): sequence-first
  * transposes, packed QKV projection sliced in three, heads split by Reshape, q scaled by 1/√8 (or the
  * scores by `scoreScale`), Softmax, output projection as a Gemm. `mask` adds a [seq, seq] mask to the
  * scores (not fused: Attention has no such input). Values are prefixed with `p`; weights are shared.
@@ -165,8 +165,8 @@ function attentionNodes(x: string, y: string, p: string, o: { scoreScale?: numbe
 }
 
 /** One attention block x → y (or `blocks` of them in a row, sharing weights). */
-export function attentionModel(o: { scoreScale?: number; mask?: boolean; blocks?: number } = {}): Buffer {
-  const d = 16, hd = 8, n = o.blocks ?? 1;
+export function attentionModel(o: { scoreScale?: number; mask?: boolean; blocks?: number; headSize?: number } = {}): Buffer {
+  const d = 16, hd = o.headSize ?? 8, n = o.blocks ?? 1;
   const nodes = Array.from({ length: n }, (_, i) => attentionNodes(i ? `y${i}` : 'x', i === n - 1 ? 'y' : `y${i + 1}`, n > 1 ? `b${i}_` : '', o)).flat();
   return encodeModel(model({
     nodes,

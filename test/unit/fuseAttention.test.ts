@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onnx } from 'onnx-proto';
 import { readModelBuffer } from '../../server/src/onnx/reader';
 import { toWModel } from '../../server/src/quantize/graph';
 import { typesAndShapes } from '../../server/src/optimize/optimize';
@@ -57,6 +58,32 @@ describe('ONNX009 attention fusion (pure)', () => {
     assert.strictEqual((FUSE_ATTENTION.run(ctx) as { changed: number }).changed, 0);
   });
 
+  it('fires only on the exact pattern: each change that alters what the block computes leaves it alone', () => {
+    const byOutput = (m: onnx.IModelProto, out: string): onnx.INodeProto => m.graph!.node!.find((n) => n.output?.[0] === out)!;
+    const setAttr = (n: onnx.INodeProto, name: string, v: Partial<onnx.IAttributeProto>): void => {
+      n.attribute = [...(n.attribute ?? []).filter((a) => a.name !== name), { name, ...v }];
+    };
+    const mutations: Record<string, (m: onnx.IModelProto) => void> = {
+      'q not moved to heads-first': (m) => setAttr(byOutput(m, 'qh'), 'perm', { type: 7, ints: [0, 1, 2] }),
+      'k transposed like q': (m) => setAttr(byOutput(m, 'kt'), 'perm', { type: 7, ints: [1, 0, 2] }),
+      'k and v slices swapped': (m) => { byOutput(m, 'k').input = ['qkv', 'at_2d', 'at_3d', 'last_axis']; byOutput(m, 'v').input = ['qkv', 'at_d', 'at_2d', 'last_axis']; },
+      'Softmax over the query axis': (m) => setAttr(byOutput(m, 'p'), 'axis', { type: 2, i: 1 }),
+      'a negative scale': (m) => { m.graph!.initializer!.find((t) => t.name === 'root_hd')!.rawData = Buffer.from(Float32Array.from([-2]).buffer); },
+      'Gemm with transA': (m) => setAttr(byOutput(m, 'proj'), 'transA', { type: 2, i: 1 }),
+      'not transposed back to batch-first': (m) => setAttr(byOutput(m, 'y'), 'perm', { type: 7, ints: [0, 1, 2] }),
+      'heads merged in another order': (m) => setAttr(byOutput(m, 'ct'), 'perm', { type: 7, ints: [0, 2, 1] }),
+    };
+    const roundTrip = (m: onnx.IModelProto): Buffer => Buffer.from(onnx.ModelProto.encode(m).finish());
+    assert.strictEqual(fuse(roundTrip(onnx.ModelProto.decode(attentionModel()))).r.changed, 1, 'unchanged, it fuses');
+    for (const [what, mutate] of Object.entries(mutations)) {
+      const m = onnx.ModelProto.decode(attentionModel());
+      mutate(m);
+      assert.strictEqual(fuse(roundTrip(m)).r.changed, 0, what);
+    }
+    const four = fuse(attentionModel({ headSize: 4 }));
+    assert.deepStrictEqual([four.r.changed, Number(four.m.graph.nodes[0].attribute![0].i)], [1, 4], '4 heads of 4 are read from the shapes');
+  });
+
   it('a scores value read outside the block is not fused (nothing may observe a value that disappears)', () => {
     const src = readModelBuffer(attentionModel(), '/tmp/a.onnx');
     const ctx = { model: toWModel(src), dims: {}, ...typesAndShapes(src, {}) };
@@ -82,7 +109,7 @@ describe('ONNX009 attention fusion in onnxruntime-node', function () {
     assert.ok(ab.outputs[0].maxAbsError > 1e-2, `max abs ${ab.outputs[0].maxAbsError}`);
   });
 
-  for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }], ['two blocks in a row', { blocks: 2 }], ['with a mask', { mask: true }]] as const) {
+  for (const [name, o] of [['default scale', {}], ['scaled scores', { scoreScale: 0.2 }], ['two blocks in a row', { blocks: 2 }], ['with a mask', { mask: true }], ['four heads of 4', { headSize: 4 }]] as const) {
     it(`${name}: checked by python3-onnx, same outputs as the decomposed block`, async () => {
       const src = path.join(dir, `${name.replace(/ /g, '_')}.onnx`);
       fs.writeFileSync(src, attentionModel(o));
