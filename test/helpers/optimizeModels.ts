@@ -165,10 +165,11 @@ function attentionNodes(x: string, y: string, p: string, o: { scoreScale?: numbe
 }
 
 /** One attention block x → y (or `blocks` of them in a row, sharing weights). */
-export function attentionModel(o: { scoreScale?: number; mask?: boolean; blocks?: number; headSize?: number } = {}): Buffer {
+export function attentionModel(o: { scoreScale?: number; mask?: boolean; blocks?: number; headSize?: number; opset?: number } = {}): Buffer {
   const d = 16, hd = o.headSize ?? 8, n = o.blocks ?? 1;
   const nodes = Array.from({ length: n }, (_, i) => attentionNodes(i ? `y${i}` : 'x', i === n - 1 ? 'y' : `y${i + 1}`, n > 1 ? `b${i}_` : '', o)).flat();
   return encodeModel(model({
+    opset: o.opset,
     nodes,
     initializers: [
       floatTensor('W_qkv', [d, 3 * d], seededFloats(3 * d * d, 21, 0.5)), floatTensor('b_qkv', [3 * d], seededFloats(3 * d, 22, 0.2)),

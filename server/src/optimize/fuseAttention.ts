@@ -70,7 +70,7 @@ function transposeOf(l: GraphLinks, value: string | undefined, perm: number[]): 
 }
 
 /** Only pattern nodes (or Shape nodes, which die with it) read `value`, and it is not a graph output. */
-function private_(l: GraphLinks, value: string, inside: Set<onnx.INodeProto>): boolean {
+function readOnlyInside(l: GraphLinks, value: string, inside: Set<onnx.INodeProto>): boolean {
   return !l.outputs.has(value) && (l.readers.get(value) ?? []).every((r) => inside.has(r) || isOp(r, 'Shape'));
 }
 
@@ -172,18 +172,19 @@ export function matchAttention(g: WGraph, l: GraphLinks, softmax: onnx.INodeProt
   if (!merge || !eq(intsOf(merge, 'perm') ?? [], [1, 0, 2]) || !flat || !gemm || !unflat || !last || !eq(intsOf(last, 'perm') ?? [], [1, 0, 2]) ||
     (intOf(gemm, 'transA') ?? 0) !== 0 || (gemm.input![2] && !(c && (c.dims.length <= 1 || c.dims[0] === 1)))) return undefined;
   const out = bothShapes(ctx, [x, flat.output![0], gemm.output![0], unflat.output![0]]);
-  if (!out || out.some(([xs, f, gm, u]) => !eq(f, [xs[1] * xs[0], hidden]) || gm.length !== 2 || !eq(u, [xs[1], xs[0], gm[1]]))) return undefined;
+  // The projection keeps the width D, so the result can take x's shape.
+  if (!out || out.some(([xs, f, gm, u]) => !eq(f, [xs[1] * xs[0], hidden]) || !eq(gm, f) || !eq(u, [xs[1], xs[0], hidden]))) return undefined;
 
   const nodes = [xt, mm, add, sq, sk, sv, ...q.nodes, ...k.nodes, ...v.nodes, ...(qScale ? [qScale] : []), qk,
     ...(scoreScale ? [scoreScale] : []), ...(maskAdd ? [maskAdd] : []), softmax, pv, merge, flat, gemm, unflat, last];
   const inside = new Set(nodes);
   // Every value between x and the result is read only here (Shape reads die with the pattern).
-  if (nodes.slice(0, -1).some((n) => !private_(l, n.output![0], inside))) return undefined;
+  if (nodes.slice(0, -1).some((n) => !readOnlyInside(l, n.output![0], inside))) return undefined;
   return { x, weight, bias, mask, maskRank: maskShapes?.[0][1].length, heads: q.heads, hidden, scale, gemm, last, nodes };
 }
 
 /** The fused block, in the place of the last matched node, writing its output. */
-function fusedNodes(g: WGraph, hit: AttentionMatch): onnx.INodeProto[] {
+function fusedNodes(g: WGraph, hit: AttentionMatch, opset: number): onnx.INodeProto[] {
   // Named after the block (torch's "/encoder/layers.0/self_attn"); a number added where another block has that name.
   const stem = (hit.last.name || hit.last.output![0]).replace(/\/?Transpose[^/]*$/, '') || 'attention';
   const taken = new Set([...g.nodes.flatMap((n) => n.output ?? []), ...g.inits.map((i) => i.name)]);
@@ -196,12 +197,14 @@ function fusedNodes(g: WGraph, hit: AttentionMatch): onnx.INodeProto[] {
   // Attention's default scale is 1/√head_size; say it only when the export scaled otherwise.
   if (Math.abs(hit.scale * Math.sqrt(headSize) - 1) > 1e-6) attrs.push({ name: 'scale', type: 1, f: hit.scale });
   const v = (s: string): string => `${base}/${s}`;
-  // attention_bias is Attention's sixth input (after mask_index and past, unused here).
-  const bias = hit.mask ? [
-    { opType: 'Constant', domain: '', name: v('attention_bias_axes'), input: [], output: [v('attention_bias_axes')],
-      attribute: [{ name: 'value', type: 4, t: tensor(v('attention_bias_axes'), DataType.INT64, [hit.maskRank === 2 ? 2 : 1], BigInt64Array.from(hit.maskRank === 2 ? [0n, 1n] : [0n])) }] },
-    { opType: 'Unsqueeze', domain: '', name: v('attention_bias'), input: [hit.mask, v('attention_bias_axes')], output: [v('attention_bias')], attribute: [] },
-  ] : [];
+  // attention_bias is Attention's sixth input (after mask_index and past, unused here): the mask as [1, 1, S, S].
+  const axes = hit.maskRank === 2 ? [0, 1] : [0];
+  const axesName = v('attention_bias_axes');
+  const bias: onnx.INodeProto[] = !hit.mask ? [] : opset >= 13 ? [
+    { opType: 'Constant', domain: '', name: axesName, input: [], output: [axesName],
+      attribute: [{ name: 'value', type: 4, t: tensor(axesName, DataType.INT64, [axes.length], BigInt64Array.from(axes.map(BigInt))) }] },
+    { opType: 'Unsqueeze', domain: '', name: v('attention_bias'), input: [hit.mask, axesName], output: [v('attention_bias')], attribute: [] },
+  ] : [{ opType: 'Unsqueeze', domain: '', name: v('attention_bias'), input: [hit.mask], output: [v('attention_bias')], attribute: [{ name: 'axes', type: 7, ints: axes }] }];
   return [
     ...bias,
     { opType: 'Attention', domain: 'com.microsoft', name: v('Attention_fused'), input: [hit.x, hit.weight, hit.bias, ...(hit.mask ? ['', '', v('attention_bias')] : [])],
@@ -222,7 +225,7 @@ function run(ctx: PassContext): PassResult {
     const hit = matchAttention(g, l, n, ctx);
     if (!hit) continue;
     const at = g.nodes.indexOf(hit.last);
-    g.nodes.splice(at, 1, ...fusedNodes(g, hit));
+    g.nodes.splice(at, 1, ...fusedNodes(g, hit, m.opsets[''] ?? 0));
     // The rest of the block (and the shape arithmetic only it read) is unread now.
     removeUnread(g, hit.nodes.filter((x) => x !== hit.last));
     changed++;
