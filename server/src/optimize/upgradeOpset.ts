@@ -152,6 +152,8 @@ function run(ctx: PassContext): PassResult {
   }
   if (from < MIN_SOURCE_OPSET) throw new Error(`opset ${from} is older than ${MIN_SOURCE_OPSET} (ops took broadcast attributes then): convert it with onnx.version_converter.convert_version(model, ${TARGET_OPSET})`);
   const refused = new Set<string>();
+  // Model-local functions import their own opsets; their bodies are not converted here.
+  if (m.functions.length) refused.add(`model-local functions (${m.functions.map((f) => f.name).join(', ')})`);
   const readers = readValues(m.graph.nodes);
   for (const o of m.graph.outputs) if (o.name) readers.add(o.name);
   const nodes = convertGraph(m.graph.nodes, { ranks: ctx.ranks, types: ctx.types, from, readers }, refused);
