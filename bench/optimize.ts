@@ -10,11 +10,16 @@
  *    graphs ORT actually executes for the original and for our copy, compared op by op: when they are
  *    the same, any p50 difference between those two is the machine's noise, not the rewrite.
  *
+ * 4. The attention fusion alone, paired run by run: the original (ORT 'all') and the copy with only ONNX009
+ *    applied (ORT 'all'), both sessions in this process with one intra-op thread, runs alternating A, B, A,
+ *    B... on the same input, so load changes hit both sides of each pair; the median of the per-pair ratios.
+ *
  * 3. Why SkipLayerNormalization is opt-in: one residual Add + LayerNormalization at [batch, 128, 256],
  *    unfused (ORT 'basic'), fused by ORT itself ('all'), and as com.microsoft SkipLayerNormalization.
  *
  * Run: npm run bench -- optimize   (INFERENCE_LENS_MODELS overrides the models folder; OPT_BENCH=quick:
- *      parts 2 and 3 at batch 1, one round of part 2; OPT_BENCH=skip: part 3 only)
+ *      parts 2 and 3 at batch 1, one round of part 2; OPT_BENCH=skip: part 3 only; OPT_BENCH=bert: part 2
+ *      and 4 only, 5 rounds; OPT_BENCH=paired: part 4 only)
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -31,6 +36,8 @@ const MODELS = process.env.INFERENCE_LENS_MODELS ?? path.resolve(__dirname, '..'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'il-bench-opt-'));
 const quick = process.env.OPT_BENCH === 'quick';
 const only = process.env.OPT_BENCH === 'skip';
+const bertOnly = process.env.OPT_BENCH === 'bert';
+const pairedOnly = process.env.OPT_BENCH === 'paired';
 const f1 = (v: number): string => v.toFixed(1);
 const f2 = (v: number): string => v.toFixed(2);
 const mb = (b: number): string => (b / 2 ** 20).toFixed(2);
@@ -112,12 +119,46 @@ async function bertFusion(): Promise<void> {
   ];
   const rows = [['batch', 'variant', 'p50 ms', 'vs original', 'session create ms']];
   for (const batch of quick ? [1] : [1, 8]) {
-    const r = await interleaved(variants, { dims: { batch, seq: 128 } }, quick ? 1 : 3);
+    const r = await interleaved(variants, { dims: { batch, seq: 128 } }, quick ? 1 : bertOnly ? 5 : 3);
     variants.forEach((v, i) => rows.push([String(batch), v.name, f2(r[i].p50), `${f2(r[0].p50 / r[i].p50)}×`, f1(r[i].create)]));
   }
-  console.log(`\n2. BERT-like (4 layers, d=256), seq 128, medians of interleaved rounds (${s.nodesBefore}→${s.nodesAfter} nodes: ${s.passes.filter((p) => p.changed).map((p) => p.notes.join(', ')).join('; ')})\n`);
+  console.log(`\n2. BERT-like (4 layers, d=256), seq 128, medians of interleaved rounds, load ${os.loadavg()[0].toFixed(1)} (${s.nodesBefore}→${s.nodesAfter} nodes: ${s.passes.filter((p) => p.changed).map((p) => p.notes.join(', ')).join('; ')})\n`);
   console.log(table(rows).join('\n'));
   console.log(`\n${await executedDiff(src, ours)}`);
+}
+
+/** Part 4: A and B alternate run by run in one process (one thread each), so a load change hits both sides of a pair. */
+async function pairedAttention(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const src = path.join(MODELS, 'bert_small_like.onnx');
+  const fused = path.join(tmp, 'bert.onnx009.onnx');
+  const s = await runOptimization(src, { out: fused, only: ['ONNX009'] });
+  const opts = { graphOptimizationLevel: 'all' as const, intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
+  const [a, b] = [await ort.InferenceSession.create(src, opts), await ort.InferenceSession.create(fused, opts)];
+  const rows = [['batch', 'pairs', 'original p50 ms', 'fused p50 ms', 'median per-pair speed-up', 'middle half of the ratios', 'max abs diff']];
+  for (const batch of quick ? [1] : [1, 8]) {
+    const ids = BigInt64Array.from({ length: batch * 128 }, (_, i) => BigInt((i * 7919 + 13) % 30522));
+    const feeds = { input_ids: new ort.Tensor('int64', ids, [batch, 128]) };
+    for (let w = 0; w < 3; w++) { await a.run(feeds); await b.run(feeds); }
+    const ta: number[] = [], tb: number[] = [], ratio: number[] = [];
+    let diff = 0;
+    for (let i = 0; i < (batch === 1 ? 200 : 60); i++) {
+      const t0 = performance.now(); const ra = await a.run(feeds);
+      const t1 = performance.now(); const rb = await b.run(feeds);
+      const t2 = performance.now();
+      ta.push(t1 - t0); tb.push(t2 - t1); ratio.push((t1 - t0) / (t2 - t1));
+      const x = ra.last_hidden_state.data as Float32Array, y = rb.last_hidden_state.data as Float32Array;
+      for (let k = 0; k < x.length; k++) diff = Math.max(diff, Math.abs(x[k] - y[k]));
+    }
+    const q = [...ratio].sort((p, r) => p - r);
+    rows.push([String(batch), String(ratio.length), f2(median(ta)), f2(median(tb)), `${f2(median(ratio))}×`,
+      `${f2(q[Math.floor(q.length / 4)])}–${f2(q[Math.floor((3 * q.length) / 4)])}×`, diff.toExponential(1)]);
+  }
+  await a.release(); await b.release();
+  console.log(`\n4. The attention fusion alone (--only ONNX009: ${s.passes.filter((p) => p.changed).map((p) => p.notes.join(', ')).join('; ')}), ` +
+    `seq 128, one thread, runs paired A/B in one process, load ${os.loadavg()[0].toFixed(1)}\n`);
+  console.log(table(rows).join('\n'));
 }
 
 async function skipLayerNorm(): Promise<void> {
@@ -143,9 +184,10 @@ async function skipLayerNorm(): Promise<void> {
 
 void (async () => {
   try {
-    if (!quick && !only) await everyModel();
-    if (!only) await bertFusion();
-    await skipLayerNorm();
+    if (!quick && !only && !bertOnly && !pairedOnly) await everyModel();
+    if (!only && !pairedOnly) await bertFusion();
+    if (!only) await pairedAttention();
+    if (!bertOnly && !pairedOnly) await skipLayerNorm();
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 /**
- * Palette commands that ask the user something first: Quantize Model… (method), Compare Two Models…
+ * Palette commands that ask the user something first: Quantize Model… (method), Optimize Model… (fixes,
+ * in optimize.ts), Compare Two Models…
  * (the second model), Select Target Instance (the catalog, priced for the model), Set Traffic and
  * Budgets. The server computes; these only ask, run the server command under cancellable progress
  * and show the report. Settings are written to the workspace (VS Code settings); inference-lens.json,
@@ -11,6 +12,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { CostJson } from '../../server/src/cost/report';
 import type { AbReport } from '../../server/src/quantize/ab';
 import type { ConversionSummary } from '../../server/src/quantize/convert';
+import { optimizeModel } from './optimize';
 import { showReport } from './report';
 
 type PickModel = (placeHolder: string, exclude?: vscode.Uri) => Promise<vscode.Uri | undefined>;
@@ -68,6 +70,11 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
       const open = await vscode.window.showInformationMessage(`Inference Lens: wrote ${path.basename(r.summary.output)}${r.ab ? `: ${r.ab.verdict}` : ''}`, 'Open Model', ...(r.ab ? ['Open Report'] : []));
       if (open === 'Open Model') await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.summary.output));
       else if (open === 'Open Report' && r.ab) showReport({ kind: 'ab', ab: r.ab, conversion: r.summary });
+    }),
+
+    vscode.commands.registerCommand('inferenceLens.optimizeModel', async (target?: vscode.Uri) => {
+      const model = target instanceof vscode.Uri ? target : await pickModel('Model to optimize');
+      if (model) await optimizeModel(model, exec, withProgress);
     }),
 
     vscode.commands.registerCommand('inferenceLens.compareModels', async (target?: vscode.Uri, selected?: vscode.Uri[]) => {

@@ -108,7 +108,7 @@ async function onAction(model: vscode.Uri, m: ModelPageMessage, client: () => La
     return;
   }
   const commands: Record<string, string> = {
-    benchmark: 'inferenceLens.benchmarkModel', profile: 'inferenceLens.profileModel', quantize: 'inferenceLens.quantizeModel',
+    benchmark: 'inferenceLens.benchmarkModel', profile: 'inferenceLens.profileModel', quantize: 'inferenceLens.quantizeModel', optimize: 'inferenceLens.optimizeModel',
     compare: 'inferenceLens.compareModels', text: 'inferenceLens.openModelView',
   };
   if (commands[m.action]) { await vscode.commands.executeCommand(commands[m.action], model); return; }

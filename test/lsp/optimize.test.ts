@@ -45,8 +45,20 @@ describe('optimize over LSP', function () {
         'Optimize model (every safe fix, then A/B): waste.opt.onnx',
         'Save as ONNX Runtime-optimized (extended level, then A/B): waste.ort.onnx',
       ], uri);
-      assert.deepStrictEqual((await ask(uri, ['ONNX010', 'ONNX013'])).filter((a) => /copy|Optimize/.test(a.title)), []);
+      assert.deepStrictEqual((await ask(uri, ['ONNX013', 'ONNX014'])).filter((a) => /copy|Optimize/.test(a.title)), []);
+      assert.deepStrictEqual((await ask(uri, ['ONNX010'])).map((a) => a.title), ['Upgrade to opset 17 in a copy: waste.onnx010.onnx'], 'opt-in: not "Optimize model"');
     }
+  });
+
+  it('lists the fixes for the palette\'s quick pick: the model\'s findings first, each with its passes\' titles', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.optimizeChoices', arguments: [pathToFileURL(modelFile()).toString()] }) as {
+      choices: Array<{ rule: string; title: string; default: boolean; found: boolean }>;
+    };
+    const found = r.choices.filter((c) => c.found).map((c) => c.rule);
+    assert.ok(found.includes('ONNX004') && found.includes('ONNX007'), found.join());
+    assert.deepStrictEqual(r.choices.slice(0, found.length).map((c) => c.found), found.map(() => true), 'findings first');
+    assert.match(r.choices.find((c) => c.rule === 'ONNX009')!.title, /attention/);
+    assert.strictEqual(r.choices.find((c) => c.rule === 'ONNX012')!.default, false);
   });
 
   it('runs the fix with progress; the original stays, the copy has no dead nodes', async () => {
@@ -65,7 +77,7 @@ describe('optimize over LSP', function () {
   });
 
   it('refuses an unknown rule id with a clear error and keeps serving', async () => {
-    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.optimize', arguments: [pathToFileURL(modelFile()).toString(), { only: ['ONNX010'] }] }), /version_converter/);
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.optimize', arguments: [pathToFileURL(modelFile()).toString(), { only: ['ONNX999'] }] }), /no fix for 'ONNX999'/);
     assert.ok((await ask(pathToFileURL(modelFile()).toString(), ['ONNX005'])).length > 0);
   });
 });

@@ -285,6 +285,19 @@ describe('ONNX009 decomposed LayerNorm / GELU / attention', () => {
     assert.match(found[1].message, /^2 decomposed GELU blocks \(first here\)/);
     assert.match(found[0].message, /extended optimization level/);
   });
+  it('finds GPT-2\'s tanh GELU, and not a Tanh that is only a Tanh', () => {
+    const tanhGelu = [
+      node('Pow', ['x', 'three'], ['cube']), node('Mul', ['cube', 'c'], ['cc']), node('Add', ['x', 'cc'], ['in']),
+      node('Mul', ['in', 'k'], ['s']), node('Tanh', ['s'], ['t']), node('Add', ['t', 'one'], ['p']), node('Mul', ['x', 'p'], ['m']),
+      node('Mul', ['m', 'half'], ['y']),
+    ];
+    const inits = [floatTensor('three', [], [3]), floatTensor('c', [], [0.044715]), floatTensor('k', [], [Math.sqrt(2 / Math.PI)]),
+      floatTensor('one', [], [1]), floatTensor('half', [], [0.5])];
+    const found = assertFires(analyzeSpec({ nodes: tanhGelu, initializers: inits, inputs: [X], outputs: [Y] }), 'ONNX009', ['t = Tanh']);
+    assert.match(found[0].message, /A decomposed tanh GELU block.*FastGelu/);
+    assertSilent(analyzeSpec({ nodes: [node('Mul', ['x', 'k'], ['s']), node('Tanh', ['s'], ['t']), node('Add', ['t', 'one'], ['y'])], initializers: inits, inputs: [X], outputs: [Y] }), 'ONNX009');
+  });
+
   it('stays silent on the fused ops and on an Erf that is not GELU', () => {
     assertSilent(analyzeSpec({
       nodes: [

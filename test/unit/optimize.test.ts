@@ -22,16 +22,18 @@ import { MERGE_DUPLICATE_INITIALIZERS } from '../../server/src/optimize/duplicat
 import { REMOVE_REDUNDANT_OPS, cancels } from '../../server/src/optimize/redundantOps';
 import { FUSE_LAYER_NORM } from '../../server/src/optimize/fuseLayerNorm';
 import { FUSE_GELU } from '../../server/src/optimize/fuseGelu';
+import { FUSE_FAST_GELU } from '../../server/src/optimize/fuseFastGelu';
 import { FUSE_SKIP_LAYER_NORM } from '../../server/src/optimize/fuseSkipLayerNorm';
 import { CONVERT_FLOAT64 } from '../../server/src/optimize/float64';
 import { PIN_DIMS } from '../../server/src/optimize/pinDims';
+import { UPGRADE_OPSET } from '../../server/src/optimize/upgradeOpset';
 import { OPTIMIZE_MIN_COSINE, optimizeVerdict } from '../../server/src/optimize/report';
 import type { OptimizeSummary } from '../../server/src/optimize/optimize';
 import type { AbReport } from '../../server/src/quantize/ab';
 import { checkModel, pythonWithOnnx } from '../helpers/pythonOnnx';
 import { hash } from '../helpers/quantize';
 import { testModel } from '../helpers/testModels';
-import { float64Model, fusionModel, skipLayerNormModel, wasteModel } from '../helpers/optimizeModels';
+import { float64Model, fusionModel, oldOpsetModel, skipLayerNormModel, tanhGeluModel, wasteModel } from '../helpers/optimizeModels';
 
 function context(buf: Buffer, dims: Record<string, number> = {}): PassContext {
   const src = readModelBuffer(buf, '/tmp/model.onnx');
@@ -90,6 +92,19 @@ describe('optimize passes (pure)', () => {
     assert.deepStrictEqual(m.graph.nodes[4].output, ['y']);
   });
 
+  it('ONNX009 fuses both spellings of the tanh GELU into com.microsoft FastGelu (opset 20: Gelu approximate="tanh"); the erf pass leaves them', async () => {
+    const m = await apply(context(tanhGeluModel()), FUSE_GELU, FUSE_FAST_GELU);
+    assert.deepStrictEqual(ops(m), ['MatMul', 'com.microsoft.FastGelu', 'MatMul', 'com.microsoft.FastGelu']);
+    assert.deepStrictEqual([m.graph.nodes[1].input, m.graph.nodes[3].output], [['h1'], ['y']]);
+    const m20 = await apply(context(tanhGeluModel(20)), FUSE_FAST_GELU);
+    assert.deepStrictEqual(ops(m20), ['MatMul', 'Gelu', 'MatMul', 'Gelu']);
+    assert.strictEqual(Buffer.from(m20.graph.nodes[1].attribute![0].s!).toString(), 'tanh');
+    // A cube read elsewhere stays: the pattern's values must be its own.
+    const ctx = context(tanhGeluModel());
+    ctx.model.graph.outputs.push({ name: 'g1_cube', type: { tensorType: { elemType: 1 } } });
+    assert.strictEqual((await FUSE_FAST_GELU.run(ctx)).changed, 1);
+  });
+
   it('ONNX009 at opset 20 uses the standard Gelu; below 17 LayerNorm stays decomposed, with the reason', async () => {
     const m20 = await apply(context(fusionModel(20)), FUSE_GELU);
     assert.deepStrictEqual(ops(m20).filter((o) => o.endsWith('Gelu')), ['Gelu', 'Gelu']);
@@ -124,6 +139,30 @@ describe('optimize passes (pure)', () => {
     assert.strictEqual(m.graph.outputs[0].name, 'y');
   });
 
+  it('ONNX010 raises opset 9 to 17: attributes become Constant inputs, the last-axis Softmax and the Dropout convert', async () => {
+    const ctx = context(oldOpsetModel());
+    const r = await UPGRADE_OPSET.run(ctx);
+    const m = ctx.model;
+    assert.deepStrictEqual([m.opsets[''], m.irVersion], [17, 8]);
+    assert.match(r.notes[0], /opset 9 → 17, IR 8 \(11 attributes moved to Constant inputs\)/);
+    const byOp = (op: string) => m.graph.nodes.find((n) => n.opType === op)!;
+    assert.deepStrictEqual(byOp('Slice').input, ['p', 's_starts', 's_ends', 's_axes']);
+    assert.deepStrictEqual(byOp('Clip').input, ['x', 'c_min', 'c_max']);
+    assert.deepStrictEqual(byOp('Pad').input, ['c', 'p_pads', 'p_value']);
+    assert.deepStrictEqual(byOp('TopK').input, ['sm', 'vals_k']);
+    assert.deepStrictEqual(byOp('Split').input, ['r', 'a_split']);
+    assert.deepStrictEqual(byOp('Softmax').attribute?.map((a) => [a.name, Number(a.i)]), [['axis', -1]]);
+    assert.ok(!ops(m).includes('Dropout') && ops(m).includes('Identity'));
+    assert.ok(m.graph.nodes.every((n) => n.opType === 'Constant' || !n.attribute?.some((a) => ['axes', 'starts', 'k', 'pads', 'split', 'min'].includes(a.name ?? ''))));
+  });
+
+  it('ONNX010 refuses, naming the ops, when a meaning changed (a Softmax over a middle axis) or the opset is below 7', async () => {
+    await assert.rejects(async () => UPGRADE_OPSET.run(context(oldOpsetModel({ opset: 11, softmaxAxis: 1 }))), /opset 11 → 17 refused, nothing written: Softmax over other than the last axis.*version_converter/);
+    await assert.rejects(async () => UPGRADE_OPSET.run(context(oldOpsetModel({ opset: 6 }))), /opset 6 is older than 7/);
+    const same = context(oldOpsetModel({ opset: 11, softmaxAxis: 2 }));
+    assert.strictEqual((await UPGRADE_OPSET.run(same)).changed, 1, 'axis 2 of a rank-3 input is the last');
+  });
+
   it('ONNX011 pins only the dims it is given', async () => {
     const ctx = context(fusionModel(), { batch: 1 });
     await PIN_DIMS.run(ctx);
@@ -141,12 +180,12 @@ describe('optimize passes (pure)', () => {
     assert.strictEqual(optimizeVerdict(ab(1, 0.9), did), 'outputs agree but it ran slower here: keep the original');
   });
 
-  it('--only validates rule ids; ONNX010 says why it has no fix', () => {
+  it('--only validates rule ids; the opset upgrade (ONNX010) runs only when asked for, first', () => {
     assert.deepStrictEqual(selectPasses(['onnx004']).map((p) => p.rule), ['ONNX004', 'ONNX004']);
-    assert.throws(() => selectPasses(['ONNX010']), /version_converter/);
     assert.throws(() => selectPasses(['ONNX999']), /no fix for 'ONNX999'/);
-    assert.ok(PASSES.filter((p) => !p.default).every((p) => ['ONNX011', 'ONNX012'].includes(p.rule)));
-    assert.deepStrictEqual(FIXABLE_RULES, ['ONNX003', 'ONNX004', 'ONNX005', 'ONNX006', 'ONNX007', 'ONNX008', 'ONNX009', 'ONNX011', 'ONNX012']);
+    assert.ok(PASSES.filter((p) => !p.default).every((p) => ['ONNX010', 'ONNX011', 'ONNX012'].includes(p.rule)));
+    assert.strictEqual(selectPasses(['ONNX009', 'ONNX010'])[0].rule, 'ONNX010');
+    assert.deepStrictEqual(FIXABLE_RULES, ['ONNX003', 'ONNX004', 'ONNX005', 'ONNX006', 'ONNX007', 'ONNX008', 'ONNX009', 'ONNX010', 'ONNX011', 'ONNX012']);
   });
 });
 
@@ -194,6 +233,18 @@ describe('optimize: the pipeline in the worker, checked by A/B and python3-onnx'
     const { summary, out } = await optimizeAndCheck('fusion', fusionModel());
     assert.deepStrictEqual(summary.opsAfter, { LayerNormalization: 1, MatMul: 2, 'com.microsoft.Gelu': 2 });
     assert.deepStrictEqual(findings(out), []);
+  });
+
+  it('tanh GELU fused into FastGelu: same outputs in onnxruntime-node', async () => {
+    const { summary, out } = await optimizeAndCheck('tanh', tanhGeluModel());
+    assert.deepStrictEqual(summary.opsAfter, { MatMul: 2, 'com.microsoft.FastGelu': 2 });
+    assert.deepStrictEqual(findings(out), []);
+  });
+
+  it('ONNX010: the opset-9 model at opset 17 passes the checker and computes the same in onnxruntime-node', async () => {
+    const { summary, out } = await optimizeAndCheck('op9', oldOpsetModel(), ['ONNX010']);
+    assert.match(summary.passes[0].notes[0], /opset 9 → 17/);
+    assert.strictEqual(readModelFile(out).opsets[''], 17);
   });
 
   it('float64 computed in float32 with the signature kept', async () => {

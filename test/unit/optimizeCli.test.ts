@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCli as cli } from '../helpers/cli';
-import { fusionModel, wasteModel } from '../helpers/optimizeModels';
+import { fusionModel, oldOpsetModel, wasteModel } from '../helpers/optimizeModels';
 import { hash } from '../helpers/quantize';
 
 describe('CLI optimize', function () {
@@ -53,11 +53,14 @@ describe('CLI optimize', function () {
     assert.strictEqual(cli('optimize', path.join(dir, 'fusion.onnx'), '--ort', '--only', 'ONNX004').code, 2);
   });
 
-  it('usage errors: a rule without a fix, an unknown rule; refuses to write over the original', () => {
+  it('usage errors: an unknown rule; refuses an opset upgrade it cannot do, and to write over the original', () => {
     const src = path.join(dir, 'waste.onnx');
-    let r = cli('optimize', src, '--only', 'ONNX010');
-    assert.strictEqual(r.code, 2);
-    assert.match(r.stderr, /version_converter/);
+    const old = path.join(dir, 'op11.onnx');
+    fs.writeFileSync(old, oldOpsetModel({ opset: 11, softmaxAxis: 1 }));
+    let r = cli('optimize', old, '--only', 'ONNX010', '--no-ab');
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stderr, /Softmax over other than the last axis/);
+    assert.ok(!fs.existsSync(path.join(dir, 'op11.onnx010.onnx')), 'nothing written');
     r = cli('optimize', src, '--only', 'PY001');
     assert.strictEqual(r.code, 2);
     assert.match(r.stderr, /no fix for 'PY001'/);

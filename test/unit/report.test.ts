@@ -290,7 +290,7 @@ describe('model editor page', () => {
     assert.match(html, /<th scope="col" data-col="2" tabindex="0" class="num">MACs<\/th>/);
     assert.match(html, /<tr><td>float<\/td>/);
     assert.match(html, /<tr><td>input<\/td><td><code>input<\/code><\/td>/);
-    for (const a of ['benchmark', 'profile', 'quantize', 'compare', 'text']) assert.ok(html.includes(`data-action="${a}"`), a);
+    for (const a of ['benchmark', 'profile', 'quantize', 'optimize', 'compare', 'text']) assert.ok(html.includes(`data-action="${a}"`), a);
     assert.ok(report.findings.some((f) => html.includes(f.rule)), 'findings listed');
     assert.match(html, /<section id="last">.*Open Report/);
     // symbolic dims are editable in place

@@ -18,6 +18,27 @@ import { MODEL_SCHEME, modelFileOf } from './modelView';
 import type { Feature, ServerContext } from './feature';
 
 export const OPTIMIZE_COMMAND = 'inferenceLens.optimize';
+/** The fixes a model can be given, for the palette's quick pick (the client keeps no list of its own). */
+export const OPTIMIZE_CHOICES_COMMAND = 'inferenceLens.optimizeChoices';
+
+export interface OptimizeChoice {
+  rule: string;
+  /** The titles of the rule's passes, joined. */
+  title: string;
+  /** Part of "Optimize model" (every safe fix). */
+  default: boolean;
+  /** The model has a finding of this rule now. */
+  found: boolean;
+}
+
+/** One choice per rule with a fix: the model's own findings first, then the rest, each in rule order (pure). */
+export function optimizeChoices(foundRules: string[]): OptimizeChoice[] {
+  const choices = FIXABLE_RULES.map((rule) => {
+    const passes = PASSES.filter((p) => p.rule === rule);
+    return { rule, title: [...new Set(passes.map((p) => p.title))].join(', '), default: passes.some((p) => p.default), found: foundRules.includes(rule) };
+  });
+  return [...choices.filter((c) => c.found), ...choices.filter((c) => !c.found)];
+}
 
 export interface OptimizeCommandOptions {
   /** Rule ids whose fixes to apply (default: every safe fix). */
@@ -46,7 +67,7 @@ export function optimizeActions(modelFile: string, diagnostics: Diagnostic[], pi
   const fixable = diagnostics.filter((d) => typeof d.code === 'string' && FIXABLE_RULES.includes(d.code));
   const rules = [...new Set(fixable.map((d) => d.code as string))].sort();
   const actions: CodeAction[] = rules.map((rule) => {
-    const titles = [...new Set(PASSES.filter((p) => p.rule === rule).map((p) => p.title))].join(', ');
+    const titles = optimizeChoices([]).find((c) => c.rule === rule)!.title;
     const dims = rule === 'ONNX011' ? Object.entries(pinDims).map(([k, v]) => `${k}=${v}`).join(', ') : '';
     const title = `${titles}${dims ? ` (${dims})` : ''} in a copy: ${path.basename(defaultOptimizedPath(modelFile, [rule]))}`;
     return {
@@ -78,6 +99,12 @@ export function optimizeFeature(ctx: ServerContext): Feature {
     },
     needsTrust: true,
     commands: {
+      [OPTIMIZE_CHOICES_COMMAND]: (args) => {
+        const [uri] = args;
+        if (typeof uri !== 'string') throw new Error(`${OPTIMIZE_CHOICES_COMMAND} expects a model URI`);
+        const file = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+        return { choices: optimizeChoices(ctx.models.get(file, ctx.config()).findings.map((f) => f.rule)) };
+      },
       [OPTIMIZE_COMMAND]: async (args, token, progress): Promise<OptimizeCommandResult> => {
         const [uri, raw] = args;
         if (typeof uri !== 'string') throw new Error(`${OPTIMIZE_COMMAND} expects a model URI and options ({ only: ["ONNX004", ...] })`);

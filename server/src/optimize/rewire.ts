@@ -193,3 +193,22 @@ function decode(dataType: number, b: Buffer, max: number): number[] | undefined 
   }
   return out;
 }
+
+/**
+ * Removes the nodes of `seeds` whose outputs nothing reads any more, then their producers that
+ * became unread in turn: what a fusion leaves behind, without touching dead code it did not make.
+ */
+export function removeUnread(g: WGraph, seeds: onnx.INodeProto[]): number {
+  const l = links(g);
+  const gone = new Set<onnx.INodeProto>();
+  const reads = (v: string): boolean => l.outputs.has(v) || (l.readers.get(v) ?? []).some((r) => !gone.has(r));
+  const work = [...seeds];
+  while (work.length) {
+    const n = work.pop()!;
+    if (gone.has(n) || !g.nodes.includes(n) || subgraphsOf(n).length || (n.output ?? []).some((o) => o && reads(o))) continue;
+    gone.add(n);
+    for (const i of n.input ?? []) { const p = i ? l.producer.get(i) : undefined; if (p) work.push(p); }
+  }
+  g.nodes = g.nodes.filter((n) => !gone.has(n));
+  return gone.size;
+}

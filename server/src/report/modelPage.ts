@@ -22,7 +22,7 @@ export interface ModelPageData {
 
 /** Messages the page posts: a palette action on this model. */
 export type ModelPageMessage =
-  | { type: 'action'; action: 'benchmark' | 'profile' | 'quantize' | 'compare' | 'text' | 'report' | 'dims' }
+  | { type: 'action'; action: 'benchmark' | 'profile' | 'quantize' | 'optimize' | 'compare' | 'text' | 'report' | 'dims' }
   /** new values for symbolic dims, edited in place on the page */
   | { type: 'dims'; dims: Record<string, number> };
 
@@ -68,7 +68,7 @@ export function renderModelPage(d: ModelPageData, o: { nonce: string; cspSource?
   const csp = ["default-src 'none'", `style-src 'nonce-${o.nonce}'`, `script-src 'nonce-${o.nonce}'`, `img-src data:${o.cspSource ? ` ${o.cspSource}` : ''}`].join('; ');
   const s = d.summary;
   const body: string[] = [];
-  const actions = [['benchmark', 'Benchmark'], ['profile', 'Profile'], ['quantize', 'Quantize…'], ['compare', 'Compare…'], ['text', 'Open as Text']]
+  const actions = [['benchmark', 'Benchmark'], ['profile', 'Profile'], ['quantize', 'Quantize…'], ['optimize', 'Optimize…'], ['compare', 'Compare…'], ['text', 'Open as Text']]
     .map(([a, t]) => `<button type="button" data-action="${a}">${t}</button>`).join('');
   if (!s) {
     body.push(`<p class="bad">This model could not be read.</p><ul>${d.findings.map((f) => `<li>${esc(f.message)}</li>`).join('')}</ul>`);

@@ -29,6 +29,18 @@ function isGelu(ix: GraphIndex, n: NodeInfo): boolean {
   return !!add && readers(ix, add).some((c) => isOp(c, 'Mul'));
 }
 
+/** x + 0.044715·x³ → × √(2/π) → Tanh → + 1 → × …: GPT-2's tanh GELU spelled out. */
+function isTanhGelu(ix: GraphIndex, n: NodeInfo): boolean {
+  if (!isOp(n, 'Tanh')) return false;
+  const scale = ix.producer.get(n.inputs[0]);
+  const k = Math.sqrt(2 / Math.PI);
+  const inner = scale && isOp(scale, 'Mul') && [0, 1].map((i) => near(constantScalar(ix, scale.inputs[i]), k) ? ix.producer.get(scale.inputs[1 - i]) : undefined).find(Boolean);
+  if (!inner || !isOp(inner, 'Add')) return false;
+  const cubic = inner.inputs.map((v) => ix.producer.get(v)).find((p) => p && isOp(p, 'Mul') && p.inputs.some((v) => near(constantScalar(ix, v), 0.044715)));
+  const add = readers(ix, n).find((c) => isOp(c, 'Add'));
+  return !!cubic && !!add && readers(ix, add).some((c) => isOp(c, 'Mul'));
+}
+
 /** MatMul → (scale / mask) → Softmax → MatMul: attention spelled out. */
 function isAttention(ix: GraphIndex, n: NodeInfo): boolean {
   if (!isOp(n, 'Softmax')) return false;
@@ -57,9 +69,15 @@ const PATTERNS: Pattern[] = [
       'ONNX Runtime fuses it into com.microsoft Gelu (BiasGelu with the preceding Add) at the extended level; `python -m onnxruntime.transformers.optimizer` does it offline.',
   },
   {
+    name: 'tanh GELU', test: isTanhGelu,
+    advice: (opset) => (opset < 20 ? 'Opset 20 has Gelu(approximate="tanh"); until then ' : '') +
+      'ONNX Runtime fuses it into com.microsoft FastGelu at the extended level; `inference-lens optimize` writes that op into a copy.',
+  },
+  {
     name: 'attention', test: isAttention,
-    advice: () => 'Fuse it offline with `python -m onnxruntime.transformers.optimizer --model_type bert --num_heads H --hidden_size D` into Attention/MultiHeadAttention ' +
-      '(one kernel, memory-efficient/flash attention on GPU); the session-level optimizer does not fuse most exported attention blocks.',
+    advice: () => '`inference-lens optimize` fuses torch.nn.MultiheadAttention\'s export into com.microsoft Attention; other layouts: ' +
+      '`python -m onnxruntime.transformers.optimizer --model_type bert --num_heads H --hidden_size D` (Attention/MultiHeadAttention, ' +
+      'one kernel, memory-efficient/flash attention on GPU). The session-level optimizer does not fuse most exported attention blocks.',
   },
 ];
 
@@ -85,9 +103,10 @@ export const DECOMPOSED_PATTERNS: ModelRule = {
   target: 'model',
   defaultSeverity: 'information',
   docs: {
-    summary: 'LayerNorm, GELU or attention spelled out in elementary ops where a newer opset or ONNX Runtime\'s fusions provide one kernel.',
+    summary: 'LayerNorm, GELU (exact or tanh) or attention spelled out in elementary ops where a newer opset or ONNX Runtime\'s fusions provide one kernel.',
     whatItDoes:
-      'Finds ReduceMean→Sub→Pow→ReduceMean→Add→Sqrt→Div (LayerNorm), Div(√2)→Erf→Add→Mul (exact GELU), and ' +
+      'Finds ReduceMean→Sub→Pow→ReduceMean→Add→Sqrt→Div (LayerNorm), Div(√2)→Erf→Add→Mul (exact GELU), ' +
+      'Mul(0.044715)→Add→Mul(√(2/π))→Tanh→Add→Mul (GPT-2\'s tanh GELU) and ' +
       'MatMul→[scale, mask]→Softmax→MatMul (attention). One finding per pattern, on its first occurrence, with the count ' +
       'and the fix that fits the model\'s opset.',
     whyItCosts:
@@ -98,7 +117,14 @@ export const DECOMPOSED_PATTERNS: ModelRule = {
     useInstead:
       'torch.onnx.export(..., opset_version=17)   # LayerNormalization\n' +
       'python -m onnxruntime.transformers.optimizer --input model.onnx --output model.opt.onnx --model_type bert',
-    fix: '`inference-lens optimize model.onnx --only ONNX009` (or the quick fix) fuses each decomposed LayerNorm over the last axis into LayerNormalization (opset 17 and later) and each exact GELU into Gelu (opset 20) or ONNX Runtime\'s com.microsoft Gelu, in a copy, when every intermediate value is read only inside the pattern; then the A/B (with --skip-layernorm also a residual Add + LayerNormalization into com.microsoft SkipLayerNormalization, for GPU providers: on CPU that kernel measured slower). Attention blocks are not fused yet. ONNX Runtime\'s default session optimizations already fuse LayerNorm and GELU at load on CPU, so the gain there is mostly for other runtimes and session start.',
+    fix: '`inference-lens optimize model.onnx --only ONNX009` (or the quick fix, or the palette\'s "Inference Lens: Optimize Model…") fuses, in a copy and only when every intermediate value is read only inside the pattern: ' +
+      'each decomposed LayerNorm over the last axis into LayerNormalization (opset 17 and later); each exact GELU into Gelu (opset 20) or ONNX Runtime\'s com.microsoft Gelu; ' +
+      'each tanh GELU into com.microsoft FastGelu (opset 20: Gelu approximate="tanh"); and each self-attention block as torch.nn.MultiheadAttention exports it ' +
+      '(packed QKV projection, Slice, Reshape to heads, scale, an optional [seq, seq] mask, Softmax, output Gemm) into com.microsoft Attention, the head split proven by shape inference at two sizes. ' +
+      'Then the A/B. With --skip-layernorm also a residual Add + LayerNormalization into com.microsoft SkipLayerNormalization, for GPU providers (on CPU that kernel measured slower). ' +
+      'Not fused: a mask per batch row, separate Q/K/V projections (Hugging Face BERT layout), decoder attention with a KV cache and sequence-first inputs. ' +
+      'ONNX Runtime\'s default session optimizations already fuse LayerNorm and both GELUs at load on CPU, so those gain mostly for other runtimes and session start; ' +
+      'the attention fusion is what ONNX Runtime does not do itself (docs/measurements.md, issue 16).',
   },
   check,
 };
