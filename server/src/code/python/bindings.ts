@@ -195,6 +195,8 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
   }
   const out: BindingSite[] = [];
   for (const call of mod.calls) {
+    const started = startedAtModuleScope(mod, call);
+    if (started) { out.push(started); continue; }
     const q = qualifiedCallee(mod, call);
     if (!q) continue;
     const hubYolo = q === 'torch.hub.load' && WRAPPED_HUB_REPOSITORIES.test(positionalArgs(call)[0]?.text ?? '');
@@ -230,6 +232,23 @@ function findBindingSites(mod: PythonModule, factories: boolean): BindingSite[] 
   }
   return out;
 }
+
+/**
+ * `engine = Factory.create(cfg)` then, at module scope, `engine.load_model()`: whatever class the factory picks at
+ * run time, the object holds a model from then on (its `transcribe(...)` runs inference).
+ */
+function startedAtModuleScope(mod: PythonModule, call: Node): BindingSite | undefined {
+  if (call.parent?.type !== 'expression_statement' || call.parent.parent?.type !== 'module') return undefined;
+  const fn = call.childForFieldName('function');
+  const recv = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+  if (recv?.type !== 'identifier' || !STARTS_MODEL.test(fn!.childForFieldName('attribute')?.text ?? '') || mod.imports.has(recv.text)) return undefined;
+  // A class instantiated by name (`model = HfWhisper()`) is followed into its methods instead (the call graph);
+  // only an object a factory picked (`Factory.create(cfg)`) is taken as the model itself.
+  if (new RegExp(`^${recv.text}\\s*=\\s*[A-Z]\\w*\\(`, 'm').test(mod.tree.rootNode.text)) return undefined;
+  return { key: recv.text, kind: 'other', loader: `${recv.text}.${fn!.childForFieldName('attribute')!.text}`, call, left: recv, chain: [] };
+}
+
+const STARTS_MODEL = /^(load_model|load_weights|load_models)$/;
 
 /**
  * `self.model = Model(opt)` then `self.model.load_state_dict(torch.load(p))`: whatever the class (often

@@ -178,9 +178,11 @@ export const PY001: PythonRule = {
       'KServe and MLflow `predict`, SageMaker `predict_fn`, Cog `predict`, Jina `@requests`, Gradio callbacks and the ' +
       'Streamlit script body, and everything they call: helpers of the file or of other modules of the workspace, `self.` ' +
       'methods, methods of module-level objects (the message names the chain). A load inside a helper is reported in the ' +
-      'helper. `torch.load(io.BytesIO(...))` of a request body is not a model load. Lazy ' +
+      'helper. `torch.load(io.BytesIO(...))` of a request body (directly or through a name) is not a model load; an ' +
+      'architecture built without weights and handed to a loader that reads them (`RealESRGANer(model=arch, model_path=p)`) ' +
+      'is reported once, at that loader. Lazy ' +
       'initialisation (`if MODEL is None:`), one-entry caches that reload only when the requested model changes ' +
-      '(`if name != CACHE["name"]:`), cached factories (`lru_cache`, `st.cache_resource`) and loops outside a ' +
+      '(`if name != CACHE["name"]:`), cached factories (`lru_cache`, `st.cache_resource`, also imported from another file) and loops outside a ' +
       'request that load a different model per item (`{h: load(f"{h}.onnx") for h in HEADS}` at start-up) are not flagged.',
     whyItCosts:
       'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +

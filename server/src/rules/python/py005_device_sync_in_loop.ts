@@ -224,7 +224,8 @@ export const PY005: PythonRule = {
       '`logits`, `preds`) count as device tensors. Silent in CPU-only code, on values already copied to the host before ' +
       'the loop (`x = t.cpu()`, `x = t.to("cpu")`), in streaming decode loops (the host needs each token to send it: a loop that yields or ' +
       'iterates a streamer; a loop that sends each request of a batch its response, as Triton\'s decoupled `response_sender.send`), ' +
-      'in loops over a dict\'s named outputs (a few heads of one result) and in generation hooks ' +
+      'in a `while` loop that streams out each chunk it produces (`yield {"audio": chunk.cpu()}`), ' +
+      'in loops over a dict\'s named outputs or over a list of one to three written-out items (a few values of one result) and in generation hooks ' +
       '(`StoppingCriteria`, `LogitsProcessor`). A greedy loop that only collects tokens or tests each for EOS is flagged.',
     whyItCosts:
       'CUDA runs asynchronously: Python queues kernels and moves on. Each `.item()`/`.cpu()` forces the host to wait until ' +
