@@ -20,12 +20,13 @@ export function tinyMacs(s: number, past: number): number {
   return layers * (4 * s * d * d + 2 * s * t * heads * headDim + 2 * s * d * mlp) + s * d * vocab;
 }
 
-export function tinyDecoder(opts: { withCache?: boolean } = {}): Buffer {
+/** `seed`: the first weight's seed (default 11); another seed gives another model of the same architecture. */
+export function tinyDecoder(opts: { withCache?: boolean; seed?: number } = {}): Buffer {
   const withCache = opts.withCache ?? true;
   const { layers, d, heads, headDim, mlp, vocab, positions } = TINY;
   const nodes: onnx.INodeProto[] = [];
   const inits: onnx.ITensorProto[] = [];
-  let seed = 11;
+  let seed = opts.seed ?? 11;
   const w = (name: string, dims: number[], scale: number): string => {
     inits.push(floatTensor(name, dims, seededFloats(dims.reduce((a, b) => a * b, 1), seed++, scale)));
     return name;

@@ -50,6 +50,18 @@ export function argmaxLast(data: ArrayLike<number>, dims: readonly number[], hal
   return out;
 }
 
+/** Per sequence, a float32 copy of the last position's logits (`[batch, seq, vocab]` or `[batch, vocab]`). */
+export function lastRows(data: ArrayLike<number>, dims: readonly number[], half = false): Float32Array[] {
+  const vocab = dims[dims.length - 1];
+  const seq = dims.length === 3 ? dims[1] : 1;
+  return Array.from({ length: dims[0] }, (_, b) => {
+    const base = (b * seq + seq - 1) * vocab;
+    const row = new Float32Array(vocab);
+    for (let v = 0; v < vocab; v++) row[v] = half ? halfToFloat(data[base + v]) : data[base + v];
+    return row;
+  });
+}
+
 /** Two monomorphic loops: the per-step argmax is on the decode path, so no per-element branch. */
 function argmax(data: ArrayLike<number>, base: number, n: number): number {
   let best = 0, bestV = -Infinity;
@@ -74,6 +86,8 @@ export interface Generation {
   ids: number[][];
   /** bytes of the `present` tensors after the last step */
   kvCacheBytes: number;
+  /** with `keepLogits`: per call (prefill first), per sequence, the last position's logits as float32 */
+  logits?: Float32Array[][];
 }
 
 /** Inputs the loop knows how to feed; anything else is an error that names it. */
@@ -125,10 +139,12 @@ export class DecodeLoop {
     return f;
   }
 
-  private async step(feeds: Record<string, Ort.Tensor>): Promise<{ next: number[]; cache: Record<string, Ort.Tensor>; kvBytes: number }> {
+  private async step(feeds: Record<string, Ort.Tensor>, kept?: Float32Array[][]): Promise<{ next: number[]; cache: Record<string, Ort.Tensor>; kvBytes: number }> {
     const out = await this.session.run(feeds);
     const logits = out[this.g.logits];
-    const next = argmaxLast(logits.data as Float32Array, logits.dims, logits.type === 'float16');
+    const half = logits.type === 'float16';
+    const next = argmaxLast(logits.data as Float32Array, logits.dims, half);
+    kept?.push(lastRows(logits.data as Float32Array, logits.dims, half));
     const cache: Record<string, Ort.Tensor> = {};
     let kvBytes = 0;
     this.g.past.forEach((p, i) => {
@@ -140,14 +156,18 @@ export class DecodeLoop {
     return { next, cache, kvBytes };
   }
 
-  /** Prefill + `steps` greedy decode steps; `onStep` after each call (the watchdog's sign of life). */
-  async generate(prompt: number[][], steps: number, onStep: () => void = () => undefined): Promise<Generation> {
+  /**
+   * Prefill + `steps` greedy decode steps; `onStep` after each call (the watchdog's sign of life).
+   * `keepLogits` (A/B checks, not timing) copies each call's last-position logits out.
+   */
+  async generate(prompt: number[][], steps: number, onStep: () => void = () => undefined, keepLogits = false): Promise<Generation> {
     const batch = prompt.length;
     const empty: Record<string, Ort.Tensor> = {};
     for (const p of this.g.past) { empty[p.key] = this.emptyPast(p.key, batch); empty[p.value] = this.emptyPast(p.value, batch); }
     const ids = prompt.map(() => [] as number[]);
+    const kept = keepLogits ? [] as Float32Array[][] : undefined;
     let t0 = nowMs();
-    let r = await this.step(this.feeds(prompt, 0, empty));
+    let r = await this.step(this.feeds(prompt, 0, empty), kept);
     const ttftMs = nowMs() - t0;
     onStep();
     r.next.forEach((id, b) => ids[b].push(id));
@@ -155,12 +175,12 @@ export class DecodeLoop {
     const stepMs: number[] = [];
     for (let k = 0; k < steps; k++) {
       t0 = nowMs();
-      r = await this.step(this.feeds(r.next.map((id) => [id]), past, r.cache));
+      r = await this.step(this.feeds(r.next.map((id) => [id]), past, r.cache), kept);
       stepMs.push(nowMs() - t0);
       onStep();
       r.next.forEach((id, b) => ids[b].push(id));
       past++;
     }
-    return { ttftMs, stepMs, ids, kvCacheBytes: r.kvBytes };
+    return { ttftMs, stepMs, ids, kvCacheBytes: r.kvBytes, ...(kept && { logits: kept }) };
   }
 }

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { CodeAction, CodeActionKind, Diagnostic, MessageType, Range, ShowMessageNotification } from 'vscode-languageserver/node';
 import { initParsers, languageOfId, languageOfPath, parse } from '../code/treeSitter';
 import { modelPathAt } from '../modelRefs';
-import { AbReport, compareModels } from '../quantize/ab';
+import { abGeneration, AbReport, abThresholds, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
 import { runConversion } from '../bench/runner';
 import { childLimits } from '../bench/settings';
@@ -38,6 +38,8 @@ export interface QuantizeCommandOptions extends Partial<Omit<QuantizeOptions, 'm
   ab?: boolean;
   /** Folder of .npy samples for A/B. */
   inputsDir?: string;
+  /** Decoders: greedy decode steps per prompt in the A/B (default 32). */
+  newTokens?: number;
   /** Point this string literal in code at the new model once converted. */
   rewrite?: { uri: string; range: Range; quote: string; relativeTo: string };
 }
@@ -115,7 +117,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         progress.begin(`Inference Lens: ${method}`, undefined, path.basename(file), true);
         try {
           // The rewrite runs in a child under the benchmark watchdog: the server only orchestrates.
-          const { ab: _ab, inputsDir: _in, rewrite: _rw, ...qo } = o;
+          const { ab: _ab, inputsDir: _in, rewrite: _rw, newTokens: _nt, ...qo } = o;
           const summary = await runConversion(file, {
             ...qo, method: method as Method, exclude: [...cfg.quantize.exclude, ...(o.exclude ?? [])],
             minWeightElements: o.minWeightElements ?? cfg.quantize.minWeightElements,
@@ -128,7 +130,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
             progress.report('A/B: original vs converted on the same inputs');
             ab = await compareModels(file, summary.output, {
               inputsDir: o.inputsDir, dims: o.dims ?? cfg.dims, signal: abort.signal,
-              thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+              thresholds: abThresholds(cfg), generation: abGeneration(cfg, o.newTokens),
               context: { method, convertedOps: summary.convertedByOp },
             });
           }
@@ -157,7 +159,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       [COMPARE_COMMAND]: async (args, token, progress): Promise<AbReport> => {
         const [a, b] = args.slice(0, 2).map((u) => (typeof u === 'string' && u.startsWith('file:') ? fileURLToPath(u) : u));
         if (typeof a !== 'string' || typeof b !== 'string') throw new Error(`${COMPARE_COMMAND} expects two model URIs (and optionally {bench, benchSeconds, inputsDir})`);
-        const o = (args[2] && typeof args[2] === 'object' ? args[2] : {}) as { bench?: boolean; benchSeconds?: number; inputsDir?: string };
+        const o = (args[2] && typeof args[2] === 'object' ? args[2] : {}) as { bench?: boolean; benchSeconds?: number; inputsDir?: string; newTokens?: number };
         const cfg = ctx.config();
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
@@ -165,7 +167,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         progress.begin('Inference Lens: compare', undefined, `${path.basename(a)} vs ${path.basename(b)}`, true);
         try {
           return await compareModels(a, b, {
-            dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+            dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: abThresholds(cfg), generation: abGeneration(cfg, o.newTokens),
           });
         } finally {
           sub.dispose();

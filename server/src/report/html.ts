@@ -8,6 +8,7 @@
 import { formatBytesShort, formatMs, formatUsd } from '../cost/report';
 import type { BenchResult, LatencyStats } from '../bench/types';
 import type { AbReport, OutputAgreement, Perf } from '../quantize/ab';
+import type { GenerationAgreement } from '../quantize/greedyAgreement';
 import { barsSvg, histogramSvg, lineSvg, Series } from './charts';
 import { AbDoc, BenchDoc, ReportDoc, reportSubject } from './document';
 import { escapeHtml as esc } from './escape';
@@ -194,7 +195,11 @@ function perfRows(a: Perf | undefined, b: Perf | undefined, sizeRatio: number): 
   };
   if (a && b) {
     rows.push(['size', formatBytesShort(a.sizeBytes), formatBytesShort(b.sizeBytes), change(a.sizeBytes, b.sizeBytes, true)]);
-    rows.push(['p50', formatMs(a.p50Ms), formatMs(b.p50Ms), change(a.p50Ms, b.p50Ms, true)]);
+    if (a.decode && b.decode) {
+      rows.push(['decode tokens/s', num(a.decode.tokensPerSec), num(b.decode.tokensPerSec), change(a.decode.tokensPerSec, b.decode.tokensPerSec, false)]);
+      rows.push(['time to first token', formatMs(a.decode.ttftMsP50), formatMs(b.decode.ttftMsP50), change(a.decode.ttftMsP50, b.decode.ttftMsP50, true)]);
+    }
+    rows.push([a.decode ? 'p50 per token' : 'p50', formatMs(a.p50Ms), formatMs(b.p50Ms), change(a.p50Ms, b.p50Ms, true)]);
     rows.push(['p95', formatMs(a.p95Ms), formatMs(b.p95Ms), change(a.p95Ms, b.p95Ms, true)]);
     rows.push(['throughput', `${num(a.throughput)} /s`, `${num(b.throughput)} /s`, change(a.throughput, b.throughput, false)]);
     rows.push(['peak memory', formatBytesShort(a.peakRssBytes), formatBytesShort(b.peakRssBytes), change(a.peakRssBytes, b.peakRssBytes, true)]);
@@ -211,12 +216,21 @@ function outputRow(x: OutputAgreement, minCosine: number): string[] {
   return [`<code>${esc(x.name)}</code>`, `[${x.dims.join(', ')}]`, `<span class="${x.cosine >= minCosine ? 'ok' : 'bad'}">${x.cosine.toFixed(5)}</span>`, num(x.maxAbsError), num(x.meanAbsError), agree];
 }
 
+/** A decoder's greedy generations, prompt by prompt: agreement, first divergence, logits cosine before it. */
+function generationSection(g: GenerationAgreement, goal: number): string {
+  const rows = g.perPrompt.map((p, i) => [String(i + 1), String(p.promptTokens), `<span class="${p.agreement >= goal ? 'ok' : 'bad'}">${pct(p.agreement)}</span>`,
+    p.firstDivergence === null ? '–' : String(p.firstDivergence), p.logitsCosine.toFixed(5)]);
+  return section('generation', 'Generated tokens', table(`Greedy, ${g.newTokens} steps after each prompt: ${pct(g.tokenAgreement)} of the tokens agree (goal ${pct(goal)})`,
+    ['prompt', 'ids', 'tokens agree', 'first divergence', 'logits cosine'], rows, [], [false, true, true, true, true]),
+  'the logits are compared over the steps both models took on the same tokens');
+}
+
 function abBody(doc: AbDoc): string {
   const r: AbReport = doc.ab;
   const out: string[] = [];
   const good = r.verdict === 'ship it' || r.verdict.startsWith('accurate');
   out.push(`<p class="meta">A <code>${esc(base(r.a))}</code> · B <code>${esc(base(r.b))}</code> · ${r.samples} ${esc(r.inputs)} sample${r.samples === 1 ? '' : 's'} · goals: cosine ≥ ${r.thresholds.minCosine}, speed-up ≥ ${r.thresholds.minSpeedup}×</p>`);
-  out.push(`<div class="verdict ${good ? 'ok' : 'bad'}" role="status"><strong>${esc(r.verdict)}</strong>${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}× p50` : ''} · size ${r.sizeRatio.toFixed(2)}× · min cosine ${r.minCosine.toFixed(5)}</div>`);
+  out.push(`<div class="verdict ${good ? 'ok' : 'bad'}" role="status"><strong>${esc(r.verdict)}</strong>${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}× ${r.perfA?.decode ? 'decode tokens/s' : 'p50'}` : ''} · size ${r.sizeRatio.toFixed(2)}× · ${r.generation ? `tokens agree ${pct(r.generation.tokenAgreement)}` : `min cosine ${r.minCosine.toFixed(5)}`}</div>`);
   if (r.perfA && r.perfB) {
     const a = r.perfA, b = r.perfB;
     const bars = barsSvg([{ label: 'A p50', value: a.p50Ms }, { label: 'B p50', value: b.p50Ms }, { label: 'A p95', value: a.p95Ms }, { label: 'B p95', value: b.p95Ms }],
@@ -227,6 +241,7 @@ function abBody(doc: AbDoc): string {
   }
   out.push(section('outputs', 'Output agreement', table('Per output, over all samples', ['output', 'shape', 'cosine', 'max |error|', 'mean |error|', 'agreement'],
     r.outputs.map((x) => outputRow(x, r.thresholds.minCosine)), [], [false, false, true, true, true, false])));
+  if (r.generation) out.push(generationSection(r.generation, r.thresholds.minTokenAgreement));
   if (r.explanation.length) out.push(section('reasons', 'Why', `<ul>${r.explanation.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`));
   const c = doc.conversion;
   if (c) {
