@@ -147,7 +147,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
           }
           const markdown = ['```', renderConversion(summary), ...(ab ? ['', renderAb(ab)] : []), '```'].join('\n');
           ctx.log(markdown);
-          const headline = ab ? `${path.basename(summary.output)}: ${ab.verdict} (cosine ${ab.minCosine.toFixed(4)}${ab.speedup ? `, ${ab.speedup.toFixed(2)}× p50` : ''}, ${summary.sizeRatio.toFixed(2)}× size)` : `${path.basename(summary.output)} written (${summary.sizeRatio.toFixed(2)}× size)`;
+          const headline = ab ? `${path.basename(summary.output)}: ${ab.verdict} (${abFigures(ab)}, ${summary.sizeRatio.toFixed(2)}× size)` : `${path.basename(summary.output)} written (${summary.sizeRatio.toFixed(2)}× size)`;
           // A notification, not window/showMessageRequest: clients need not answer it.
           void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `Inference Lens: ${headline}` });
           return { summary, ab, markdown, edited };
@@ -176,6 +176,12 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       },
     },
   };
+}
+
+/** The A/B's accuracy and speed in a few words: a decoder's by its generated tokens and decode tokens/s. */
+function abFigures(ab: AbReport): string {
+  const speed = ab.speedup ? `, ${ab.speedup.toFixed(2)}× ${ab.perfA?.decode ? 'decode tokens/s' : 'p50'}` : '';
+  return ab.generation ? `tokens agree ${(ab.generation.tokenAgreement * 100).toFixed(1)} %${speed}` : `cosine ${ab.minCosine.toFixed(4)}${speed}`;
 }
 
 /** The folder a relative literal was resolved from (a workspace root), so the new path is written the same way. */
