@@ -240,6 +240,28 @@ describe('report renderer', () => {
     assert.match(csv, /\nab,B vs A,verdict,ship it\n/);
   });
 
+  it('a generation (bench --generate) leads with time to first token and tokens/s; the phases side by side', () => {
+    const top = (op: string, ms: number) => ({ runs: 2, nodeTotalMs: ms, modelRunMs: ms, topOps: [{ opType: op, count: 4, totalMs: ms, share: 1 }], nodes: [] });
+    const r = benchResult(samples(40), {
+      kind: 'benchmark', profile: undefined,
+      generation: {
+        promptTokens: 16, newTokens: 8, batch: 1, ttftMs: { p50: 5.5, p95: 6.25 }, interTokenMs: { p50: 2.5, p95: 3, p99: 3.5 }, tokensPerSec: 400,
+        kvCacheBytes: 3e6, peakRssBytes: 1e8, generatedIds: [487, 487, 12], generations: 5, profile: { prefill: top('MatMul', 4), decode: top('Gather', 1) },
+      },
+    });
+    const html = renderReport({ kind: 'bench', result: r }, { nonce: NONCE });
+    assert.match(html, /<div class="card lead"><div class="card-label">time to first token<\/div><div class="card-value">5\.50 ms<\/div><div class="card-sub">p95 6\.25 ms · prompt 16 tokens/);
+    assert.match(html, /card-label">decode<\/div><div class="card-value">400 tokens\/s/);
+    assert.match(html, /card-label">KV cache<\/div><div class="card-value">3\.0 MB/);
+    assert.match(html, /<caption>Latency per decode step \(ms\)<\/caption>/);
+    const gen = section(html, 'generation');
+    assert.match(gen, /<td>prefill \(time to first token\)<\/td><td class="num">5\.50 ms<\/td>/);
+    assert.match(gen, /Hot ops, prefill \(per call\)/);
+    assert.match(gen, /Hot ops, decode \(per step\)/);
+    assert.match(gen, /ids of the first sequence: 487 487 12/);
+    assert.doesNotMatch(renderReport({ kind: 'bench', result: benchResult(samples(40)) }, { nonce: NONCE }), /time to first token/);
+  });
+
   it('a decoder A/B: decode tokens/s and time to first token side by side, generated tokens prompt by prompt', () => {
     const perf = (tps: number, ttft: number): NonNullable<AbDoc['ab']['perfA']> => ({
       p50Ms: 1000 / tps, p95Ms: 1100 / tps, meanMs: 1000 / tps, runs: 96, throughput: tps, sizeBytes: 2e7, peakRssBytes: 1e8, loadMs: 20,

@@ -7,6 +7,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import type { GenerativeModel } from '../onnx/generative';
+import { DEFAULT_GENERATION, GenerationSettings } from '../onnx/generation';
 import type { InputSignature } from './inputs';
 import { rng } from './inputs';
 import { nowMs } from './measure';
@@ -25,6 +26,25 @@ export interface GenerateOptions {
 }
 
 export const DEFAULT_PROMPT_TOKENS = 128;
+
+/**
+ * A generation asked for with some options left out (an editor command, CLI flags) completed from the
+ * `generation` settings: prompt and output tokens. Throws on a value that is not a count or an id list.
+ */
+export function completeGenerate(g: Partial<GenerateOptions>, s: GenerationSettings): GenerateOptions {
+  const count = (v: unknown, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`generate.${name} must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const ids = g.promptIds;
+  if (ids !== undefined && (!Array.isArray(ids) || !ids.length || ids.some((x) => !Number.isInteger(x) || x < 0))) throw new Error('generate.promptIds must be a non-empty list of token ids (integers ≥ 0)');
+  return {
+    promptTokens: count(g.promptTokens, 'promptTokens') ?? s.promptTokens,
+    ...(ids && { promptIds: ids }),
+    newTokens: count(g.newTokens, 'newTokens') ?? s.outputTokens ?? DEFAULT_GENERATION.outputTokens,
+  };
+}
 
 /** One prompt per sequence: the given ids for all, or seeded ids in [1, vocab) (0 is often padding). */
 export function promptRows(o: GenerateOptions, batch: number, vocab: number, seed: number): number[][] {

@@ -6,7 +6,7 @@
  * fallbacks for a browser (light and dark by `prefers-color-scheme`).
  */
 import { formatBytesShort, formatMs, formatUsd } from '../cost/report';
-import type { BenchResult, LatencyStats } from '../bench/types';
+import type { BenchResult, GenerationResult, LatencyStats } from '../bench/types';
 import type { AbReport, OutputAgreement, Perf } from '../quantize/ab';
 import type { GenerationAgreement } from '../quantize/greedyAgreement';
 import { barsSvg, histogramSvg, lineSvg, Series } from './charts';
@@ -79,9 +79,9 @@ function table(caption: string, head: string[], rows: string[][], rowAttrs: stri
 
 // ---- benchmark / profile ----
 
-function latencyTable(l: LatencyStats): string {
+function latencyTable(l: LatencyStats, caption = 'Latency per inference (ms)'): string {
   const keys: Array<[string, number]> = [['min', l.min], ['p50', l.p50], ['p90', l.p90], ['p95', l.p95], ['p99', l.p99], ['p99.9', l.p999], ['max', l.max], ['mean', l.mean], ['stdev', l.stdev]];
-  return table('Latency per inference (ms)', [...keys.map(([k]) => k), 'cv'], [[...keys.map(([, v]) => num(v, 4)), pct(l.cv)]], [], keys.map(() => true).concat(true));
+  return table(caption, [...keys.map(([k]) => k), 'cv'], [[...keys.map(([, v]) => num(v, 4)), pct(l.cv)]], [], keys.map(() => true).concat(true));
 }
 
 function benchBody(doc: BenchDoc, o: RenderOptions): string {
@@ -92,7 +92,14 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   out.push(`<p class="meta">${esc(base(r.model.path))} · ${formatBytesShort(r.model.sizeBytes)} · sha256 ${esc(r.model.sha256.slice(0, 12))} · ${esc(r.ep)} · batch ${r.batch}${r.concurrency > 1 ? ` · ${r.concurrency} in flight` : ''} · onnxruntime ${esc(r.ortVersion)}<br>` +
     `${esc(r.machine.cpuModel)} (${r.machine.cores} cores, ${esc(isa)}) · measured ${esc(r.measuredAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} · ${r.runs} runs after ${r.warmupRuns} warm-up</p>`);
 
-  const cards = [
+  const g = r.generation;
+  // A generation leads with what a decoder's users wait for: the first token, then each next one.
+  const cards = g ? [
+    card('time to first token', formatMs(g.ttftMs.p50), `p95 ${formatMs(g.ttftMs.p95)} · prompt ${g.promptTokens} tokens`, 'lead'),
+    card('inter-token p50', formatMs(g.interTokenMs.p50), `p95 ${formatMs(g.interTokenMs.p95)} · p99 ${formatMs(g.interTokenMs.p99)}`),
+    card('decode', `${num(g.tokensPerSec)} tokens/s`, `batch ${g.batch} · ${g.newTokens} steps`, 'lead'),
+    card('KV cache', formatBytesShort(g.kvCacheBytes), `after ${g.promptTokens + g.newTokens} tokens`),
+  ] : [
     card('p50', formatMs(l.p50)), card('p95', formatMs(l.p95), '', 'lead'), card('p99', formatMs(l.p99)),
     card('throughput', `${num(r.throughput.inferencesPerSec)} /s`, r.batch > 1 ? `${num(r.throughput.itemsPerSec)} items/s` : ''),
   ];
@@ -122,7 +129,8 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   } else {
     out.push(section('histogram', 'Latency distribution', '', 'This result has no run-by-run samples (cached by an older version): benchmark again for the histogram and trace.'));
   }
-  out.push(latencyTable(l));
+  out.push(latencyTable(l, g ? 'Latency per decode step (ms)' : undefined));
+  if (g) out.push(generationBenchSection(g));
 
   if (r.sweep) out.push(sweepSection(r));
   if (r.profile) out.push(profileSection(r, o));
@@ -133,6 +141,20 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   out.push(section('inputs', 'Inputs', table('Inputs fed to the model', ['name', 'type', 'shape', 'values'], inputs) +
     `<p class="note">session created in ${formatMs(r.sessionCreateMs)} · peak RSS ${formatBytesShort(r.peakRssBytes)} · growth across runs ${formatBytesShort(Math.max(0, r.rssGrowthBytes))}</p>`));
   return out.join('\n');
+}
+
+/** `bench --generate`: the two phases side by side, hot ops per phase when profiled, the ids generated. */
+function generationBenchSection(g: GenerationResult): string {
+  const rows = [
+    ['prefill (time to first token)', formatMs(g.ttftMs.p50), formatMs(g.ttftMs.p95), '–', `${g.promptTokens} tokens × batch ${g.batch}, one call`],
+    ['decode (one step)', formatMs(g.interTokenMs.p50), formatMs(g.interTokenMs.p95), formatMs(g.interTokenMs.p99), `one token per sequence: ${num(g.tokensPerSec)} tokens/s`],
+  ];
+  const hot = g.profile ? (['prefill', 'decode'] as const).map((phase) => barsSvg(g.profile![phase].topOps.slice(0, 8).map((x) => ({ label: x.opType, value: x.totalMs, note: pct(x.share) })),
+    { label: `Hot ops, ${phase} (per ${phase === 'prefill' ? 'call' : 'step'})`, unit: 'ms' })).join('') : '';
+  const ids = g.generatedIds.length > 64 ? `${g.generatedIds.slice(0, 64).join(' ')} …` : g.generatedIds.join(' ');
+  return section('generation', 'Prefill and decode',
+    table('Per phase (ms)', ['phase', 'p50', 'p95', 'p99', 'work'], rows, [], [false, true, true, true, false]) + (hot ? `<div class="pair">${hot}</div>` : ''),
+    `${g.generations} measured generations after one warm-up · ids of the first sequence: ${esc(ids)}`);
 }
 
 function sweepSection(r: BenchResult): string {
