@@ -15,6 +15,8 @@ import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { inferShapes, ShapeInference } from './onnx/shapes';
 import { recognizeGenerative } from './onnx/generative';
 import { generationFigures, GenerationFigures } from './onnx/generation';
+import { EncoderDecoderPair, pairFromNames } from './onnx/encoderDecoder';
+import * as fs from 'fs';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -133,14 +135,24 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
     cost = modelCost(model, config.dims, shapes);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const findings: Finding[] = [];
-  const ctx = { model, config, measured, cost, shapes };
+  const pair = pairBeside(file);
+  const ctx = { model, config, measured, cost, shapes, pair };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
   const generation = cost && generativeFigures(model, config);
   return {
     findings: finalize(placeOnView(findings, view), config), model, cost, view,
-    summary: { ...summarize(model), ...(cost && computeSummary(cost)), ...(generation && { generation }) },
+    summary: { ...summarize(model), ...(cost && computeSummary(cost)), ...(generation && { generation }), ...(pair && { encoderDecoder: pair }) },
   };
+}
+
+/** The encoder-decoder export this file is half of, from the names in its folder (one readdir). */
+function pairBeside(file: string): EncoderDecoderPair | undefined {
+  try {
+    return pairFromNames(path.basename(file), fs.readdirSync(path.dirname(file)));
+  } catch {
+    return undefined; // an unreadable folder: the file is analysed alone
+  }
 }
 
 /** A decoder's prefill and decode figures at the `generation` settings; undefined for other models. */

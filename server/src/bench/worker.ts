@@ -349,6 +349,7 @@ async function openDecoder(modelPath: string, o: BenchOptions): Promise<{ sessio
   const model = readModelQuietly(modelPath);
   const g = model && recognizeGenerative(model);
   if (!model || !g) throw new WorkerError('inputs', `${path.basename(modelPath)} is not a decoder with a KV cache (token ids in; logits, present.* out; past_key_values.* in): --generate needs one`);
+  if (g.cross) throw new WorkerError('inputs', `${path.basename(modelPath)} is the decoder of an encoder-decoder pair (it reads ${g.cross.encoderHiddenStates ?? g.cross.past[0]?.key ?? g.cross.encoderAttentionMask}): --generate times decoder-only models; its figures are in analyze`);
   try {
     return { session, sessionCreateMs, model, g, loop: new DecodeLoop(loadOrt(), session, g, signatureOf(session)) };
   } catch (e) {

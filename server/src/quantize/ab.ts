@@ -187,10 +187,10 @@ function perfOf(r: BenchResult, size: number): Perf {
   };
 }
 
-/** Both models decoders with a KV cache that the decode loop can run: the A/B compares their generations. */
+/** Both models decoder-only with a KV cache (what the decode loop runs): the A/B compares their generations. */
 function decoders(mA: ModelInfo, mB: ModelInfo): GenerativeModel | undefined {
   const gA = recognizeGenerative(mA);
-  return gA && recognizeGenerative(mB) ? gA : undefined;
+  return gA && !gA.cross && recognizeGenerative(mB) ? gA : undefined;
 }
 
 /** Greedy generations of both models from the same prompts, compared. */
