@@ -8,7 +8,7 @@
  * decoder exported without `use_cache`), its causal mask made with Trilu as torch exports `triu`.
  */
 import { DataType } from '../../server/src/onnx/model';
-import { encodeModel, floatTensor, int64Tensor, model, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
+import { encodeModel, floatTensor, int64Tensor, model, ModelSpec, node, seededFloats, valueInfo } from '../../server/src/onnx/builder';
 import type { onnx } from 'onnx-proto';
 
 export const TINY = { layers: 2, d: 16, heads: 2, headDim: 8, mlp: 32, vocab: 64, positions: 256 };
@@ -89,6 +89,10 @@ export class TinyGraph {
 
 /** `seed`: the first weight's seed (default 11); another seed gives another model of the same architecture. */
 export function tinyDecoder(opts: { withCache?: boolean; seed?: number } = {}): Buffer {
+  return encodeModel(model(tinyDecoderSpec(opts)));
+}
+
+function tinyDecoderSpec(opts: { withCache?: boolean; seed?: number }): ModelSpec {
   const withCache = opts.withCache ?? true;
   const { layers, d, heads, headDim, vocab, positions } = TINY;
   const t = new TinyGraph(opts.seed ?? 11);
@@ -146,5 +150,36 @@ export function tinyDecoder(opts: { withCache?: boolean; seed?: number } = {}): 
       outputs.push(kv(`present.${i}.key`, total), kv(`present.${i}.value`, total));
     }
   }
-  return encodeModel(model({ nodes, initializers: inits, inputs, outputs, name: withCache ? 'tiny_decoder' : 'tiny_decoder_no_cache', opset: 17 }));
+  return { nodes, initializers: inits, inputs, outputs, name: withCache ? 'tiny_decoder' : 'tiny_decoder_no_cache', opset: 17 };
+}
+
+/**
+ * The same decoder as Optimum's `decoder_model_merged.onnx` lays one out: one file for prefill and decode,
+ * an `If` on the `use_cache_branch` input running the with-cache graph (then) or the one without (else,
+ * whose keys and values of the new tokens are the cache it returns). Both branches read the same
+ * weights at the top level, so it computes what tinyDecoder() does.
+ */
+export function tinyMergedDecoder(): Buffer {
+  const cached = tinyDecoderSpec({ withCache: true });
+  const fresh = tinyDecoderSpec({ withCache: false });
+  const inits = new Map([...fresh.initializers!, ...cached.initializers!].map((t) => [t.name!, t]));
+  const outer = new Set([...cached.inputs.map((i) => i.name!), ...inits.keys()]);
+  const branch = (spec: ModelSpec, prefix: string, outputs: string[]): onnx.IGraphProto => {
+    const rename = (n: string): string => (!n || outer.has(n) ? n : `${prefix}${n}`);
+    return {
+      name: prefix, initializer: [], input: [],
+      node: spec.nodes.map((nd) => ({ ...nd, input: nd.input!.map(rename), output: nd.output!.map(rename) })),
+      output: outputs.map((o) => ({ name: rename(o), type: { tensorType: { elemType: DataType.FLOAT } } })),
+    };
+  };
+  const names = cached.outputs.map((o) => o.name!);
+  const newKv = Array.from({ length: TINY.layers }, (_, i) => [`l${i}_k_new`, `l${i}_v_new`]).flat();
+  const merged = node('If', ['use_cache_branch'], names, {
+    then_branch: { graph: branch(cached, 'with_past/', names) },
+    else_branch: { graph: branch(fresh, 'without_past/', ['logits', ...newKv]) },
+  });
+  return encodeModel(model({
+    ...cached, name: 'tiny_decoder_merged', nodes: [merged], initializers: [...inits.values()],
+    inputs: [...cached.inputs, valueInfo('use_cache_branch', DataType.BOOL, [1])],
+  }));
 }

@@ -112,9 +112,9 @@ export interface Generation {
 
 /** Inputs the loop knows how to feed; anything else is an error that names it. */
 function checkSignature(g: GenerativeModel, sig: InputSignature[]): void {
-  const known = new Set([g.inputIds, g.attentionMask, g.positionIds, ...g.past.flatMap((p) => [p.key, p.value])].filter(Boolean));
+  const known = new Set([g.inputIds, g.attentionMask, g.positionIds, g.useCacheBranch, ...g.past.flatMap((p) => [p.key, p.value])].filter(Boolean));
   const unknown = sig.filter((s) => !known.has(s.name)).map((s) => s.name);
-  if (unknown.length) throw new Error(`the decode loop does not know how to feed input${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (it feeds input ids, attention mask, position ids and past_key_values)`);
+  if (unknown.length) throw new Error(`the decode loop does not know how to feed input${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (it feeds input ids, attention mask, position ids, use_cache_branch and past_key_values)`);
 }
 
 const bytesOf = (t: Ort.Tensor): number => (t.data as ArrayBufferView).byteLength;
@@ -156,6 +156,8 @@ export class DecodeLoop {
       const pos = Array.from({ length: batch * s }, (_, i) => past + (i % s));
       f[this.g.positionIds] = this.ints(this.g.positionIds, pos, [batch, s]);
     }
+    // A merged decoder: its with-cache branch once there is a cache.
+    if (this.g.useCacheBranch) f[this.g.useCacheBranch] = new this.ort.Tensor('bool', Uint8Array.from([past > 0 ? 1 : 0]), [1]);
     return f;
   }
 

@@ -9,7 +9,7 @@
  * `kv_num_heads` attributes give the heads directly). Elsewhere the query heads are read from the
  * attention scores' shape at probe dims chosen so that the sequence and past lengths cannot be confused.
  */
-import { bitsPerElement, Dim, ModelInfo, NodeInfo, ValueInfo } from './model';
+import { allGraphs, bitsPerElement, DataType, Dim, ModelInfo, NodeInfo, ValueInfo } from './model';
 import { inferShapes, ShapeInference } from './shapes';
 import { dimExpression } from './dims';
 
@@ -51,6 +51,8 @@ export interface GenerativeModel {
   inputIds: string;
   attentionMask?: string;
   positionIds?: string;
+  /** A merged decoder (Optimum's `decoder_model_merged.onnx`): the bool input whose If runs the with-cache graph when true. */
+  useCacheBranch?: string;
   logits: string;
   past: KvTensors[];
   present: KvTensors[];
@@ -81,6 +83,7 @@ const PRESENT = [/^present[._](\d+)[._](?:decoder[._])?(key|value)$/, /^present_
 const CROSS_PAST = [/^past_key_values[._](\d+)[._]encoder[._](key|value)$/];
 const ENCODER_HIDDEN = /^encoder_hidden_states$/i;
 const ENCODER_MASK = /^encoder_attention_mask$/i;
+const USE_CACHE = /^use_cache_branch$/i;
 
 /** `name` as a cache tensor: its layer and whether it holds K, V or both. */
 function kvPart(name: string, patterns: RegExp[]): { layer: number; kind: 'key' | 'value' | 'both' } | undefined {
@@ -151,6 +154,8 @@ export function callDims(g: GenerativeModel, at: { batch: number; sequence: numb
   if (g.dims.past) d[g.dims.past] = at.past;
   if (g.dims.total && !dimExpression(g.dims.total)) d[g.dims.total] = at.past + at.sequence;
   if (g.dims.encoder) d[g.dims.encoder] = at.encoder ?? at.past + at.sequence;
+  // A known condition folds the merged decoder's If: only the branch that runs is counted.
+  if (g.useCacheBranch) d[g.useCacheBranch] = at.past > 0 ? 1 : 0;
   return d;
 }
 
@@ -158,7 +163,8 @@ export function callDims(g: GenerativeModel, at: { batch: number; sequence: numb
 function headsFromScores(model: ModelInfo, inf: ShapeInference): number {
   const counts = new Map<number, number>();
   const total = PROBE.past + PROBE.sequence;
-  for (const n of model.graph.nodes) {
+  // Every graph: a merged decoder's attention sits in the If's branches.
+  for (const n of [...allGraphs(model.graph)].flatMap((gr) => gr.nodes)) {
     if (n.opType !== 'MatMul' || n.domain !== '') continue;
     const s = inf.values.get(n.outputs[0])?.shape;
     if (!s || s.length !== 4 || s[2] !== PROBE.sequence || s[3] !== total || typeof s[1] !== 'number') continue;
@@ -195,6 +201,7 @@ export function recognizeGenerative(model: ModelInfo): GenerativeModel | undefin
   const hidden = inputs.find((i) => ENCODER_HIDDEN.test(i.name));
   const encoderMask = inputs.find((i) => ENCODER_MASK.test(i.name));
   const crossFirst = crossPast.length ? inputs.find((i) => i.name === crossPast[0].key) : undefined;
+  const useCache = inputs.find((i) => USE_CACHE.test(i.name) && i.elemType === DataType.BOOL);
   const encoderDim = sym(crossFirst?.shape?.[pastAxis]) ?? sym(hidden?.shape?.[1]) ?? sym(encoderMask?.shape?.[1]);
   const dims: GenerativeDims = {
     batch: sym(ids.shape?.[0]), sequence: sym(ids.shape?.[1]), past: sym(axes[pastAxisInner]),
@@ -203,6 +210,7 @@ export function recognizeGenerative(model: ModelInfo): GenerativeModel | undefin
   };
   const base: Omit<GenerativeModel, 'heads' | 'kvHeads' | 'headDim' | 'vocab' | 'kvCacheBytesPerToken' | 'headsFrom'> = {
     inputIds: ids.name, attentionMask: mask?.name, positionIds: inputs.find((i) => POSITIONS.test(i.name))?.name,
+    ...(useCache && { useCacheBranch: useCache.name }),
     logits: logits.name, past, present, dims, pastAxis, layers: past.length, kvElemType: first.elemType,
   };
   const probe = { ...base, heads: NaN, kvHeads: NaN, headDim: NaN, vocab: NaN, kvCacheBytesPerToken: NaN, headsFrom: 'unknown' as const };
