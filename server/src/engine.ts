@@ -15,7 +15,7 @@ import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { inferShapes, ShapeInference } from './onnx/shapes';
 import { recognizeGenerative } from './onnx/generative';
 import { generationFigures, GenerationFigures } from './onnx/generation';
-import { EncoderDecoderPair, pairFromNames } from './onnx/encoderDecoder';
+import { cachedSibling, pairFromNames } from './onnx/encoderDecoder';
 import * as fs from 'fs';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
@@ -135,8 +135,9 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
     cost = modelCost(model, config.dims, shapes);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const findings: Finding[] = [];
-  const pair = pairBeside(file);
-  const ctx = { model, config, measured, cost, shapes, pair };
+  const siblings = namesBeside(file);
+  const pair = pairFromNames(path.basename(file), siblings);
+  const ctx = { model, config, measured, cost, shapes, cachedSibling: cachedSibling(path.basename(file), siblings) };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
   const generation = cost && generativeFigures(model, config);
@@ -146,12 +147,12 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
   };
 }
 
-/** The encoder-decoder export this file is half of, from the names in its folder (one readdir). */
-function pairBeside(file: string): EncoderDecoderPair | undefined {
+/** The file names in a model's folder (one readdir): an export's other files are named by convention. */
+function namesBeside(file: string): string[] {
   try {
-    return pairFromNames(path.basename(file), fs.readdirSync(path.dirname(file)));
+    return fs.readdirSync(path.dirname(file));
   } catch {
-    return undefined; // an unreadable folder: the file is analysed alone
+    return []; // an unreadable folder: the file is analysed alone
   }
 }
 

@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hasCachedDecoder, pairFromNames } from '../../server/src/onnx/encoderDecoder';
+import { cachedSibling, pairFromNames } from '../../server/src/onnx/encoderDecoder';
 import { recognizeGenerative } from '../../server/src/onnx/generative';
 import { generationFigures, meanPast, resolveGeneration } from '../../server/src/onnx/generation';
 import { readModelFile } from '../../server/src/onnx/reader';
@@ -29,17 +29,20 @@ describe('encoder-decoder pairs by file name (pure)', () => {
       decoders: [{ file: 'decoder_model.onnx', form: 'first-step' }, { file: 'decoder_with_past_model.onnx', form: 'with-past' }],
     });
     assert.strictEqual(pairFromNames('encoder_model.onnx', optimum)?.role, 'encoder');
-    assert.ok(hasCachedDecoder(pairFromNames('decoder_model.onnx', optimum)));
+    assert.strictEqual(cachedSibling('decoder_model.onnx', optimum), 'decoder_with_past_model.onnx');
+    assert.strictEqual(cachedSibling('decoder_with_past_model.onnx', optimum), undefined, 'only a first step has a cached sibling');
   });
   it('transformers.js variants pair with the same suffix only; a merged decoder counts as cached', () => {
     const names = ['encoder_model_quantized.onnx', 'decoder_model_merged_quantized.onnx', 'encoder_model.onnx', 'decoder_model.onnx'];
     assert.deepStrictEqual(pairFromNames('decoder_model_merged_quantized.onnx', names), {
       role: 'decoder', form: 'merged', encoder: 'encoder_model_quantized.onnx', decoders: [{ file: 'decoder_model_merged_quantized.onnx', form: 'merged' }],
     });
-    assert.ok(!hasCachedDecoder(pairFromNames('decoder_model.onnx', names)), 'the plain decoder_model has no with-past sibling of its variant');
+    assert.strictEqual(cachedSibling('decoder_model.onnx', names), undefined, 'the plain decoder_model has no cached sibling of its variant');
+    assert.strictEqual(cachedSibling('decoder_model_quantized.onnx', [...names, 'decoder_model_quantized.onnx']), 'decoder_model_merged_quantized.onnx');
   });
-  it('no pair without both halves, nor for other names', () => {
+  it('no pair without both halves, nor for other names; a decoder-only export still has its cached sibling', () => {
     assert.strictEqual(pairFromNames('decoder_model.onnx', ['decoder_model.onnx', 'decoder_with_past_model.onnx']), undefined);
+    assert.strictEqual(cachedSibling('decoder_model.onnx', ['decoder_model.onnx', 'decoder_with_past_model.onnx']), 'decoder_with_past_model.onnx');
     assert.strictEqual(pairFromNames('encoder_model.onnx', ['encoder_model.onnx', 'model.onnx']), undefined);
     assert.strictEqual(pairFromNames('model.onnx', optimum), undefined);
   });

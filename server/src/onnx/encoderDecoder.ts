@@ -45,9 +45,18 @@ export function pairFromNames(name: string, siblings: string[]): EncoderDecoderP
   return me.stem === 'encoder_model' ? { role: 'encoder', encoder, decoders } : { role: 'decoder', form: FORMS[me.stem], encoder, decoders };
 }
 
-/** A first-step decoder whose later steps another file of the pair runs with the cache. */
-export function hasCachedDecoder(pair: EncoderDecoderPair | undefined): boolean {
-  return !!pair?.decoders.some((d) => d.form !== 'first-step');
+/**
+ * For a first-step `decoder_model.onnx`: the sibling of the same variant that runs the later steps with
+ * the cache (`decoder_with_past_model.onnx` or `decoder_model_merged.onnx`), in an encoder-decoder
+ * export or in a decoder-only one (Optimum's older causal-LM layout, no encoder).
+ */
+export function cachedSibling(name: string, siblings: string[]): string | undefined {
+  const me = parse(name);
+  if (me?.stem !== 'decoder_model') return undefined;
+  return siblings.find((f) => {
+    const p = parse(f);
+    return p?.variant === me.variant && (p.stem === 'decoder_with_past_model' || p.stem === 'decoder_model_merged');
+  });
 }
 
 /** One line for a summary or a hover. */

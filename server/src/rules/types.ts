@@ -14,7 +14,6 @@ import type { ModelResolver } from '../cost/figures';
 import type { Performance } from '../cost/model';
 import type { ModelCost } from '../onnx/cost';
 import type { ShapeInference } from '../onnx/shapes';
-import type { EncoderDecoderPair } from '../onnx/encoderDecoder';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -98,8 +97,8 @@ export interface ModelContext {
   cost?: ModelCost;
   /** Every value's inferred type and shape at the configured dims (what the file declares, and what it does not). */
   shapes?: ShapeInference;
-  /** The encoder-decoder export this file is half of (files beside it), when it is one. */
-  pair?: EncoderDecoderPair;
+  /** A first-step decoder_model.onnx: the file beside it that runs the later steps with the cache (onnx/encoderDecoder.ts). */
+  cachedSibling?: string;
 }
 
 export interface ModelRule extends RuleBase {

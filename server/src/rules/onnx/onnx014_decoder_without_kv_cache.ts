@@ -1,12 +1,11 @@
 import type { Finding, ModelContext, ModelRule } from '../types';
 import { decoderWithoutCache } from '../../onnx/generative';
 import { modelFinding } from './graph';
-import { hasCachedDecoder } from '../../onnx/encoderDecoder';
 
 function check(ctx: ModelContext): Finding[] {
   const why = decoderWithoutCache(ctx.model);
-  // An encoder-decoder's first-step decoder returns the cache for a with-past (or merged) decoder beside it.
-  if (!why || hasCachedDecoder(ctx.pair)) return [];
+  // A first-step decoder_model.onnx returns the cache for the with-past (or merged) decoder beside it.
+  if (!why || ctx.cachedSibling) return [];
   const seq2seq = ctx.model.graph.inputs.some((i) => i.name === 'encoder_hidden_states');
   return [modelFinding(DECODER_WITHOUT_KV_CACHE.id,
     `This decoder was exported without a KV cache: ${why}. Generating with it recomputes the whole prefix for every ` +
@@ -27,8 +26,8 @@ export const DECODER_WITHOUT_KV_CACHE: ModelRule = {
       'Flags a model that maps token ids to logits and either returns `present.*` cache tensors without taking `past_key_values.*` ' +
       'inputs, or computes logits for every position under a causal mask (a `Trilu`, or a constant named like GPT-2\'s ' +
       '`attn.bias`) with no cache inputs at all. Models with `past` inputs, or with GroupQueryAttention/MultiHeadAttention ' +
-      'taking a past, are not flagged; neither are encoders (no causal mask), nor an encoder-decoder\'s first-step ' +
-      '`decoder_model.onnx` when a `decoder_with_past_model.onnx` or `decoder_model_merged.onnx` of the same export sits beside it.',
+      'taking a past, are not flagged; neither are encoders (no causal mask), nor a first-step `decoder_model.onnx` ' +
+      '(encoder-decoder or decoder-only export) when a `decoder_with_past_model.onnx` or `decoder_model_merged.onnx` of the same export sits beside it.',
     whyItCosts:
       'Without a cache, step t of a generation runs the model over all t tokens again: n new tokens cost about n²/2 ' +
       'token-passes instead of n, and each step is compute-bound at the full length. With the cache a decode step ' +
