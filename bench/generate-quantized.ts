@@ -16,6 +16,7 @@ import { table } from '../server/src/bench/report';
 import { latencyStats } from '../server/src/bench/stats';
 import type { GenerationResult } from '../server/src/bench/types';
 import { quantizeModel } from '../server/src/quantize/convert';
+import { idAgreement } from '../server/src/quantize/greedyAgreement';
 
 const MODELS = process.env.INFERENCE_LENS_MODELS ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'models');
 const STEPS = 32;
@@ -25,12 +26,6 @@ const median = (xs: number[]): number => latencyStats(xs).p50;
 
 async function generate(file: string, prompt: number[]): Promise<GenerationResult> {
   return (await runBenchmark(file, { minRuns: 1, minTimeS: 1, maxTimeS: 10, generate: { promptIds: prompt, newTokens: STEPS } })).generation!;
-}
-
-function agreement(a: number[], b: number[]): { same: number; firstDivergence: number | undefined } {
-  let same = 0, first: number | undefined;
-  a.forEach((id, i) => { if (id === b[i]) same++; else first ??= i; });
-  return { same: same / a.length, firstDivergence: first };
 }
 
 async function main(): Promise<void> {
@@ -58,8 +53,8 @@ async function main(): Promise<void> {
       }
       const base = { tps: median(tps.get('fp32')!), ttft: median(ttft.get('fp32')!) };
       for (const [label, file] of variants) {
-        const agree = ids.get(label)!.map((x, i) => agreement(x, ids.get('fp32')![i]));
-        const firsts = agree.map((a) => (a.firstDivergence === undefined ? '-' : String(a.firstDivergence))).join('/');
+        const agree = ids.get(label)!.map((x, i) => idAgreement(x, ids.get('fp32')![i]));
+        const firsts = agree.map((a) => (a.firstDivergence === null ? '-' : String(a.firstDivergence))).join('/');
         rows.push([name, label, (fs.statSync(file).size / 2 ** 20).toFixed(1), median(tps.get(label)!).toFixed(0), (median(tps.get(label)!) / base.tps).toFixed(2),
           median(ttft.get(label)!).toFixed(2), (median(ttft.get(label)!) / base.ttft).toFixed(2),
           `${((agree.reduce((s, a) => s + a.same, 0) / agree.length) * 100).toFixed(0)} %`, firsts]);

@@ -1,5 +1,6 @@
 /**
- * Palette commands "Benchmark Model" and "Profile Model": pick a model, ask the server (which runs it
+ * Palette commands "Benchmark Model", "Profile Model" and "Generate benchmark (prefill + decode)" (a decoder's
+ * generation at the `generation` settings, as `bench --generate`): pick a model, ask the server (which runs it
  * in a child process and shows cancellable progress) and open the report webview. The server pushes
  * every result (`inferenceLens/benchmarkResult`), also of runs started elsewhere (CodeLens, other
  * clients): those are announced with "Open Report" instead of taking the editor over.
@@ -23,8 +24,10 @@ export const onBenchmarkResult = results.event;
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-/** "p95 12.3 ms · $0.0041 / 1k": what the announcement and the status bar lead with. */
+/** "p95 12.3 ms · $0.0041 / 1k" ("TTFT 5.2 ms · 412 tokens/s" for a generation): what the announcement and the status bar lead with. */
 export function headline(d: BenchDoc): string {
+  const g = d.result.generation;
+  if (g) return `TTFT ${ms(g.ttftMs.p50)} ms · ${g.tokensPerSec.toPrecision(3)} tokens/s`;
   const usd = d.cost ? ` · $${d.cost.per1k.toPrecision(2)} / 1k` : '';
   return `p95 ${ms(d.result.latencyMs.p95)} ms${usd}`;
 }
@@ -37,13 +40,14 @@ export function registerBenchmarkCommands(
   /** Models whose run this window started from the palette: their report opens by itself. */
   const asked = new Set<string>();
 
-  const run = (kind: 'benchmark' | 'profile') => async (target?: vscode.Uri): Promise<void> => {
-    const uri = target instanceof vscode.Uri ? target : await pickModel(kind === 'profile' ? 'Model to profile' : 'Model to benchmark');
+  /** `options`: the server command's second argument (`{generate: {}}`: a generation at the `generation` settings). */
+  const run = (kind: 'benchmark' | 'profile', options?: object, placeHolder = kind === 'profile' ? 'Model to profile' : 'Model to benchmark') => async (target?: vscode.Uri): Promise<void> => {
+    const uri = target instanceof vscode.Uri ? target : await pickModel(placeHolder);
     if (!uri) return;
     asked.add(uri.fsPath);
     try {
       // The server shows its own cancellable progress; the report arrives with the pushed notification.
-      await client.sendRequest('workspace/executeCommand', { command: `inferenceLens.${kind}`, arguments: [uri.toString()] });
+      await client.sendRequest('workspace/executeCommand', { command: `inferenceLens.${kind}`, arguments: [uri.toString(), ...(options ? [options] : [])] });
     } catch (e) {
       const msg = (e as Error).message;
       if (!/cancel/i.test(msg)) void vscode.window.showErrorMessage(`Inference Lens: ${kind} of ${path.basename(uri.fsPath)} failed: ${msg}`);
@@ -56,6 +60,7 @@ export function registerBenchmarkCommands(
     channel,
     vscode.commands.registerCommand('inferenceLens.benchmarkModel', run('benchmark')),
     vscode.commands.registerCommand('inferenceLens.profileModel', run('profile')),
+    vscode.commands.registerCommand('inferenceLens.generateBenchmark', run('benchmark', { generate: {} }, 'Decoder to benchmark: prefill, then greedy decode steps')),
     vscode.commands.registerCommand('inferenceLens.clearBenchmarkCache', async () => {
       const r = await client.sendRequest<{ removed: number }>('workspace/executeCommand', { command: 'inferenceLens.clearCache', arguments: [] });
       void vscode.window.showInformationMessage(`Inference Lens: removed ${r.removed} cached benchmark result${r.removed === 1 ? '' : 's'}; costs are estimates again until the next run.`);

@@ -21,10 +21,13 @@ commands:
       or above (budget: when a model or a model load is over a budget, ONNX090/PY090)
   quantize <model.onnx> --method int8-dynamic|int4-weight|fp16|int8-static [--out FILE] [--calibration DIR]
            [--per-channel] [--block-size 32|64|128] [--goal COSINE] [--inputs DIR] [--format text|json]
-      convert a model (new file beside it, the original is never touched), then A/B it against the original
+           [--new-tokens N] [--prompts FILE]
+      convert a model (new file beside it, the original is never touched), then A/B it against the original;
+      a decoder with a KV cache is judged on its greedy generations (N steps, default 32, from 4 seeded prompts or
+      FILE's JSON list of id lists: token agreement, first divergence, logits cosine) and timed on decode tokens/s
 ${OPTIMIZE_USAGE}
-  compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json]
-      run both models on the same inputs: output agreement, latency, size and a verdict
+  compare <a.onnx> <b.onnx> [--inputs DIR] [--format text|json] [--new-tokens N] [--prompts FILE] [--min-token-agreement X]
+      run both models on the same inputs: output agreement, latency, size and a verdict (decoders: as quantize)
 ${BENCH_USAGE}
 ${TREND_USAGE}
 ${REPORT_USAGE}

@@ -31,6 +31,8 @@ export interface QuantizeConfig {
   minCosine: number;
   /** p50 speed-up needed to call the converted model faster. */
   minSpeedup: number;
+  /** Decoders: share of greedily generated tokens that must equal the original's (judged instead of minCosine). */
+  minTokenAgreement: number;
   /** Node or weight names that stay float. */
   exclude: string[];
   /** Weights with fewer elements stay float. */
@@ -38,7 +40,7 @@ export interface QuantizeConfig {
 }
 
 export function defaultQuantizeConfig(): QuantizeConfig {
-  return { minCosine: 0.99, minSpeedup: 1.1, exclude: [], minWeightElements: 16384 };
+  return { minCosine: 0.99, minSpeedup: 1.1, minTokenAgreement: 0.9, exclude: [], minWeightElements: 16384 };
 }
 
 export const CONFIG_FILE = 'inference-lens.json';
@@ -88,13 +90,13 @@ function parseQuantize(raw: unknown, source: string, problems: string[]): Partia
   const q: Partial<QuantizeConfig> = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) { problems.push(`${source}: "quantize" must be an object`); return q; }
   const r = raw as Record<string, unknown>;
-  const num = (k: 'minCosine' | 'minSpeedup' | 'minWeightElements', lo: number, hi: number): void => {
+  const num = (k: 'minCosine' | 'minSpeedup' | 'minTokenAgreement' | 'minWeightElements', lo: number, hi: number): void => {
     const v = r[k];
     if (v === undefined) return;
     if (typeof v === 'number' && v >= lo && v <= hi) q[k] = v;
     else problems.push(`${source}: quantize.${k} must be a number in [${lo}, ${hi}]`);
   };
-  num('minCosine', 0, 1); num('minSpeedup', 0, 100); num('minWeightElements', 0, 2 ** 40);
+  num('minCosine', 0, 1); num('minSpeedup', 0, 100); num('minTokenAgreement', 0, 1); num('minWeightElements', 0, 2 ** 40);
   if (r.exclude !== undefined) {
     if (Array.isArray(r.exclude) && r.exclude.every((x) => typeof x === 'string')) q.exclude = r.exclude as string[];
     else problems.push(`${source}: quantize.exclude must be a list of node or weight names`);

@@ -15,6 +15,8 @@ import { computeSummary, modelCost, ModelCost } from './onnx/cost';
 import { inferShapes, ShapeInference } from './onnx/shapes';
 import { recognizeGenerative } from './onnx/generative';
 import { generationFigures, GenerationFigures } from './onnx/generation';
+import { cachedSibling, pairFromNames } from './onnx/encoderDecoder';
+import * as fs from 'fs';
 import { modelRules, pythonRules, ruleById, scriptRules } from './rules/registry';
 import { unreadableModel } from './rules/onnx/onnx000_unreadable_model';
 import type { Finding } from './rules/types';
@@ -133,14 +135,25 @@ export function analyzeModelFile(file: string, config: Config, measured?: Perfor
     cost = modelCost(model, config.dims, shapes);
   } catch { /* a structure too broken to cost: the summary and findings still stand */ }
   const findings: Finding[] = [];
-  const ctx = { model, config, measured, cost, shapes };
+  const siblings = namesBeside(file);
+  const pair = pairFromNames(path.basename(file), siblings);
+  const ctx = { model, config, measured, cost, shapes, cachedSibling: cachedSibling(path.basename(file), siblings) };
   for (const rule of modelRules()) if (enabled(rule.id, config)) findings.push(...guarded(rule, ctx));
   const view = renderTextView(model);
   const generation = cost && generativeFigures(model, config);
   return {
     findings: finalize(placeOnView(findings, view), config), model, cost, view,
-    summary: { ...summarize(model), ...(cost && computeSummary(cost)), ...(generation && { generation }) },
+    summary: { ...summarize(model), ...(cost && computeSummary(cost)), ...(generation && { generation }), ...(pair && { encoderDecoder: pair }) },
   };
+}
+
+/** The file names in a model's folder (one readdir): an export's other files are named by convention. */
+function namesBeside(file: string): string[] {
+  try {
+    return fs.readdirSync(path.dirname(file));
+  } catch {
+    return []; // an unreadable folder: the file is analysed alone
+  }
 }
 
 /** A decoder's prefill and decode figures at the `generation` settings; undefined for other models. */

@@ -39,7 +39,7 @@ describe('benchmark commands over LSP', function () {
     fs.copyFileSync(testModel('mlp_mnist_like.onnx'), path.join(ws, 'mlp.onnx'));
     fs.writeFileSync(path.join(ws, 'loop.onnx'), loopModel(1e12));
     fs.writeFileSync(path.join(ws, 'decoder.onnx'), tinyDecoder());
-    fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 } }));
+    fs.writeFileSync(path.join(ws, 'inference-lens.json'), JSON.stringify({ bench: { cacheDir: path.join(ws, 'cache'), runTimeoutS: 30 }, generation: { promptTokens: 5, outputTokens: 3 } }));
     server = startServer({
       setup: (c) => {
         c.onRequest(WorkDoneProgressCreateRequest.type, () => null);
@@ -94,6 +94,16 @@ describe('benchmark commands over LSP', function () {
     assert.strictEqual(r.generation?.generatedIds.length, 7);
     assert.ok(r.generation.tokensPerSec > 0);
     assert.match(pushed.at(-1)!.markdown, /TTFT p50 .* ms/);
+  });
+
+  it('the palette\'s Generate benchmark sends no counts: the generation settings give them; bad counts are refused', async () => {
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.benchmark', arguments: [model('decoder.onnx'), { ...quick, generate: {} }],
+    }) as BenchResult;
+    assert.deepStrictEqual([r.generation?.promptTokens, r.generation?.newTokens, r.generation?.generatedIds.length], [5, 3, 4]);
+    await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.benchmark', arguments: [model('decoder.onnx'), { ...quick, generate: { newTokens: 'many' } }],
+    }), /generate\.newTokens must be an integer ≥ 1, got "many"/);
   });
 
   it('profiles per operator', async () => {

@@ -14,6 +14,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
 import { testModel } from '../helpers/testModels';
+import { tinyDecoder } from '../helpers/tinyDecoder';
+import type { AbReport } from '../../server/src/quantize/ab';
 import { STACK_LINE } from '../../server/src/errors';
 
 const APP = `import onnxruntime as ort
@@ -108,6 +110,20 @@ describe('quantize over LSP', function () {
     assert.strictEqual(ab.verdict, 'accurate (speed not measured)');
     assert.ok(ab.sizeRatio < 0.5);
     await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.compare', arguments: [pathToFileURL(modelFile()).toString()] }), /expects two model URIs/);
+  });
+
+  it('a decoder is judged on its greedy generations: token agreement in the result, the log and the headline', async () => {
+    const dec = path.join(ws, 'models', 'tiny_decoder.onnx');
+    fs.writeFileSync(dec, tinyDecoder());
+    const r = await conn.sendRequest(ExecuteCommandRequest.type, {
+      command: 'inferenceLens.quantize', arguments: [pathToFileURL(dec).toString(), 'int8-dynamic', { minWeightElements: 0, newTokens: 4 }],
+    }) as { ab: AbReport; markdown: string };
+    const g = r.ab.generation!;
+    assert.deepStrictEqual([g.prompts, g.newTokens], [4, 4]);
+    assert.strictEqual(r.ab.accurate, g.tokenAgreement >= 0.9);
+    assert.ok(r.ab.perfA!.decode!.tokensPerSec > 0 && r.ab.perfB!.decode!.tokensPerSec > 0, 'timed by a generation');
+    assert.match(r.markdown, /generated tokens: [\d.]+% agree over 4 prompt\(s\) × 5 ids/);
+    assert.ok(messages.some((m) => /tiny_decoder\.int8\.onnx: .*\(tokens agree [\d.]+ %, [\d.]+× decode tokens\/s/.test(m)), messages.join('\n'));
   });
 
   it('a cancelled command answers with an error and writes nothing', async () => {

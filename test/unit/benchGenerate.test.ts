@@ -9,7 +9,8 @@ import { readModelFile } from '../../server/src/onnx/reader';
 import { recognizeGenerative } from '../../server/src/onnx/generative';
 import { floatToHalf } from '../../server/src/quantize/tensorData';
 import { tempDir } from '../helpers/models';
-import { TINY, tinyDecoder } from '../helpers/tinyDecoder';
+import { TINY, tinyDecoder, tinyMacs, tinyMergedDecoder } from '../helpers/tinyDecoder';
+import { generationFigures, meanPast, resolveGeneration } from '../../server/src/onnx/generation';
 import { greedyFromFullForward } from '../helpers/greedy';
 import { testModel } from '../helpers/testModels';
 import { generateFromFlags } from '../../server/src/cli/bench';
@@ -95,5 +96,36 @@ describe('bench --generate on the tiny decoder (child process)', function () {
       (e: unknown) => e instanceof BenchError && e.kind === 'inputs' && /not a decoder with a KV cache/.test(e.message));
     await assert.rejects(runBenchmark(file, { ...quick, generate: { promptIds: [1, 999], newTokens: 2 } }),
       (e: unknown) => e instanceof BenchError && e.kind === 'inputs' && /999 is outside the vocabulary \[0, 64\)/.test(e.message));
+  });
+});
+
+describe('a merged decoder (Optimum decoder_model_merged.onnx: If on use_cache_branch)', function () {
+  this.timeout(60000);
+  let merged: string, plain: string;
+  before(() => {
+    const dir = tempDir();
+    merged = path.join(dir, 'decoder_model_merged.onnx');
+    plain = path.join(dir, 'tiny_decoder_plain.onnx');
+    fs.writeFileSync(merged, tinyMergedDecoder());
+    fs.writeFileSync(plain, tinyDecoder());
+  });
+
+  it('is recognised, heads read inside the branches; each phase counts the branch that runs', () => {
+    const m = readModelFile(merged);
+    const g = recognizeGenerative(m)!;
+    assert.deepStrictEqual([g.useCacheBranch, g.layers, g.heads, g.headsFrom, g.kvHeads, g.headDim, g.vocab], ['use_cache_branch', TINY.layers, TINY.heads, 'scores', TINY.heads, TINY.headDim, TINY.vocab]);
+    const settings = { promptTokens: 10, outputTokens: 4 };
+    const f = generationFigures(m, g, settings);
+    assert.strictEqual(f.prefill.macs, tinyMacs(10, 0), 'the prefill runs the branch without a cache');
+    assert.strictEqual(f.decode.macsPerToken, tinyMacs(1, meanPast(resolveGeneration(settings))), 'a decode step runs the with-cache branch');
+  });
+
+  it('bench --generate feeds use_cache_branch and generates what the unmerged decoder and one full forward choose', async () => {
+    const prompt = [3, 14, 15, 9, 26, 5];
+    const run = async (f: string) => (await runBenchmark(f, { ...quick, generate: { promptIds: prompt, newTokens: 8 } })).generation!;
+    const [gm, gp] = [await run(merged), await run(plain)];
+    assert.deepStrictEqual(gm.generatedIds, gp.generatedIds);
+    assert.deepStrictEqual(gm.generatedIds, (await greedyFromFullForward(plain, recognizeGenerative(readModelFile(plain))!, prompt, gm.generatedIds)).ids);
+    assert.strictEqual(gm.kvCacheBytes, gp.kvCacheBytes);
   });
 });

@@ -19,7 +19,7 @@ describe('extension manifest: commands, menus, walkthrough', () => {
   it('contributes the palette commands of the issue, each in the Inference Lens category', () => {
     const titles = pkg.contributes.commands.map((c) => c.title);
     for (const t of ['Benchmark Model', 'Profile Model', 'Quantize Model…', 'Optimize Model…', 'Compare Two Models…', 'Open Model as Text', 'Show Model Summary',
-      'Select Target Instance', 'Set Traffic and Budgets', 'Clear Benchmark Cache', 'Show Server Output']) assert.ok(titles.includes(t), t);
+      'Select Target Instance', 'Set Traffic and Budgets', 'Clear Benchmark Cache', 'Show Server Output', 'Generate benchmark (prefill + decode)']) assert.ok(titles.includes(t), t);
     assert.ok(pkg.contributes.commands.every((c) => c.category === 'Inference Lens'));
   });
 

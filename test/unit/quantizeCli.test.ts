@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DIST, REPO } from '../helpers/paths';
 import { testModel } from '../helpers/testModels';
+import { tinyDecoder } from '../helpers/tinyDecoder';
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8' });
@@ -43,6 +44,27 @@ describe('CLI quantize and compare', function () {
     assert.strictEqual(j.ab.verdict, 'accurate (speed not measured)');
     const t = cli('compare', mlp, out, '--no-bench');
     assert.match(t.stdout, /A\/B mlp_mnist_like\.onnx vs mlp\.fp16\.onnx on 4 synthetic sample\(s\)/);
+  });
+
+  it('compare two decoders: judged on the greedy generations from --prompts, --new-tokens steps each', () => {
+    const [a, b] = [path.join(dir, 'dec_a.onnx'), path.join(dir, 'dec_b.onnx')];
+    fs.writeFileSync(a, tinyDecoder());
+    fs.writeFileSync(b, tinyDecoder({ seed: 500 }));
+    const prompts = path.join(dir, 'prompts.json');
+    fs.writeFileSync(prompts, JSON.stringify([[3, 14, 15], [9, 2, 6, 5, 35]]));
+    const r = cli('compare', a, b, '--format', 'json', '--no-bench', '--new-tokens', '3', '--prompts', prompts, '--min-token-agreement', '0');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const g = JSON.parse(r.stdout).ab.generation;
+    assert.deepStrictEqual([g.prompts, g.newTokens, g.perPrompt.map((p: { promptTokens: number }) => p.promptTokens)], [2, 3, [3, 5]]);
+    assert.strictEqual(JSON.parse(r.stdout).ab.verdict, 'accurate (speed not measured)', 'goal 0: any agreement is enough');
+    fs.writeFileSync(prompts, '[[1, -2]]');
+    const bad = cli('compare', a, b, '--no-bench', '--prompts', prompts);
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /must hold a JSON list of prompts/);
+    fs.writeFileSync(prompts, '[[1, 9999]]');
+    const outside = cli('compare', a, b, '--no-bench', '--prompts', prompts);
+    assert.strictEqual(outside.code, 1);
+    assert.match(outside.stderr, /prompt id 9999 is outside the vocabulary \[0, 64\)/);
   });
 
   it('exits 2 on usage errors', () => {

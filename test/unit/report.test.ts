@@ -222,7 +222,7 @@ describe('report renderer', () => {
       a: '/m/bert.onnx', b: '/m/bert.int8.onnx', inputs: 'synthetic', samples: 4, minCosine: 0.995, accurate: true,
       outputs: [{ name: 'logits', dims: [1, 2], maxAbsError: 0.01, meanAbsError: 0.001, cosine: 0.995, top1Agreement: 1, top5Agreement: 1 }],
       perfA: perf(10, 4e8), perfB: perf(5, 1e8), speedup: 2, sizeRatio: 0.25, verdict: 'ship it', explanation: ['This CPU has VNNI.'],
-      thresholds: { minCosine: 0.99, minSpeedup: 1.1 },
+      thresholds: { minCosine: 0.99, minSpeedup: 1.1, minTokenAgreement: 0.9 },
     };
     const parsed = reportDocOf({ tool: 'inference-lens', ab, conversion: { method: 'int8-dynamic', input: '/m/bert.onnx', output: '/m/bert.int8.onnx', bytesBefore: 4e8, bytesAfter: 1e8, sizeRatio: 0.25, nodesConverted: 72, convertedByOp: { MatMul: 72 }, converted: [], skipped: [], notes: [], options: {}, seconds: 3 } });
     assert.strictEqual(parsed.kind, 'ab');
@@ -238,6 +238,57 @@ describe('report renderer', () => {
     assert.match(csv, /^section,name,metric,value\n/);
     assert.match(csv, /\noutput,logits,cosine,0\.995\n/);
     assert.match(csv, /\nab,B vs A,verdict,ship it\n/);
+  });
+
+  it('a generation (bench --generate) leads with time to first token and tokens/s; the phases side by side', () => {
+    const top = (op: string, ms: number) => ({ runs: 2, nodeTotalMs: ms, modelRunMs: ms, topOps: [{ opType: op, count: 4, totalMs: ms, share: 1 }], nodes: [] });
+    const r = benchResult(samples(40), {
+      kind: 'benchmark', profile: undefined,
+      generation: {
+        promptTokens: 16, newTokens: 8, batch: 1, ttftMs: { p50: 5.5, p95: 6.25 }, interTokenMs: { p50: 2.5, p95: 3, p99: 3.5 }, tokensPerSec: 400,
+        kvCacheBytes: 3e6, peakRssBytes: 1e8, generatedIds: [487, 487, 12], generations: 5, profile: { prefill: top('MatMul', 4), decode: top('Gather', 1) },
+      },
+    });
+    const html = renderReport({ kind: 'bench', result: r }, { nonce: NONCE });
+    assert.match(html, /<div class="card lead"><div class="card-label">time to first token<\/div><div class="card-value">5\.50 ms<\/div><div class="card-sub">p95 6\.25 ms · prompt 16 tokens/);
+    assert.match(html, /card-label">decode<\/div><div class="card-value">400 tokens\/s/);
+    assert.match(html, /card-label">KV cache<\/div><div class="card-value">3\.0 MB/);
+    assert.match(html, /<caption>Latency per decode step \(ms\)<\/caption>/);
+    const gen = section(html, 'generation');
+    assert.match(gen, /<td>prefill \(time to first token\)<\/td><td class="num">5\.50 ms<\/td>/);
+    assert.match(gen, /Hot ops, prefill \(per call\)/);
+    assert.match(gen, /Hot ops, decode \(per step\)/);
+    assert.match(gen, /ids of the first sequence: 487 487 12/);
+    assert.doesNotMatch(renderReport({ kind: 'bench', result: benchResult(samples(40)) }, { nonce: NONCE }), /time to first token/);
+  });
+
+  it('a decoder A/B: decode tokens/s and time to first token side by side, generated tokens prompt by prompt', () => {
+    const perf = (tps: number, ttft: number): NonNullable<AbDoc['ab']['perfA']> => ({
+      p50Ms: 1000 / tps, p95Ms: 1100 / tps, meanMs: 1000 / tps, runs: 96, throughput: tps, sizeBytes: 2e7, peakRssBytes: 1e8, loadMs: 20,
+      decode: { ttftMsP50: ttft, tokensPerSec: tps, promptTokens: 128, newTokens: 32 },
+    });
+    const ab: AbDoc['ab'] = {
+      a: '/m/llama.onnx', b: '/m/llama.int8.onnx', inputs: 'synthetic', samples: 1, minCosine: 0.97, accurate: false,
+      outputs: [{ name: 'logits', dims: [1, 2, 8192], maxAbsError: 0.1, meanAbsError: 0.01, cosine: 0.97 }],
+      perfA: perf(350, 4), perfB: perf(600, 2), speedup: 600 / 350, prefillSpeedup: 2, sizeRatio: 0.25, verdict: 'faster but less accurate', explanation: [],
+      generation: {
+        prompts: 2, newTokens: 32, tokenAgreement: 0.5, firstDivergence: [4, null], logitsCosine: 0.99, minStepCosine: 0.98,
+        perPrompt: [{ promptTokens: 8, agreement: 0, firstDivergence: 4, logitsCosine: 0.985 }, { promptTokens: 16, agreement: 1, firstDivergence: null, logitsCosine: 0.995 }],
+      },
+      thresholds: { minCosine: 0.99, minSpeedup: 1.1, minTokenAgreement: 0.9 },
+    };
+    const html = renderReport(reportDocOf({ tool: 'inference-lens', ab }), { nonce: NONCE });
+    assert.match(html, /class="verdict bad"[^>]*><strong>faster but less accurate<\/strong> · 1\.71× decode tokens\/s · size 0\.25× · tokens agree 50\.0 %/);
+    const side = section(html, 'side-by-side');
+    assert.match(side, /<td>decode tokens\/s<\/td><td class="num">350<\/td><td class="num">600<\/td><td class="num"><span class="ok">1\.71×<\/span>/);
+    assert.match(side, /<td>time to first token<\/td>.*<span class="ok">0\.50×<\/span>/);
+    const gen = section(html, 'generation');
+    assert.match(gen, /50\.0 % of the tokens agree \(goal 90\.0 %\)/);
+    assert.match(gen, /<td>1<\/td><td class="num">8<\/td><td class="num"><span class="bad">0\.0 %<\/span><\/td><td class="num">4<\/td><td class="num">0\.98500<\/td>/);
+    const csv = reportCsv(reportDocOf({ ab }));
+    assert.match(csv, /\nperf,B,decode\.tokensPerSec,600\n/);
+    assert.match(csv, /\ngeneration,all prompts,tokenAgreement,0\.5\n/);
+    assert.match(csv, /\ngeneration,prompt 2,firstDivergence,\n/);
   });
 
   it('reads only bench/quantize/compare JSON, with a clear error otherwise', () => {

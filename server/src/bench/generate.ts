@@ -7,6 +7,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import type { GenerativeModel } from '../onnx/generative';
+import { DEFAULT_GENERATION, GenerationSettings } from '../onnx/generation';
 import type { InputSignature } from './inputs';
 import { rng } from './inputs';
 import { nowMs } from './measure';
@@ -25,6 +26,25 @@ export interface GenerateOptions {
 }
 
 export const DEFAULT_PROMPT_TOKENS = 128;
+
+/**
+ * A generation asked for with some options left out (an editor command, CLI flags) completed from the
+ * `generation` settings: prompt and output tokens. Throws on a value that is not a count or an id list.
+ */
+export function completeGenerate(g: Partial<GenerateOptions>, s: GenerationSettings): GenerateOptions {
+  const count = (v: unknown, name: string): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`generate.${name} must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const ids = g.promptIds;
+  if (ids !== undefined && (!Array.isArray(ids) || !ids.length || ids.some((x) => !Number.isInteger(x) || x < 0))) throw new Error('generate.promptIds must be a non-empty list of token ids (integers ≥ 0)');
+  return {
+    promptTokens: count(g.promptTokens, 'promptTokens') ?? s.promptTokens,
+    ...(ids && { promptIds: ids }),
+    newTokens: count(g.newTokens, 'newTokens') ?? s.outputTokens ?? DEFAULT_GENERATION.outputTokens,
+  };
+}
 
 /** One prompt per sequence: the given ids for all, or seeded ids in [1, vocab) (0 is often padding). */
 export function promptRows(o: GenerateOptions, batch: number, vocab: number, seed: number): number[][] {
@@ -48,6 +68,18 @@ export function argmaxLast(data: ArrayLike<number>, dims: readonly number[], hal
     out.push(half ? argmaxHalf(data, base, vocab) : argmax(data, base, vocab));
   }
   return out;
+}
+
+/** Per sequence, a float32 copy of the last position's logits (`[batch, seq, vocab]` or `[batch, vocab]`). */
+export function lastRows(data: ArrayLike<number>, dims: readonly number[], half = false): Float32Array[] {
+  const vocab = dims[dims.length - 1];
+  const seq = dims.length === 3 ? dims[1] : 1;
+  return Array.from({ length: dims[0] }, (_, b) => {
+    const base = (b * seq + seq - 1) * vocab;
+    const row = new Float32Array(vocab);
+    for (let v = 0; v < vocab; v++) row[v] = half ? halfToFloat(data[base + v]) : data[base + v];
+    return row;
+  });
 }
 
 /** Two monomorphic loops: the per-step argmax is on the decode path, so no per-element branch. */
@@ -74,13 +106,15 @@ export interface Generation {
   ids: number[][];
   /** bytes of the `present` tensors after the last step */
   kvCacheBytes: number;
+  /** with `keepLogits`: per call (prefill first), per sequence, the last position's logits as float32 */
+  logits?: Float32Array[][];
 }
 
 /** Inputs the loop knows how to feed; anything else is an error that names it. */
 function checkSignature(g: GenerativeModel, sig: InputSignature[]): void {
-  const known = new Set([g.inputIds, g.attentionMask, g.positionIds, ...g.past.flatMap((p) => [p.key, p.value])].filter(Boolean));
+  const known = new Set([g.inputIds, g.attentionMask, g.positionIds, g.useCacheBranch, ...g.past.flatMap((p) => [p.key, p.value])].filter(Boolean));
   const unknown = sig.filter((s) => !known.has(s.name)).map((s) => s.name);
-  if (unknown.length) throw new Error(`the decode loop does not know how to feed input${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (it feeds input ids, attention mask, position ids and past_key_values)`);
+  if (unknown.length) throw new Error(`the decode loop does not know how to feed input${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (it feeds input ids, attention mask, position ids, use_cache_branch and past_key_values)`);
 }
 
 const bytesOf = (t: Ort.Tensor): number => (t.data as ArrayBufferView).byteLength;
@@ -122,13 +156,17 @@ export class DecodeLoop {
       const pos = Array.from({ length: batch * s }, (_, i) => past + (i % s));
       f[this.g.positionIds] = this.ints(this.g.positionIds, pos, [batch, s]);
     }
+    // A merged decoder: its with-cache branch once there is a cache.
+    if (this.g.useCacheBranch) f[this.g.useCacheBranch] = new this.ort.Tensor('bool', Uint8Array.from([past > 0 ? 1 : 0]), [1]);
     return f;
   }
 
-  private async step(feeds: Record<string, Ort.Tensor>): Promise<{ next: number[]; cache: Record<string, Ort.Tensor>; kvBytes: number }> {
+  private async step(feeds: Record<string, Ort.Tensor>, kept?: Float32Array[][]): Promise<{ next: number[]; cache: Record<string, Ort.Tensor>; kvBytes: number }> {
     const out = await this.session.run(feeds);
     const logits = out[this.g.logits];
-    const next = argmaxLast(logits.data as Float32Array, logits.dims, logits.type === 'float16');
+    const half = logits.type === 'float16';
+    const next = argmaxLast(logits.data as Float32Array, logits.dims, half);
+    kept?.push(lastRows(logits.data as Float32Array, logits.dims, half));
     const cache: Record<string, Ort.Tensor> = {};
     let kvBytes = 0;
     this.g.past.forEach((p, i) => {
@@ -140,14 +178,18 @@ export class DecodeLoop {
     return { next, cache, kvBytes };
   }
 
-  /** Prefill + `steps` greedy decode steps; `onStep` after each call (the watchdog's sign of life). */
-  async generate(prompt: number[][], steps: number, onStep: () => void = () => undefined): Promise<Generation> {
+  /**
+   * Prefill + `steps` greedy decode steps; `onStep` after each call (the watchdog's sign of life).
+   * `keepLogits` (A/B checks, not timing) copies each call's last-position logits out.
+   */
+  async generate(prompt: number[][], steps: number, onStep: () => void = () => undefined, keepLogits = false): Promise<Generation> {
     const batch = prompt.length;
     const empty: Record<string, Ort.Tensor> = {};
     for (const p of this.g.past) { empty[p.key] = this.emptyPast(p.key, batch); empty[p.value] = this.emptyPast(p.value, batch); }
     const ids = prompt.map(() => [] as number[]);
+    const kept = keepLogits ? [] as Float32Array[][] : undefined;
     let t0 = nowMs();
-    let r = await this.step(this.feeds(prompt, 0, empty));
+    let r = await this.step(this.feeds(prompt, 0, empty), kept);
     const ttftMs = nowMs() - t0;
     onStep();
     r.next.forEach((id, b) => ids[b].push(id));
@@ -155,12 +197,12 @@ export class DecodeLoop {
     const stepMs: number[] = [];
     for (let k = 0; k < steps; k++) {
       t0 = nowMs();
-      r = await this.step(this.feeds(r.next.map((id) => [id]), past, r.cache));
+      r = await this.step(this.feeds(r.next.map((id) => [id]), past, r.cache), kept);
       stepMs.push(nowMs() - t0);
       onStep();
       r.next.forEach((id, b) => ids[b].push(id));
       past++;
     }
-    return { ttftMs, stepMs, ids, kvCacheBytes: r.kvBytes };
+    return { ttftMs, stepMs, ids, kvCacheBytes: r.kvBytes, ...(kept && { logits: kept }) };
   }
 }

@@ -31,9 +31,25 @@ export interface OutputsJob {
   inputs?: InputTensor[];
 }
 
+/** Greedy generations from several prompts (one at a time, batch 1), ids and last-position logits kept: a decoder's A/B. */
+export interface TokensJob {
+  type: 'tokens';
+  modelPath: string;
+  options: BenchOptions;
+  prompts: number[][];
+  newTokens: number;
+}
+
+/** One prompt's greedy generation: newTokens + 1 ids (the first from the prefill), and the logits each was chosen from. */
+export interface GreedyRun {
+  ids: number[];
+  logits: Float32Array[];
+}
+
 export type ToWorker =
   | { type: 'bench'; modelPath: string; options: BenchOptions }
   | OutputsJob
+  | TokensJob
   | { type: 'probe'; eps: EpName[] }
   | ConvertJob
   | OptimizeJob;
@@ -50,6 +66,7 @@ export type FromWorker =
   | { type: 'result'; figures: WorkerFigures }
   | { type: 'probe'; backends: BackendAvailability[] }
   | { type: 'outputs'; inputs: InputTensor[]; outputs: InputTensor[]; ms: number }
+  | { type: 'tokens'; runs: GreedyRun[] }
   | { type: 'converted'; summary: ConversionSummary }
   | { type: 'optimized'; summary: OptimizeSummary }
   /** `name`: the errno code or class of the error in the child (ENOSPC, OnnxReadError...), so the parent can say what to do */

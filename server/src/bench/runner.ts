@@ -11,7 +11,7 @@ import * as path from 'path';
 import { modelHash } from './latest';
 import type { InputTensor } from './inputs';
 import { machineInfo } from './machine';
-import type { ConvertJob, FromWorker, OptimizeJob, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, GreedyRun, OptimizeJob, ToWorker, WorkerFigures } from './protocol';
 import type { ConversionSummary } from '../quantize/convert';
 import type { OptimizeSummary } from '../optimize/optimize';
 import { lastWords } from '../errors';
@@ -185,6 +185,21 @@ export async function runModel(modelPath: string, options: Partial<BenchOptions>
     message: { type: 'outputs', modelPath: path.resolve(modelPath), options: opts, inputs },
     timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
     accept: (m) => (m.type === 'outputs' ? { inputs: m.inputs, outputs: m.outputs, ms: m.ms } : undefined),
+  }, control);
+}
+
+/**
+ * Greedy generations of a decoder from each prompt (batch 1, `newTokens` steps after the prefill) in a
+ * child, with the logits each id was chosen from: the token half of a decoder's A/B check.
+ */
+export async function runGreedy(modelPath: string, prompts: number[][], newTokens: number, options: Partial<BenchOptions> = {}, control: RunControl = {}): Promise<GreedyRun[]> {
+  const opts = withDefaults(options);
+  validate(opts);
+  if (!Number.isInteger(newTokens) || newTokens < 0) throw new BenchError('inputs', `newTokens must be an integer ≥ 0, got ${newTokens}`);
+  return runInChild({
+    message: { type: 'tokens', modelPath: path.resolve(modelPath), options: opts, prompts, newTokens },
+    timeoutS: opts.runTimeoutS, memoryLimitBytes: opts.memoryLimitBytes,
+    accept: (m) => (m.type === 'tokens' ? m.runs : undefined),
   }, control);
 }
 

@@ -21,7 +21,7 @@ import { alternativeDims, analysisDims, InputSignature, InputTensor, OrtType, re
 import { Measured, measure as measureLoop, nowMs, timeRun, warmup as warmupLoop } from './measure';
 import { summariseTrace } from './profile';
 import { latencyStats, statWarnings, throughput } from './stats';
-import type { ConvertJob, FromWorker, OptimizeJob, OutputsJob, ToWorker, WorkerFigures } from './protocol';
+import type { ConvertJob, FromWorker, GreedyRun, OptimizeJob, OutputsJob, TokensJob, ToWorker, WorkerFigures } from './protocol';
 import { ConversionSummary, quantizeModel } from '../quantize/convert';
 import type { BackendAvailability, BenchOptions, BenchProgress, EpName, GenerationResult, SweepPoint } from './types';
 import { traceOf } from './types';
@@ -356,24 +356,33 @@ async function runProfile(modelPath: string, o: BenchOptions, feeds: Record<stri
 /** Generations measured at least (each gives one TTFT and newTokens inter-token samples). */
 const MIN_GENERATIONS = 3;
 
-async function generateBench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
-  const gen = o.generate!;
+/** A decoder's session and its decode loop; a model that is not one, or that the loop cannot feed, is an inputs error. */
+async function openDecoder(modelPath: string, o: BenchOptions): Promise<{ session: Session; sessionCreateMs: number; model: ModelInfo; g: GenerativeModel; loop: DecodeLoop }> {
   progress('create', `creating the ${o.ep} session`, 2);
   const { session, ms: sessionCreateMs } = await createSession(modelPath, sessionOptions(o), o.ep);
   const model = readModelQuietly(modelPath);
   const g = model && recognizeGenerative(model);
-  if (!g) throw new WorkerError('inputs', `${path.basename(modelPath)} is not a decoder with a KV cache (token ids in; logits, present.* out; past_key_values.* in): --generate needs one`);
-  let loop: DecodeLoop;
+  if (!model || !g) throw new WorkerError('inputs', `${path.basename(modelPath)} is not a decoder with a KV cache (token ids in; logits, present.* out; past_key_values.* in): --generate needs one`);
+  if (g.cross) throw new WorkerError('inputs', `${path.basename(modelPath)} is the decoder of an encoder-decoder pair (it reads ${g.cross.encoderHiddenStates ?? g.cross.past[0]?.key ?? g.cross.encoderAttentionMask}): --generate times decoder-only models; its figures are in analyze`);
   try {
-    loop = new DecodeLoop(loadOrt(), session, g, signatureOf(session));
+    return { session, sessionCreateMs, model, g, loop: new DecodeLoop(loadOrt(), session, g, signatureOf(session)) };
   } catch (e) {
     throw new WorkerError('inputs', (e as Error).message);
   }
+}
+
+function checkPrompt(prompt: number[], vocab: number): void {
+  const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || (Number.isFinite(vocab) && id >= vocab));
+  if (bad !== undefined) throw new WorkerError('inputs', `prompt id ${bad} is outside the vocabulary [0, ${vocab})`);
+  if (!prompt.length) throw new WorkerError('inputs', 'the prompt is empty');
+}
+
+async function generateBench(modelPath: string, o: BenchOptions): Promise<WorkerFigures> {
+  const gen = o.generate!;
+  const { session, sessionCreateMs, model, g, loop } = await openDecoder(modelPath, o);
   const batch = o.batch ?? 1;
   const prompt = promptRows(gen, batch, g.vocab, o.seed);
-  const bad = prompt[0].find((id) => !Number.isInteger(id) || id < 0 || (Number.isFinite(g.vocab) && id >= g.vocab));
-  if (bad !== undefined) throw new WorkerError('inputs', `prompt id ${bad} is outside the vocabulary [0, ${g.vocab})`);
-  if (!prompt[0].length) throw new WorkerError('inputs', 'the prompt is empty');
+  checkPrompt(prompt[0], g.vocab);
   const once = async (): Promise<Generation> => {
     try {
       return await loop.generate(prompt, gen.newTokens, beat);
@@ -407,7 +416,7 @@ async function generateBench(modelPath: string, o: BenchOptions): Promise<Worker
   };
   if (steps.length) warnings.push(...statWarnings(inter, steps.length));
   await session.release();
-  if (o.profile) generation.profile = await profileGeneration(modelPath, o, g, prompt, model!);
+  if (o.profile) generation.profile = await profileGeneration(modelPath, o, g, prompt, model);
   progress('done', 'done', 100);
   const ids = g.inputIds;
   return {
@@ -417,6 +426,25 @@ async function generateBench(modelPath: string, o: BenchOptions): Promise<Worker
     latencyMs: inter, throughput: throughput(steps.length, decodeS * 1000, batch),
     sessionCreateMs, peakRssBytes, rssGrowthBytes: rss() - rssAfterWarmup, generation, warnings,
   };
+}
+
+/** A decoder's A/B half: each prompt generated greedily on its own (batch 1, as served), ids and logits kept. */
+async function greedyTokens(job: TokensJob): Promise<GreedyRun[]> {
+  const { session, g, loop } = await openDecoder(job.modelPath, job.options);
+  const runs: GreedyRun[] = [];
+  for (const [i, prompt] of job.prompts.entries()) {
+    checkPrompt(prompt, g.vocab);
+    progress('measure', `prompt ${i + 1} of ${job.prompts.length}`, 5 + Math.floor((i / job.prompts.length) * 90));
+    let r: Generation;
+    try {
+      r = await loop.generate([prompt], job.newTokens, beat, true);
+    } catch (e) {
+      throw new WorkerError('run', `generation failed: ${(e as Error).message}`);
+    }
+    runs.push({ ids: r.ids[0], logits: r.logits!.map((call) => call[0]) });
+  }
+  await session.release();
+  return runs;
 }
 
 /** Hot ops of each phase: a profiled session runs one warm-up generation and two more; calls are split by their index in a generation. */
@@ -590,6 +618,7 @@ if (!isMainThread && workerData) {
     const msg = raw as ToWorker;
     const work = msg.type === 'probe' ? probe(msg.eps).then((backends) => sendFlushed({ type: 'probe', backends }))
       : msg.type === 'outputs' ? outputs(msg).then((r) => sendFlushed({ type: 'outputs', ...r }))
+      : msg.type === 'tokens' ? greedyTokens(msg).then((runs) => sendFlushed({ type: 'tokens', runs }))
       : msg.type === 'convert' ? convert(msg).then((summary) => sendFlushed({ type: 'converted', summary }))
       : msg.type === 'optimize' ? optimize(msg).then((summary) => sendFlushed({ type: 'optimized', summary }))
         : bench(msg.modelPath, msg.options).then((figures) => sendFlushed({ type: 'result', figures }));

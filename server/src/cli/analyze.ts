@@ -11,6 +11,7 @@ import { failsGate, parseFailOn } from './failOn';
 import type { Finding } from '../rules/types';
 import type { ModelSummary } from '../onnx/summary';
 import { computeFigures, formatBytes, formatCount, formatShape, generationLines } from '../onnx/summary';
+import { pairLine } from '../onnx/encoderDecoder';
 import { nodeDetail, NodeDetail } from '../onnx/costReport';
 import { TOOL, VERSION } from '../version';
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
@@ -147,6 +148,7 @@ export function renderText(result: AnalyzeOutput): string {
         for (const note of new Set(Object.values(m.dimNotes ?? {}))) lines.push(`  dims note: ${note}`); // H and W share one
         for (const c of m.controlFlow ?? []) lines.push(`  control:  ${c.node} ${c.note}`);
       }
+      if (m.encoderDecoder) lines.push(`  pair:    ${pairLine(m.encoderDecoder)}`);
       for (const g of m.generation ? generationLines(m.generation) : []) lines.push(`  ${g.slice(2)}`);
       for (const d of m.nodeCosts ?? []) {
         lines.push(`    ${d.graph}#${d.index} ${d.opType} ${d.name}: ${formatCount(d.macs)}MACs ${formatCount(d.flops)}FLOPs, ${formatCount(d.params)} params, out ${d.outputShapes.map(formatShape).join(' ')}`);

@@ -14,8 +14,8 @@ import { findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../con
 import { formatFlag, parseArgs, parseDims, UsageError } from './args';
 import { costOverrides, costText } from './costFlags';
 import { benchCost } from '../cost/benchCost';
-import type { GenerateOptions } from '../bench/generate';
-import { DEFAULT_GENERATION, GenerationSettings } from '../onnx/generation';
+import { completeGenerate, GenerateOptions } from '../bench/generate';
+import type { GenerationSettings } from '../onnx/generation';
 
 export const BENCH_USAGE = `  bench <model.onnx> [--ep cpu|webgpu|cuda|dml|coreml] [--batch N] [--dims k=v,...] [--threads N]
         [--warmup N] [--min-runs N] [--min-time S] [--max-time S] [--sweep batch|threads] [--concurrency N]
@@ -56,11 +56,7 @@ export function generateFromFlags(flags: Map<string, string | true>, settings: G
     promptIds = (ids === true ? '' : ids).split(',').map((x) => Number(x.trim()));
     if (!promptIds.length || promptIds.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--prompt-ids expects token ids separated by commas, got '${ids === true ? '' : ids}'`);
   }
-  return {
-    promptTokens: num(flags, 'prompt-tokens', { int: true }) ?? settings.promptTokens,
-    ...(promptIds && { promptIds }),
-    newTokens: num(flags, 'new-tokens', { int: true }) ?? settings.outputTokens ?? DEFAULT_GENERATION.outputTokens,
-  };
+  return completeGenerate({ promptTokens: num(flags, 'prompt-tokens', { int: true }), promptIds, newTokens: num(flags, 'new-tokens', { int: true }) }, settings);
 }
 
 function num(flags: Map<string, string | true>, name: string, opts: { int?: boolean; min?: number } = {}): number | undefined {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Config, findWorkspaceConfigDir, mergeConfig, readWorkspaceConfig } from '../config';
-import { AbReport, compareModels } from '../quantize/ab';
+import { abGeneration, AbGenerationOptions, AbReport, abThresholds, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
 import { runConversion } from '../bench/runner';
 import { GuidedResult, quantizeGuided } from '../quantize/guided';
@@ -28,6 +28,29 @@ function num(flags: Map<string, string | true>, name: string, check: (n: number)
   return n;
 }
 
+/** A decoder's A/B from the flags (--new-tokens, --prompts FILE) and the generation settings. */
+function generationFlags(flags: Map<string, string | true>, cfg: Config): AbGenerationOptions {
+  const file = flags.get('prompts');
+  if (file === true) throw new UsageError('--prompts needs a JSON file: a list of prompts, each a list of token ids');
+  return {
+    ...abGeneration(cfg, num(flags, 'new-tokens', (n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'an integer 1..4096')),
+    ...(file !== undefined && { prompts: readPrompts(existing(file, 'prompts file')) }),
+  };
+}
+
+/** `[[1, 2, 3], [4, 5]]`: non-empty lists of non-negative integer ids. */
+export function readPrompts(file: string): number[][] {
+  let v: unknown;
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--prompts ${file}: ${(e as Error).message}`);
+  }
+  const ok = Array.isArray(v) && v.length > 0 && v.every((p) => Array.isArray(p) && p.length > 0 && p.every((id) => Number.isInteger(id) && id >= 0));
+  if (!ok) throw new UsageError(`--prompts ${file} must hold a JSON list of prompts, each a non-empty list of token ids (integers ≥ 0)`);
+  return v as number[][];
+}
+
 function existing(p: string, what: string): string {
   if (!fs.existsSync(p)) throw new UsageError(`${what} ${p} does not exist`);
   return p;
@@ -38,7 +61,7 @@ export async function runQuantize(argv: string[], out: (s: string) => void, err:
     method: true, out: true, calibration: true, 'calibration-method': true, percentile: true, 'per-channel': false,
     'block-size': true, asymmetric: false, 'accuracy-level': true, unsigned: false, 'reduce-range': false, exclude: true,
     'no-embeddings': false, 'no-keep-io-types': false, 'block-list': true, 'external-data': false, goal: true,
-    inputs: true, dims: true, 'no-ab': false, format: true,
+    inputs: true, dims: true, 'no-ab': false, format: true, 'new-tokens': true, prompts: true,
   });
   const format = formatFlag(a.flags, ['text', 'json']);
   if (a.positional.length !== 1) throw new UsageError('quantize needs exactly one model file');
@@ -87,7 +110,7 @@ export async function runQuantize(argv: string[], out: (s: string) => void, err:
   if (!a.flags.has('no-ab')) {
     opts.onProgress?.('A/B: running the original and the converted model on the same inputs');
     ab = await compareModels(model, summary.output, {
-      inputsDir, dims: opts.dims, thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+      inputsDir, dims: opts.dims, thresholds: abThresholds(cfg), generation: generationFlags(a.flags, cfg),
       context: { method: opts.method, convertedOps: summary.convertedByOp },
     });
   }
@@ -97,7 +120,7 @@ export async function runQuantize(argv: string[], out: (s: string) => void, err:
 }
 
 export async function runCompare(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const a = parseArgs(argv, { inputs: true, format: true, dims: true, 'min-cosine': true, 'min-speedup': true, 'no-bench': false });
+  const a = parseArgs(argv, { inputs: true, format: true, dims: true, 'min-cosine': true, 'min-speedup': true, 'min-token-agreement': true, 'no-bench': false, 'new-tokens': true, prompts: true });
   const format = formatFlag(a.flags, ['text', 'json']);
   if (a.positional.length !== 2) throw new UsageError('compare needs two model files: <a.onnx> <b.onnx>');
   const [fa, fb] = a.positional.map((p) => existing(p, 'model'));
@@ -111,7 +134,9 @@ export async function runCompare(argv: string[], out: (s: string) => void, err: 
     thresholds: {
       minCosine: num(a.flags, 'min-cosine', (n) => n > 0 && n <= 1, 'a cosine in (0, 1]') ?? cfg.quantize.minCosine,
       minSpeedup: num(a.flags, 'min-speedup', (n) => n > 0, 'a positive ratio') ?? cfg.quantize.minSpeedup,
+      minTokenAgreement: num(a.flags, 'min-token-agreement', (n) => n >= 0 && n <= 1, 'a share in [0, 1]') ?? cfg.quantize.minTokenAgreement,
     },
+    generation: generationFlags(a.flags, cfg),
   });
   if (format === 'json') out(JSON.stringify({ tool: TOOL, version: VERSION, ab }, null, 2));
   else out(renderAb(ab));
@@ -146,7 +171,16 @@ export function renderAb(r: AbReport): string {
       (o.top1Agreement !== undefined ? `, top-1 ${(o.top1Agreement * 100).toFixed(1)}%, top-5 ${(o.top5Agreement! * 100).toFixed(1)}%` : '') +
       (o.tokenAgreement !== undefined ? `, argmax tokens ${(o.tokenAgreement * 100).toFixed(1)}%` : ''));
   }
-  if (r.perfA && r.perfB) {
+  const g = r.generation;
+  if (g) {
+    lines.push(`  generated tokens: ${(g.tokenAgreement * 100).toFixed(1)}% agree over ${g.prompts} prompt(s) × ${g.newTokens + 1} ids, first divergence ${g.firstDivergence.map((f) => (f === null ? '-' : f)).join('/')}, ` +
+      `logits cosine ${g.logitsCosine.toFixed(5)} (lowest step ${g.minStepCosine.toFixed(5)})`);
+  }
+  if (r.perfA?.decode && r.perfB?.decode) {
+    lines.push(`  decode ${r.perfA.decode.tokensPerSec.toFixed(1)} → ${r.perfB.decode.tokensPerSec.toFixed(1)} tokens/s (${r.speedup!.toFixed(2)}×), ` +
+      `TTFT p50 ${r.perfA.decode.ttftMsP50.toFixed(2)} → ${r.perfB.decode.ttftMsP50.toFixed(2)} ms (${r.prefillSpeedup!.toFixed(2)}×)`);
+    lines.push(`  size ${mb(r.perfA.sizeBytes)} → ${mb(r.perfB.sizeBytes)} (${r.sizeRatio.toFixed(3)}×), peak memory ${mb(r.perfA.peakRssBytes)} → ${mb(r.perfB.peakRssBytes)}`);
+  } else if (r.perfA && r.perfB) {
     lines.push(`  p50 ${r.perfA.p50Ms.toFixed(2)} → ${r.perfB.p50Ms.toFixed(2)} ms, p95 ${r.perfA.p95Ms.toFixed(2)} → ${r.perfB.p95Ms.toFixed(2)} ms, ` +
       `throughput ${r.perfA.throughput.toFixed(1)} → ${r.perfB.throughput.toFixed(1)}/s, speed-up ${r.speedup!.toFixed(2)}×`);
     lines.push(`  size ${mb(r.perfA.sizeBytes)} → ${mb(r.perfB.sizeBytes)} (${r.sizeRatio.toFixed(3)}×), peak memory ${mb(r.perfA.peakRssBytes)} → ${mb(r.perfB.peakRssBytes)}`);

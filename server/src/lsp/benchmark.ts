@@ -13,6 +13,7 @@ import { latestNodeTimes, latestResult } from '../bench/latest';
 import { withTextViewLines } from '../bench/lines';
 import { formatMarkdown } from '../bench/report';
 import { detectBackends, runBenchmark } from '../bench/runner';
+import { completeGenerate } from '../bench/generate';
 import { benchOptionsFrom, childLimits } from '../bench/settings';
 import { BenchError, BenchOptions, BenchResult } from '../bench/types';
 import { benchCost } from '../cost/benchCost';
@@ -73,12 +74,22 @@ export function benchmark(ctx: ServerContext): Feature {
     const command = kind === 'profile' ? PROFILE_COMMAND : BENCHMARK_COMMAND;
     const file = modelFile(args[0], command);
     const c = ctx.config();
-    const options = benchOptionsFrom(c.bench, c.dims, { ...argOptions(args[1], command), ...(kind === 'profile' ? { profile: true } : {}) });
+    const asked = argOptions(args[1], command);
+    const options = benchOptionsFrom(c.bench, c.dims, { ...asked, ...(kind === 'profile' ? { profile: true } : {}) });
+    if (options.generate !== undefined) {
+      // What the request leaves out comes from the generation settings, as for `bench --generate`.
+      try {
+        options.generate = completeGenerate(typeof options.generate === 'object' && options.generate ? options.generate : {}, c.generation);
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InvalidParams, `${command}: ${(e as Error).message}`);
+      }
+      if (asked.batch === undefined && c.generation.batch) options.batch = c.generation.batch;
+    }
 
     // Server-initiated progress has a cancel button; the attached reporter (if the client sent a
     // workDoneToken) gets the same reports.
     const progress = await ctx.connection.window.createWorkDoneProgress();
-    const title = `${kind === 'profile' ? 'Profiling' : 'Benchmarking'} ${file.split(/[\\/]/).pop()}`;
+    const title = `${kind === 'profile' ? 'Profiling' : 'Benchmarking'}${options.generate ? ' the generation (prefill + decode) of' : ''} ${file.split(/[\\/]/).pop()}`;
     const ac = new AbortController();
     const subs = [token.onCancellationRequested(() => ac.abort()), progress.token.onCancellationRequested(() => ac.abort())];
     const report = (percent: number | undefined, message: string): void => {

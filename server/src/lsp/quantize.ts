@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import { CodeAction, CodeActionKind, Diagnostic, MessageType, Range, ShowMessageNotification } from 'vscode-languageserver/node';
 import { initParsers, languageOfId, languageOfPath, parse } from '../code/treeSitter';
 import { modelPathAt } from '../modelRefs';
-import { AbReport, compareModels } from '../quantize/ab';
+import { abGeneration, AbReport, abThresholds, compareModels } from '../quantize/ab';
 import { ConversionSummary, defaultOutPath, METHODS, Method, QuantizeOptions } from '../quantize/convert';
 import { runConversion } from '../bench/runner';
 import { childLimits } from '../bench/settings';
@@ -38,6 +38,8 @@ export interface QuantizeCommandOptions extends Partial<Omit<QuantizeOptions, 'm
   ab?: boolean;
   /** Folder of .npy samples for A/B. */
   inputsDir?: string;
+  /** Decoders: greedy decode steps per prompt in the A/B (default 32). */
+  newTokens?: number;
   /** Point this string literal in code at the new model once converted. */
   rewrite?: { uri: string; range: Range; quote: string; relativeTo: string };
 }
@@ -116,7 +118,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         const queued = { signal: abort.signal, onWait: (m: string) => progress.report(m) };
         try {
           // The rewrite runs in a child under the benchmark watchdog: the server only orchestrates.
-          const { ab: _ab, inputsDir: _in, rewrite: _rw, ...qo } = o;
+          const { ab: _ab, inputsDir: _in, rewrite: _rw, newTokens: _nt, ...qo } = o;
           const summary = await ctx.jobs.run(`Quantizing ${path.basename(file)} (${method})`, () => runConversion(file, {
             ...qo, method: method as Method, exclude: [...cfg.quantize.exclude, ...(o.exclude ?? [])],
             minWeightElements: o.minWeightElements ?? cfg.quantize.minWeightElements,
@@ -129,7 +131,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
             progress.report('A/B: original vs converted on the same inputs');
             ab = await ctx.jobs.run(`Comparing ${path.basename(file)} with ${path.basename(summary.output)}`, () => compareModels(file, summary.output, {
               inputsDir: o.inputsDir, dims: o.dims ?? cfg.dims, signal: abort.signal,
-              thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+              thresholds: abThresholds(cfg), generation: abGeneration(cfg, o.newTokens),
               context: { method, convertedOps: summary.convertedByOp },
             }), queued);
           }
@@ -146,7 +148,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
           }
           const markdown = ['```', renderConversion(summary), ...(ab ? ['', renderAb(ab)] : []), '```'].join('\n');
           ctx.log(markdown);
-          const headline = ab ? `${path.basename(summary.output)}: ${ab.verdict} (cosine ${ab.minCosine.toFixed(4)}${ab.speedup ? `, ${ab.speedup.toFixed(2)}× p50` : ''}, ${summary.sizeRatio.toFixed(2)}× size)` : `${path.basename(summary.output)} written (${summary.sizeRatio.toFixed(2)}× size)`;
+          const headline = ab ? `${path.basename(summary.output)}: ${ab.verdict} (${abFigures(ab)}, ${summary.sizeRatio.toFixed(2)}× size)` : `${path.basename(summary.output)} written (${summary.sizeRatio.toFixed(2)}× size)`;
           // A notification, not window/showMessageRequest: clients need not answer it.
           void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message: `Inference Lens: ${headline}` });
           return { summary, ab, markdown, edited };
@@ -158,7 +160,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       [COMPARE_COMMAND]: async (args, token, progress): Promise<AbReport> => {
         const [a, b] = args.slice(0, 2).map((u) => (typeof u === 'string' && u.startsWith('file:') ? fileURLToPath(u) : u));
         if (typeof a !== 'string' || typeof b !== 'string') throw new Error(`${COMPARE_COMMAND} expects two model URIs (and optionally {bench, benchSeconds, inputsDir})`);
-        const o = (args[2] && typeof args[2] === 'object' ? args[2] : {}) as { bench?: boolean; benchSeconds?: number; inputsDir?: string };
+        const o = (args[2] && typeof args[2] === 'object' ? args[2] : {}) as { bench?: boolean; benchSeconds?: number; inputsDir?: string; newTokens?: number };
         const cfg = ctx.config();
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
@@ -166,7 +168,7 @@ export function quantizeFeature(ctx: ServerContext): Feature {
         progress.begin('Inference Lens: compare', undefined, `${path.basename(a)} vs ${path.basename(b)}`, true);
         try {
           return await ctx.jobs.run(`Comparing ${path.basename(a)} with ${path.basename(b)}`, () => compareModels(a, b, {
-            dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: { minCosine: cfg.quantize.minCosine, minSpeedup: cfg.quantize.minSpeedup },
+            dims: cfg.dims, signal: abort.signal, bench: o.bench, benchSeconds: o.benchSeconds, inputsDir: o.inputsDir, thresholds: abThresholds(cfg), generation: abGeneration(cfg, o.newTokens),
           }), { signal: abort.signal, onWait: (m) => progress.report(m) });
         } finally {
           sub.dispose();
@@ -175,6 +177,12 @@ export function quantizeFeature(ctx: ServerContext): Feature {
       },
     },
   };
+}
+
+/** The A/B's accuracy and speed in a few words: a decoder's by its generated tokens and decode tokens/s. */
+function abFigures(ab: AbReport): string {
+  const speed = ab.speedup ? `, ${ab.speedup.toFixed(2)}× ${ab.perfA?.decode ? 'decode tokens/s' : 'p50'}` : '';
+  return ab.generation ? `tokens agree ${(ab.generation.tokenAgreement * 100).toFixed(1)} %${speed}` : `cosine ${ab.minCosine.toFixed(4)}${speed}`;
 }
 
 /** The folder a relative literal was resolved from (a workspace root), so the new path is written the same way. */

@@ -8,7 +8,9 @@
  * - weights read per call: every weight once, except a table only gathered from (the token embedding),
  *   of which only the gathered rows are read; a tied embedding that is also the LM head is read whole;
  * - prefill: weights + the KV cache it writes (prompt × batch × KV bytes per token);
- * - decode, per token: (weights + the cache read, (past + 1) × batch × KV bytes per token) / batch.
+ * - decode, per token: (weights + the cache read, (past + 1) × batch × KV bytes per token) / batch;
+ *   an encoder-decoder's decoder also reads its cross-attention cache (prompt × batch × its bytes per
+ *   encoder token) at every step: the prompt is the encoder's input there.
  * Activations are left out: in decode they are a few KiB, and in prefill the phase is compute-bound.
  */
 import type { ModelInfo } from './model';
@@ -70,6 +72,12 @@ export interface GenerationFigures {
   decode: { pastTokens: number; macsPerToken: number; bytesPerToken: number; flopsPerByte: number };
   /** set when a phase's MACs are a lower bound (some shapes unknown) */
   incomplete?: string;
+  /**
+   * An encoder-decoder's decoder: its cross-attention cache over `encoderTokens` encoder outputs (the
+   * prompt, read by the encoder), part of kvCacheBytes and read at every decode step. The prefill counts
+   * the decoder only: the encoder is another file, run once per request.
+   */
+  cross?: { encoderTokens: number; kvBytesPerEncoderToken: number; kvCacheBytes: number };
 }
 
 /** Weight bytes one call reads: whole weights, or only the gathered rows of a table nothing else reads. */
@@ -95,7 +103,7 @@ export function meanPast(s: ResolvedGeneration): number {
   return s.promptTokens + Math.floor(s.outputTokens / 2);
 }
 
-function phase(model: ModelInfo, g: GenerativeModel, at: { batch: number; sequence: number; past: number }, base: Record<string, number>): { cost: ModelCost; read: number } {
+function phase(model: ModelInfo, g: GenerativeModel, at: { batch: number; sequence: number; past: number; encoder: number }, base: Record<string, number>): { cost: ModelCost; read: number } {
   const dims = callDims(g, at, base);
   const inf = inferShapes(model, dims);
   const cost = modelCost(model, dims, inf);
@@ -106,19 +114,22 @@ function phase(model: ModelInfo, g: GenerativeModel, at: { batch: number; sequen
 export function generationFigures(model: ModelInfo, g: GenerativeModel, settings: GenerationSettings = {}, base: Record<string, number> = {}): GenerationFigures {
   const s = resolveGeneration(settings);
   const B = s.batch;
-  const pre = phase(model, g, { batch: B, sequence: s.promptTokens, past: 0 }, base);
+  const encoder = s.promptTokens;
+  const pre = phase(model, g, { batch: B, sequence: s.promptTokens, past: 0, encoder }, base);
   const past = meanPast(s);
-  const dec = phase(model, g, { batch: B, sequence: 1, past }, base);
+  const dec = phase(model, g, { batch: B, sequence: 1, past, encoder }, base);
   const kv = g.kvCacheBytesPerToken;
+  const crossBytes = (g.cross?.bytesPerEncoderToken ?? 0) * encoder * B;
   const prefillBytes = pre.read + s.promptTokens * B * kv;
-  const decodeBytes = (dec.read + (past + 1) * B * kv) / B;
+  const decodeBytes = (dec.read + (past + 1) * B * kv + crossBytes) / B;
   const decodeMacs = dec.cost.macs / B;
   const incomplete = pre.cost.incomplete?.reason ?? dec.cost.incomplete?.reason;
   return {
     layers: g.layers, heads: g.heads, kvHeads: g.kvHeads, headDim: g.headDim, vocab: g.vocab, kvCacheBytesPerToken: kv,
-    kvCacheBytes: kv * s.contextLength * B, settings: s, weightBytesRead: dec.read,
+    kvCacheBytes: kv * s.contextLength * B + crossBytes, settings: s, weightBytesRead: dec.read,
     prefill: { tokens: s.promptTokens, macs: pre.cost.macs, bytes: prefillBytes, flopsPerByte: prefillBytes ? (2 * pre.cost.macs) / prefillBytes : 0 },
     decode: { pastTokens: past, macsPerToken: decodeMacs, bytesPerToken: decodeBytes, flopsPerByte: decodeBytes ? (2 * decodeMacs) / decodeBytes : 0 },
     ...(incomplete && { incomplete }),
+    ...(g.cross && { cross: { encoderTokens: encoder, kvBytesPerEncoderToken: g.cross.bytesPerEncoderToken, kvCacheBytes: crossBytes } }),
   };
 }

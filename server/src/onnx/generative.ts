@@ -9,7 +9,7 @@
  * `kv_num_heads` attributes give the heads directly). Elsewhere the query heads are read from the
  * attention scores' shape at probe dims chosen so that the sequence and past lengths cannot be confused.
  */
-import { bitsPerElement, Dim, ModelInfo, NodeInfo, ValueInfo } from './model';
+import { allGraphs, bitsPerElement, DataType, Dim, ModelInfo, NodeInfo, ValueInfo } from './model';
 import { inferShapes, ShapeInference } from './shapes';
 import { dimExpression } from './dims';
 
@@ -29,12 +29,30 @@ export interface GenerativeDims {
   past?: string;
   /** past + new, when the model names it separately (an attention mask `total_sequence_length`) */
   total?: string;
+  /** an encoder-decoder's decoder: the encoder's output length (encoder_hidden_states' or the cross cache's axis) */
+  encoder?: string;
+}
+
+/**
+ * The cross-attention of an encoder-decoder's decoder (Optimum seq2seq naming): its keys and values come
+ * from the encoder's output, computed once per request (`present.{i}.encoder.*` of the first-step decoder)
+ * and then read at every step (`past_key_values.{i}.encoder.*`), so the cache holds them for every
+ * encoder token, whatever the number of generated tokens.
+ */
+export interface CrossAttention {
+  past: KvTensors[];
+  /** K and V of every layer for one encoder token of one sequence */
+  bytesPerEncoderToken: number;
+  encoderHiddenStates?: string;
+  encoderAttentionMask?: string;
 }
 
 export interface GenerativeModel {
   inputIds: string;
   attentionMask?: string;
   positionIds?: string;
+  /** A merged decoder (Optimum's `decoder_model_merged.onnx`): the bool input whose If runs the with-cache graph when true. */
+  useCacheBranch?: string;
   logits: string;
   past: KvTensors[];
   present: KvTensors[];
@@ -54,10 +72,18 @@ export interface GenerativeModel {
   kvCacheBytesPerToken: number;
   /** Where the heads came from: an attention op's attributes or the attention scores' shape. */
   headsFrom: 'attribute' | 'scores' | 'unknown';
+  /** An encoder-decoder's decoder: its cross-attention cache. */
+  cross?: CrossAttention;
 }
 
-const PAST = [/^past_key_values[._](\d+)[._](key|value)$/, /^past[._](\d+)[._](key|value)$/, /^past_(key|value)s?[._]?(\d+)$/, /^past[._](\d+)$/];
-const PRESENT = [/^present[._](\d+)[._](key|value)$/, /^present_key_values[._](\d+)[._](key|value)$/, /^present_(key|value)s?[._]?(\d+)$/, /^present[._](\d+)$/];
+// Optimum's seq2seq decoders name the self-attention cache `.decoder.` and the cross-attention one `.encoder.`.
+const PAST = [/^past_key_values[._](\d+)[._](?:decoder[._])?(key|value)$/, /^past[._](\d+)[._](key|value)$/, /^past_(key|value)s?[._]?(\d+)$/, /^past[._](\d+)$/];
+const PRESENT = [/^present[._](\d+)[._](?:decoder[._])?(key|value)$/, /^present_key_values[._](\d+)[._](key|value)$/, /^present_(key|value)s?[._]?(\d+)$/, /^present[._](\d+)$/];
+
+const CROSS_PAST = [/^past_key_values[._](\d+)[._]encoder[._](key|value)$/];
+const ENCODER_HIDDEN = /^encoder_hidden_states$/i;
+const ENCODER_MASK = /^encoder_attention_mask$/i;
+const USE_CACHE = /^use_cache_branch$/i;
 
 /** `name` as a cache tensor: its layer and whether it holds K, V or both. */
 function kvPart(name: string, patterns: RegExp[]): { layer: number; kind: 'key' | 'value' | 'both' } | undefined {
@@ -85,7 +111,7 @@ function kvTensors(names: string[], patterns: RegExp[]): KvTensors[] {
 }
 
 const IDS = /^(input_ids|input|ids|tokens|token_ids|decoder_input_ids)$/i;
-const MASK = /attention_mask|^mask$/i;
+const MASK = /^(?!encoder_).*attention_mask|^mask$/i;
 const POSITIONS = /position_ids|^positions$/i;
 
 function tokenInput(inputs: ValueInfo[]): ValueInfo | undefined {
@@ -115,15 +141,21 @@ function intAttr(n: NodeInfo, name: string): number | undefined {
 }
 
 /** Probe lengths: distinct from each other, from head counts and from their sum's factors, so a shape names its axis. */
-const PROBE = { batch: 1, sequence: 3, past: 5 };
+const PROBE = { batch: 1, sequence: 3, past: 5, encoder: 7 };
 
-/** Dims for one call of the model: `sequence` new tokens after `past` cached ones, `batch` sequences. */
-export function callDims(g: GenerativeModel, at: { batch: number; sequence: number; past: number }, base: Record<string, number> = {}): Record<string, number> {
+/**
+ * Dims for one call of the model: `sequence` new tokens after `past` cached ones, `batch` sequences;
+ * an encoder-decoder's decoder attends to `encoder` encoder outputs (default: past + sequence).
+ */
+export function callDims(g: GenerativeModel, at: { batch: number; sequence: number; past: number; encoder?: number }, base: Record<string, number> = {}): Record<string, number> {
   const d: Record<string, number> = { ...base };
   if (g.dims.batch) d[g.dims.batch] = at.batch;
   if (g.dims.sequence) d[g.dims.sequence] = at.sequence;
   if (g.dims.past) d[g.dims.past] = at.past;
   if (g.dims.total && !dimExpression(g.dims.total)) d[g.dims.total] = at.past + at.sequence;
+  if (g.dims.encoder) d[g.dims.encoder] = at.encoder ?? at.past + at.sequence;
+  // A known condition folds the merged decoder's If: only the branch that runs is counted.
+  if (g.useCacheBranch) d[g.useCacheBranch] = at.past > 0 ? 1 : 0;
   return d;
 }
 
@@ -131,7 +163,8 @@ export function callDims(g: GenerativeModel, at: { batch: number; sequence: numb
 function headsFromScores(model: ModelInfo, inf: ShapeInference): number {
   const counts = new Map<number, number>();
   const total = PROBE.past + PROBE.sequence;
-  for (const n of model.graph.nodes) {
+  // Every graph: a merged decoder's attention sits in the If's branches.
+  for (const n of [...allGraphs(model.graph)].flatMap((gr) => gr.nodes)) {
     if (n.opType !== 'MatMul' || n.domain !== '') continue;
     const s = inf.values.get(n.outputs[0])?.shape;
     if (!s || s.length !== 4 || s[2] !== PROBE.sequence || s[3] !== total || typeof s[1] !== 'number') continue;
@@ -164,12 +197,20 @@ export function recognizeGenerative(model: ModelInfo): GenerativeModel | undefin
   const mask = inputs.find((i) => MASK.test(i.name));
   const pastAxisInner = [1, 2].find((a) => typeof axes[a] === 'string') ?? 2;
   const pastAxis = pastAxisInner + (combined ? 1 : 0);
+  const crossPast = kvTensors(inputs.map((i) => i.name), CROSS_PAST);
+  const hidden = inputs.find((i) => ENCODER_HIDDEN.test(i.name));
+  const encoderMask = inputs.find((i) => ENCODER_MASK.test(i.name));
+  const crossFirst = crossPast.length ? inputs.find((i) => i.name === crossPast[0].key) : undefined;
+  const useCache = inputs.find((i) => USE_CACHE.test(i.name) && i.elemType === DataType.BOOL);
+  const encoderDim = sym(crossFirst?.shape?.[pastAxis]) ?? sym(hidden?.shape?.[1]) ?? sym(encoderMask?.shape?.[1]);
   const dims: GenerativeDims = {
     batch: sym(ids.shape?.[0]), sequence: sym(ids.shape?.[1]), past: sym(axes[pastAxisInner]),
     total: mask && sym(mask.shape?.[1]) !== sym(ids.shape?.[1]) ? sym(mask.shape?.[1]) : undefined,
+    ...(encoderDim && { encoder: encoderDim }),
   };
   const base: Omit<GenerativeModel, 'heads' | 'kvHeads' | 'headDim' | 'vocab' | 'kvCacheBytesPerToken' | 'headsFrom'> = {
     inputIds: ids.name, attentionMask: mask?.name, positionIds: inputs.find((i) => POSITIONS.test(i.name))?.name,
+    ...(useCache && { useCacheBranch: useCache.name }),
     logits: logits.name, past, present, dims, pastAxis, layers: past.length, kvElemType: first.elemType,
   };
   const probe = { ...base, heads: NaN, kvHeads: NaN, headDim: NaN, vocab: NaN, kvCacheBytesPerToken: NaN, headsFrom: 'unknown' as const };
@@ -194,9 +235,15 @@ export function recognizeGenerative(model: ModelInfo): GenerativeModel | undefin
     if (Number.isFinite(heads)) headsFrom = 'scores';
   }
   const bytes = bitsPerElement(first.elemType) / 8;
+  const isCross = crossPast.length || hidden || encoderMask;
+  const cross: CrossAttention | undefined = isCross ? {
+    past: crossPast, encoderHiddenStates: hidden?.name, encoderAttentionMask: encoderMask?.name,
+    // Read like the self cache: the heads axis and the head size of the first layer's key.
+    bytesPerEncoderToken: crossFirst ? 2 * crossPast.length * fixed(crossFirst.name, headAxis) * fixed(crossFirst.name, shape.length - 1) * (bitsPerElement(crossFirst.elemType) / 8) : 0,
+  } : undefined;
   return {
     ...base, heads, kvHeads: op?.kvHeads ?? kvHeads, headDim, vocab, headsFrom,
-    kvCacheBytesPerToken: 2 * past.length * kvHeads * headDim * bytes,
+    kvCacheBytesPerToken: 2 * past.length * kvHeads * headDim * bytes, ...(cross && { cross }),
   };
 }
 

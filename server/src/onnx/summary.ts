@@ -5,6 +5,7 @@
 import { allGraphs, dataTypeName, Dim, ModelInfo, TensorInfo, ValueInfo } from './model';
 import type { ComputeSummary } from './cost';
 import type { GenerationFigures } from './generation';
+import { EncoderDecoderPair, pairLine } from './encoderDecoder';
 
 export interface IoSummary {
   name: string;
@@ -31,6 +32,8 @@ export interface ModelSummary extends Partial<ComputeSummary> {
   externalData: boolean;
   /** A decoder with a KV cache: its prefill and decode figures (onnx/generation.ts). */
   generation?: GenerationFigures;
+  /** One half of an encoder-decoder export: the other files beside it (onnx/encoderDecoder.ts). */
+  encoderDecoder?: EncoderDecoderPair;
 }
 
 /** Weight-like tensors: initializers and the values of Constant nodes, in every subgraph. */
@@ -131,6 +134,7 @@ export function summaryMarkdown(name: string, s: ModelSummary): string {
   const types = Object.entries(s.weightBytesByType).filter(([, b]) => b > 0).map(([t, b]) => `${t} ${formatBytes(b)}`);
   if (types.length) lines.push(`- Weights by type: ${types.join(', ')}${s.externalData ? ' (external data)' : ''}`);
   if (s.macs !== undefined) lines.push(computeLine(s));
+  if (s.encoderDecoder) lines.push(`- ${pairLine(s.encoderDecoder)}`);
   if (s.generation) lines.push(...generationLines(s.generation));
   lines.push(`- Opsets: ${Object.entries(s.opsets).map(([d, v]) => `${d} ${v}`).join(', ') || 'none'} · IR ${s.irVersion}${s.producer ? ` · ${s.producer}` : ''}`);
   lines.push(`- Inputs: ${s.inputs.map((i) => `\`${i.name}\` ${i.type}${formatShape(i.shape)}`).join(', ') || 'none'}`);
@@ -168,5 +172,7 @@ export function generationLines(g: GenerationFigures): string[] {
     `- Prefill (${g.prefill.tokens} tokens): ${formatCount(g.prefill.macs)}MACs, ${formatBytes(g.prefill.bytes)} read · ${g.prefill.flopsPerByte.toFixed(1)} FLOP/byte`,
     `- Decode (per token at ${g.decode.pastTokens} past): ${formatCount(g.decode.macsPerToken)}MACs, ${formatBytes(g.decode.bytesPerToken)} read · ` +
       `${g.decode.flopsPerByte.toFixed(2)} FLOP/byte${g.incomplete ? ` · lower bound: ${g.incomplete}` : ''}`,
+    ...(g.cross ? [`- Cross-attention cache: ${formatBytes(g.cross.kvBytesPerEncoderToken)}/encoder token, ${formatBytes(g.cross.kvCacheBytes)} at ` +
+      `${g.cross.encoderTokens} encoder tokens × batch ${s.batch} (in the KV cache and read at every step; the prefill counts the decoder only)`] : []),
   ];
 }

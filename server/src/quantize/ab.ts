@@ -11,19 +11,48 @@ import { lastWords } from '../errors';
 import { readModelFile } from '../onnx/reader';
 import { ModelInfo } from '../onnx/model';
 import { cpuFeatures } from './cpu';
+import type { Config } from '../config';
 import { loadSamplesDir, modelInputs, readSamplesFile, Sample, synthesizeSamples, writeSamplesFile } from './samples';
-import { runBenchmark } from '../bench/runner';
+import { runBenchmark, runGreedy } from '../bench/runner';
 import type { BenchResult } from '../bench/types';
 import type { CalibrateResult, CalibrateTask, RunResult, RunTask, WorkerTask } from './worker';
+import { GenerativeModel, recognizeGenerative } from '../onnx/generative';
+import { abPrompts, compareGenerations, GenerationAgreement } from './greedyAgreement';
 
 export interface AbThresholds {
   /** Minimum cosine similarity of every output (default 0.99). */
   minCosine: number;
   /** Minimum p50 speed-up B over A to call B faster (default 1.1). */
   minSpeedup: number;
+  /** Decoders: minimum share of greedily generated ids equal to A's (default 0.9); replaces minCosine in the verdict. */
+  minTokenAgreement: number;
 }
 
-export const DEFAULT_THRESHOLDS: AbThresholds = { minCosine: 0.99, minSpeedup: 1.1 };
+export const DEFAULT_THRESHOLDS: AbThresholds = { minCosine: 0.99, minSpeedup: 1.1, minTokenAgreement: 0.9 };
+
+/** A decoder's A/B: greedy generations from `prompts` (or seeded ones), `newTokens` steps each; decode timed at `promptTokens`. */
+export interface AbGenerationOptions {
+  prompts?: number[][];
+  /** decode steps per prompt (default 32) */
+  newTokens?: number;
+  /** the timed generation's prompt length (default: the generation settings' 128) */
+  promptTokens?: number;
+  /** tokens a sequence may hold: seeded prompts are shortened to leave room for the new tokens */
+  contextLength?: number;
+}
+
+export const AB_NEW_TOKENS = 32;
+
+/** The A/B's thresholds from the configuration (quantize.minCosine, minSpeedup, minTokenAgreement). */
+export function abThresholds(cfg: Pick<Config, 'quantize'>): AbThresholds {
+  const { minCosine, minSpeedup, minTokenAgreement } = cfg.quantize;
+  return { minCosine, minSpeedup, minTokenAgreement };
+}
+
+/** A decoder's A/B at the generation settings' prompt and context lengths, `newTokens` steps per prompt. */
+export function abGeneration(cfg: Pick<Config, 'generation'>, newTokens?: number): AbGenerationOptions {
+  return { newTokens, promptTokens: cfg.generation.promptTokens, contextLength: cfg.generation.contextLength };
+}
 
 export interface AbOptions {
   /** Folder of `.npy` samples (see samples.ts); synthetic inputs otherwise. */
@@ -42,6 +71,8 @@ export interface AbOptions {
   timeoutMs?: number;
   /** What the converter did, for the explanation (method name, converted op counts). */
   context?: { method?: string; convertedOps?: Record<string, number> };
+  /** Decoders with a KV cache (both models): how their greedy generations are compared and timed. */
+  generation?: AbGenerationOptions;
 }
 
 export interface OutputAgreement {
@@ -67,6 +98,8 @@ export interface Perf {
   sizeBytes: number;
   peakRssBytes: number;
   loadMs: number;
+  /** decoders: timed by a greedy generation (p50/p95 are then per decode step, throughput tokens/s) */
+  decode?: { ttftMsP50: number; tokensPerSec: number; promptTokens: number; newTokens: number };
 }
 
 export type Verdict = 'ship it' | 'faster but less accurate' | 'not faster on this machine: keep the original' | 'less accurate: keep the original' | 'accurate (speed not measured)';
@@ -81,7 +114,12 @@ export interface AbReport {
   accurate: boolean;
   perfA?: Perf;
   perfB?: Perf;
+  /** decoders: decode tokens/s B over A; otherwise p50 A over B */
   speedup?: number;
+  /** decoders: time to first token (the prefill) A over B */
+  prefillSpeedup?: number;
+  /** decoders: the greedy generations compared; the verdict's accuracy is their token agreement */
+  generation?: GenerationAgreement;
   sizeRatio: number;
   verdict: Verdict;
   explanation: string[];
@@ -141,10 +179,29 @@ function modelBytes(file: string, m: ModelInfo): number {
 }
 
 function perfOf(r: BenchResult, size: number): Perf {
+  const g = r.generation;
   return {
     p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, meanMs: r.latencyMs.mean, runs: r.runs,
     throughput: r.throughput.itemsPerSec, sizeBytes: size, peakRssBytes: r.peakRssBytes, loadMs: r.sessionCreateMs,
+    ...(g && { decode: { ttftMsP50: g.ttftMs.p50, tokensPerSec: g.tokensPerSec, promptTokens: g.promptTokens, newTokens: g.newTokens } }),
   };
+}
+
+/** Both models decoder-only with a KV cache (what the decode loop runs): the A/B compares their generations. */
+function decoders(mA: ModelInfo, mB: ModelInfo): GenerativeModel | undefined {
+  const gA = recognizeGenerative(mA);
+  return gA && !gA.cross && recognizeGenerative(mB) ? gA : undefined;
+}
+
+/** Greedy generations of both models from the same prompts, compared. */
+async function compareDecoders(fileA: string, fileB: string, g: GenerativeModel, o: AbOptions): Promise<GenerationAgreement> {
+  const newTokens = o.generation?.newTokens ?? AB_NEW_TOKENS;
+  const room = o.generation?.contextLength ? o.generation.contextLength - newTokens : Infinity;
+  const prompts = o.generation?.prompts ?? abPrompts(g.vocab, room);
+  const opts = o.threads ? { session: { intraOpNumThreads: o.threads } } : {};
+  const a = await runGreedy(fileA, prompts, newTokens, opts, { signal: o.signal });
+  const b = await runGreedy(fileB, prompts, newTokens, opts, { signal: o.signal });
+  return compareGenerations(prompts, a, b);
 }
 
 /** Symbolic dim name → the value the samples use, so the benchmark runs the same shapes. */
@@ -170,27 +227,31 @@ export async function compareModels(fileA: string, fileB: string, o: AbOptions =
     const rB = await runWorker({ kind: 'run', model: path.resolve(fileB), samplesFile, outDir: path.join(dir, 'b'), threads: o.threads }, o.signal, o.timeoutMs);
     for (const name of rA.outputs) if (!rB.outputs.includes(name)) throw new Error(`output '${name}' of ${path.basename(fileA)} is missing from ${path.basename(fileB)}`);
     const outputs = compareOutputs(path.join(dir, 'a'), path.join(dir, 'b'), rA.outputs, samples.length, vocabularies(mA));
+    const decoder = decoders(mA, mB);
+    const generation = decoder && await compareDecoders(fileA, fileB, decoder, o);
     let perfA: Perf | undefined, perfB: Perf | undefined;
     if (o.bench !== false) {
-      // Timing through the benchmark runner, at the shapes of the samples (its own synthetic values).
-      const dims = sampleDims(mA, samples[0]);
+      // Timing through the benchmark runner: a decoder by a greedy generation (decode is where it pays or
+      // not), anything else at the shapes of the samples (its own synthetic values).
       const opts = {
-        dims, warmupRuns: 3, minRuns: 10, minTimeS: o.benchSeconds ?? 3, maxTimeS: (o.benchSeconds ?? 3) * 4,
+        dims: sampleDims(mA, samples[0]), warmupRuns: 3, minRuns: 10, minTimeS: o.benchSeconds ?? 3, maxTimeS: (o.benchSeconds ?? 3) * 4,
         ...(o.threads ? { session: { intraOpNumThreads: o.threads } } : {}),
+        ...(decoder && { dims: {}, generate: { promptTokens: o.generation?.promptTokens, newTokens: o.generation?.newTokens ?? AB_NEW_TOKENS } }),
       };
       perfA = perfOf(await runBenchmark(path.resolve(fileA), opts, { signal: o.signal }), modelBytes(fileA, mA));
       perfB = perfOf(await runBenchmark(path.resolve(fileB), opts, { signal: o.signal }), modelBytes(fileB, mB));
     }
     const minCosine = Math.min(...outputs.map((x) => x.cosine));
-    const accurate = minCosine >= thresholds.minCosine;
-    const speedup = perfA && perfB ? perfA.p50Ms / perfB.p50Ms : undefined;
+    const accurate = generation ? generation.tokenAgreement >= thresholds.minTokenAgreement : minCosine >= thresholds.minCosine;
+    const speedup = perfA?.decode && perfB?.decode ? perfB.decode.tokensPerSec / perfA.decode.tokensPerSec : perfA && perfB ? perfA.p50Ms / perfB.p50Ms : undefined;
+    const prefillSpeedup = perfA?.decode && perfB?.decode ? perfA.decode.ttftMsP50 / perfB.decode.ttftMsP50 : undefined;
     const sizeRatio = modelBytes(fileB, mB) / modelBytes(fileA, mA);
     const verdict: Verdict = speedup === undefined ? (accurate ? 'accurate (speed not measured)' : 'less accurate: keep the original') :
       speedup >= thresholds.minSpeedup ? (accurate ? 'ship it' : 'faster but less accurate') :
       'not faster on this machine: keep the original';
     const report: AbReport = {
       a: fileA, b: fileB, inputs: real ? 'real' : 'synthetic', samples: samples.length, outputs, minCosine, accurate,
-      perfA, perfB, speedup, sizeRatio, verdict, explanation: [], thresholds,
+      perfA, perfB, speedup, ...(prefillSpeedup !== undefined && { prefillSpeedup }), ...(generation && { generation }), sizeRatio, verdict, explanation: [], thresholds,
     };
     report.explanation = explain(report, mA, mB, o.context);
     return report;
@@ -292,7 +353,8 @@ function explain(r: AbReport, mA: ModelInfo, mB: ModelInfo, ctx: AbOptions['cont
   const int8Ops = (ob.DynamicQuantizeMatMul ?? 0) + (ob.MatMulInteger ?? 0) + (ob.QuantizeLinear ?? 0);
   const method = ctx?.method;
   if (r.inputs === 'synthetic') out.push(`Inputs were synthetic (${r.samples} random samples shaped from the model's signature): agreement on real data may differ; pass --inputs DIR with .npy samples.`);
-  if (!r.accurate) {
+  if (r.generation) out.push(...explainGeneration(r, r.generation));
+  else if (!r.accurate) {
     const worst = r.outputs.reduce((a, b) => (a.cosine < b.cosine ? a : b));
     out.push(`Output '${worst.name}' agrees only to cosine ${worst.cosine.toFixed(4)} (goal ${r.thresholds.minCosine}); try per-channel scales, a smaller int4 block, or accuracy-guided mode to keep the most sensitive layers in float.`);
   }
@@ -312,13 +374,14 @@ function explain(r: AbReport, mA: ModelInfo, mB: ModelInfo, ctx: AbOptions['cont
       ? 'This CPU has native fp16 arithmetic.'
       : 'This CPU has no native fp16 arithmetic: ONNX Runtime runs most fp16 ops by casting to float32 and back, so fp16 saves size and memory, not time, here (it pays on GPUs).');
   }
-  if ((method === 'int4-weight' || ob.MatMulNBits) && r.speedup !== undefined && r.speedup < r.thresholds.minSpeedup) {
+  if ((method === 'int4-weight' || ob.MatMulNBits) && r.speedup !== undefined && r.speedup < r.thresholds.minSpeedup && !r.generation) {
     out.push('int4 weight-only quantization targets memory-bound work (LLM decoding at batch 1); with larger batches or sequences the MatMuls are compute-bound and the dequantization costs time.');
   }
   if (r.perfA && r.perfB && Math.max(r.perfA.p95Ms / r.perfA.p50Ms, r.perfB.p95Ms / r.perfB.p50Ms) > 1.5) {
     out.push('Latency varied a lot between runs (p95 > 1.5× p50): the machine is busy, so treat the speed-up as approximate and re-run compare on a quiet machine.');
   }
-  if (r.speedup !== undefined && r.perfA && r.perfB) {
+  if (r.perfA?.decode && r.perfB?.decode) out.push(decodeSpeed(r.perfA.decode, r.perfB.decode, r));
+  else if (r.speedup !== undefined && r.perfA && r.perfB) {
     out.push(`p50 ${r.perfA.p50Ms.toFixed(2)} ms → ${r.perfB.p50Ms.toFixed(2)} ms (${r.speedup.toFixed(2)}×), size ${fmtMB(r.perfA.sizeBytes)} → ${fmtMB(r.perfB.sizeBytes)} (${r.sizeRatio.toFixed(2)}×), peak memory ${fmtMB(r.perfA.peakRssBytes)} → ${fmtMB(r.perfB.peakRssBytes)}.`);
   }
   if (r.speedup !== undefined && r.speedup < r.thresholds.minSpeedup && r.sizeRatio < 0.75) {
@@ -326,5 +389,28 @@ function explain(r: AbReport, mA: ModelInfo, mB: ModelInfo, ctx: AbOptions['cont
   }
   return out;
 }
+
+/** A decoder is judged on its generated tokens: how many agree, where they part, and the logits before that. */
+function explainGeneration(r: AbReport, g: GenerationAgreement): string[] {
+  const firsts = g.firstDivergence.map((f) => (f === null ? '-' : String(f))).join(' / ');
+  const out = [`Greedy generation from ${g.prompts} prompt(s) (${g.perPrompt.map((p) => p.promptTokens).join(', ')} ids), ${g.newTokens} step(s) each: ` +
+    `${pct(g.tokenAgreement)} of the generated tokens agree (goal ${pct(r.thresholds.minTokenAgreement)}); first divergence per prompt at step ${firsts} ('-': none); ` +
+    `logits cosine ${g.logitsCosine.toFixed(5)} (lowest step ${g.minStepCosine.toFixed(5)}) over the steps both took on the same tokens.`];
+  if (!r.accurate) {
+    out.push(g.minStepCosine >= r.thresholds.minCosine
+      ? `The logits agree to cosine ${g.minStepCosine.toFixed(4)} at every step and still flip tokens: near-ties in the logits decide greedy choices. Check agreement on real prompts (--prompts FILE), or keep the LM head and the most sensitive layers in float (--exclude, --goal).`
+      : 'Tokens flip early: keep the most sensitive layers in float (--goal), try per-channel int8 or a smaller int4 block, or accuracy_level below 4 for int4.');
+  }
+  return out;
+}
+
+function decodeSpeed(a: NonNullable<Perf['decode']>, b: NonNullable<Perf['decode']>, r: AbReport): string {
+  const pays = r.speedup! >= r.thresholds.minSpeedup;
+  return `Decode ${a.tokensPerSec.toFixed(1)} → ${b.tokensPerSec.toFixed(1)} tokens/s (${r.speedup!.toFixed(2)}×), time to first token ${a.ttftMsP50.toFixed(2)} → ${b.ttftMsP50.toFixed(2)} ms ` +
+    `(prefill ${r.prefillSpeedup!.toFixed(2)}×) at a ${a.promptTokens}-token prompt: ${pays ? 'it pays at decode, the memory-bound phase where an LLM spends its tokens' : 'no decode speed-up on this machine'}` +
+    `${r.prefillSpeedup! < 1 && pays ? '; the prefill (compute-bound) is slower, so long prompts gain less' : ''}.`;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 function fmtMB(b: number): string { return `${(b / 2 ** 20).toFixed(1)} MB`; }

@@ -34,7 +34,16 @@ export function reportCsv(doc: ReportDoc): string {
   } else {
     const r = doc.ab;
     for (const [side, p] of [['A', r.perfA], ['B', r.perfB]] as const) {
-      if (p) for (const [k, v] of Object.entries(p)) rows.push(['perf', side, k, v]);
+      if (p) for (const [k, v] of Object.entries(p)) {
+        if (typeof v === 'object') for (const [k2, v2] of Object.entries(v)) rows.push(['perf', side, `${k}.${k2}`, v2 as number]);
+        else rows.push(['perf', side, k, v]);
+      }
+    }
+    const g = r.generation;
+    if (g) {
+      rows.push(['generation', 'all prompts', 'tokenAgreement', g.tokenAgreement], ['generation', 'all prompts', 'logitsCosine', g.logitsCosine], ['generation', 'all prompts', 'minStepCosine', g.minStepCosine]);
+      g.perPrompt.forEach((p, i) => rows.push(['generation', `prompt ${i + 1}`, 'tokenAgreement', p.agreement], ['generation', `prompt ${i + 1}`, 'firstDivergence', p.firstDivergence ?? ''],
+        ['generation', `prompt ${i + 1}`, 'logitsCosine', p.logitsCosine]));
     }
     rows.push(['ab', 'B vs A', 'size ratio', r.sizeRatio], ['ab', 'B vs A', 'speedup p50', r.speedup ?? ''], ['ab', 'B vs A', 'verdict', r.verdict]);
     for (const o of r.outputs) {

@@ -6,8 +6,9 @@
  * fallbacks for a browser (light and dark by `prefers-color-scheme`).
  */
 import { formatBytesShort, formatMs, formatUsd } from '../cost/report';
-import type { BenchResult, LatencyStats } from '../bench/types';
+import type { BenchResult, GenerationResult, LatencyStats } from '../bench/types';
 import type { AbReport, OutputAgreement, Perf } from '../quantize/ab';
+import type { GenerationAgreement } from '../quantize/greedyAgreement';
 import { barsSvg, histogramSvg, lineSvg, Series } from './charts';
 import { AbDoc, BenchDoc, ReportDoc, reportSubject } from './document';
 import { escapeHtml as esc } from './escape';
@@ -78,9 +79,9 @@ function table(caption: string, head: string[], rows: string[][], rowAttrs: stri
 
 // ---- benchmark / profile ----
 
-function latencyTable(l: LatencyStats): string {
+function latencyTable(l: LatencyStats, caption = 'Latency per inference (ms)'): string {
   const keys: Array<[string, number]> = [['min', l.min], ['p50', l.p50], ['p90', l.p90], ['p95', l.p95], ['p99', l.p99], ['p99.9', l.p999], ['max', l.max], ['mean', l.mean], ['stdev', l.stdev]];
-  return table('Latency per inference (ms)', [...keys.map(([k]) => k), 'cv'], [[...keys.map(([, v]) => num(v, 4)), pct(l.cv)]], [], keys.map(() => true).concat(true));
+  return table(caption, [...keys.map(([k]) => k), 'cv'], [[...keys.map(([, v]) => num(v, 4)), pct(l.cv)]], [], keys.map(() => true).concat(true));
 }
 
 function benchBody(doc: BenchDoc, o: RenderOptions): string {
@@ -91,7 +92,14 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   out.push(`<p class="meta">${esc(base(r.model.path))} · ${formatBytesShort(r.model.sizeBytes)} · sha256 ${esc(r.model.sha256.slice(0, 12))} · ${esc(r.ep)} · batch ${r.batch}${r.concurrency > 1 ? ` · ${r.concurrency} in flight` : ''} · onnxruntime ${esc(r.ortVersion)}<br>` +
     `${esc(r.machine.cpuModel)} (${r.machine.cores} cores, ${esc(isa)}) · measured ${esc(r.measuredAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} · ${r.runs} runs after ${r.warmupRuns} warm-up</p>`);
 
-  const cards = [
+  const g = r.generation;
+  // A generation leads with what a decoder's users wait for: the first token, then each next one.
+  const cards = g ? [
+    card('time to first token', formatMs(g.ttftMs.p50), `p95 ${formatMs(g.ttftMs.p95)} · prompt ${g.promptTokens} tokens`, 'lead'),
+    card('inter-token p50', formatMs(g.interTokenMs.p50), `p95 ${formatMs(g.interTokenMs.p95)} · p99 ${formatMs(g.interTokenMs.p99)}`),
+    card('decode', `${num(g.tokensPerSec)} tokens/s`, `batch ${g.batch} · ${g.newTokens} steps`, 'lead'),
+    card('KV cache', formatBytesShort(g.kvCacheBytes), `after ${g.promptTokens + g.newTokens} tokens`),
+  ] : [
     card('p50', formatMs(l.p50)), card('p95', formatMs(l.p95), '', 'lead'), card('p99', formatMs(l.p99)),
     card('throughput', `${num(r.throughput.inferencesPerSec)} /s`, r.batch > 1 ? `${num(r.throughput.itemsPerSec)} items/s` : ''),
   ];
@@ -121,7 +129,8 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   } else {
     out.push(section('histogram', 'Latency distribution', '', 'This result has no run-by-run samples (cached by an older version): benchmark again for the histogram and trace.'));
   }
-  out.push(latencyTable(l));
+  out.push(latencyTable(l, g ? 'Latency per decode step (ms)' : undefined));
+  if (g) out.push(generationBenchSection(g));
 
   if (r.sweep) out.push(sweepSection(r));
   if (r.profile) out.push(profileSection(r, o));
@@ -132,6 +141,20 @@ function benchBody(doc: BenchDoc, o: RenderOptions): string {
   out.push(section('inputs', 'Inputs', table('Inputs fed to the model', ['name', 'type', 'shape', 'values'], inputs) +
     `<p class="note">session created in ${formatMs(r.sessionCreateMs)} · peak RSS ${formatBytesShort(r.peakRssBytes)} · growth across runs ${formatBytesShort(Math.max(0, r.rssGrowthBytes))}</p>`));
   return out.join('\n');
+}
+
+/** `bench --generate`: the two phases side by side, hot ops per phase when profiled, the ids generated. */
+function generationBenchSection(g: GenerationResult): string {
+  const rows = [
+    ['prefill (time to first token)', formatMs(g.ttftMs.p50), formatMs(g.ttftMs.p95), '–', `${g.promptTokens} tokens × batch ${g.batch}, one call`],
+    ['decode (one step)', formatMs(g.interTokenMs.p50), formatMs(g.interTokenMs.p95), formatMs(g.interTokenMs.p99), `one token per sequence: ${num(g.tokensPerSec)} tokens/s`],
+  ];
+  const hot = g.profile ? (['prefill', 'decode'] as const).map((phase) => barsSvg(g.profile![phase].topOps.slice(0, 8).map((x) => ({ label: x.opType, value: x.totalMs, note: pct(x.share) })),
+    { label: `Hot ops, ${phase} (per ${phase === 'prefill' ? 'call' : 'step'})`, unit: 'ms' })).join('') : '';
+  const ids = g.generatedIds.length > 64 ? `${g.generatedIds.slice(0, 64).join(' ')} …` : g.generatedIds.join(' ');
+  return section('generation', 'Prefill and decode',
+    table('Per phase (ms)', ['phase', 'p50', 'p95', 'p99', 'work'], rows, [], [false, true, true, true, false]) + (hot ? `<div class="pair">${hot}</div>` : ''),
+    `${g.generations} measured generations after one warm-up · ids of the first sequence: ${esc(ids)}`);
 }
 
 function sweepSection(r: BenchResult): string {
@@ -194,7 +217,11 @@ function perfRows(a: Perf | undefined, b: Perf | undefined, sizeRatio: number): 
   };
   if (a && b) {
     rows.push(['size', formatBytesShort(a.sizeBytes), formatBytesShort(b.sizeBytes), change(a.sizeBytes, b.sizeBytes, true)]);
-    rows.push(['p50', formatMs(a.p50Ms), formatMs(b.p50Ms), change(a.p50Ms, b.p50Ms, true)]);
+    if (a.decode && b.decode) {
+      rows.push(['decode tokens/s', num(a.decode.tokensPerSec), num(b.decode.tokensPerSec), change(a.decode.tokensPerSec, b.decode.tokensPerSec, false)]);
+      rows.push(['time to first token', formatMs(a.decode.ttftMsP50), formatMs(b.decode.ttftMsP50), change(a.decode.ttftMsP50, b.decode.ttftMsP50, true)]);
+    }
+    rows.push([a.decode ? 'p50 per token' : 'p50', formatMs(a.p50Ms), formatMs(b.p50Ms), change(a.p50Ms, b.p50Ms, true)]);
     rows.push(['p95', formatMs(a.p95Ms), formatMs(b.p95Ms), change(a.p95Ms, b.p95Ms, true)]);
     rows.push(['throughput', `${num(a.throughput)} /s`, `${num(b.throughput)} /s`, change(a.throughput, b.throughput, false)]);
     rows.push(['peak memory', formatBytesShort(a.peakRssBytes), formatBytesShort(b.peakRssBytes), change(a.peakRssBytes, b.peakRssBytes, true)]);
@@ -211,12 +238,21 @@ function outputRow(x: OutputAgreement, minCosine: number): string[] {
   return [`<code>${esc(x.name)}</code>`, `[${x.dims.join(', ')}]`, `<span class="${x.cosine >= minCosine ? 'ok' : 'bad'}">${x.cosine.toFixed(5)}</span>`, num(x.maxAbsError), num(x.meanAbsError), agree];
 }
 
+/** A decoder's greedy generations, prompt by prompt: agreement, first divergence, logits cosine before it. */
+function generationSection(g: GenerationAgreement, goal: number): string {
+  const rows = g.perPrompt.map((p, i) => [String(i + 1), String(p.promptTokens), `<span class="${p.agreement >= goal ? 'ok' : 'bad'}">${pct(p.agreement)}</span>`,
+    p.firstDivergence === null ? '–' : String(p.firstDivergence), p.logitsCosine.toFixed(5)]);
+  return section('generation', 'Generated tokens', table(`Greedy, ${g.newTokens} steps after each prompt: ${pct(g.tokenAgreement)} of the tokens agree (goal ${pct(goal)})`,
+    ['prompt', 'ids', 'tokens agree', 'first divergence', 'logits cosine'], rows, [], [false, true, true, true, true]),
+  'the logits are compared over the steps both models took on the same tokens');
+}
+
 function abBody(doc: AbDoc): string {
   const r: AbReport = doc.ab;
   const out: string[] = [];
   const good = r.verdict === 'ship it' || r.verdict.startsWith('accurate');
   out.push(`<p class="meta">A <code>${esc(base(r.a))}</code> · B <code>${esc(base(r.b))}</code> · ${r.samples} ${esc(r.inputs)} sample${r.samples === 1 ? '' : 's'} · goals: cosine ≥ ${r.thresholds.minCosine}, speed-up ≥ ${r.thresholds.minSpeedup}×</p>`);
-  out.push(`<div class="verdict ${good ? 'ok' : 'bad'}" role="status"><strong>${esc(r.verdict)}</strong>${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}× p50` : ''} · size ${r.sizeRatio.toFixed(2)}× · min cosine ${r.minCosine.toFixed(5)}</div>`);
+  out.push(`<div class="verdict ${good ? 'ok' : 'bad'}" role="status"><strong>${esc(r.verdict)}</strong>${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}× ${r.perfA?.decode ? 'decode tokens/s' : 'p50'}` : ''} · size ${r.sizeRatio.toFixed(2)}× · ${r.generation ? `tokens agree ${pct(r.generation.tokenAgreement)}` : `min cosine ${r.minCosine.toFixed(5)}`}</div>`);
   if (r.perfA && r.perfB) {
     const a = r.perfA, b = r.perfB;
     const bars = barsSvg([{ label: 'A p50', value: a.p50Ms }, { label: 'B p50', value: b.p50Ms }, { label: 'A p95', value: a.p95Ms }, { label: 'B p95', value: b.p95Ms }],
@@ -227,6 +263,7 @@ function abBody(doc: AbDoc): string {
   }
   out.push(section('outputs', 'Output agreement', table('Per output, over all samples', ['output', 'shape', 'cosine', 'max |error|', 'mean |error|', 'agreement'],
     r.outputs.map((x) => outputRow(x, r.thresholds.minCosine)), [], [false, false, true, true, true, false])));
+  if (r.generation) out.push(generationSection(r.generation, r.thresholds.minTokenAgreement));
   if (r.explanation.length) out.push(section('reasons', 'Why', `<ul>${r.explanation.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`));
   const c = doc.conversion;
   if (c) {

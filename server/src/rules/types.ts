@@ -97,6 +97,8 @@ export interface ModelContext {
   cost?: ModelCost;
   /** Every value's inferred type and shape at the configured dims (what the file declares, and what it does not). */
   shapes?: ShapeInference;
+  /** A first-step decoder_model.onnx: the file beside it that runs the later steps with the cache (onnx/encoderDecoder.ts). */
+  cachedSibling?: string;
 }
 
 export interface ModelRule extends RuleBase {

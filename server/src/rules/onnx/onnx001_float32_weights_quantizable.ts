@@ -26,8 +26,9 @@ function familyOf(n: NodeInfo): Family | undefined {
 
 /** For a decoder with a KV cache (see bench/generate-quantized.ts for the measured figures). */
 const DECODER_ADVICE = '. This is a decoder with a KV cache: weight-only quantization pays at decode, which is memory-bound ' +
-  '(every step reads all weights), far more than at the compute-bound prefill; judge it with `inference-lens bench --generate` ' +
-  '(tokens/s) and by the generated tokens, not only a logits cosine: a cosine of 0.999 can still flip greedy tokens';
+  '(every step reads all weights), far more than at the compute-bound prefill; judge it on decode tokens/s (`inference-lens bench --generate`) ' +
+  'and by the generated tokens, not only a logits cosine: a cosine of 0.999 can still flip greedy tokens. The quantize A/B does both for a decoder ' +
+  '(greedy generations from several prompts: token agreement, first divergence)';
 
 function check(ctx: ModelContext): Finding[] {
   const { model } = ctx;

@@ -5,7 +5,7 @@ import { takesKvCache } from '../../onnx/generative';
 function check(ctx: ModelContext): Finding[] {
   const out: Finding[] = [];
   const decoder = takesKvCache(ctx.model)
-    ? ' In a decoder, int8 compute is faster at decode but can flip greedy tokens: compare the generated tokens with `bench --generate` on both models.'
+    ? ' In a decoder, int8 compute is faster at decode but can flip greedy tokens: compare the generated tokens (`inference-lens compare` on the two models judges a decoder by its greedy token agreement; `bench --generate` times decode).'
     : '';
   for (const { node } of allNodes(ctx.model)) {
     if (node.opType !== 'MatMulNBits' || node.domain !== 'com.microsoft') continue;
