@@ -19,8 +19,8 @@ export interface Project { repo: string; commit: string; kind: string; files: Pr
  * dev: tuned on; test: by hash, scored at the end; holdout, holdout2, holdout3: labelled later, blind, by people who
  * never ran the rules on them (a second batch once the first one's misses had been read).
  */
-export type Split = 'dev' | 'test' | 'holdout' | 'holdout2' | 'holdout3';
-export const SPLITS: Split[] = ['dev', 'test', 'holdout', 'holdout2', 'holdout3'];
+export type Split = 'dev' | 'test' | 'holdout' | 'holdout2' | 'holdout3' | 'holdout4';
+export const SPLITS: Split[] = ['dev', 'test', 'holdout', 'holdout2', 'holdout3', 'holdout4'];
 
 export const CORPUS_DIR = path.resolve(__dirname, '../../../test/corpus-real');
 export const FILES_DIR = path.resolve(__dirname, '../../../.corpus/real');
