@@ -16,7 +16,7 @@ export interface Label { line: number; rule: string; expect: boolean; reason: st
 export interface ProjectFile { path: string; labels: Label[] }
 export interface Project { repo: string; commit: string; kind: string; files: ProjectFile[]; split?: Split }
 /**
- * dev: tuned on; test: by hash, scored at the end; holdout, holdout2, holdout3: labelled later, blind, by people who
+ * dev: tuned on; test: by hash, scored at the end; holdout, holdout2, holdout3, holdout4: labelled later, blind, by people who
  * never ran the rules on them (a second batch once the first one's misses had been read).
  */
 export type Split = 'dev' | 'test' | 'holdout' | 'holdout2' | 'holdout3' | 'holdout4';

@@ -149,6 +149,19 @@ describe('workspace index', () => {
     assert.deepStrictEqual(found.get('/ws/svc/logic.py')!.map((f) => `${f.rule}@${f.range.start.line}`), ['PY008@5']);
   });
 
+  it('a FastAPI dependency imported from another file runs per request: the service it constructs loads per request', () => {
+    const files = (provider: string) => [
+      { file: '/ws/svc/engine.py', text: 'import onnxruntime as ort\n\n\nclass Engine:\n    def __init__(self):\n        self.prepare()\n\n    def prepare(self):\n        self.session = ort.InferenceSession("m.onnx", providers=["CPUExecutionProvider"])\n', lang: 'python' as const },
+      { file: '/ws/svc/deps.py', text: provider, lang: 'python' as const },
+      { file: '/ws/svc/routes.py', text: 'from fastapi import APIRouter, Depends\nfrom svc.deps import get_engine\n\nrouter = APIRouter()\n\n\n@router.post("/run")\ndef run(x: list, engine=Depends(get_engine)):\n    return engine.session.run(None, {"x": x})\n', lang: 'python' as const },
+    ];
+    const perRequest = analyzeCodeFiles(files('from svc.engine import Engine\n\n\ndef get_engine():\n    return Engine()\n'), () => mergeConfig());
+    assert.deepStrictEqual(perRequest.get('/ws/svc/engine.py')!.map((f) => `${f.rule}@${f.range.start.line}`), ['PY001@8']);
+    // The same provider behind lru_cache builds the engine once.
+    const cached = analyzeCodeFiles(files('from functools import lru_cache\n\nfrom svc.engine import Engine\n\n\n@lru_cache\ndef get_engine():\n    return Engine()\n'), () => mergeConfig());
+    assert.deepStrictEqual(cached.get('/ws/svc/engine.py')!.filter((f) => f.rule === 'PY001'), []);
+  });
+
   it('a module only other files\' handlers reach is serving code (PY007), and a cached factory of another file loads once', () => {
     const found = analyzeCodeFiles([
       { file: '/ws/predictor.py', text: 'import onnxruntime as ort\n\n\nclass Predictor:\n    def __init__(self, path):\n        self.session = ort.InferenceSession(path)\n\n    def predict(self, x):\n        return self.session.run(None, {"x": x})\n', lang: 'python' as const },

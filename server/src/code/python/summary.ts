@@ -20,6 +20,8 @@ export interface PythonSummary {
   factories: [string, FactoryResult[]][];
   /** request handlers: [qualified name, why it runs per request] */
   handlers: [string, string][];
+  /** functions of other files this file registers as handlers (`Depends(get_service)` of an imported provider): [local name, why] */
+  importedHandlers?: [string, string][];
   defs: FunctionDef[];
   /** calls that resolve in the file or go through an import (others cannot reach workspace code) */
   edges: CallEdge[];
@@ -47,6 +49,7 @@ export function summarizeContext(ctx: ModuleContext): PythonSummary {
     bindings,
     factories: [...ctx.factories].filter(([n]) => !external.has(n)),
     handlers: [...ctx.handlers],
+    importedHandlers: [...ctx.registrations].filter(([n]) => ctx.imports.has(n) && !ctx.defs.has(n)),
     defs: [...ctx.defs.values()],
     edges: ctx.edges.filter((e) => resolveTarget(graph, e.to) || ctx.imports.has(head(e.to)) || ctx.importedInstances.has(head(e.to))),
     instances: [...ctx.instances],

@@ -303,8 +303,15 @@ export class WorkspaceIndex {
     const asyncRoots: NodeId[] = [];
     // Cached factories run once per key: the walk stops there (like at another handler).
     const cached = new Set<NodeId>();
-    for (const e of this.files.values()) {
+    for (const [file, e] of this.files) {
       for (const [id, kind] of e.roots.handlers) handlers.set(id, kind);
+      // `Depends(get_service)` with get_service imported from another file of the workspace: that function serves per request.
+      for (const [local, kind] of e.summary.importedHandlers ?? []) {
+        const id = this.target(file, e, local);
+        const [tf, name] = id ? id.split('\0') : [];
+        // A cached provider (`@lru_cache def get_engine()`) runs its body once, not per request.
+        if (id && !handlers.has(id) && !this.files.get(tf)?.defs.get(name)?.cached) handlers.set(id, kind);
+      }
       for (const id of e.roots.cached) cached.add(id);
       asyncRoots.push(...e.roots.asyncRoots);
     }
