@@ -34,7 +34,7 @@ export function headline(d: BenchDoc): string {
 
 export function registerBenchmarkCommands(
   context: vscode.ExtensionContext, client: LanguageClient, pickModel: (placeHolder: string) => Promise<vscode.Uri | undefined>,
-  onResult: (model: vscode.Uri, doc: BenchDoc) => void,
+  status: { onResult: (model: vscode.Uri, doc: BenchDoc) => void; cleared: () => void },
 ): void {
   const channel = vscode.window.createOutputChannel('Inference Lens Benchmarks');
   /** Models whose run this window started from the palette: their report opens by itself. */
@@ -63,6 +63,7 @@ export function registerBenchmarkCommands(
     vscode.commands.registerCommand('inferenceLens.generateBenchmark', run('benchmark', { generate: {} }, 'Decoder to benchmark: prefill, then greedy decode steps')),
     vscode.commands.registerCommand('inferenceLens.clearBenchmarkCache', async () => {
       const r = await client.sendRequest<{ removed: number }>('workspace/executeCommand', { command: 'inferenceLens.clearCache', arguments: [] });
+      status.cleared();
       void vscode.window.showInformationMessage(`Inference Lens: removed ${r.removed} cached benchmark result${r.removed === 1 ? '' : 's'}; costs are estimates again until the next run.`);
     }),
     client.onNotification('inferenceLens/benchmarkResult', (p: Pushed) => {
@@ -70,7 +71,7 @@ export function registerBenchmarkCommands(
       const doc: BenchDoc = { kind: 'bench', result: p.result, ...(p.cost && { cost: p.cost }), ...(p.costError && { costError: p.costError }) };
       const r = p.result;
       channel.appendLine(`${new Date().toISOString()}  ${model.fsPath}  ${r.ep} batch ${r.batch}  p50 ${r.latencyMs.p50.toFixed(3)} ms  p95 ${r.latencyMs.p95.toFixed(3)} ms`);
-      onResult(model, doc);
+      status.onResult(model, doc);
       results.fire({ model, doc });
       if (asked.has(model.fsPath)) {
         showReport(doc);

@@ -75,7 +75,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Infere
     }),
   );
   const status = registerStatusBar(context, client);
-  registerBenchmarkCommands(context, client, pickModel, status.onResult);
+  registerBenchmarkCommands(context, client, pickModel, status);
   registerCommands(context, client, pickModel);
   registerModelView(context, () => client, pickModel);
   await client.start();

@@ -67,35 +67,52 @@ export function registerModelView(context: vscode.ExtensionContext, client: () =
         panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [] };
         const model = document.uri;
         panel.webview.onDidReceiveMessage((m: ModelPageMessage) => void onAction(model, m, client));
-        const render = async (): Promise<void> => {
-          lastPage = renderModelPage(await pageData(model, client), { nonce: randomBytes(18).toString('base64'), cspSource: panel.webview.cspSource });
+        const show = (data: ModelPageData): void => {
+          lastPage = renderModelPage(data, { nonce: randomBytes(18).toString('base64'), cspSource: panel.webview.cspSource });
           panel.webview.html = lastPage;
+        };
+        let renders = 0;
+        let disposed = false;
+        const render = async (): Promise<void> => {
+          const mine = ++renders;
+          const { data, later } = await pageData(model, client);
+          if (disposed || mine !== renders) return;
+          show(data);
+          // The last benchmark needs the file's hash (seconds on a large model, the first time): shown when it comes.
+          void later?.then((last) => { if (last && !disposed && mine === renders) show({ ...data, last: last.result }); });
         };
         await render();
         // A new benchmark or a settings change (instance, dims, traffic) changes the figures.
         const settings = vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('inferenceLens')) void render(); });
         const results = onBenchmarkResult((r) => { if (r.model.fsPath === model.fsPath) void render(); });
-        panel.onDidDispose(() => { settings.dispose(); results.dispose(); });
+        panel.onDidDispose(() => { disposed = true; settings.dispose(); results.dispose(); });
         await openModelView(model, vscode.ViewColumn.Beside);
       },
     }, { supportsMultipleEditorsPerDocument: true }),
   );
 }
 
-/** What the model page shows, from the server: summary and findings, cost, the last benchmark. */
-async function pageData(model: vscode.Uri, client: () => LanguageClient | undefined): Promise<ModelPageData> {
+/**
+ * What the model page shows, from the server: summary and findings, cost, the last benchmark. The page is
+ * ready once the summary and the cost are in (reading, shapes and cost skip the weights: ~150 ms for a
+ * 438 MB BERT, bench/model-editor.ts); the last benchmark is looked up by the file's sha256, which the
+ * server computes once per file (~0.5 s for that model), so when it is not in yet it comes as `later`.
+ */
+async function pageData(model: vscode.Uri, client: () => LanguageClient | undefined): Promise<{ data: ModelPageData; later?: Promise<{ result: BenchResult } | null> }> {
   const file = model.fsPath;
   try {
     const c = await running(client);
     const exec = <T>(command: string): Promise<T> => c.sendRequest<T>('workspace/executeCommand', { command, arguments: [model.toString()] });
-    const [sum, cost, last] = await Promise.all([
+    let last: { result: BenchResult } | null | undefined;
+    const lastAsked = exec<{ result: BenchResult } | null>('inferenceLens.lastBenchmark').catch(() => null).then((r) => (last = r));
+    const [sum, cost] = await Promise.all([
       exec<{ summary?: ModelSummary; diagnostics: Array<{ rule: string; message: string; severity?: string; fixes?: Array<{ title: string }> }> }>('inferenceLens.modelSummary'),
       exec<{ cost?: CostJson; error?: string }>('inferenceLens.cost').catch((e: Error) => ({ error: e.message, cost: undefined })),
-      exec<{ result: BenchResult } | null>('inferenceLens.lastBenchmark').catch(() => null),
     ]);
-    return { file, summary: sum.summary, findings: sum.diagnostics, cost: cost.cost, costError: cost.error, last: last?.result };
+    const data: ModelPageData = { file, summary: sum.summary, findings: sum.diagnostics, cost: cost.cost, costError: cost.error, last: last?.result };
+    return last === undefined ? { data, later: lastAsked } : { data };
   } catch (e) {
-    return { file, findings: [{ rule: 'server', message: `Could not reach the Inference Lens server: ${(e as Error).message}` }] };
+    return { data: { file, findings: [{ rule: 'server', message: `Could not reach the Inference Lens server: ${(e as Error).message}` }] } };
   }
 }
 

@@ -1,17 +1,20 @@
 /**
- * The status bar item for the active model (a `.onnx` in the model editor, or its text view): the
- * last measured p95 and $ per 1k, or the estimate marked "est."; a click opens the last report, or
- * benchmarks the model when it was never measured. Figures come from the server (lastBenchmark, cost).
+ * The status bar item for the active editor's model: a `.onnx` in the model editor, its text view, or the
+ * model a code file loads (the load at or above the cursor). The server computes what it says
+ * (`inferenceLens.statusOf`: the last measured p95 and $ per 1k, or the estimate marked "est."); a click
+ * opens the last report, or benchmarks the model when it was never measured.
  */
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { BenchResult } from '../../server/src/bench/types';
 import type { CostJson } from '../../server/src/cost/report';
+import type { ModelStatus } from '../../server/src/lsp/cost';
 import type { BenchDoc } from '../../server/src/report/document';
-import { headline } from './benchmark';
 import { MODEL_SCHEME } from './modelView';
 import { showReport } from './report';
+
+/** Languages whose files may load a model (the server's document selector for code). */
+const CODE_LANGUAGES = new Set(['python', 'javascript', 'typescript', 'javascriptreact', 'typescriptreact']);
 
 /** The model the active editor shows: the .onnx (custom editor or file) or the model behind a text view. */
 export function activeModel(): vscode.Uri | undefined {
@@ -22,54 +25,88 @@ export function activeModel(): vscode.Uri | undefined {
   return undefined;
 }
 
-export function registerStatusBar(context: vscode.ExtensionContext, client: LanguageClient): { onResult: (model: vscode.Uri, doc: BenchDoc) => void; update: () => void; text: () => string } {
+/** What the server is asked about: the active model, else the active code file and its cursor line. */
+function activeSubject(): { uri: vscode.Uri; line?: number } | undefined {
+  const model = activeModel();
+  if (model) return { uri: model };
+  const editor = vscode.window.activeTextEditor;
+  if (editor?.document.uri.scheme === 'file' && CODE_LANGUAGES.has(editor.document.languageId)) {
+    return { uri: editor.document.uri, line: editor.selection.active.line };
+  }
+  return undefined;
+}
+
+export interface StatusBar {
+  /** a benchmark result arrived (pushed by the server) */
+  onResult: (model: vscode.Uri, doc: BenchDoc) => void;
+  /** the benchmark cache was cleared: estimates again */
+  cleared: () => void;
+  update: () => void;
+  /** the item's text, empty while hidden */
+  text: () => string;
+}
+
+export function registerStatusBar(context: vscode.ExtensionContext, client: LanguageClient): StatusBar {
   const item = vscode.window.createStatusBarItem('inferenceLens.model', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Inference Lens: model cost';
+  /** Results pushed in this session, so a click opens the report without asking the server. */
   const known = new Map<string, BenchDoc>();
   let generation = 0;
   let visible = false;
+  let timer: NodeJS.Timeout | undefined;
 
   const exec = <T>(command: string, args: unknown[]): Promise<T> => client.sendRequest<T>('workspace/executeCommand', { command, arguments: args });
+  const hide = (): void => { item.hide(); visible = false; };
 
   async function update(): Promise<void> {
-    const model = activeModel();
+    const subject = activeSubject();
     const mine = ++generation;
-    if (!model || !client.isRunning()) { item.hide(); visible = false; return; }
-    let doc = known.get(model.fsPath);
-    if (!doc) {
-      try {
-        const last = await exec<{ result: BenchResult; cost?: CostJson; costError?: string } | null>('inferenceLens.lastBenchmark', [model.toString()]);
-        if (last) doc = { kind: 'bench', result: last.result, ...(last.cost && { cost: last.cost }) };
-      } catch { /* untrusted workspace or no cache: the estimate below */ }
+    if (!subject || !client.isRunning()) { hide(); return; }
+    let s: ModelStatus | null;
+    try {
+      s = await exec<ModelStatus | null>('inferenceLens.statusOf', [subject.uri.toString(), ...(subject.line !== undefined ? [subject.line] : [])]);
+    } catch {
+      s = null;
     }
     if (mine !== generation) return;
-    const name = path.basename(model.fsPath);
-    if (doc) {
-      known.set(model.fsPath, doc);
-      item.text = `$(pulse) ${headline(doc)}`;
-      item.tooltip = `${name}: measured ${doc.result.measuredAt.replace('T', ' ').slice(0, 16)} (${doc.result.ep}, batch ${doc.result.batch}). Click for the report.`;
-      item.command = { title: 'Open Report', command: 'inferenceLens.openReport', arguments: [model] };
-    } else {
-      let c: CostJson | undefined;
-      try { c = (await exec<{ cost?: CostJson }>('inferenceLens.cost', [model.toString()])).cost; } catch { c = undefined; }
-      if (mine !== generation) return;
-      item.text = c ? `$(pulse) p95 ${c.latencyMs.p95.toPrecision(3)} ms · $${c.per1k.toPrecision(2)} / 1k (est.)` : '$(pulse) not measured';
-      item.tooltip = `${name}: roofline estimate on ${c?.instance ?? 'the configured instance'}. Click to benchmark it.`;
-      item.command = { title: 'Benchmark Model', command: 'inferenceLens.benchmarkModel', arguments: [model] };
-    }
+    if (!s) { hide(); return; }
+    const model = vscode.Uri.parse(s.model);
+    item.text = `$(pulse) ${s.text}`;
+    item.tooltip = s.tooltip;
+    item.command = s.measured
+      ? { title: 'Open Report', command: 'inferenceLens.openReport', arguments: [model] }
+      : { title: 'Benchmark Model', command: 'inferenceLens.benchmarkModel', arguments: [model] };
     item.show();
     visible = true;
   }
+  /** Cursor moves and edits in a code file: one request once they settle. */
+  const soon = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => { timer = undefined; void update(); }, 300);
+  };
 
   context.subscriptions.push(
     item,
+    { dispose: () => { if (timer) clearTimeout(timer); } },
     vscode.window.tabGroups.onDidChangeTabs(() => void update()),
     vscode.window.onDidChangeActiveTextEditor(() => void update()),
+    vscode.window.onDidChangeTextEditorSelection((e) => { if (e.textEditor === vscode.window.activeTextEditor && !activeModel()) soon(); }),
+    vscode.workspace.onDidChangeTextDocument((e) => { if (e.document === vscode.window.activeTextEditor?.document && !activeModel()) soon(); }),
     vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('inferenceLens')) { known.clear(); void update(); } }),
-    vscode.commands.registerCommand('inferenceLens.openReport', (model?: vscode.Uri) => {
-      const doc = model && known.get(model.fsPath);
+    vscode.commands.registerCommand('inferenceLens.openReport', async (model?: vscode.Uri) => {
+      if (!model) return;
+      let doc = known.get(model.fsPath);
+      if (!doc) {
+        const last = await exec<{ result: BenchResult; cost?: CostJson; costError?: string } | null>('inferenceLens.lastBenchmark', [model.toString()]).catch(() => null);
+        if (last) doc = { kind: 'bench', result: last.result, ...(last.cost && { cost: last.cost }), ...(last.costError && { costError: last.costError }) };
+      }
       if (doc) showReport(doc);
     }),
   );
-  return { onResult: (model, doc) => { known.set(model.fsPath, doc); void update(); }, update: () => void update(), text: () => (visible ? item.text : '') };
+  return {
+    onResult: (model, doc) => { known.set(model.fsPath, doc); void update(); },
+    cleared: () => { known.clear(); void update(); },
+    update: () => void update(),
+    text: () => (visible ? item.text : ''),
+  };
 }

@@ -10,14 +10,17 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
   CancellationTokenSource, ExecuteCommandRequest, ProtocolConnection, WorkDoneProgress, WorkDoneProgressCancelNotification,
-  WorkDoneProgressCreateRequest, ResponseError, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
+  WorkDoneProgressCreateRequest, ResponseError, DidOpenTextDocumentNotification, LSPErrorCodes, ProgressToken, HoverRequest, MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
 import { testModel } from '../helpers/testModels';
 import { loopModel } from '../helpers/benchModels';
 import { tinyDecoder } from '../helpers/tinyDecoder';
 import type { BenchResult } from '../../server/src/bench/types';
-import type { CostJson } from '../../server/src/cost/report';
+import { formatMs, formatUsd, type CostJson } from '../../server/src/cost/report';
+import type { ModelStatus } from '../../server/src/lsp/cost';
+
+const APP = 'import onnxruntime as ort\n\nsession = ort.InferenceSession("mlp.onnx")\n';
 
 async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
   for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > end) assert.fail('timed out waiting');
@@ -85,6 +88,13 @@ describe('benchmark commands over LSP', function () {
     const last = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }) as { result: BenchResult; hover: string };
     assert.strictEqual(last.result.latencyMs.p50, r.latencyMs.p50);
     assert.match(last.hover, /measured p50 .* ms/);
+    // The status bar's words for a code file that loads this model: the measured p95 and $ per 1k, a click opens the report.
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: model('app.py'), languageId: 'python', version: 1, text: APP } });
+    const s = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.statusOf', arguments: [model('app.py'), 3] }) as ModelStatus;
+    assert.strictEqual(s.model, model('mlp.onnx'));
+    assert.strictEqual(s.measured, true);
+    assert.strictEqual(s.text, `p95 ${formatMs(r.latencyMs.p95)} · ${formatUsd(cost.per1k)} / 1k`);
+    assert.match(s.tooltip, /^mlp\.onnx \(loaded by app\.py, line 3\) on c7i\.xlarge: measured .*Click for the report\.$/);
   });
 
   it('times a decoder\'s generation when asked to (generate options), the result pushed with its token figures', async () => {
@@ -147,6 +157,8 @@ describe('benchmark commands over LSP', function () {
     assert.ok(r.removed >= 2, `removed ${r.removed}`);
     assert.strictEqual(await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.lastBenchmark', arguments: [model('mlp.onnx')] }), null);
     assert.deepStrictEqual(fs.readdirSync(path.join(ws, 'cache')), ['notes.txt']);
+    const s = await conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.statusOf', arguments: [model('app.py'), 3] }) as ModelStatus;
+    assert.deepStrictEqual([s.measured, s.text.endsWith(' (est.)')], [false, true]);
     await waitFor(() => lensRefreshes > refreshes);
   });
 });

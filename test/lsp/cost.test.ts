@@ -8,13 +8,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  CodeLensRequest, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, FileChangeType, HoverRequest,
+  CodeLensRequest, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification, ExecuteCommandRequest, FileChangeType, HoverRequest,
   MarkupContent, ProtocolConnection, PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, ServerHandle } from '../helpers/lsp';
 import { testModel } from '../helpers/testModels';
 import { renderTextView } from '../../server/src/onnx/textView';
 import { readModelFile } from '../../server/src/onnx/reader';
+import type { ModelStatus } from '../../server/src/lsp/cost';
 
 const APP = `import onnxruntime as ort
 
@@ -80,6 +81,36 @@ describe('cost over the protocol', function () {
     const header = renderTextView(readModelFile(file)).headerLine;
     const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri: viewUriOf(file) }, position: { line: header, character: 1 } });
     assert.match((hover?.contents as MarkupContent).value, /\$ per month/);
+  });
+
+  it('statusOf: the status bar\'s model for a .onnx, its text view, and the load at or above the cursor in code', async () => {
+    const status = (uri: string, line?: number): Promise<ModelStatus | null> =>
+      conn.sendRequest(ExecuteCommandRequest.type, { command: 'inferenceLens.statusOf', arguments: line === undefined ? [uri] : [uri, line] }) as Promise<ModelStatus | null>;
+    const file = path.join(ws, 'mlp_mnist_like.onnx');
+    const onFile = await status(url('mlp_mnist_like.onnx'));
+    assert.match(onFile!.text, /^p95 [\d.]+ ms · \$[\d.e-]+ \/ 1k \(est\.\)$/);
+    assert.strictEqual(onFile!.measured, false);
+    assert.match(onFile!.tooltip, /^mlp_mnist_like\.onnx on c7i\.xlarge: estimate .*Click to benchmark it\.$/);
+    assert.strictEqual(onFile!.loadedBy, undefined);
+    assert.deepStrictEqual(await status(viewUriOf(file)), onFile);
+    // The same figures as the CodeLens above the load (which also names the instance).
+    const lens = (await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: url('serve.py') } }))![0].command!.title;
+    assert.strictEqual(lens, onFile!.text.replace(' (est.)', ' · c7i.xlarge (est.)'));
+    const fromCode = await status(url('serve.py'), 5);
+    assert.deepStrictEqual(fromCode!.loadedBy, { file: path.join(ws, 'serve.py'), line: 2 });
+    assert.strictEqual(fromCode!.model, pathToFileURL(file).toString());
+    assert.strictEqual(fromCode!.text, onFile!.text);
+    assert.match(fromCode!.tooltip, /^mlp_mnist_like\.onnx \(loaded by serve\.py, line 3\) on c7i\.xlarge/);
+    // Two loads: the one at or above the cursor, the first when the cursor is above both.
+    fs.copyFileSync(file, path.join(ws, 'second.onnx'));
+    const two = `import onnxruntime as ort\n\na = ort.InferenceSession("mlp_mnist_like.onnx")\n\nb = ort.InferenceSession("second.onnx")\n`;
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: url('two.py'), languageId: 'python', version: 1, text: two } });
+    const at = async (line: number): Promise<string> => path.basename(new URL((await status(url('two.py'), line))!.model).pathname);
+    assert.deepStrictEqual([await at(0), await at(2), await at(3), await at(4), await at(9)], ['mlp_mnist_like.onnx', 'mlp_mnist_like.onnx', 'mlp_mnist_like.onnx', 'second.onnx', 'second.onnx']);
+    // A code file that loads no model (or a model outside the workspace): no item.
+    const none = 'import onnxruntime as ort\n\nc = ort.InferenceSession("/nowhere/missing.onnx")\n';
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: url('none.py'), languageId: 'python', version: 1, text: none } });
+    assert.strictEqual(await status(url('none.py'), 2), null);
   });
 
   it('budget diagnostics fire on the model and the load, and clear when the budget is met', async () => {

@@ -4,11 +4,13 @@
 // "Profile Model" from the palette: the report webview's charts, a click on a hot node revealing its
 // line in the model text view, and the report in a dark theme. Screenshots go to <shots dir>.
 // Usage: node ui-smoke.mjs <code-server url with ?folder=...> <shots dir>
+import fs from 'node:fs';
 import path from 'node:path';
 import { launchChromium, stopwatch } from './browser.mjs';
 
 const [url, shots] = process.argv.slice(2);
 if (!shots) { console.error('usage: ui-smoke.mjs <url> <shots dir>'); process.exit(2); }
+const workspace = new URL(url).searchParams.get('folder'); // where Export's save dialog proposes to write
 const lap = stopwatch();
 const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 const steps = [];
@@ -145,6 +147,34 @@ try {
     await shot('report-dark');
   });
 
+  await step('Export HTML, JSON and CSV from the report write the three files', async () => {
+    const written = [];
+    for (const format of ['html', 'json', 'csv']) {
+      const file = path.join(workspace, `intent_classifier.profile.${format}`);
+      fs.rmSync(file, { force: true });
+      await report().locator(`button[data-export="${format}"]`).click();
+      // code-server's save dialog is the simple one: a quick input holding the proposed path; Enter saves there
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 30_000 });
+      await page.waitForFunction((want) => document.querySelector('.quick-input-widget input')?.value.endsWith(want), `intent_classifier.profile.${format}`, { timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      for (let i = 0; !fs.existsSync(file) || fs.statSync(file).size === 0; i++) {
+        if (i > 300) throw new Error(`${path.basename(file)} was not written`);
+        await page.waitForTimeout(100);
+      }
+      await page.waitForTimeout(200); // the write is one call, but let it finish before reading
+      written.push([format, fs.readFileSync(file, 'utf8')]);
+      fs.rmSync(file); // the later screenshots show neither the files nor their notifications
+    }
+    await palette('Notifications: Clear All Notifications');
+    const [[, html], [, json], [, csv]] = written;
+    if (!/<svg[^>]*class="chart histogram"/.test(html) || !html.includes('Content-Security-Policy')) throw new Error('the exported HTML has no histogram');
+    const result = JSON.parse(json);
+    if (result.kind !== 'profile' || !(result.latencyMs?.p95 > 0) || !result.profile?.nodes?.length) throw new Error('the exported JSON is not the profile result');
+    const lines = csv.trim().split('\n');
+    if (lines.length < 10 || !lines.some((l) => l.includes('p95'))) throw new Error(`the exported CSV has ${lines.length} lines and no p95`);
+  });
+
   await step('opening a .onnx from the Explorer shows the model page: op table and buttons', async () => {
     await palette('View: Close All Editors');
     for (const name of ['models', 'intent_classifier.onnx']) {
@@ -158,6 +188,22 @@ try {
     await page.locator('.tabs-container .tab', { hasText: 'intent_classifier.onnx' }).first().click();
     await page.waitForTimeout(800);
     await shot('model-editor');
+  });
+
+  await step('the model page\'s op table sorts by the column clicked', async () => {
+    const table = report().locator('table.sortable');
+    const column = (col) => table.locator('tbody tr').evaluateAll((rows, c) => rows.map((r) => r.cells[c].getAttribute('data-v') ?? r.cells[c].textContent), col);
+    const before = await column(0);
+    await table.locator('th[data-col="3"]').click(); // params, descending
+    if ((await table.locator('th[data-col="3"]').getAttribute('aria-sort')) !== 'descending') throw new Error('params header not marked sorted');
+    const params = (await column(3)).map(Number);
+    if (params.some((v, i) => i > 0 && v > params[i - 1])) throw new Error(`params not descending: ${params.join(', ')}`);
+    await table.locator('th[data-col="0"]').press('Enter'); // op name, ascending, from the keyboard
+    const ops = await column(0);
+    const sorted = [...ops].sort((a, b) => a.localeCompare(b));
+    if (ops.join() !== sorted.join()) throw new Error(`ops not ascending: ${ops.join(', ')}`);
+    if (ops.join() === before.join()) throw new Error('sorting by op changed nothing: the table was already in that order');
+    if ((await table.locator('th[aria-sort]').count()) !== 1) throw new Error('more than one header marked sorted');
   });
 } catch (e) {
   failed = true;

@@ -3,7 +3,7 @@
 // extension host); the code-server UI test clicks inside it.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activateExtension, EXAMPLE_MODEL, SERVE_PY, waitFor, workspaceUri } from './workspace';
+import { activateExtension, EXAMPLE_MODEL, openInEditor, positionOf, SERVE_PY, waitFor, workspaceUri } from './workspace';
 
 interface Api { reportHtml(): string | undefined; statusText(): string; modelPageHtml(): string | undefined }
 
@@ -58,6 +58,23 @@ describe('report, commands and status bar in VS Code', function () {
     await vscode.workspace.openTextDocument(workspaceUri(SERVE_PY));
     const titles = await waitFor('a measured CodeLens', async () => { const t = await lensTitles(); return t.some((x) => /^p95 .* · c7i\.xlarge$/.test(x)) ? t : undefined; });
     assert.ok(titles.includes('Benchmark') && titles.includes('Quantize'));
+  });
+
+  it('in a code file that loads the model, the status bar shows its measured p95 and $ / 1k, and its estimate after a cache clear', async () => {
+    const editor = await openInEditor(SERVE_PY);
+    const load = positionOf(editor.document, 'InferenceSession(');
+    editor.selection = new vscode.Selection(load, load);
+    const lens = await waitFor('the measured CodeLens', async () => (await lensTitles()).find((x) => /^p95 .* · c7i\.xlarge$/.test(x)));
+    // the same figures as the lens above the load (which names the instance too)
+    const status = await waitFor('the status bar item for serve.py', () => { const t = api.statusText(); return t === `$(pulse) ${lens.replace(' · c7i.xlarge', '')}` ? t : undefined; });
+    assert.match(status, /^\$\(pulse\) p95 [\d.]+ ms · \$[\d.e-]+ \/ 1k$/);
+    await vscode.commands.executeCommand('inferenceLens.clearBenchmarkCache');
+    try {
+      await waitFor('the estimate in the status bar', () => (api.statusText().endsWith(' / 1k (est.)') ? true : undefined));
+    } finally {
+      // the next tests want a measured model again
+      await vscode.commands.executeCommand('inferenceLens.benchmarkModel', model());
+    }
   });
 
   it('Profile Model lists hot nodes that reveal their line of the text view', async () => {
