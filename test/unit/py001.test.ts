@@ -47,6 +47,10 @@ describe('PY001 model load on the request path', () => {
     await assertFixture(path.join(dir, 'weights_handed_over.py'), 'PY001');
   });
 
+  it('stays silent in an endpoint whose purpose is to swap the model (`POST /switch_model`)', async () => {
+    await assertFixture(path.join(FIXTURES, 'python', 'PY012', 'switch_endpoint.py'), 'PY001');
+  });
+
   it('a Ray Serve deployment method its constructor calls (`self.load()`) is start-up, not a handle endpoint', async () => {
     const code = 'import torch\nfrom ray import serve\nfrom torchvision import models\n\n@serve.deployment\nclass Classifier:\n    def __init__(self):\n' +
       '        self.prepare()\n\n    def prepare(self):\n        self.net = models.resnet18(weights=None).eval()\n\n    def load(self):\n        self.other = torch.jit.load("m.pt")\n\n' +

@@ -9,7 +9,7 @@ import type { Node } from 'web-tree-sitter';
 import {
   cached, enclosingClass, enclosingFunction, hasKwargsSplat, keywordArg, methodName, positionalArgs, PythonModule, qualifiedCallee, receiver,
 } from './semantics';
-import { anyItem, bindingSites, factoryOf, keyOf, keyTail, modelParameters } from './bindings';
+import { anyItem, bindingSites, factoryOf, keyOf, keyTail, loadedBy, modelParameters } from './bindings';
 import { inNoGradScope, requestHandlers } from './serving';
 import { ancestry } from './ancestry';
 import { ownerOf, qualifiedName } from './callGraph';
@@ -347,6 +347,13 @@ const CALLED_NETWORK = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.(model|net|encoder|decod
 function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): InferenceCall | undefined {
   const found = findBoundInferenceCall(mod, facts, call);
   if (found) return found;
+  // `pipeline("text-classification", model=m)(lines)`: a model built and run in one expression.
+  const inner = call.childForFieldName('function');
+  if (inner?.type === 'call') {
+    const q = qualifiedCallee(mod, inner);
+    const kind = q ? loadedBy(mod, inner, q, facts.moduleClasses) : undefined;
+    if (q && kind && kind !== 'tokenizer' && kind !== 'ort') return { binding: { key: `${q.split('.').pop()}(...)`, kind, loader: q, methods: new Set(), escapes: false, param: true }, method: '__call__' };
+  }
   const callee = mod.calleeText.get(call.id) ?? '';
   if (!CALLED_NETWORK.test(callee) || /^(self|cls)\./.test(callee) || /^(torch|nn|F|np|tf)\./.test(callee)) return undefined;
   // Only an object handed in (a parameter) or fetched (`state["seg"]`): a module or class of the file would have a binding.

@@ -170,6 +170,15 @@ export function requestContext(mod: PythonModule, node: Node): RequestContext | 
   return undefined;
 }
 
+/** Endpoints whose purpose is to (re)load or swap the served model: `POST /switch_model`, `def reload_model()`. */
+const MODEL_SWITCH = /^(switch|swap|change|set|select|reload|load|unload|update)_?(the_)?(model|checkpoint|weights|voice|speaker|engine)s?$/i;
+
+/** Whether the request is an endpoint that switches models on purpose (its root handler's name says so): loads there are the point. */
+export function switchesModel(req: RequestContext | undefined): boolean {
+  const root = req?.chain ? req.chain[0] : req?.fn ? functionName(req.fn) : undefined;
+  return !!root && MODEL_SWITCH.test(root.slice(root.lastIndexOf('.') + 1));
+}
+
 /** Where per-request work runs, for a message: "in `f` (which runs per request: ...), on every request" or "inside a loop, once per item". */
 export function whereItRuns(req: RequestContext | undefined): string {
   if (!req) return 'inside a loop, once per item';

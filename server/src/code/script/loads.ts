@@ -41,6 +41,9 @@ export function assignedTarget(call: Node): { node: Node; decl: boolean } | unde
  * `if (x) return x`, `cache.has(k)`), or a result stored outside the function (a module variable or
  * `this.x`: start-up code or a deliberate reload, not a per-request load).
  */
+const LOAD_MESSAGE = /^['"`](load|init|initiali[sz]e|setup|switch|change)[\w-]*['"`]$/i;
+const LOAD_MESSAGE_TEST = /(^|[^!=])===?\s*['"`](load|init|initiali[sz]e|setup|switch|change)[\w-]*['"`]/i;
+
 export function loadsOnce(call: Node): boolean {
   const fn = enclosingFunction(call);
   for (let p = call.parent, child: Node = call; p && p.id !== fn?.id; child = p, p = p.parent) {
@@ -48,6 +51,9 @@ export function loadsOnce(call: Node): boolean {
     if (/^(if|while)_statement$/.test(p.type) && child.id !== p.childForFieldName('condition')?.id && NULL_CHECK.test(p.childForFieldName('condition')?.text ?? '')) return true;
     if (p.type === 'binary_expression' && /^(\?\?|\|\|)$/.test(p.childForFieldName('operator')?.text ?? '') && p.childForFieldName('right')?.id === child.id) return true;
     if (p.type === 'ternary_expression' && p.childForFieldName('condition')?.id !== child.id && NULL_CHECK.test(p.childForFieldName('condition')?.text ?? '')) return true;
+    // A worker's `case 'load':` / `if (type === "loadModel")`: a message that asks for a (new) model, not a query.
+    if (p.type === 'switch_case' && LOAD_MESSAGE.test(p.childForFieldName('value')?.text ?? '')) return true;
+    if (p.type === 'if_statement' && child.id !== p.childForFieldName('condition')?.id && LOAD_MESSAGE_TEST.test(p.childForFieldName('condition')?.text ?? '')) return true;
   }
   const target = assignedTarget(call);
   if (target && !target.decl && fn) {

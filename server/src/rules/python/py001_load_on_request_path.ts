@@ -4,7 +4,7 @@ import {
   enclosingFunction, enclosingLoop, enclosingStatement, functionLocals, functionName, PythonModule,
   qualifiedCallee, topLevelStatement, assignedNames, positionalArgs,
 } from '../../code/python/semantics';
-import { isCachedFactory, requestContext } from '../../code/python/serving';
+import { isCachedFactory, requestContext, switchesModel } from '../../code/python/serving';
 import { loadedBy } from '../../code/python/bindings';
 import { LAZY_GUARD, switchGuard } from '../../code/python/callGraph';
 import { dedentedStatement, insertionAt, lineRange, nodeRange } from '../helpers';
@@ -24,6 +24,8 @@ function readsRequestBytes(call: Node): boolean {
 const BYTES_IO = /^(io\.)?BytesIO\(/;
 
 export function loaderName(mod: PythonModule, call: Node): string | undefined {
+  // `pipeline(task, model=m)(texts)`: the outer call runs what the inner one built.
+  if (call.childForFieldName('function')?.type === 'call') return undefined;
   const q = qualifiedCallee(mod, call);
   // `torch.load(io.BytesIO(body))` deserialises a request's tensor, not a model.
   if (q === 'torch.load' && readsRequestBytes(call)) return undefined;
@@ -70,11 +72,12 @@ function loadsDifferentModelPerItem(call: Node, loop: Node): boolean {
  */
 const WEIGHTS_ARG = /path|\.(pth?|onnx|bin|safetensors|ckpt)\b|pretrained|weights|checkpoint|ckpt/i;
 
-function handedToLoader(mod: PythonModule, call: Node, fn: Node): boolean {
+function handedToLoader(mod: PythonModule, call: Node, fn: Node, loader: string): boolean {
   const assign = call.parent?.type === 'assignment' && call.parent.childForFieldName('right')?.id === call.id ? call.parent : undefined;
   const name = assign?.childForFieldName('left');
-  // A call that names weights itself (`RealESRGANer(model_path=p, ...)`) loads them, whoever it is handed to next.
-  if (name?.type !== 'identifier' || WEIGHTS_ARG.test(call.childForFieldName('arguments')?.text ?? '')) return false;
+  // Only an architecture constructor (`RRDBNet(...)`): a call that reads weights itself (`from_pretrained`,
+  // `RealESRGANer(model_path=p, ...)`) is a load, whoever it is handed to next.
+  if (name?.type !== 'identifier' || !/^[A-Z]/.test(loader.slice(loader.lastIndexOf('.') + 1)) || WEIGHTS_ARG.test(call.childForFieldName('arguments')?.text ?? '')) return false;
   return mod.calls.some((c) => c.startIndex > call.endIndex && c.endIndex <= fn.endIndex && c.id !== call.id &&
     (c.childForFieldName('arguments')?.namedChildren ?? []).some((a) => (a?.type === 'keyword_argument' ? a.childForFieldName('value') : a)?.text === name.text) &&
     !!loaderName(mod, c));
@@ -92,8 +95,10 @@ function check(ctx: PythonContext): Finding[] {
     const request = requestContext(ctx.module, call);
     if (!loop && !request) continue;
     if (loadsOnce(ctx.module, call, fn)) continue;
+    // `POST /switch_model`: loading is what the endpoint is for (an admin action, not a per-query cost).
+    if (switchesModel(request)) continue;
     if (!request && loop && loadsDifferentModelPerItem(call, loop)) continue;
-    if (fn && handedToLoader(ctx.module, call, fn)) continue;
+    if (fn && handedToLoader(ctx.module, call, fn, loader)) continue;
     const short = loader.split('.').slice(-2).join('.');
     const where = loop
       ? `inside a loop${fn ? ` in \`${functionName(fn)}\`` : ''}, so it loads once per item`
@@ -182,7 +187,7 @@ export const PY001: PythonRule = {
       'architecture built without weights and handed to a loader that reads them (`RealESRGANer(model=arch, model_path=p)`) ' +
       'is reported once, at that loader. Lazy ' +
       'initialisation (`if MODEL is None:`), one-entry caches that reload only when the requested model changes ' +
-      '(`if name != CACHE["name"]:`), cached factories (`lru_cache`, `st.cache_resource`, also imported from another file) and loops outside a ' +
+      '(`if name != CACHE["name"]:`), endpoints whose purpose is to swap the model (`POST /switch_model`), cached factories (`lru_cache`, `st.cache_resource`, also imported from another file) and loops outside a ' +
       'request that load a different model per item (`{h: load(f"{h}.onnx") for h in HEADS}` at start-up) are not flagged.',
     whyItCosts:
       'Loading reads and deserialises every weight, allocates the model, and for ONNX Runtime builds and ' +

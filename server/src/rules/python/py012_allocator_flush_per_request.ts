@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Finding, PythonContext, PythonRule } from '../types';
 import { switchGuard } from '../../code/python/callGraph';
 import { enclosingLoop, qualifiedCallee } from '../../code/python/semantics';
-import { requestContext, whereItRuns } from '../../code/python/serving';
+import { requestContext, switchesModel, whereItRuns } from '../../code/python/serving';
 import { nodeRange } from '../helpers';
 
 const FLUSHES = new Set(['torch.cuda.empty_cache', 'gc.collect', 'torch.mps.empty_cache']);
@@ -21,6 +21,7 @@ function check(ctx: PythonContext): Finding[] {
     if (recovering) continue;
     // Freeing the old model's blocks right before a (re)load that only a model switch triggers.
     if (req?.fn && beforeReload(call, req.fn)) continue;
+    if (switchesModel(req)) continue; // an endpoint that swaps the model frees the old one's blocks on purpose
     const where = whereItRuns(req);
     findings.push({
       rule: PY012.id,
@@ -50,7 +51,8 @@ export const PY012: PythonRule = {
       'Flags `torch.cuda.empty_cache()`, `torch.mps.empty_cache()` and `gc.collect()` in request handlers (every framework ' +
       'Inference Lens knows), in every function they call (here or in another module of the workspace) and in loop ' +
       'bodies. Calls in `except` blocks (recovery after an out-of-memory error) are not flagged, nor are calls right before ' +
-      'a reload that only a model switch or a lazy load triggers (`if name != cache["name"]:`); `finally` blocks run on ' +
+      'a reload that only a model switch or a lazy load triggers (`if name != cache["name"]:`), nor in an endpoint whose ' +
+      'purpose is to swap the model (`POST /switch_model`, `def reload_model()`); `finally` blocks run on ' +
       'every request and are.',
     whyItCosts:
       'PyTorch\'s caching allocator keeps freed GPU blocks so that the next request allocates without a `cudaMalloc`. ' +

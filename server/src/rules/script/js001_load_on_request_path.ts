@@ -118,7 +118,8 @@ export const JS001: ScriptRule = {
       'pipeline on every call (no cache in that file) counts as a load where it is called. ' +
       'Lazy initialisation (`session ??= ...`, `if (!session) ...`), results stored on `this` or an object, a module ' +
       'variable that the file checks before loading or loads at start-up (a reload endpoint swapping it) are not flagged, ' +
-      'nor loops that load a different model per iteration. A module variable overwritten on every request and never ' +
+      'nor loops that load a different model per iteration, nor a worker message that asks for a model (`case "load":`, ' +
+      '`if (type === "loadModel")`). A module variable overwritten on every request and never ' +
       'checked is flagged: it caches nothing.',
     whyItCosts:
       'Creating a session reads every weight, builds and optimises the graph and allocates memory: tens of ' +
