@@ -339,10 +339,12 @@ export function factoryOf(mod: PythonModule): Factory | undefined {
 interface Factory { name: string; returns: FactoryResult[]; sites: BindingSite[] }
 
 function findFactory(mod: PythonModule): Factory | undefined {
-  // A factory binds a loaded model in its body, returns a call or a module-level name: most functions do none of these.
-  if (!loaderSites(mod).length && !/\breturn\s+([\w.]+\(|[A-Z_])/.test(mod.unit.text)) return undefined;
   const fn = mod.unit.node.type === 'decorated_definition' ? mod.unit.node.childForFieldName('definition') : mod.unit.node;
   if (fn?.type !== 'function_definition') return undefined;
+  // `def load_pipeline(...) -> Pipeline:`: the signature says what comes back, however the body builds it.
+  const declared = declaredModel(mod, fn);
+  // A factory binds a loaded model in its body, returns a call or a module-level name: most functions do none of these.
+  if (!declared && !loaderSites(mod).length && !/\breturn\s+([\w.]+\(|[A-Z_])/.test(mod.unit.text)) return undefined;
   const sites = loaderSites(mod);
   const used: BindingSite[] = [];
   for (const ret of fn.descendantsOfType('return_statement')) {
@@ -366,6 +368,11 @@ function findFactory(mod: PythonModule): Factory | undefined {
         chain.unshift(f.childForFieldName('attribute')!.text);
         inner = f.childForFieldName('object')!;
       }
+      // `return cast(Net, Net.from_pretrained(p)).eval()`: typing.cast hands its second argument through.
+      if (inner.type === 'call' && qualifiedCallee(mod, inner) === 'typing.cast') {
+        const value = positionalArgs(inner)[1];
+        if (value?.type === 'call') inner = value;
+      }
       // `return model.eval()`, `return model.half().to(d)`: the model bound earlier in the function, methods applied.
       const head = inner.childForFieldName('function');
       const name = head?.type === 'attribute' ? head.childForFieldName('object') : undefined;
@@ -382,7 +389,14 @@ function findFactory(mod: PythonModule): Factory | undefined {
     });
     if (returns.some((r) => r)) return { name: fn.childForFieldName('name')?.text ?? '', returns, sites: used };
   }
-  return undefined;
+  return declared ? { name: fn.childForFieldName('name')?.text ?? '', returns: [declared], sites: [] } : undefined;
+}
+
+/** A return annotation naming a model type (`-> Pipeline`, `-> PreTrainedModel`, `-> ort.InferenceSession`, a torch class of the file). */
+function declaredModel(mod: PythonModule, fn: Node): FactoryModel | undefined {
+  const annotation = fn.childForFieldName('return_type')?.text;
+  const kind = annotation && /^[\w.]+$/.test(annotation) ? annotationKind(mod, annotation) : undefined;
+  return kind ? { kind, loader: qualify(mod, annotation!), methods: [] } : undefined;
 }
 
 /** Names a getter returns from module scope: constants and private globals (`ENCODER`, `_session`). */

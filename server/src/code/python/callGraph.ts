@@ -384,7 +384,7 @@ export interface CallGraphInput {
 }
 
 /** Frameworks that run async handlers on an event loop shared by every request of the worker (not Flask: its async views get a thread). */
-const EVENT_LOOP_FRAMEWORKS = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp', 'kserve', 'jina'];
+const EVENT_LOOP_FRAMEWORKS = ['fastapi', 'starlette', 'litestar', 'quart', 'sanic', 'django', 'bentoml', 'gradio', 'aiohttp', 'kserve', 'jina', 'mlserver'];
 
 /** Whether a file with these qualified imports serves async handlers on a shared event loop. */
 export function servesOnLoop(importValues: Iterable<string>): boolean {

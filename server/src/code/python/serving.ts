@@ -130,6 +130,8 @@ function classMethodKind(mod: PythonModule, fn: Node, usesViews: boolean): strin
   if (name === 'execute' && className === 'TritonPythonModel') return "the Triton Python backend's `execute`";
   if (name === 'predict' && bases.some((b) => /^cog\.(BasePredictor|predictor\.BasePredictor)$/.test(b))) return "a Cog predictor's `predict`";
   if (KSERVE_METHODS.has(name) && bases.some((b) => /^kserve\.(Model|model\.Model)$/.test(b))) return `a KServe model's \`${name}\``;
+  // Seldon MLServer runtimes: `predict`/`predict_stream` per inference request (`load` once).
+  if ((name === 'predict' || name === 'predict_stream') && bases.some((b) => /^mlserver(\.model)?\.MLModel$/.test(b))) return `an MLServer runtime's \`${name}\``;
   if (name === 'predict' && bases.some((b) => /^mlflow\.pyfunc\.(PythonModel|model\.PythonModel)$/.test(b))) return "an MLflow pyfunc model's `predict`";
   if (usesViews && VIEW_METHODS.has(name) && bases.some((b) => /(^|\.)(\w*View|APIView|ViewSet|MethodView)$/.test(b))) {
     return `a class-based view method (\`${name}\`)`;
@@ -195,7 +197,7 @@ function reachedKind(chain: readonly string[], rootKind: string): string {
 export function isServingModule(mod: PythonModule): boolean {
   if (mod.context.hasHandlers || mod.context.external.entries.length) return true;
   return ['fastapi', 'flask', 'starlette', 'django', 'litestar', 'ray.serve', 'bentoml', 'gradio', 'streamlit', 'ts', 'triton_python_backend_utils',
-    'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado']
+    'sanic', 'aiohttp', 'grpc', 'kserve', 'quart', 'falcon', 'tornado', 'mlserver']
     .some((p) => importsPackage(mod, p));
 }
 

@@ -1,3 +1,4 @@
+import { requestContext } from '../../code/python/serving';
 import type { Finding, Fix, PythonContext, PythonRule } from '../types';
 import { enclosingClass, enclosingFunction, functionName, isAsync } from '../../code/python/semantics';
 import { gradNeverTracked, inferenceCall, modelFacts, underNoGrad } from '../../code/python/models';
@@ -11,8 +12,10 @@ function check(ctx: PythonContext): Finding[] {
   const findings: Finding[] = [];
   for (const call of ctx.module.calls) {
     const inf = inferenceCall(ctx.module, facts, call);
-    // A model handed in as a parameter: the caller may well run it under no_grad.
-    if (!inf || (inf.binding.kind !== 'torch' && inf.binding.kind !== 'hf-model') || inf.binding.param) continue;
+    // A model handed in as a parameter: the caller may well run it under no_grad; unless the function is on a
+    // request path whose callers (all of them known) do not (underNoGrad below knows when every caller does).
+    if (!inf || (inf.binding.kind !== 'torch' && inf.binding.kind !== 'hf-model')) continue;
+    if (inf.binding.param && !requestContext(ctx.module, call)?.chain) continue;
     if (AUTOGRAD_OFF_METHODS.has(inf.method)) continue; // transformers' generate() and the chat helpers built on it already run under no_grad
     if (gradNeverTracked(facts, inf.binding) || underNoGrad(ctx.module, facts, call)) continue;
     const cls = enclosingClass(call);
