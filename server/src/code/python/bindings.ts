@@ -248,7 +248,7 @@ function startedAtModuleScope(mod: PythonModule, call: Node): BindingSite | unde
   return { key: recv.text, kind: 'other', loader: `${recv.text}.${fn!.childForFieldName('attribute')!.text}`, call, left: recv, chain: [] };
 }
 
-const STARTS_MODEL = /^(load_model|load_weights|load_models)$/;
+const STARTS_MODEL = /^(load_model|load_weights|load_models|load_checkpoint)$/;
 
 /**
  * `self.model = Model(opt)` then `self.model.load_state_dict(torch.load(p))`: whatever the class (often

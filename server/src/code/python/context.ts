@@ -323,7 +323,8 @@ export function sagemakerGid(i: number): string {
 }
 
 const INFER_METHODS: Record<ModelKind, Set<string>> = {
-  'torch': new Set(['forward', 'generate', 'predict', 'predict_step', 'transcribe', 'detect', 'encode_image', 'encode_text']),
+  // inference/infer: the generation entry points of many research models (XTTS, Tacotron2, VITS) beside forward.
+  'torch': new Set(['forward', 'generate', 'predict', 'predict_step', 'transcribe', 'detect', 'encode_image', 'encode_text', 'inference', 'infer', 'inference_stream']),
   // chat/stream_chat/chat_stream/stream_generate: the generation helpers of remote-code chat models (ChatGLM, Qwen, InternLM, Baichuan).
   'hf-model': new Set(['forward', 'generate', 'chat', 'stream_chat', 'chat_stream', 'stream_generate', 'encode_image', 'encode_text', 'get_image_features', 'get_text_features']),
   'tokenizer': new Set(),
@@ -332,7 +333,8 @@ const INFER_METHODS: Record<ModelKind, Set<string>> = {
   'ort': new Set(['run', 'run_with_iobinding', 'run_with_ort_values']),
   'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
     'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track', 'enhance', 'readtext', 'ocr', 'tts', 'align', 'detect', 'segment', 'infer',
-    'compute_score', 'rerank', 'embed', 'encode_image', 'encode_text', 'classify', 'recognize', 'caption', 'synthesize', 'upscale']),
+    'compute_score', 'rerank', 'embed', 'encode_image', 'encode_text', 'classify', 'recognize', 'caption', 'synthesize', 'upscale',
+    'inference', 'infer', 'inference_stream', 'tts_to_file']),
 };
 
 /** Whether a call of `method` ('__call__' for `model(x)`) on a binding of `kind` runs inference. */

@@ -105,6 +105,9 @@ export const AUTOGRAD_OFF_METHODS: ReadonlyMap<string, string> = new Map([
   ['stream_chat', 'as chat'],
   ['chat_stream', 'as chat'],
   ['stream_generate', 'as generate'],
+  ['inference', 'the generation entry point of research models (Coqui XTTS decorates it with torch.inference_mode()); counted as inference, not judged for autograd'],
+  ['inference_stream', 'as inference (XTTS streaming)'],
+  ['infer', 'as inference (Tacotron2/VITS-style synthesis entry points)'],
 ]);
 
 /** Generation hooks: called once per decoding step by design, so a host copy there is the decode loop's own. */

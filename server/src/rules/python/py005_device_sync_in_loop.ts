@@ -115,6 +115,8 @@ function inherentLoop(mod: PythonModule, facts: ModelFacts, loop: Node, call: No
   const clause = loop.type === 'for_statement' ? loop : loop.namedChildren.find((c) => c?.type === 'for_in_clause');
   const iterable = clause?.childForFieldName('right')?.text ?? '';
   if (/\bstream|\bstreamer\b|generate_stream|\.(items|values|keys)\(\)$/.test(iterable)) return true;
+  // `chunks = model.inference_stream(...)` then `for chunk in chunks:`: a stream held in a name.
+  if (/^[A-Za-z_]\w*$/.test(iterable) && new RegExp(`\\b${iterable}\\s*=\\s*[^\\n]*\\w*stream\\w*\\(`).test((enclosingFunction(loop) ?? mod.unit.node).text)) return true;
   // A loop over the labels of one result (`zip(LABELS, probs[0])`, `enumerate(CLASSES)`): a handful, fixed by the code.
   const literals = mod.context.literalNames;
   if (literals.size && clause && (clause.childForFieldName('right')?.descendantsOfType('identifier') ?? []).some((n) => !!n && literals.has(n.text))) return true;
