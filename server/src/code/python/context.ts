@@ -334,7 +334,7 @@ const INFER_METHODS: Record<ModelKind, Set<string>> = {
   'other': new Set(['predict', 'predict_proba', 'transcribe', 'generate', 'create_completion', 'create_chat_completion', 'encode', 'translate_batch',
     'generate_batch', 'invoke', 'embed_query', 'embed_documents', 'track', 'enhance', 'readtext', 'ocr', 'tts', 'align', 'detect', 'segment', 'infer',
     'compute_score', 'rerank', 'embed', 'encode_image', 'encode_text', 'classify', 'recognize', 'caption', 'synthesize', 'upscale',
-    'inference', 'infer', 'inference_stream', 'tts_to_file']),
+    'inference', 'infer', 'inference_stream', 'tts_to_file', 'language_detection', 'detect_language']),
 };
 
 /** Whether a call of `method` ('__call__' for `model(x)`) on a binding of `kind` runs inference. */

@@ -1,5 +1,6 @@
 import type { Finding, PythonContext, PythonRule } from '../types';
-import { enclosingClass } from '../../code/python/semantics';
+import { enclosingClass, methodName, positionalArgs, receiver } from '../../code/python/semantics';
+import { requestContext } from '../../code/python/serving';
 import { usedForInference, inEvalMode, modelFacts } from '../../code/python/models';
 import { nodeRange } from '../helpers';
 import { insertAfter, ownLineStatement } from './fixes';
@@ -7,10 +8,30 @@ import { insertAfter, ownLineStatement } from './fixes';
 /** Loads whose train/eval flag we cannot see (TorchScript and exported programs keep what was saved). */
 const OPAQUE = /^torch\.(jit|export)\./;
 
+/** `self.model.train()` in a request handler: the served model is put back in training mode on every request. */
+function trainModePerRequest(ctx: PythonContext): Finding[] {
+  const out: Finding[] = [];
+  for (const call of ctx.module.calls) {
+    if (methodName(call) !== 'train' || !/^(True)?$/.test(positionalArgs(call).map((a) => a.text).join(','))) continue;
+    const recv = receiver(call)?.text ?? '';
+    if (!SERVED_MODEL.test(recv) || !requestContext(ctx.module, call)) continue;
+    out.push({
+      rule: PY003.id,
+      message: `\`${recv}.train()\` runs on every request: the served model leaves eval mode, so dropout is active and batch norm ` +
+        'normalises with each batch\'s statistics (and updates its running averages). Call `.eval()` once after loading instead.',
+      range: nodeRange(call.childForFieldName('function') ?? call),
+    });
+  }
+  return out;
+}
+
+const SERVED_MODEL = /^(self\.)?(model|net|network|generator|classifier|detector|encoder|segmenter)$/;
+
 function check(ctx: PythonContext): Finding[] {
   const facts = modelFacts(ctx.module);
-  if (facts.trains) return [];
-  const findings: Finding[] = [];
+  const perRequest = trainModePerRequest(ctx);
+  if (facts.trains) return perRequest;
+  const findings: Finding[] = [...perRequest];
   for (const b of usedForInference(ctx.module, facts)) {
     if (b.kind !== 'torch' || OPAQUE.test(b.loader) || b.escapes || inEvalMode(facts, b)) continue;
     // A submodule (`self.encoder = CNN()` in an nn.Module) follows its parent's `.eval()`: the finding belongs on the top-level model.
@@ -45,7 +66,8 @@ export const PY003: PythonRule = {
       'classes defined in the file that contain dropout or batch norm) that are called for inference but never get `.eval()` ' +
       'or `.train(False)`. Transformers `from_pretrained` already returns eval mode and is not flagged, nor are TorchScript ' +
       'loads, models passed to functions that may switch the mode, files that train, or networks held by another nn.Module ' +
-      '(`self.encoder = CNN()`: the parent\'s `.eval()` reaches them; the finding belongs on the top-level model).',
+      '(`self.encoder = CNN()`: the parent\'s `.eval()` reaches them; the finding belongs on the top-level model). ' +
+      'Also flags `self.model.train()` run on every request (a handler putting the served model back in training mode).',
     whyItCosts:
       'In training mode dropout zeroes random activations (extra random-number generation and masking on every call) and ' +
       'batch norm uses the statistics of the current batch and updates its running averages: predictions change with ' +
