@@ -58,6 +58,11 @@ describe('PY001 model load on the request path', () => {
     assert.deepStrictEqual((await findingsFor(code)).filter((f) => f.rule === 'PY001').map((f) => f.range.start.line), [16]);
   });
 
+  it('a pipeline built and called in one expression is one load, and the call of it is not another', async () => {
+    const code = 'from fastapi import FastAPI\nfrom transformers import pipeline\napp = FastAPI()\n\n@app.post("/")\ndef f(lines: list):\n    return pipeline("text-classification", model="org/m")(lines)\n';
+    assert.deepStrictEqual((await findingsFor(code)).filter((x) => x.rule === 'PY001').map((x) => x.range.start.line), [6]);
+  });
+
   it('resolves import aliases', async () => {
     const code = 'import onnxruntime as rt\nfrom fastapi import FastAPI\napp = FastAPI()\n@app.get("/")\ndef f():\n    s = rt.InferenceSession("m.onnx")\n    return s\n';
     const [f] = await findingsFor(code);

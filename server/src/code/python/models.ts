@@ -348,7 +348,7 @@ function findInferenceCall(mod: PythonModule, facts: ModelFacts, call: Node): In
   const found = findBoundInferenceCall(mod, facts, call);
   if (found) return found;
   // `pipeline("text-classification", model=m)(lines)`: a model built and run in one expression.
-  const inner = call.childForFieldName('function');
+  const inner = mod.calleeText.get(call.id)?.endsWith(')') ? call.childForFieldName('function') : undefined;
   if (inner?.type === 'call') {
     const q = qualifiedCallee(mod, inner);
     const kind = q ? loadedBy(mod, inner, q, facts.moduleClasses) : undefined;

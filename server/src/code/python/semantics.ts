@@ -77,19 +77,39 @@ export function calleeDotted(mod: PythonModule, call: Node): string | undefined 
  * The structure nodes under `root`, split among `starts` (ascending start indices of the units): one
  * query pass instead of per-node walks, since every node API call crosses into WASM.
  */
+/** Of the calls starting where `callee` does, the one it is the function of: the closest end past the callee's. */
+function calleeOwner(candidates: { node: Node }[], callee: Node): Node | undefined {
+  if (candidates.length <= 1) return candidates[0]?.node;
+  const end = callee.endIndex;
+  let best: Node | undefined, bestEnd = Infinity;
+  for (const { node } of candidates) {
+    const e = node.endIndex;
+    if (e > end && e < bestEnd) { best = node; bestEnd = e; }
+  }
+  return best;
+}
+
 export function scanNodes(tree: Tree, root: Node, starts: readonly number[], ends?: readonly number[]): UnitNodes[] {
   const out: UnitNodes[] = starts.map(() => ({ calls: [], functions: [], classes: [], importNodes: [], aliases: [], calleeText: new Map() }));
   const containers: FoundNode[] = [];
   if (!starts.length) return out;
   let u = 0;
-  let lastCall: Node | undefined;
+  // Calls waiting for their callee, all at the current start position (a callee starts where its call does,
+  // and captures come in start order). Several share a start in `f(x)(y)` and `load(p).to(d)`, in no fixed order.
+  let pending: { node: Node; start: number }[] = [];
   for (const c of structureQuery(tree.language).captures(root)) {
     const at = c.node.startIndex;
     while (u + 1 < starts.length && starts[u + 1] <= at) u++;
     if (ends && (at < starts[u] || at >= ends[u])) continue; // outside every unit: a statement left out of the analysis
     const into = out[u];
-    if (c.name === 'call') { into.calls.push(c.node); lastCall = c.node; }
-    else if (c.name === 'callee') { if (lastCall) into.calleeText.set(lastCall.id, c.node.text); }
+    if (c.name === 'call') {
+      into.calls.push(c.node);
+      pending = pending.filter((p) => p.start === at);
+      pending.push({ node: c.node, start: at });
+    } else if (c.name === 'callee') {
+      const owner = calleeOwner(pending.filter((p) => p.start === at), c.node);
+      if (owner) { into.calleeText.set(owner.id, c.node.text); pending = pending.filter((p) => p.node !== owner); }
+    }
     else if (c.name === 'fn') { into.functions.push(c.node); containers.push({ node: c.node, type: 'function_definition' }); }
     else if (c.name === 'cls') { into.classes.push(c.node); containers.push({ node: c.node, type: 'class_definition' }); }
     else if (c.name === 'import') into.importNodes.push(c.node);

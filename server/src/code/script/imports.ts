@@ -139,7 +139,10 @@ export interface LocalImport { local: string; spec: string; name: string }
 
 /** Specifiers that name a file of the project (`./x`, `../lib/x`); bare package names are not. */
 /** A specifier of the project's own files: relative, or a usual tsconfig `paths` alias (`@/x`, `~/x`, `#x`, `@lib/x`). */
-export const RELATIVE_SPEC = /^(\.\.?(\/|$)|[~@]\/|#|@(lib|src|app|components|utils?|server|services|core|shared|common|features|modules|hooks|api|config|models|types)\/)/;
+const PATH_ALIAS = String.raw`[~@]\/|#|@(?:lib|src|app|components|utils?|server|services|core|shared|common|features|modules|hooks|api|config|models|types)\/`;
+export const RELATIVE_SPEC = new RegExp(String.raw`^(?:\.\.?(?:\/|$)|${PATH_ALIAS})`);
+/** A file's text imports or requires one of the project's own files (a cheap test before any tree walk). */
+export const PROJECT_IMPORT = new RegExp(String.raw`(?:from|require\s*\(|import\s*\()\s*['"\`](?:\.\.?\/|${PATH_ALIAS})`);
 
 /** The file's imports of relative specifiers, in the order written (one walk over the top-level code). */
 export function relativeImports(importStatements: Node[], declarators: Node[]): LocalImport[] {
@@ -149,7 +152,7 @@ export function relativeImports(importStatements: Node[], declarators: Node[]): 
     if (stmt && spec && RELATIVE_SPEC.test(spec)) for (const b of clauseBindings(stmt)) out.push({ ...b, spec });
   }
   for (const decl of declarators) {
-    if (!/\b(require|import)\s*\(\s*['"`]\.\.?\//.test(decl.text.slice(0, 300))) continue;
+    if (!PROJECT_IMPORT.test(decl.text.slice(0, 300))) continue;
     const req = requiredModule(decl.childForFieldName('value'));
     if (!req || !RELATIVE_SPEC.test(req.spec)) continue;
     const name = decl.childForFieldName('name');

@@ -41,8 +41,10 @@ export function assignedTarget(call: Node): { node: Node; decl: boolean } | unde
  * `if (x) return x`, `cache.has(k)`), or a result stored outside the function (a module variable or
  * `this.x`: start-up code or a deliberate reload, not a per-request load).
  */
-const LOAD_MESSAGE = /^['"`](load|init|initiali[sz]e|setup|switch|change)[\w-]*['"`]$/i;
-const LOAD_MESSAGE_TEST = /(^|[^!=])===?\s*['"`](load|init|initiali[sz]e|setup|switch|change)[\w-]*['"`]/i;
+/** A message type asking for a model: `'load'`, `"loadModel"`, `'init'`, `'switch-model'`. */
+const LOAD_TYPE = String.raw`['"\`](?:load|init|initiali[sz]e|setup|switch|change)[\w-]*['"\`]`;
+const LOAD_MESSAGE = new RegExp(`^${LOAD_TYPE}$`, 'i');
+const LOAD_MESSAGE_TEST = new RegExp(String.raw`(?:^|[^!=])===?\s*${LOAD_TYPE}`, 'i');
 
 export function loadsOnce(call: Node): boolean {
   const fn = enclosingFunction(call);

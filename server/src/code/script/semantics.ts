@@ -4,7 +4,7 @@
  * per request (see handlers.ts) and which code runs once per item (loops, array callbacks).
  */
 import { Query, type Language, type Node, type Tree } from 'web-tree-sitter';
-import { collectImports } from './imports';
+import { collectImports, PROJECT_IMPORT } from './imports';
 import { findHandlers } from './handlers';
 import type { ImportedLoader, ImportedRunner, ScriptExternal } from './summary';
 
@@ -105,14 +105,13 @@ const WORKER_ORT_SCRIPT = /\bimportScripts\s*\([^)]*onnxruntime-web[^)]*\)/;
 /** Files that never mention a model runtime have nothing for the script rules (most files of a workspace). */
 const MODEL_RUNTIMES = /onnxruntime|transformers|tfjs/;
 /** `from './x'`, `require('../x')`, `import('./x')`: the file uses other files of the project. */
-const RELATIVE_IMPORT = /(from|require\s*\(|import\s*\()\s*['"`](\.\.?\/|[~@]\/|#|@(lib|src|app|components|utils?|server|services|core|shared|common|features|modules|hooks|api|config|models|types)\/)/;
 
 /** `external`: the facts of the files it imports (code/workspace/scripts.ts); a file that calls a helper running a model is relevant too. */
 export function analyzeScript(tree: Tree, external?: ScriptExternal): ScriptModule {
   const text = tree.rootNode.text;
   const imported = { runners: new Map(external?.runners), loaders: new Map(external?.loaders), factories: new Map(external?.factories), entries: new Map(external?.entries) };
   // A file that imports files of the project may call (or serve) what they define: its summary needs its handlers and calls.
-  const relevant = MODEL_RUNTIMES.test(text) || RELATIVE_IMPORT.test(text) || imported.entries.size > 0;
+  const relevant = MODEL_RUNTIMES.test(text) || PROJECT_IMPORT.test(text) || imported.entries.size > 0;
   const index = relevant ? indexNodes(tree.rootNode) : new Map<string, Node[]>();
   const declarators = index.get('variable_declarator') ?? [];
   const { imports, specs } = relevant ? collectImports(index.get('import_statement') ?? [], declarators, index.get('function_declaration') ?? []) : { imports: new Map<string, string>(), specs: new Set<string>() };

@@ -24,8 +24,6 @@ function readsRequestBytes(call: Node): boolean {
 const BYTES_IO = /^(io\.)?BytesIO\(/;
 
 export function loaderName(mod: PythonModule, call: Node): string | undefined {
-  // `pipeline(task, model=m)(texts)`: the outer call runs what the inner one built.
-  if (call.childForFieldName('function')?.type === 'call') return undefined;
   const q = qualifiedCallee(mod, call);
   // `torch.load(io.BytesIO(body))` deserialises a request's tensor, not a model.
   if (q === 'torch.load' && readsRequestBytes(call)) return undefined;
